@@ -1,0 +1,1 @@
+"""API access: kubeconfig, reflectors, the store, actions, access reviews, metrics."""

@@ -1,0 +1,982 @@
+"""Small frozen values parsed from API JSON: only the fields the rules and the UI need.
+
+Every parse_* function takes what the API returned (a dict, usually) and never raises: a missing
+field, a value of the wrong type or an unknown enum becomes "unknown" (None, "" or an empty
+collection), and the rules treat unknown conservatively and say so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+from tui.domain.quantity import Quantity, millicores_of, parse_quantity
+
+# ---------------------------------------------------------------------------------------------
+# Tolerant readers
+# ---------------------------------------------------------------------------------------------
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
+        return int(value)
+    return None
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    """A label-like map; entries that are not string to string are dropped (they cannot match)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _path(obj: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:\d{2})?$"
+)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp as the API writes it, in UTC; None when absent or malformed."""
+    if not isinstance(value, str):
+        return None
+    match = _RFC3339.match(value.strip())
+    if not match:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(match[i]) for i in range(1, 7))
+        micro = int((match[7] or ".0")[1:7].ljust(6, "0"))
+        moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=timezone.utc)
+        offset = match[8]
+        if offset and offset not in ("Z", "z"):
+            sign = 1 if offset[0] == "+" else -1
+            hours, minutes = int(offset[1:3]), int(offset[4:6])
+            moment -= sign * timedelta(hours=hours, minutes=minutes)
+        return moment
+    except ValueError:
+        return None
+
+
+def format_time(moment: datetime) -> str:
+    """The API's own form: 2024-12-13T12:38:58Z."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def parse_version(value: Any) -> tuple[int, int, int] | None:
+    """"v1.6.3" or "1.6.3-150700.3.13.1" -> (1, 6, 3); None when there is no version to read."""
+    if not isinstance(value, str):
+        return None
+    match = _VERSION.search(value)
+    if not match:
+        return None
+    return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared pieces
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    type: str
+    status: bool | None  # "True" -> True, "False" -> False, "Unknown" or anything else -> None
+    reason: str = ""
+    message: str = ""
+    last_transition: datetime | None = None
+
+
+def _conditions(value: Any) -> tuple[Condition, ...]:
+    result = []
+    for item in _list(value):
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            continue
+        status = item.get("status")
+        result.append(
+            Condition(
+                type=item["type"],
+                status=True if status == "True" else False if status == "False" else None,
+                reason=_str(item.get("reason")),
+                message=_str(item.get("message")),
+                last_transition=parse_time(item.get("lastTransitionTime")),
+            )
+        )
+    return tuple(result)
+
+
+def find_condition(conditions: tuple[Condition, ...], type_: str) -> Condition | None:
+    for condition in conditions:
+        if condition.type == type_:
+            return condition
+    return None
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str  # NoSchedule | PreferNoSchedule | NoExecute (anything else is kept as written)
+
+
+@dataclass(frozen=True)
+class Toleration:
+    key: str = ""
+    operator: str = "Equal"  # Equal | Exists
+    value: str = ""
+    effect: str = ""  # "" tolerates every effect
+
+
+@dataclass(frozen=True)
+class SelectorRequirement:
+    """One expression of a node selector term or label selector: key, operator, values."""
+
+    key: str
+    operator: str  # In | NotIn | Exists | DoesNotExist | Gt | Lt
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NodeSelectorTerm:
+    match_expressions: tuple[SelectorRequirement, ...] = ()
+    match_fields: tuple[SelectorRequirement, ...] = ()
+
+
+@dataclass(frozen=True)
+class NodeAffinity:
+    """Required node affinity. `terms is None` means there is no requirement at all."""
+
+    terms: tuple[NodeSelectorTerm, ...] | None = None
+
+
+def _requirements(value: Any) -> tuple[SelectorRequirement, ...]:
+    result = []
+    for item in _list(value):
+        if not isinstance(item, dict):
+            continue
+        values = tuple(v for v in _list(item.get("values")) if isinstance(v, str))
+        result.append(
+            SelectorRequirement(key=_str(item.get("key")), operator=_str(item.get("operator")), values=values)
+        )
+    return tuple(result)
+
+
+def _node_affinity(affinity: Any) -> NodeAffinity:
+    required = _path(affinity, "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
+    if not isinstance(required, dict):
+        return NodeAffinity(None)
+    terms = []
+    for term in _list(required.get("nodeSelectorTerms")):
+        term = _dict(term)
+        terms.append(
+            NodeSelectorTerm(
+                match_expressions=_requirements(term.get("matchExpressions")),
+                match_fields=_requirements(term.get("matchFields")),
+            )
+        )
+    return NodeAffinity(tuple(terms))
+
+
+def _tolerations(value: Any) -> tuple[Toleration, ...]:
+    result = []
+    for item in _list(value):
+        if not isinstance(item, dict):
+            continue
+        result.append(
+            Toleration(
+                key=_str(item.get("key")),
+                operator=_str(item.get("operator")) or "Equal",
+                value=_str(item.get("value")),
+                effect=_str(item.get("effect")),
+            )
+        )
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What every object carries: identity, version, labels, and (a filtered set of) annotations."""
+
+    name: str
+    namespace: str = ""
+    uid: str = ""
+    resource_version: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    created: datetime | None = None
+    deleted: datetime | None = None  # deletionTimestamp: going away, finalizers pending
+    generate_name: str = ""
+    owner_name: str = ""  # the controller owner's name, if any
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+
+# Annotations are kept only under these prefixes: objects carry far more than the rules need.
+_KEPT_ANNOTATION_PREFIXES = ("harvesterhci.io/", "kubevirt.io/", "network.harvesterhci.io/")
+
+
+def parse_meta(obj: Any, keep_all_annotations: bool = False) -> Meta:
+    metadata = _dict(_dict(obj).get("metadata"))
+    annotations = _str_map(metadata.get("annotations"))
+    if not keep_all_annotations:
+        annotations = {k: v for k, v in annotations.items() if k.startswith(_KEPT_ANNOTATION_PREFIXES)}
+    owner = ""
+    for ref in _list(metadata.get("ownerReferences")):
+        if isinstance(ref, dict) and ref.get("controller") is True:
+            owner = _str(ref.get("name"))
+    return Meta(
+        name=_str(metadata.get("name")),
+        namespace=_str(metadata.get("namespace")),
+        uid=_str(metadata.get("uid")),
+        resource_version=_str(metadata.get("resourceVersion")),
+        labels=_str_map(metadata.get("labels")),
+        annotations=annotations,
+        created=parse_time(metadata.get("creationTimestamp")),
+        deleted=parse_time(metadata.get("deletionTimestamp")),
+        generate_name=_str(metadata.get("generateName")),
+        owner_name=owner,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Node
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Node:
+    meta: Meta
+    taints: tuple[Taint, ...] = ()
+    unschedulable: bool = False
+    ready: bool | None = None  # Ready condition: True, False, or unknown (missing / "Unknown")
+    ready_reason: str = ""
+    ready_message: str = ""
+    allocatable_cpu_milli: int | None = None
+    allocatable_memory: int | None = None  # bytes
+    allocatable_pods: int | None = None
+    arch: str = ""  # kubernetes.io/arch label, else status.nodeInfo.architecture
+    internal_ip: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        return self.meta.labels
+
+    @property
+    def annotations(self) -> Mapping[str, str]:
+        return self.meta.annotations
+
+
+def parse_node(obj: Any) -> Node:
+    obj = _dict(obj)
+    meta = parse_meta(obj)
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    taints = tuple(
+        Taint(key=_str(t.get("key")), value=_str(t.get("value")), effect=_str(t.get("effect")))
+        for t in _list(spec.get("taints"))
+        if isinstance(t, dict)
+    )
+    ready = find_condition(_conditions(status.get("conditions")), "Ready")
+    allocatable = _dict(status.get("allocatable"))
+    memory = parse_quantity(allocatable.get("memory"))
+    internal_ip = ""
+    for address in _list(status.get("addresses")):
+        if isinstance(address, dict) and address.get("type") == "InternalIP":
+            internal_ip = _str(address.get("address"))
+    return Node(
+        meta=meta,
+        taints=taints,
+        unschedulable=spec.get("unschedulable") is True,
+        ready=None if ready is None else ready.status,
+        ready_reason="" if ready is None else ready.reason,
+        ready_message="" if ready is None else ready.message,
+        allocatable_cpu_milli=millicores_of(allocatable.get("cpu")),
+        allocatable_memory=None if memory is None else memory.ceil(),
+        allocatable_pods=_int(allocatable.get("pods")),
+        arch=meta.labels.get("kubernetes.io/arch") or _str(_path(status, "nodeInfo", "architecture")),
+        internal_ip=internal_ip,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The guest: what a VMI spec (or a VM's template spec) says about the machine
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CPUFeature:
+    name: str
+    policy: str = "require"  # force | require | optional | disable | forbid ("" means require)
+
+
+@dataclass(frozen=True)
+class Disk:
+    name: str
+    kind: str  # disk | cdrom | lun | floppy
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+    source: str  # persistentVolumeClaim | dataVolume | containerDisk | cloudInitNoCloud | emptyDisk | ...
+    claim_name: str = ""  # for persistentVolumeClaim and dataVolume
+    hotpluggable: bool = False
+    capacity: int | None = None  # bytes, for emptyDisk
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    kind: str  # pod | multus | unknown
+    network_name: str = ""  # multus: "<ns>/<nad>" or "<nad>"
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str
+    binding: str  # masquerade | bridge | sriov | slirp | passt | binding:<plugin> | unknown
+
+
+@dataclass(frozen=True)
+class GuestSpec:
+    """The part of a VMI spec (or VM template spec) the rules read."""
+
+    cpu_model: str = ""  # "" when the object does not say (the cluster default applies)
+    cpu_features: tuple[CPUFeature, ...] = ()
+    dedicated_cpu: bool = False
+    cores: int | None = None
+    sockets: int | None = None
+    threads: int | None = None
+    memory_guest: Quantity | None = None
+    memory_request: Quantity | None = None
+    memory_limit: Quantity | None = None
+    cpu_request_milli: int | None = None
+    cpu_limit_milli: int | None = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    affinity: NodeAffinity = field(default_factory=NodeAffinity)
+    tolerations: tuple[Toleration, ...] = ()
+    host_devices: tuple[str, ...] = ()  # deviceName of each host device
+    gpus: tuple[str, ...] = ()  # deviceName of each GPU
+    disks: tuple[Disk, ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    networks: tuple[Network, ...] = ()
+    interfaces: tuple[Interface, ...] = ()
+    eviction_strategy: str = ""
+
+    @property
+    def memory(self) -> Quantity | None:
+        """Guest memory as KubeVirt counts it for a migration: memory.guest, else requests.memory."""
+        return self.memory_guest or self.memory_request
+
+
+_DISK_KINDS = ("disk", "cdrom", "lun", "floppy")
+_VOLUME_SOURCES = (
+    "persistentVolumeClaim",
+    "dataVolume",
+    "containerDisk",
+    "cloudInitNoCloud",
+    "cloudInitConfigDrive",
+    "emptyDisk",
+    "ephemeral",
+    "hostDisk",
+    "configMap",
+    "secret",
+    "serviceAccount",
+    "downwardAPI",
+    "downwardMetrics",
+    "sysprep",
+    "memoryDump",
+)
+_BINDINGS = ("masquerade", "bridge", "sriov", "slirp", "passt", "macvtap")
+
+
+def parse_guest_spec(spec: Any) -> GuestSpec:
+    spec = _dict(spec)
+    domain = _dict(spec.get("domain"))
+    cpu = _dict(domain.get("cpu"))
+    resources = _dict(domain.get("resources"))
+    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
+    devices = _dict(domain.get("devices"))
+
+    features = []
+    for item in _list(cpu.get("features")):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            features.append(CPUFeature(name=item["name"], policy=_str(item.get("policy")) or "require"))
+
+    disks = []
+    for item in _list(devices.get("disks")):
+        if not isinstance(item, dict):
+            continue
+        kind = next((k for k in _DISK_KINDS if k in item), "disk")  # KubeVirt's default is a disk
+        disks.append(Disk(name=_str(item.get("name")), kind=kind))
+
+    volumes = []
+    for item in _list(spec.get("volumes")):
+        if not isinstance(item, dict):
+            continue
+        source = next((s for s in _VOLUME_SOURCES if s in item), "unknown")
+        body = _dict(item.get(source))
+        claim = _str(body.get("claimName")) or (_str(body.get("name")) if source == "dataVolume" else "")
+        capacity = parse_quantity(body.get("capacity"))
+        volumes.append(
+            Volume(
+                name=_str(item.get("name")),
+                source=source,
+                claim_name=claim,
+                hotpluggable=body.get("hotpluggable") is True,
+                capacity=None if capacity is None else capacity.ceil(),
+            )
+        )
+
+    networks = []
+    for item in _list(spec.get("networks")):
+        if not isinstance(item, dict):
+            continue
+        if "pod" in item:
+            networks.append(Network(name=_str(item.get("name")), kind="pod"))
+        elif "multus" in item:
+            networks.append(
+                Network(
+                    name=_str(item.get("name")),
+                    kind="multus",
+                    network_name=_str(_path(item, "multus", "networkName")),
+                )
+            )
+        else:
+            networks.append(Network(name=_str(item.get("name")), kind="unknown"))
+
+    interfaces = []
+    for item in _list(devices.get("interfaces")):
+        if not isinstance(item, dict):
+            continue
+        binding = next((b for b in _BINDINGS if b in item), "")
+        if not binding and isinstance(item.get("binding"), dict):
+            binding = "binding:" + _str(item["binding"].get("name"))
+        interfaces.append(Interface(name=_str(item.get("name")), binding=binding or "unknown"))
+
+    cpu_request = millicores_of(requests.get("cpu"))
+    return GuestSpec(
+        cpu_model=_str(cpu.get("model")),
+        cpu_features=tuple(features),
+        dedicated_cpu=cpu.get("dedicatedCpuPlacement") is True,
+        cores=_int(cpu.get("cores")),
+        sockets=_int(cpu.get("sockets")),
+        threads=_int(cpu.get("threads")),
+        memory_guest=parse_quantity(_path(domain, "memory", "guest")),
+        memory_request=parse_quantity(requests.get("memory")),
+        memory_limit=parse_quantity(limits.get("memory")),
+        cpu_request_milli=cpu_request,
+        cpu_limit_milli=millicores_of(limits.get("cpu")),
+        node_selector=_str_map(spec.get("nodeSelector")),
+        affinity=_node_affinity(spec.get("affinity")),
+        tolerations=_tolerations(spec.get("tolerations")),
+        host_devices=tuple(
+            _str(d.get("deviceName")) or _str(d.get("name"))
+            for d in _list(devices.get("hostDevices"))
+            if isinstance(d, dict)
+        ),
+        gpus=tuple(
+            _str(d.get("deviceName")) or _str(d.get("name")) for d in _list(devices.get("gpus")) if isinstance(d, dict)
+        ),
+        disks=tuple(disks),
+        volumes=tuple(volumes),
+        networks=tuple(networks),
+        interfaces=tuple(interfaces),
+        eviction_strategy=_str(spec.get("evictionStrategy")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Migration settings (KubeVirt CR, MigrationPolicy, and the copy a VMI carries)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationConfig:
+    """Migration settings; None means "not set here" (a later source or the default applies)."""
+
+    completion_timeout_per_gib: int | None = None
+    progress_timeout: int | None = None
+    parallel_migrations_per_cluster: int | None = None
+    parallel_outbound_migrations_per_node: int | None = None
+    bandwidth_per_migration: Quantity | None = None
+    allow_post_copy: bool | None = None
+    allow_auto_converge: bool | None = None
+    allow_workload_disruption: bool | None = None
+    unsafe_migration_override: bool | None = None
+    network: str | None = None  # name of the NetworkAttachmentDefinition of a dedicated migration network
+
+
+def parse_migration_config(value: Any) -> MigrationConfig:
+    value = _dict(value)
+    return MigrationConfig(
+        completion_timeout_per_gib=_int(value.get("completionTimeoutPerGiB")),
+        progress_timeout=_int(value.get("progressTimeout")),
+        parallel_migrations_per_cluster=_int(value.get("parallelMigrationsPerCluster")),
+        parallel_outbound_migrations_per_node=_int(value.get("parallelOutboundMigrationsPerNode")),
+        bandwidth_per_migration=parse_quantity(value.get("bandwidthPerMigration")),
+        allow_post_copy=_bool(value.get("allowPostCopy")),
+        allow_auto_converge=_bool(value.get("allowAutoConverge")),
+        allow_workload_disruption=_bool(value.get("allowWorkloadDisruption")),
+        unsafe_migration_override=_bool(value.get("unsafeMigrationOverride")),
+        network=_opt_str(value.get("network")) or None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# VirtualMachine and VirtualMachineInstance
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """vmi.status.migrationState (and the copy a final VMIM keeps)."""
+
+    migration_uid: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    source_node: str = ""
+    target_node: str = ""
+    source_pod: str = ""
+    target_pod: str = ""
+    target_node_address: str = ""
+    target_node_domain_ready: datetime | None = None
+    completed: bool = False
+    failed: bool = False
+    failure_reason: str = ""
+    abort_requested: bool = False
+    abort_status: str = ""  # Aborting | Succeeded | Failed | ""
+    mode: str = ""  # PreCopy | PostCopy | Paused | ""
+    policy_name: str = ""
+    configuration: MigrationConfig | None = None
+
+
+def parse_migration_state(value: Any) -> MigrationState | None:
+    if not isinstance(value, dict):
+        return None
+    configuration = value.get("migrationConfiguration")
+    return MigrationState(
+        migration_uid=_str(value.get("migrationUid")),
+        start=parse_time(value.get("startTimestamp")),
+        end=parse_time(value.get("endTimestamp")),
+        source_node=_str(value.get("sourceNode")),
+        target_node=_str(value.get("targetNode")),
+        source_pod=_str(value.get("sourcePod")),
+        target_pod=_str(value.get("targetPod")),
+        target_node_address=_str(value.get("targetNodeAddress")),
+        target_node_domain_ready=parse_time(value.get("targetNodeDomainReadyTimestamp")),
+        completed=value.get("completed") is True,
+        failed=value.get("failed") is True,
+        failure_reason=_str(value.get("failureReason")),
+        abort_requested=value.get("abortRequested") is True,
+        abort_status=_str(value.get("abortStatus")),
+        mode=_str(value.get("mode")),
+        policy_name=_str(value.get("migrationPolicyName")),
+        configuration=parse_migration_config(configuration) if isinstance(configuration, dict) else None,
+    )
+
+
+@dataclass(frozen=True)
+class VolumeStatus:
+    name: str
+    access_modes: tuple[str, ...] = ()
+    capacity: int | None = None  # bytes
+    size: int | None = None  # bytes (status.volumeStatus[].size, e.g. of an ephemeral disk)
+    is_pvc: bool = False
+
+
+@dataclass(frozen=True)
+class VM:
+    meta: Meta
+    template: GuestSpec
+    template_labels: Mapping[str, str] = field(default_factory=dict)
+    run_strategy: str = ""  # Always | RerunOnFailure | Manual | Halted | Once | "" (spec.running used)
+    running: bool | None = None  # spec.running when set
+    printable_status: str = ""
+    ready: bool | None = None
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def namespace(self) -> str:
+        return self.meta.namespace
+
+    @property
+    def key(self) -> str:
+        return self.meta.key
+
+
+def parse_vm(obj: Any) -> VM:
+    obj = _dict(obj)
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    template = _dict(spec.get("template"))
+    conditions = _conditions(status.get("conditions"))
+    ready = find_condition(conditions, "Ready")
+    return VM(
+        meta=parse_meta(obj),
+        template=parse_guest_spec(template.get("spec")),
+        template_labels=_str_map(_path(template, "metadata", "labels")),
+        run_strategy=_str(spec.get("runStrategy")),
+        running=_bool(spec.get("running")),
+        printable_status=_str(status.get("printableStatus")),
+        ready=None if ready is None else ready.status,
+        conditions=conditions,
+    )
+
+
+@dataclass(frozen=True)
+class VMI:
+    meta: Meta
+    spec: GuestSpec
+    phase: str = ""  # Pending | Scheduling | Scheduled | Running | Succeeded | Failed | Unknown | ""
+    node_name: str = ""
+    conditions: tuple[Condition, ...] = ()
+    migration_state: MigrationState | None = None
+    migration_method: str = ""  # BlockMigration | LiveMigration | ""
+    ip: str = ""
+    volume_status: tuple[VolumeStatus, ...] = ()
+    active_pods: Mapping[str, str] = field(default_factory=dict)  # pod uid -> node
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def namespace(self) -> str:
+        return self.meta.namespace
+
+    @property
+    def key(self) -> str:
+        return self.meta.key
+
+    def condition(self, type_: str) -> Condition | None:
+        return find_condition(self.conditions, type_)
+
+
+def parse_vmi(obj: Any) -> VMI:
+    obj = _dict(obj)
+    status = _dict(obj.get("status"))
+    volume_status = []
+    for item in _list(status.get("volumeStatus")):
+        if not isinstance(item, dict):
+            continue
+        claim = item.get("persistentVolumeClaimInfo")
+        claim = claim if isinstance(claim, dict) else None
+        capacity = parse_quantity(_path(claim, "capacity", "storage")) if claim else None
+        size = _int(item.get("size"))
+        volume_status.append(
+            VolumeStatus(
+                name=_str(item.get("name")),
+                access_modes=tuple(m for m in _list(_path(claim, "accessModes")) if isinstance(m, str)),
+                capacity=None if capacity is None else capacity.ceil(),
+                size=size,
+                is_pvc=claim is not None,
+            )
+        )
+    ip = ""
+    interfaces = _list(status.get("interfaces"))
+    if interfaces and isinstance(interfaces[0], dict):
+        ip = _str(interfaces[0].get("ipAddress"))
+    return VMI(
+        meta=parse_meta(obj),
+        spec=parse_guest_spec(obj.get("spec")),
+        phase=_str(status.get("phase")),
+        node_name=_str(status.get("nodeName")),
+        conditions=_conditions(status.get("conditions")),
+        migration_state=parse_migration_state(status.get("migrationState")),
+        migration_method=_str(status.get("migrationMethod")),
+        ip=ip,
+        volume_status=tuple(volume_status),
+        active_pods=_str_map(status.get("activePods")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# VirtualMachineInstanceMigration
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseTransition:
+    phase: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Migration:
+    meta: Meta
+    vmi_name: str
+    phase: str = ""  # "" (new), Pending, Scheduling, Scheduled, PreparingTarget, TargetReady, Running, Succeeded, Failed
+    phase_transitions: tuple[PhaseTransition, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    added_node_selector: Mapping[str, str] = field(default_factory=dict)
+    migration_state: MigrationState | None = None
+    finalizers: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def namespace(self) -> str:
+        return self.meta.namespace
+
+    @property
+    def key(self) -> str:
+        return self.meta.key
+
+    @property
+    def is_final(self) -> bool:
+        return self.phase in ("Succeeded", "Failed")
+
+    def condition(self, type_: str) -> Condition | None:
+        return find_condition(self.conditions, type_)
+
+
+def parse_migration(obj: Any) -> Migration:
+    obj = _dict(obj)
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    transitions = tuple(
+        PhaseTransition(phase=_str(t.get("phase")), at=parse_time(t.get("phaseTransitionTimestamp")))
+        for t in _list(status.get("phaseTransitionTimestamps"))
+        if isinstance(t, dict)
+    )
+    return Migration(
+        meta=parse_meta(obj),
+        vmi_name=_str(spec.get("vmiName")),
+        phase=_str(status.get("phase")),
+        phase_transitions=transitions,
+        conditions=_conditions(status.get("conditions")),
+        added_node_selector=_str_map(spec.get("addedNodeSelector")),
+        migration_state=parse_migration_state(status.get("migrationState")),
+        finalizers=tuple(f for f in _list(_path(obj, "metadata", "finalizers")) if isinstance(f, str)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# KubeVirt CR, MigrationPolicy, NetworkAttachmentDefinition, Namespace
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KubeVirt:
+    meta: Meta
+    version: tuple[int, int, int] | None = None  # status.observedKubeVirtVersion (else the target version)
+    version_text: str = ""
+    phase: str = ""
+    cpu_model: str = ""  # spec.configuration.cpuModel
+    migrations: MigrationConfig = field(default_factory=MigrationConfig)
+    node_selectors: Mapping[str, str] = field(default_factory=dict)  # developerConfiguration.nodeSelectors
+    feature_gates: tuple[str, ...] = ()
+
+
+def parse_kubevirt(obj: Any) -> KubeVirt:
+    obj = _dict(obj)
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    configuration = _dict(spec.get("configuration"))
+    developer = _dict(configuration.get("developerConfiguration"))
+    version_text = _str(status.get("observedKubeVirtVersion")) or _str(status.get("targetKubeVirtVersion"))
+    return KubeVirt(
+        meta=parse_meta(obj),
+        version=parse_version(version_text),
+        version_text=version_text,
+        phase=_str(status.get("phase")),
+        cpu_model=_str(configuration.get("cpuModel")),
+        migrations=parse_migration_config(configuration.get("migrations")),
+        node_selectors=_str_map(developer.get("nodeSelectors")),
+        feature_gates=tuple(g for g in _list(developer.get("featureGates")) if isinstance(g, str)),
+    )
+
+
+@dataclass(frozen=True)
+class MigrationPolicy:
+    meta: Meta
+    namespace_selector: Mapping[str, str] = field(default_factory=dict)
+    vmi_selector: Mapping[str, str] = field(default_factory=dict)
+    config: MigrationConfig = field(default_factory=MigrationConfig)
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+
+def parse_migration_policy(obj: Any) -> MigrationPolicy:
+    obj = _dict(obj)
+    spec = _dict(obj.get("spec"))
+    selectors = _dict(spec.get("selectors"))
+    return MigrationPolicy(
+        meta=parse_meta(obj),
+        namespace_selector=_str_map(selectors.get("namespaceSelector")),
+        vmi_selector=_str_map(selectors.get("virtualMachineInstanceSelector")),
+        config=parse_migration_config(spec),
+    )
+
+
+CLUSTER_NETWORK_LABEL = "network.harvesterhci.io/clusternetwork"
+
+
+@dataclass(frozen=True)
+class NetworkAttachmentDefinition:
+    meta: Meta
+    cluster_network: str = ""  # label network.harvesterhci.io/clusternetwork
+
+    @property
+    def key(self) -> str:
+        return self.meta.key
+
+
+def parse_nad(obj: Any) -> NetworkAttachmentDefinition:
+    meta = parse_meta(obj)
+    return NetworkAttachmentDefinition(meta=meta, cluster_network=meta.labels.get(CLUSTER_NETWORK_LABEL, ""))
+
+
+@dataclass(frozen=True)
+class Namespace:
+    meta: Meta
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+
+def parse_namespace(obj: Any) -> Namespace:
+    return Namespace(meta=parse_meta(obj))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pods (virt-launcher pods, and any pod for a node's used resources)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pod:
+    meta: Meta
+    node_name: str = ""
+    phase: str = ""
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    affinity: NodeAffinity = field(default_factory=NodeAffinity)
+    tolerations: tuple[Toleration, ...] = ()
+    cpu_request_milli: int = 0  # effective request, as kube-scheduler sums it
+    memory_request: int = 0  # bytes, effective request
+    requests_known: bool = True  # False when a request could not be read
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def namespace(self) -> str:
+        return self.meta.namespace
+
+    @property
+    def is_launcher(self) -> bool:
+        return self.meta.labels.get("kubevirt.io") == "virt-launcher"
+
+    @property
+    def vmi_name(self) -> str:
+        """The VMI a virt-launcher pod runs (annotation kubevirt.io/domain, else its owner)."""
+        return self.meta.annotations.get("kubevirt.io/domain", "") or self.meta.owner_name
+
+    @property
+    def vmi_uid(self) -> str:
+        return self.meta.labels.get("kubevirt.io/created-by", "")
+
+    @property
+    def migration_uid(self) -> str:
+        """Set on a migration target pod: the VMIM's uid."""
+        return self.meta.labels.get("kubevirt.io/migrationJobUID", "")
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.phase in ("Succeeded", "Failed")
+
+
+def _container_requests(containers: Any) -> tuple[int, int, bool]:
+    cpu = memory = 0
+    known = True
+    for container in _list(containers):
+        requests = _dict(_path(container, "resources", "requests"))
+        if "cpu" in requests:
+            value = millicores_of(requests.get("cpu"))
+            known = known and value is not None
+            cpu += value or 0
+        if "memory" in requests:
+            value = parse_quantity(requests.get("memory"))
+            known = known and value is not None
+            memory += 0 if value is None else value.ceil()
+    return cpu, memory, known
+
+
+def parse_pod(obj: Any) -> Pod:
+    obj = _dict(obj)
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    # kube-scheduler: max(sum of containers, each init container) + overhead.
+    cpu, memory, known = _container_requests(spec.get("containers"))
+    for init in _list(spec.get("initContainers")):
+        init_cpu, init_memory, init_known = _container_requests([init])
+        cpu, memory, known = max(cpu, init_cpu), max(memory, init_memory), known and init_known
+    overhead = _dict(spec.get("overhead"))
+    if overhead:
+        cpu += millicores_of(overhead.get("cpu")) or 0
+        memory_overhead = parse_quantity(overhead.get("memory"))
+        memory += 0 if memory_overhead is None else memory_overhead.ceil()
+    return Pod(
+        meta=parse_meta(obj),
+        node_name=_str(spec.get("nodeName")),
+        phase=_str(status.get("phase")),
+        node_selector=_str_map(spec.get("nodeSelector")),
+        affinity=_node_affinity(spec.get("affinity")),
+        tolerations=_tolerations(spec.get("tolerations")),
+        cpu_request_milli=cpu,
+        memory_request=memory,
+        requests_known=known,
+    )

@@ -1,0 +1,1 @@
+"""A simulated Harvester cluster: a Kubernetes-compatible API server and a KubeVirt-like controller."""
