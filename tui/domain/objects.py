@@ -175,6 +175,9 @@ class SelectorRequirement:
     key: str
     operator: str  # In | NotIn | Exists | DoesNotExist | Gt | Lt
     values: tuple[str, ...] = ()
+    # Set when the expression itself could not be read (not an object, a value that is no string):
+    # kube-scheduler would refuse such a term, so it must never match, never be silently relaxed.
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,10 +197,19 @@ def _requirements(value: Any) -> tuple[SelectorRequirement, ...]:
     result = []
     for item in _list(value):
         if not isinstance(item, dict):
+            result.append(SelectorRequirement(key="", operator="", problem="an expression that is not an object"))
             continue
-        values = tuple(v for v in _list(item.get("values")) if isinstance(v, str))
+        raw_values = item.get("values")
+        problem = ""
+        if raw_values is not None and not isinstance(raw_values, list):
+            problem = "values is not a list"
+        elif any(not isinstance(v, str) for v in _list(raw_values)):
+            problem = "a value that is not a string"
+        values = tuple(v for v in _list(raw_values) if isinstance(v, str))
         result.append(
-            SelectorRequirement(key=_str(item.get("key")), operator=_str(item.get("operator")), values=values)
+            SelectorRequirement(
+                key=_str(item.get("key")), operator=_str(item.get("operator")), values=values, problem=problem
+            )
         )
     return tuple(result)
 
@@ -408,6 +420,8 @@ class GuestSpec:
     networks: tuple[Network, ...] = ()
     interfaces: tuple[Interface, ...] = ()
     eviction_strategy: str = ""
+    architecture: str = ""  # spec.architecture (a webhook fills it on a VMI: "amd64")
+    machine_type: str = ""  # spec.domain.machine.type ("q35")
 
     @property
     def memory(self) -> Quantity | None:
@@ -529,6 +543,8 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         networks=tuple(networks),
         interfaces=tuple(interfaces),
         eviction_strategy=_str(spec.get("evictionStrategy")),
+        architecture=_str(spec.get("architecture")),
+        machine_type=_str(_path(domain, "machine", "type")),
     )
 
 
@@ -685,6 +701,7 @@ class VMI:
     ip: str = ""
     volume_status: tuple[VolumeStatus, ...] = ()
     active_pods: Mapping[str, str] = field(default_factory=dict)  # pod uid -> node
+    machine_type: str = ""  # status.machine.type, the machine type the guest really runs ("pc-q35-8.2")
 
     @property
     def name(self) -> str:
@@ -737,6 +754,7 @@ def parse_vmi(obj: Any) -> VMI:
         ip=ip,
         volume_status=tuple(volume_status),
         active_pods=_str_map(status.get("activePods")),
+        machine_type=_str(_path(status, "machine", "type")),
     )
 
 
@@ -843,6 +861,8 @@ class MigrationPolicy:
     namespace_selector: Mapping[str, str] = field(default_factory=dict)
     vmi_selector: Mapping[str, str] = field(default_factory=dict)
     config: MigrationConfig = field(default_factory=MigrationConfig)
+    # KubeVirt never matches a policy whose spec.selectors is absent; an empty one matches every VMI.
+    selectors_set: bool = False
 
     @property
     def name(self) -> str:
@@ -858,6 +878,7 @@ def parse_migration_policy(obj: Any) -> MigrationPolicy:
         namespace_selector=_str_map(selectors.get("namespaceSelector")),
         vmi_selector=_str_map(selectors.get("virtualMachineInstanceSelector")),
         config=parse_migration_config(spec),
+        selectors_set=isinstance(spec.get("selectors"), dict),
     )
 
 
@@ -959,11 +980,23 @@ def _container_requests(containers: Any) -> tuple[int, int, bool]:
 def parse_pod(obj: Any) -> Pod:
     obj = _dict(obj)
     spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
-    # kube-scheduler: max(sum of containers, each init container) + overhead.
+    # kube-scheduler (computePodResourceRequest): the containers' sum, plus sidecars (init containers
+    # with restartPolicy Always, which keep running); at least what any init container needs while it
+    # runs next to the sidecars started before it; plus the pod overhead.
     cpu, memory, known = _container_requests(spec.get("containers"))
+    sidecar_cpu = sidecar_memory = 0
+    init_cpu_peak = init_memory_peak = 0
     for init in _list(spec.get("initContainers")):
         init_cpu, init_memory, init_known = _container_requests([init])
-        cpu, memory, known = max(cpu, init_cpu), max(memory, init_memory), known and init_known
+        known = known and init_known
+        if isinstance(init, dict) and init.get("restartPolicy") == "Always":
+            cpu, memory = cpu + init_cpu, memory + init_memory
+            sidecar_cpu, sidecar_memory = sidecar_cpu + init_cpu, sidecar_memory + init_memory
+            init_cpu, init_memory = sidecar_cpu, sidecar_memory
+        else:
+            init_cpu, init_memory = init_cpu + sidecar_cpu, init_memory + sidecar_memory
+        init_cpu_peak, init_memory_peak = max(init_cpu_peak, init_cpu), max(init_memory_peak, init_memory)
+    cpu, memory = max(cpu, init_cpu_peak), max(memory, init_memory_peak)
     overhead = _dict(spec.get("overhead"))
     if overhead:
         cpu += millicores_of(overhead.get("cpu")) or 0

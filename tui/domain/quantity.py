@@ -11,17 +11,22 @@ _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _DECIMAL_BY_EXP = {exp: suffix for suffix, exp in _DECIMAL.items()}
 
-# <sign><digits>[.<digits>]<suffix>, exactly the grammar of apimachinery's resource.ParseQuantity.
+# <sign><digits>[.<digits>]<suffix>, the grammar apimachinery's parseQuantityString scans. Its scanner
+# also takes a number with no digits at all ("", ".", "+", "-." before a suffix) as zero: so does this.
 _QUANTITY = re.compile(
-    r"^(?P<sign>[+-])?(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"^(?P<sign>[+-])?(?P<number>[0-9]*(?:\.[0-9]*)?)"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
 )
 
-# apimachinery rounds anything finer than nano up to the next nano.
+# apimachinery rounds anything finer than nano up (away from zero) to the next nano.
 _NANO = Fraction(1, 10**9)
-# Exponents beyond this are refused: Kubernetes caps quantities far below, and a huge exponent would
-# make exact arithmetic allocate without bound.
-_MAX_EXPONENT = 64
+# BinarySI amounts are capped at the largest int64, as ParseQuantity caps them.
+_MAX_BINARY = Fraction(2**63 - 1)
+# Kubernetes takes any int32 exponent; exponents beyond this are refused (unknown) so that exact
+# arithmetic cannot be made to allocate without bound. No real resource comes near.
+_MAX_EXPONENT = 1000
+# Longer text is refused for the same reason (Kubernetes has no limit).
+_MAX_LENGTH = 1024
 
 
 class QuantityFormat:
@@ -56,7 +61,8 @@ class Quantity:
 def parse_quantity(raw: object) -> Quantity | None:
     """Parse what the API sends (a string, or a number in hand-written YAML); None when it is not a quantity.
 
-    Never raises: a bad value is unknown to the caller, who says so.
+    Follows resource.Quantity's UnmarshalJSON: surrounding white space is ignored, a JSON number is
+    read as the text it was written as. Never raises: a bad value is unknown to the caller, who says so.
     """
     if isinstance(raw, bool):
         return None
@@ -65,15 +71,19 @@ def parse_quantity(raw: object) -> Quantity | None:
     if isinstance(raw, float):
         if not math.isfinite(raw):
             return None
-        return Quantity(_round_up_to_nano(Fraction(raw)), QuantityFormat.DECIMAL_SI)
-    if not isinstance(raw, str):
+        # repr() is the shortest text that reads back as this float: what the JSON said ("0.1", "1e+22").
+        raw = repr(raw)
+    if not isinstance(raw, str) or len(raw) > _MAX_LENGTH:
         return None
-    match = _QUANTITY.match(raw.strip()) if len(raw) < 128 else None
+    text = raw.strip()
+    if not text:
+        return None
+    match = _QUANTITY.match(text)
     if match is None:
         return None
-    number = Fraction(match["number"]) if match["number"] != "." else None
-    if number is None:
-        return None
+    digits = match["number"]
+    whole, _, decimals = digits.partition(".")
+    number = Fraction(int(whole or "0") * 10 ** len(decimals) + int(decimals or "0"), 10 ** len(decimals))
     if match["sign"] == "-":
         number = -number
     suffix = match["suffix"] or ""
@@ -86,13 +96,22 @@ def parse_quantity(raw: object) -> Quantity | None:
         if abs(exponent) > _MAX_EXPONENT:
             return None
         value, fmt = number * Fraction(10) ** exponent, QuantityFormat.DECIMAL_EXPONENT
-    return Quantity(_round_up_to_nano(value), fmt)
+    value = _round_up_to_nano(value)
+    if fmt == QuantityFormat.BINARY_SI:
+        if abs(value) > _MAX_BINARY:
+            value = _MAX_BINARY if value > 0 else -_MAX_BINARY
+        if 0 < abs(value) < 1:
+            fmt = QuantityFormat.DECIMAL_SI  # as ParseQuantity does: "0.5Ki" is no binary amount
+    return Quantity(value, fmt)
 
 
 def _round_up_to_nano(value: Fraction) -> Fraction:
-    if (value / _NANO).denominator == 1:
+    """Away from zero, as inf.RoundUp on the magnitude: -0.1n becomes -1n, not 0."""
+    scaled = value / _NANO
+    if scaled.denominator == 1:
         return value
-    return Fraction(math.ceil(value / _NANO)) * _NANO
+    magnitude = math.ceil(abs(scaled))
+    return Fraction(magnitude if value > 0 else -magnitude) * _NANO
 
 
 def format_quantity(quantity: Quantity) -> str:
@@ -104,14 +123,14 @@ def format_quantity(quantity: Quantity) -> str:
     magnitude = -value if value < 0 else value
 
     if quantity.format == QuantityFormat.BINARY_SI and magnitude >= 1024 and magnitude.denominator == 1:
+        # Whole numbers stay binary (a multiple of 1024 gets its suffix, "2000" stays "2000");
+        # fractions and amounts under 1Ki are written as decimal SI, as CanonicalizeBytes does.
         whole, power = int(magnitude), 0
         while power < 6 and whole % 1024 == 0:
             whole //= 1024
             power += 1
-        if power > 0:
-            suffix = next(s for s, p in _BINARY.items() if p == power)
-            return f"{sign}{whole}{suffix}"
-        # Not a multiple of 1024: Kubernetes falls back to decimal SI.
+        suffix = next((s for s, p in _BINARY.items() if p == power), "")
+        return f"{sign}{whole}{suffix}"
 
     # Both decimal forms keep the exponent a multiple of 3 (AsCanonicalBytes): 1.2e7 is "12e6".
     mantissa, exponent = _decimal_mantissa(magnitude)
@@ -120,7 +139,9 @@ def format_quantity(quantity: Quantity) -> str:
         exponent -= 1
     if quantity.format == QuantityFormat.DECIMAL_EXPONENT:
         return f"{sign}{mantissa}" if exponent == 0 else f"{sign}{mantissa}e{exponent}"
-    while exponent > 18:  # no SI suffix above E
+    while exponent > 18:
+        # There is no SI suffix above E. apimachinery then writes the bare mantissa (losing the
+        # exponent); writing "1000E" instead keeps the value.
         mantissa *= 1000
         exponent -= 3
     return f"{sign}{mantissa}{_DECIMAL_BY_EXP[exponent]}"

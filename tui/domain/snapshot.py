@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from tui.domain.objects import (
     VM,
@@ -15,7 +16,29 @@ from tui.domain.objects import (
     NetworkAttachmentDefinition,
     Node,
     Pod,
+    parse_kubevirt,
+    parse_migration,
+    parse_migration_policy,
+    parse_nad,
+    parse_namespace,
+    parse_node,
+    parse_pod,
+    parse_vm,
+    parse_vmi,
 )
+
+# kind -> (parser, ClusterSnapshot.of argument); the kinds the rules read.
+_PARSERS = {
+    "Node": (parse_node, "nodes"),
+    "VirtualMachine": (parse_vm, "vms"),
+    "VirtualMachineInstance": (parse_vmi, "vmis"),
+    "VirtualMachineInstanceMigration": (parse_migration, "migrations"),
+    "Pod": (parse_pod, "pods"),
+    "KubeVirt": (parse_kubevirt, "kubevirts"),
+    "MigrationPolicy": (parse_migration_policy, "policies"),
+    "NetworkAttachmentDefinition": (parse_nad, "nads"),
+    "Namespace": (parse_namespace, "namespaces"),
+}
 
 
 def _by_key(items: Iterable) -> dict:
@@ -69,6 +92,38 @@ class ClusterSnapshot:
             namespaces=_by_key(namespaces),
             pods_known=pods is not None,
         )
+
+    @classmethod
+    def from_objects(cls, objects: Iterable[Any], *, pods_known: bool | None = None) -> "ClusterSnapshot":
+        """Build from API objects as `kubectl get -o json` gives them (dicts with a `kind`; a `List`'s
+        items are read too). Objects of other kinds, and values that are no objects, are skipped.
+
+        `pods_known=None` means: pods are known when at least one Pod is among the objects.
+        """
+        found: dict[str, list] = {argument: [] for _, argument in _PARSERS.values()}
+        try:
+            pending = deque(objects)
+        except TypeError:  # not iterable at all: nothing to read
+            pending = deque()
+        while pending:
+            obj = pending.popleft()
+            if not isinstance(obj, dict):
+                continue
+            kind = obj.get("kind")
+            if isinstance(kind, str) and kind.endswith("List") and "items" in obj:
+                items = obj.get("items")
+                pending.extendleft(reversed(items) if isinstance(items, list) else ())
+                continue
+            entry = _PARSERS.get(kind) if isinstance(kind, str) else None
+            if entry is not None:
+                parser, argument = entry
+                found[argument].append(parser(obj))
+        kubevirts = found.pop("kubevirts")
+        deployed = [k for k in kubevirts if k.phase == "Deployed"]
+        kubevirt = (deployed or kubevirts or [None])[0]
+        known = bool(found["pods"]) if pods_known is None else pods_known
+        pods = found.pop("pods")
+        return cls.of(kubevirt=kubevirt, pods=pods if known else None, **found)
 
     # -- lookups --------------------------------------------------------------------------------
 
@@ -149,6 +204,15 @@ class ClusterSnapshot:
     def namespace_labels(self, namespace: str) -> Mapping[str, str]:
         found = self.namespaces.get(namespace)
         return found.meta.labels if found else {}
+
+    def nad(self, reference: str, default_namespace: str) -> NetworkAttachmentDefinition | None:
+        """A NetworkAttachmentDefinition named as a VM network names it: "ns/name", or "name" in
+        `default_namespace`."""
+        namespace, _, name = reference.rpartition("/")
+        return self.nads.get(f"{namespace or default_namespace}/{name}")
+
+    def vm_of(self, vmi: VMI) -> VM | None:
+        return self.vms.get(vmi.key)
 
 
 def _creation_order(obj) -> tuple:

@@ -1,0 +1,320 @@
+"""CPU models and the node selectors KubeVirt puts on launcher and migration-target pods, and CPU-model advice.
+
+What KubeVirt does (virt-controller: services/nodeselectorrenderer.go, services/template.go,
+watch/migration/migration.go):
+
+- Every launcher pod: `kubevirt.io/schedulable: "true"`, `kubernetes.io/arch: <vmi.spec.architecture>`,
+  then the KubeVirt CR's `developerConfiguration.nodeSelectors`, then the VMI's own `nodeSelector`
+  (later ones win), then `"true"` for: the CPU-manager label (dedicated CPUs), the named model's
+  `cpu-model.node.kubevirt.io/<M>` and a `cpu-feature.node.kubevirt.io/<f>` per feature with policy
+  "" or require, and the machine type's `machine-type.node.kubevirt.io/<t>` (KubeVirt >= 1.5).
+  Required node affinity: the VMI's, with `node-labeller.kubevirt.io/obsolete-host-model DoesNotExist`
+  (host-model) and `cpu-feature.node.kubevirt.io/<f> DoesNotExist` (features with policy forbid)
+  added to every term.
+- A migration target pod: the VMIM's `addedNodeSelector`, overridden by everything above (so it only
+  narrows), then for host-model the source's CPU labels: copied from the source launcher pod when it
+  carries `cpu-model-migration.*` / `cpu-feature.*` selectors (the VM migrated before), otherwise
+  derived from the source node (`host-model-cpu.node.kubevirt.io/<M>` becomes
+  `cpu-model-migration.node.kubevirt.io/<M>`, each `host-model-required-features.node.kubevirt.io/<f>`
+  becomes `cpu-feature.node.kubevirt.io/<f>`). A source node without a host-model label means
+  KubeVirt cannot create the target pod at all.
+
+Not modelled: Hyper-V strict checks (feature gate HypervStrictCheck), the TSC-frequency label for
+guests that need an invariant TSC, realtime, SEV/TDX/secure-execution labels. A VMI using those can
+be refused by nodes for reasons these rules do not show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Mapping
+
+from tui.domain.objects import VMI, GuestSpec, KubeVirt, Node, NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement
+
+if TYPE_CHECKING:
+    from tui.domain.snapshot import ClusterSnapshot
+
+HOST_MODEL = "host-model"
+HOST_PASSTHROUGH = "host-passthrough"
+
+SCHEDULABLE_LABEL = "kubevirt.io/schedulable"
+ARCH_LABEL = "kubernetes.io/arch"
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+CPU_MODEL_LABEL = "cpu-model.node.kubevirt.io/"
+CPU_MODEL_MIGRATION_LABEL = "cpu-model-migration.node.kubevirt.io/"
+HOST_MODEL_CPU_LABEL = "host-model-cpu.node.kubevirt.io/"
+HOST_MODEL_REQUIRED_FEATURES_LABEL = "host-model-required-features.node.kubevirt.io/"
+CPU_FEATURE_LABEL = "cpu-feature.node.kubevirt.io/"
+MACHINE_TYPE_LABEL = "machine-type.node.kubevirt.io/"
+OBSOLETE_HOST_MODEL_LABEL = "node-labeller.kubevirt.io/obsolete-host-model"
+CPU_MANAGER_LABEL_OLD = "cpumanager"  # KubeVirt <= 1.7
+CPU_MANAGER_LABEL = "kubevirt.io/cpumanager"  # KubeVirt >= 1.8
+CPU_MANAGER_LABELS = (CPU_MANAGER_LABEL_OLD, CPU_MANAGER_LABEL)
+
+# Where each key of a target pod's node selector came from, so a failing key can be explained.
+ORIGIN_ADDED = "addedNodeSelector"
+ORIGIN_KUBEVIRT = "kubevirt"
+ORIGIN_ARCH = "architecture"
+ORIGIN_CLUSTER = "developerConfiguration.nodeSelectors"
+ORIGIN_VMI = "nodeSelector"
+ORIGIN_CPU_MANAGER = "dedicatedCpuPlacement"
+ORIGIN_CPU_MODEL = "cpu.model"
+ORIGIN_CPU_FEATURE = "cpu.features"
+ORIGIN_MACHINE_TYPE = "machine.type"
+ORIGIN_HOST_MODEL_NODE = "host-model (source node)"
+ORIGIN_HOST_MODEL_POD = "host-model (source pod)"
+
+
+def effective_cpu_model(spec: GuestSpec, kubevirt: KubeVirt | None) -> str:
+    """The VMI's model; else the KubeVirt CR's spec.configuration.cpuModel; else host-model."""
+    if spec.cpu_model:
+        return spec.cpu_model
+    if kubevirt is not None and kubevirt.cpu_model:
+        return kubevirt.cpu_model
+    return HOST_MODEL
+
+
+def is_named_model(model: str) -> bool:
+    return bool(model) and model not in (HOST_MODEL, HOST_PASSTHROUGH)
+
+
+def cpu_manager_label(kubevirt: KubeVirt | None) -> str:
+    """The label KubeVirt requires for dedicated CPUs; with the version unknown, the older name."""
+    version = kubevirt.version if kubevirt is not None else None
+    return CPU_MANAGER_LABEL if version is not None and version >= (1, 8, 0) else CPU_MANAGER_LABEL_OLD
+
+
+def machine_type_selected(kubevirt: KubeVirt | None) -> bool:
+    """KubeVirt >= 1.5 asks for the machine type's node label; with the version unknown, it is not asked."""
+    version = kubevirt.version if kubevirt is not None else None
+    return version is not None and version >= (1, 5, 0)
+
+
+def required_feature_labels(spec: GuestSpec) -> list[str]:
+    """cpu-feature labels a named model needs: features with policy "" or require."""
+    return [CPU_FEATURE_LABEL + f.name for f in spec.cpu_features if f.policy in ("", "require")]
+
+
+def forbidden_feature_labels(spec: GuestSpec) -> list[str]:
+    return [CPU_FEATURE_LABEL + f.name for f in spec.cpu_features if f.policy == "forbid"]
+
+
+@dataclass(frozen=True)
+class SelectorEntry:
+    value: str
+    origin: str  # one of the ORIGIN_* names
+
+
+def _spec_and_machine(vmi: VMI | GuestSpec) -> tuple[GuestSpec, str]:
+    if isinstance(vmi, VMI):
+        return vmi.spec, vmi.machine_type or vmi.spec.machine_type
+    return vmi, vmi.machine_type
+
+
+def launcher_selector_entries(vmi: VMI | GuestSpec, kubevirt: KubeVirt | None) -> dict[str, SelectorEntry]:
+    """The launcher pod's node selector, each key with where it came from."""
+    spec, machine_type = _spec_and_machine(vmi)
+    entries: dict[str, SelectorEntry] = {SCHEDULABLE_LABEL: SelectorEntry("true", ORIGIN_KUBEVIRT)}
+    if spec.architecture:
+        entries[ARCH_LABEL] = SelectorEntry(spec.architecture.lower(), ORIGIN_ARCH)
+    if kubevirt is not None:
+        entries.update((k, SelectorEntry(v, ORIGIN_CLUSTER)) for k, v in kubevirt.node_selectors.items())
+    entries.update((k, SelectorEntry(v, ORIGIN_VMI)) for k, v in spec.node_selector.items())
+    if spec.dedicated_cpu:
+        entries[cpu_manager_label(kubevirt)] = SelectorEntry("true", ORIGIN_CPU_MANAGER)
+    model = effective_cpu_model(spec, kubevirt)
+    if is_named_model(model):
+        entries[CPU_MODEL_LABEL + model] = SelectorEntry("true", ORIGIN_CPU_MODEL)
+    if machine_type and machine_type_selected(kubevirt):
+        entries[MACHINE_TYPE_LABEL + machine_type] = SelectorEntry("true", ORIGIN_MACHINE_TYPE)
+    # KubeVirt renders feature labels for any model with features (host-model ones included).
+    if model:
+        entries.update((label, SelectorEntry("true", ORIGIN_CPU_FEATURE)) for label in required_feature_labels(spec))
+    return entries
+
+
+def launcher_node_selector(vmi: VMI | GuestSpec, kubevirt: KubeVirt | None) -> dict[str, str]:
+    """The nodeSelector KubeVirt puts on a VMI's launcher pod (a VMI, or a VM template's spec)."""
+    return {key: entry.value for key, entry in launcher_selector_entries(vmi, kubevirt).items()}
+
+
+def launcher_node_affinity(vmi: VMI | GuestSpec, kubevirt: KubeVirt | None) -> NodeAffinity:
+    """The required node affinity of a launcher pod: the VMI's, plus KubeVirt's DoesNotExist rules."""
+    spec, _ = _spec_and_machine(vmi)
+    rejected = forbidden_feature_labels(spec)
+    if effective_cpu_model(spec, kubevirt) == HOST_MODEL:
+        rejected.insert(0, OBSOLETE_HOST_MODEL_LABEL)
+    affinity = spec.affinity
+    for label in rejected:
+        requirement = SelectorRequirement(key=label, operator="DoesNotExist")
+        if affinity.terms is None:
+            affinity = NodeAffinity((NodeSelectorTerm(match_expressions=(requirement,)),))
+        else:
+            # Terms are ORed, so the rule goes into every one of them (as KubeVirt adds it).
+            affinity = NodeAffinity(
+                tuple(replace(t, match_expressions=t.match_expressions + (requirement,)) for t in affinity.terms)
+            )
+    return affinity
+
+
+@dataclass(frozen=True)
+class HostModelLabels:
+    """The CPU selectors a host-model VM's migration target gets, and where they came from."""
+
+    selector: Mapping[str, str] = field(default_factory=dict)
+    from_source_pod: bool = False
+    host_model: str = ""  # the source's host model (from the node, or read back from the pod's selector)
+    problem: str = ""  # set when KubeVirt cannot build them: it then creates no target pod
+
+
+def host_model_labels(source_node: Node | None, source_pod: Pod | None) -> HostModelLabels:
+    """KubeVirt's prepareNodeSelectorForHostCpuModel: the source pod's CPU selectors if it has any,
+    else the source node's host-model labels turned into migration selectors."""
+    if source_pod is not None:
+        copied = {
+            key: value
+            for key, value in source_pod.node_selector.items()
+            if CPU_FEATURE_LABEL in key or CPU_MODEL_MIGRATION_LABEL in key
+        }
+        if copied:
+            model = next(
+                (k[len(CPU_MODEL_MIGRATION_LABEL):] for k in sorted(copied) if k.startswith(CPU_MODEL_MIGRATION_LABEL)),
+                "",
+            )
+            return HostModelLabels(copied, from_source_pod=True, host_model=model)
+    if source_node is None:
+        return HostModelLabels(problem="the source node is not known, so its host CPU model cannot be read")
+    selector: dict[str, str] = {}
+    model = model_value = ""
+    # Go walks a map (random order); with one host-model label per node, as the labeller writes, it is the same.
+    for key in sorted(source_node.labels):
+        value = source_node.labels[key]
+        if key.startswith(HOST_MODEL_CPU_LABEL):
+            model, model_value = key[len(HOST_MODEL_CPU_LABEL):], value
+        elif key.startswith(HOST_MODEL_REQUIRED_FEATURES_LABEL):
+            selector[CPU_FEATURE_LABEL + key[len(HOST_MODEL_REQUIRED_FEATURES_LABEL):]] = value
+    if not model:
+        return HostModelLabels(
+            problem=(
+                f"source node {source_node.name} has no {HOST_MODEL_CPU_LABEL}<model> label, so KubeVirt cannot "
+                "create a migration target pod for a host-model VM"
+            )
+        )
+    selector[CPU_MODEL_MIGRATION_LABEL + model] = model_value
+    return HostModelLabels(selector, host_model=model)
+
+
+def target_selector_entries(
+    vmi: VMI,
+    source_node: Node | None,
+    source_pod: Pod | None,
+    kubevirt: KubeVirt | None,
+    added_node_selector: Mapping[str, str] | None = None,
+) -> dict[str, SelectorEntry]:
+    """A migration target pod's node selector, each key with where it came from."""
+    entries = {k: SelectorEntry(v, ORIGIN_ADDED) for k, v in (added_node_selector or {}).items()}
+    entries.update(launcher_selector_entries(vmi, kubevirt))
+    if effective_cpu_model(vmi.spec, kubevirt) == HOST_MODEL:
+        labels = host_model_labels(source_node, source_pod)
+        origin = ORIGIN_HOST_MODEL_POD if labels.from_source_pod else ORIGIN_HOST_MODEL_NODE
+        entries.update((k, SelectorEntry(v, origin)) for k, v in labels.selector.items())
+    return entries
+
+
+def migration_target_node_selector(
+    vmi: VMI,
+    source_node: Node | None,
+    source_pod: Pod | None,
+    kubevirt: KubeVirt | None,
+    added_node_selector: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The nodeSelector KubeVirt puts on a migration target pod.
+
+    `addedNodeSelector` (KubeVirt >= 1.6) only narrows: on a key the VMI or KubeVirt also sets, theirs
+    wins. For host-model, see `host_model_labels` (and its `problem`, when KubeVirt creates no pod).
+    """
+    entries = target_selector_entries(vmi, source_node, source_pod, kubevirt, added_node_selector)
+    return {key: entry.value for key, entry in entries.items()}
+
+
+def labelled_names(labels: Mapping[str, str], prefix: str) -> set[str]:
+    """The names under a label prefix whose value is "true": cpu-model.node.kubevirt.io/X -> X."""
+    return {key[len(prefix):] for key, value in labels.items() if key.startswith(prefix) and value == "true"}
+
+
+def host_model_of(node: Node) -> str:
+    """The node's own host model (host-model-cpu.node.kubevirt.io/<M>), "" when it has none."""
+    return min(labelled_names(node.labels, HOST_MODEL_CPU_LABEL) or {""})
+
+
+# -- advice ---------------------------------------------------------------------------------------
+
+
+def schedulable_nodes(snapshot: "ClusterSnapshot") -> list[Node]:
+    """Nodes that can run VMs now: kubevirt.io/schedulable=true and not cordoned."""
+    return sorted(
+        (n for n in snapshot.nodes.values() if n.labels.get(SCHEDULABLE_LABEL) == "true" and not n.unschedulable),
+        key=lambda n: n.name,
+    )
+
+
+def common_cpu_models(snapshot: "ClusterSnapshot") -> tuple[str, ...]:
+    """The named models every schedulable node supports (cpu-model.node.kubevirt.io/<M>=true on all)."""
+    nodes = schedulable_nodes(snapshot)
+    if not nodes:
+        return ()
+    models = set.intersection(*(labelled_names(n.labels, CPU_MODEL_LABEL) for n in nodes))
+    return tuple(sorted(models))
+
+
+def nodes_by_host_model(snapshot: "ClusterSnapshot") -> dict[str, tuple[str, ...]]:
+    """Schedulable nodes grouped by their host model ("" for nodes the labeller gave none)."""
+    groups: dict[str, list[str]] = {}
+    for node in schedulable_nodes(snapshot):
+        groups.setdefault(host_model_of(node), []).append(node.name)
+    return {model: tuple(names) for model, names in sorted(groups.items())}
+
+
+@dataclass(frozen=True)
+class ModelOption:
+    """What a VM could reach with a different CPU model (after a restart)."""
+
+    model: str
+    reachable: tuple[str, ...]  # nodes it could then migrate to
+
+
+@dataclass(frozen=True)
+class CPUModelAdvice:
+    current_model: str
+    reachable_now: tuple[str, ...]  # nodes it can migrate to now
+    common_models: tuple[str, ...]
+    host_models: Mapping[str, tuple[str, ...]]
+    options: tuple[ModelOption, ...]  # one per common model, most reachable nodes first
+    note: str = "Changing a VM's CPU model takes effect only after the VM is restarted."
+
+
+def cpu_model_advice(snapshot: "ClusterSnapshot", vmi: VMI) -> CPUModelAdvice:
+    """Which nodes a running VM reaches now, and with each model every schedulable node supports.
+
+    Example: nodes with host models XYZ and ABC that both support the named model 123. A host-model
+    VM on an XYZ node reaches only nodes that accept XYZ; with model 123 it reaches both kinds.
+    """
+    # Placement builds on this module; imported here so the two can refer to each other.
+    from tui.domain.placement import node_verdicts
+
+    def reachable(candidate: VMI) -> tuple[str, ...]:
+        return tuple(v.node for v in node_verdicts(snapshot, candidate) if v.eligible)
+
+    common = common_cpu_models(snapshot)
+    options = []
+    for model in common:
+        changed = replace(vmi, spec=replace(vmi.spec, cpu_model=model))
+        options.append(ModelOption(model, reachable(changed)))
+    options.sort(key=lambda option: (-len(option.reachable), option.model))
+    return CPUModelAdvice(
+        current_model=effective_cpu_model(vmi.spec, snapshot.kubevirt),
+        reachable_now=reachable(vmi),
+        common_models=common,
+        host_models=nodes_by_host_model(snapshot),
+        options=tuple(options),
+    )

@@ -1,0 +1,131 @@
+"""Whether a VM may move at all: the blockers that stop any live migration, whatever the target.
+
+KubeVirt refuses a migration when the VMI is not running, when its LiveMigratable condition is False,
+or when another migration of it is not final; Harvester also treats host devices, GPUs, CD-ROMs,
+container disks and a node-pinning nodeSelector as non-migratable. NoEligibleNode says that no node
+passed the placement checks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+from tui.domain import reasons as codes
+from tui.domain.cpu import HOSTNAME_LABEL
+from tui.domain.objects import VM, VMI, GuestSpec, Migration
+from tui.domain.placement import NodeVerdict
+from tui.domain.reasons import Reason, in_blocker_order
+from tui.domain.snapshot import ClusterSnapshot
+
+
+def blockers(
+    snapshot: ClusterSnapshot, vm: VM | None, vmi: VMI | None, verdicts: Sequence[NodeVerdict]
+) -> list[Reason]:
+    """Every reason this VM cannot be live-migrated now, in BLOCKER_CODES order; empty when it can.
+
+    For a VM that is not running, its template is checked too, so the operator learns what would
+    still block it once started. `verdicts` are the node verdicts for the running VMI (ignored when
+    it is not running).
+    """
+    if vm is None and vmi is None:
+        return [Reason(codes.NOT_FOUND, "No such VirtualMachine or VirtualMachineInstance in the cluster.")]
+    found: list[Reason] = []
+    if vmi is None or vmi.phase != "Running":
+        found.append(not_running(vm, vmi))
+    else:
+        found.extend(not_ready(vmi))
+        found.extend(not_live_migratable(vmi))
+        found.extend(no_eligible_node(verdicts))
+    if vmi is not None:
+        found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
+    spec = vmi.spec if vmi is not None else vm.template if vm is not None else GuestSpec()
+    found.extend(spec_blockers(spec))
+    return in_blocker_order(found)
+
+
+def not_running(vm: VM | None, vmi: VMI | None) -> Reason:
+    if vmi is None:
+        status = vm.printable_status if vm is not None and vm.printable_status else "not running"
+        return Reason(codes.NOT_RUNNING, f"The VM is {status}: only a running VM can be live-migrated.")
+    phase = vmi.phase or "unknown"
+    return Reason(codes.NOT_RUNNING, f"The VM instance is in phase {phase}, not Running.")
+
+
+def not_ready(vmi: VMI) -> list[Reason]:
+    condition = vmi.condition("Ready")
+    if condition is not None and condition.status is True:
+        return []
+    if condition is None:
+        return [Reason(codes.NOT_READY, "The VM instance reports no Ready condition.")]
+    detail = ": ".join(part for part in (condition.reason, condition.message) if part)
+    state = "False" if condition.status is False else "Unknown"
+    return [Reason(codes.NOT_READY, f"The VM instance is not Ready (Ready={state}{f', {detail}' if detail else ''}).")]
+
+
+def not_live_migratable(vmi: VMI) -> list[Reason]:
+    """KubeVirt's own verdict, carried verbatim: it refuses the migration with this reason."""
+    condition = vmi.condition("LiveMigratable")
+    if condition is None or condition.status is not False:
+        return []
+    return [
+        Reason(
+            codes.NOT_LIVE_MIGRATABLE,
+            f"KubeVirt says the VM is not live-migratable: {condition.reason or '(no reason)'}: "
+            f"{condition.message or '(no message)'}",
+        )
+    ]
+
+
+def migration_in_progress(migrations: Sequence[Migration]) -> list[Reason]:
+    found = []
+    for migration in migrations:
+        if migration.is_final:
+            continue
+        phase = migration.phase or "new (no phase yet)"
+        aborting = ", being aborted" if migration.meta.deleted is not None else ""
+        found.append(
+            Reason(codes.MIGRATION_IN_PROGRESS, f"Migration {migration.name} is not finished (phase {phase}{aborting}).")
+        )
+    return found
+
+
+def spec_blockers(spec: GuestSpec) -> list[Reason]:
+    """What in the VM's definition keeps it in place (Harvester's list of non-migratable VMs)."""
+    found = []
+    if spec.host_devices:
+        found.append(
+            Reason(codes.HOST_DEVICE, f"The VM uses host devices (PCI/USB passthrough): {', '.join(spec.host_devices)}.")
+        )
+    if spec.gpus:
+        found.append(Reason(codes.GPU, f"The VM uses GPUs (vGPU or GPU passthrough): {', '.join(spec.gpus)}."))
+    cdroms = [disk.name for disk in spec.disks if disk.kind == "cdrom"]
+    if cdroms:
+        found.append(Reason(codes.CDROM, f"The VM has a CD-ROM: {', '.join(cdroms)}; eject or remove it to migrate."))
+    container_disks = [volume.name for volume in spec.volumes if volume.source == "containerDisk"]
+    if container_disks:
+        found.append(
+            Reason(codes.CONTAINER_DISK, f"The VM boots from a container disk: {', '.join(container_disks)}.")
+        )
+    pinned = spec.node_selector.get(HOSTNAME_LABEL)
+    if pinned is not None:
+        found.append(
+            Reason(
+                codes.PINNED_TO_NODE,
+                f"The VM is pinned to node {pinned} by its nodeSelector ({HOSTNAME_LABEL}={pinned}).",
+            )
+        )
+    return found
+
+
+def no_eligible_node(verdicts: Sequence[NodeVerdict]) -> list[Reason]:
+    if any(verdict.eligible for verdict in verdicts):
+        return []
+    others = [v for v in verdicts if not any(r.code == codes.SOURCE_NODE for r in v.reasons)]
+    if not others:
+        return [Reason(codes.NO_ELIGIBLE_NODE, "There is no other node to migrate to.")]
+    counts = Counter(code for verdict in others for code in dict.fromkeys(r.code for r in verdict.reasons))
+    summary = ", ".join(f"{code} on {count}" for code, count in counts.most_common())
+    if len(others) == 1:
+        return [Reason(codes.NO_ELIGIBLE_NODE, f"The only other node, {others[0].node}, cannot take the VM ({summary}).")]
+    return [Reason(codes.NO_ELIGIBLE_NODE, f"None of the {len(others)} other nodes can take the VM ({summary}).")]

@@ -1,0 +1,588 @@
+"""Where a VM may go: a verdict for every node, with every reason a node cannot take it.
+
+The checks are what KubeVirt puts on the migration target pod (cpu.py) read the way kube-scheduler
+reads them (scheduling.py), plus what Harvester and the migration itself need: a Ready node, no
+maintenance, no witness node, the VM's cluster networks and KubeVirt's migration network present,
+and for host-passthrough the same host CPU as the source. Each failing check becomes a Reason whose
+code says which rule and whose message names the label, taint, value or number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from tui.domain import reasons as codes
+from tui.domain.cpu import (
+    ARCH_LABEL,
+    CPU_FEATURE_LABEL,
+    CPU_MANAGER_LABELS,
+    CPU_MODEL_LABEL,
+    CPU_MODEL_MIGRATION_LABEL,
+    HOST_MODEL,
+    HOST_MODEL_CPU_LABEL,
+    HOST_PASSTHROUGH,
+    MACHINE_TYPE_LABEL,
+    OBSOLETE_HOST_MODEL_LABEL,
+    ORIGIN_ADDED,
+    ORIGIN_CLUSTER,
+    ORIGIN_CPU_FEATURE,
+    ORIGIN_HOST_MODEL_NODE,
+    ORIGIN_HOST_MODEL_POD,
+    ORIGIN_VMI,
+    SCHEDULABLE_LABEL,
+    HostModelLabels,
+    SelectorEntry,
+    effective_cpu_model,
+    host_model_labels,
+    host_model_of,
+    launcher_node_affinity,
+    launcher_selector_entries,
+    target_selector_entries,
+)
+from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Node, NodeAffinity, Pod, Taint, Toleration
+from tui.domain.reasons import Reason, in_node_order
+from tui.domain.scheduling import (
+    UNSCHEDULABLE_TAINT,
+    AffinityResult,
+    RequirementFailure,
+    cordon_blocks,
+    counted_pods,
+    required_affinity,
+    resource_shortfalls,
+    tolerates,
+    untolerated_taints,
+)
+from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.units import human_bytes, human_cpu
+
+MAINTAIN_STATUS_ANNOTATION = "harvesterhci.io/maintain-status"
+DRAIN_REQUESTED_ANNOTATION = "harvesterhci.io/drain-requested"
+WITNESS_LABEL = "node-role.harvesterhci.io/witness"
+CLUSTER_NETWORK_NODE_LABEL = "network.harvesterhci.io/"  # + <cluster network> = "true" on attached nodes
+# Harvester labels under that prefix that are no cluster network.
+_NOT_CLUSTER_NETWORKS = ("clusternetwork", "vlanconfig")
+
+# The DefaultTolerationSeconds admission plugin gives every pod these, unless it tolerates them already.
+DEFAULT_TOLERATIONS = (
+    Toleration(key="node.kubernetes.io/not-ready", operator="Exists", effect="NoExecute"),
+    Toleration(key="node.kubernetes.io/unreachable", operator="Exists", effect="NoExecute"),
+)
+
+
+@dataclass(frozen=True)
+class NodeVerdict:
+    """Whether one node can take the VM, and every reason it cannot.
+
+    `resources_checked` is False when free CPU and memory could not be compared (pods not readable,
+    or the VM's launcher pod not known): the UI says so instead of implying the node has room.
+    """
+
+    node: str
+    eligible: bool
+    reasons: tuple[Reason, ...]
+    resources_checked: bool
+
+    def to_dict(self) -> dict:
+        return {"name": self.node, "eligible": self.eligible, "reasons": [r.to_dict() for r in self.reasons]}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Everything about the VM the nodes are checked against, worked out once."""
+
+    spec: GuestSpec
+    kubevirt: KubeVirt | None
+    model: str
+    selector: Mapping[str, SelectorEntry]
+    affinity: NodeAffinity
+    tolerations: tuple[Toleration, ...]
+    source_node: Node | None = None  # None when the VM is to be started, not migrated
+    source_name: str = ""
+    host_labels: HostModelLabels | None = None
+    source_pod: Pod | None = None
+    pods_known: bool = False
+    cluster_networks: tuple[tuple[str, str, str], ...] = ()  # (VM network, NAD reference, cluster network)
+    migration_network: tuple[str, str] | None = None  # (NAD reference, cluster network)
+    exclude_pods: frozenset[str] = field(default_factory=frozenset)
+
+
+def node_verdicts(
+    snapshot: ClusterSnapshot, vmi: VMI, *, added_node_selector: Mapping[str, str] | None = None
+) -> list[NodeVerdict]:
+    """A verdict for every node (sorted by name) on migrating this running VMI there.
+
+    The source node is listed with SourceNode only. `added_node_selector` is what a VMIM's
+    spec.addedNodeSelector would add (KubeVirt >= 1.6), e.g. {"kubernetes.io/hostname": "node-2"}.
+    """
+    source_node = snapshot.nodes.get(vmi.node_name) if vmi.node_name else None
+    source_pod = snapshot.source_launcher_pod(vmi) if snapshot.pods_known else None
+    kubevirt = snapshot.kubevirt
+    model = effective_cpu_model(vmi.spec, kubevirt)
+    target = _Target(
+        spec=vmi.spec,
+        kubevirt=kubevirt,
+        model=model,
+        selector=target_selector_entries(vmi, source_node, source_pod, kubevirt, added_node_selector),
+        affinity=launcher_node_affinity(vmi, kubevirt),
+        tolerations=_pod_tolerations(vmi.spec.tolerations),
+        source_node=source_node,
+        source_name=vmi.node_name,
+        host_labels=host_model_labels(source_node, source_pod) if model == HOST_MODEL else None,
+        source_pod=source_pod,
+        pods_known=snapshot.pods_known,
+        cluster_networks=_cluster_networks(snapshot, vmi.spec, vmi.namespace),
+        migration_network=_migration_network(snapshot),
+        # A migration target pod of this VM already placed would be counted against its own node.
+        exclude_pods=frozenset(p.meta.key for p in snapshot.launcher_pods_of(vmi) if p.migration_uid),
+    )
+    return [_verdict(snapshot, node, target) for node in _nodes_by_name(snapshot)]
+
+
+def node_verdicts_for_template(snapshot: ClusterSnapshot, vm: VM) -> list[NodeVerdict]:
+    """A verdict for every node on starting this (stopped) VM there, from its template.
+
+    There is no source: no SourceNode, no host-model constraint (a fresh start takes the node's own
+    CPU), and no resource check (there is no launcher pod to size it by).
+    """
+    kubevirt = snapshot.kubevirt
+    target = _Target(
+        spec=vm.template,
+        kubevirt=kubevirt,
+        model=effective_cpu_model(vm.template, kubevirt),
+        selector=launcher_selector_entries(vm.template, kubevirt),
+        affinity=launcher_node_affinity(vm.template, kubevirt),
+        tolerations=_pod_tolerations(vm.template.tolerations),
+        cluster_networks=_cluster_networks(snapshot, vm.template, vm.namespace),
+    )
+    return [_verdict(snapshot, node, target) for node in _nodes_by_name(snapshot)]
+
+
+def _nodes_by_name(snapshot: ClusterSnapshot) -> list[Node]:
+    return sorted(snapshot.nodes.values(), key=lambda node: node.name)
+
+
+def _pod_tolerations(tolerations: tuple[Toleration, ...]) -> tuple[Toleration, ...]:
+    added = tuple(
+        default
+        for default in DEFAULT_TOLERATIONS
+        if not any(tolerates(t, Taint(default.key, "", default.effect)) for t in tolerations)
+    )
+    return tolerations + added
+
+
+def _cluster_networks(snapshot: ClusterSnapshot, spec: GuestSpec, namespace: str) -> tuple[tuple[str, str, str], ...]:
+    found = []
+    for network in spec.networks:
+        if network.kind != "multus" or not network.network_name:
+            continue
+        nad = snapshot.nad(network.network_name, namespace)
+        if nad is not None and nad.cluster_network:
+            found.append((network.name, nad.key, nad.cluster_network))
+    return tuple(found)
+
+
+def _migration_network(snapshot: ClusterSnapshot) -> tuple[str, str] | None:
+    kubevirt = snapshot.kubevirt
+    if kubevirt is None or not kubevirt.migrations.network:
+        return None
+    name = kubevirt.migrations.network
+    # KubeVirt looks the NetworkAttachmentDefinition up in its own namespace.
+    nad = snapshot.nad(name, kubevirt.meta.namespace)
+    if nad is None:
+        candidates = [n for n in snapshot.nads.values() if n.meta.name == name.rpartition("/")[2]]
+        nad = candidates[0] if len(candidates) == 1 else None
+    if nad is None or not nad.cluster_network:
+        return None  # not readable, or not a Harvester cluster network: nothing to check against
+    return (nad.key, nad.cluster_network)
+
+
+# -- the verdict ----------------------------------------------------------------------------------
+
+
+def _verdict(snapshot: ClusterSnapshot, node: Node, target: _Target) -> NodeVerdict:
+    if target.source_name and node.name == target.source_name:
+        return NodeVerdict(node.name, False, (Reason(codes.SOURCE_NODE, "The VM runs on this node now."),), False)
+    found: list[Reason] = []
+    for rule in _RULES:
+        found.extend(rule(node, target))
+    checked, resource_reasons = _resources(snapshot, node, target)
+    found.extend(resource_reasons)
+    return NodeVerdict(node.name, not found, in_node_order(found), checked)
+
+
+def _not_ready(node: Node, target: _Target) -> list[Reason]:
+    if node.ready is True:
+        return []
+    detail = ": ".join(part for part in (node.ready_reason, node.ready_message) if part)
+    if node.ready is False:
+        text = "Node is not Ready"
+    else:
+        text = "Node readiness is unknown: its Ready condition is Unknown or missing"
+    return [Reason(codes.NOT_READY, f"{text}{f' ({detail})' if detail else ''}.")]
+
+
+def _cordoned(node: Node, target: _Target) -> list[Reason]:
+    if not cordon_blocks(node.unschedulable, target.tolerations):
+        return []
+    return [Reason(codes.UNSCHEDULABLE, "Node is cordoned (spec.unschedulable: true); uncordon it to place VMs here.")]
+
+
+def _maintenance(node: Node, target: _Target) -> list[Reason]:
+    found = []
+    status = node.annotations.get(MAINTAIN_STATUS_ANNOTATION)
+    if status is not None:
+        found.append(
+            Reason(
+                codes.MAINTENANCE,
+                f"Node is in Harvester maintenance mode (annotation {MAINTAIN_STATUS_ANNOTATION}={status}).",
+            )
+        )
+    drain = node.annotations.get(DRAIN_REQUESTED_ANNOTATION)
+    if drain is not None:
+        found.append(
+            Reason(codes.MAINTENANCE, f"Node is being drained (annotation {DRAIN_REQUESTED_ANNOTATION}={drain}).")
+        )
+    return found
+
+
+def _witness(node: Node, target: _Target) -> list[Reason]:
+    value = node.labels.get(WITNESS_LABEL)
+    if value is None or value == "false":
+        return []
+    return [
+        Reason(codes.WITNESS, f"Node is a Harvester witness node (label {WITNESS_LABEL}={value}); it runs no VMs.")
+    ]
+
+
+def _selector(node: Node, target: _Target) -> list[Reason]:
+    """Every key of the target pod's nodeSelector the node lacks, each under the rule it belongs to."""
+    found: list[Reason] = []
+    missing_features: dict[str, list[str]] = {}
+    version_known = target.kubevirt is not None and target.kubevirt.version is not None
+    for key, entry in target.selector.items():
+        actual = node.labels.get(key)
+        if actual == entry.value:
+            continue
+        if key in CPU_MANAGER_LABELS and not version_known and any(
+            node.labels.get(label) == "true" for label in CPU_MANAGER_LABELS
+        ):
+            continue  # which of the two names KubeVirt asks for depends on its version, which is unknown
+        if key.startswith(CPU_FEATURE_LABEL):
+            missing_features.setdefault(entry.origin, []).append(key[len(CPU_FEATURE_LABEL):])
+            continue
+        found.append(_selector_reason(key, entry, actual, target))
+    for origin, features in missing_features.items():
+        found.append(_features_reason(origin, sorted(features), target))
+    return found
+
+
+def _has(key: str, actual: str | None) -> str:
+    return f"the node has {key}={actual}" if actual is not None else "the node lacks it"
+
+
+def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target: _Target) -> Reason:
+    wanted = entry.value
+    if key == SCHEDULABLE_LABEL:
+        if actual is None:
+            return Reason(
+                codes.KUBEVIRT_NOT_SCHEDULABLE,
+                f"Node has no {SCHEDULABLE_LABEL} label: KubeVirt's virt-handler has not registered it.",
+            )
+        return Reason(
+            codes.KUBEVIRT_NOT_SCHEDULABLE,
+            f"KubeVirt marks the node unschedulable ({SCHEDULABLE_LABEL}={actual}): virt-handler there is not healthy.",
+        )
+    if key == ARCH_LABEL:
+        return Reason(codes.ARCH, f"Node architecture is {actual or 'unknown'} ({ARCH_LABEL}); the VM needs {wanted}.")
+    if key.startswith(CPU_MODEL_MIGRATION_LABEL):
+        model = key[len(CPU_MODEL_MIGRATION_LABEL):]
+        if entry.origin == ORIGIN_HOST_MODEL_POD:
+            whose = "the VM's host CPU model (its launcher pod asks for it: the VM migrated before)"
+        else:
+            whose = f"host CPU model of source node {target.source_name}"
+        return Reason(codes.CPU_MODEL, f"Node cannot take {whose} {model} (label {key}={wanted} missing).")
+    if key.startswith(CPU_MODEL_LABEL):
+        model = key[len(CPU_MODEL_LABEL):]
+        return Reason(codes.CPU_MODEL, f"Node does not support CPU model {model} (label {key}={wanted} missing).")
+    if key in CPU_MANAGER_LABELS:
+        return Reason(
+            codes.CPU_MANAGER,
+            f"VM uses dedicated CPUs (dedicatedCpuPlacement) and the node lacks {key}={wanted}: "
+            "CPU manager is not enabled there.",
+        )
+    if key.startswith(CLUSTER_NETWORK_NODE_LABEL) and key[len(CLUSTER_NETWORK_NODE_LABEL):] not in _NOT_CLUSTER_NETWORKS:
+        network = key[len(CLUSTER_NETWORK_NODE_LABEL):]
+        return Reason(
+            codes.NETWORK,
+            f"Node is not attached to cluster network {network} (label {key}={wanted} asked by the VM's nodeSelector).",
+        )
+    if key.startswith(MACHINE_TYPE_LABEL):
+        machine = key[len(MACHINE_TYPE_LABEL):]
+        return Reason(
+            codes.NODE_SELECTOR,
+            f"Node does not offer machine type {machine} that the VM runs (label {key}={wanted}; "
+            "KubeVirt 1.5 and later require it).",
+        )
+    origin = {
+        ORIGIN_ADDED: "the migration's addedNodeSelector",
+        ORIGIN_CLUSTER: "the KubeVirt CR's developerConfiguration.nodeSelectors",
+        ORIGIN_VMI: "the VM's nodeSelector",
+    }.get(entry.origin, entry.origin)
+    return Reason(codes.NODE_SELECTOR, f"Node lacks label {key}={wanted}, required by {origin}; {_has(key, actual)}.")
+
+
+def _features_reason(origin: str, features: list[str], target: _Target) -> Reason:
+    names = ", ".join(features)
+    count = f"{len(features)} CPU feature{'s' if len(features) != 1 else ''}"
+    if origin == ORIGIN_HOST_MODEL_NODE:
+        why = f"required by the host CPU model of source node {target.source_name}"
+    elif origin == ORIGIN_HOST_MODEL_POD:
+        why = "required by the VM's host CPU model (its launcher pod asks for them: the VM migrated before)"
+    elif origin == ORIGIN_CPU_FEATURE:
+        why = "the VM's cpu.features require"
+    else:
+        why = "required"
+    return Reason(codes.CPU_FEATURE, f"Node lacks {count} {why}: {names} (labels {CPU_FEATURE_LABEL}<feature>).")
+
+
+def _arch_without_selector(node: Node, target: _Target) -> list[Reason]:
+    """With no architecture on the VMI, a migration still cannot cross architectures."""
+    if ARCH_LABEL in target.selector or target.source_node is None:
+        return []
+    wanted = target.source_node.arch
+    if not wanted or node.arch == wanted:
+        return []
+    return [
+        Reason(codes.ARCH, f"Node architecture is {node.arch or 'unknown'}; the source node's is {wanted}.")
+    ]
+
+
+def _affinity(node: Node, target: _Target) -> list[Reason]:
+    result = required_affinity(target.affinity, node.labels, node.name)
+    if result.matched:
+        return []
+    if result.no_usable_terms:
+        return [
+            Reason(
+                codes.NODE_AFFINITY,
+                "The VM's required node affinity has no term with expressions; Kubernetes matches no node with it.",
+            )
+        ]
+    return _affinity_reasons(result)
+
+
+def _affinity_reasons(result: AffinityResult) -> list[Reason]:
+    """Failures shared by every term fail the node on their own and are named one by one (this is where
+    Harvester's network rules and KubeVirt's CPU rules land); what else keeps each term from matching
+    is summed up in one NodeAffinity reason."""
+
+    def same(a: RequirementFailure, b: RequirementFailure) -> bool:
+        return a.requirement == b.requirement and a.is_field == b.is_field
+
+    first, rest = result.terms[0], result.terms[1:]
+    common = [f for f in first.failures if not f.invalid and all(any(same(f, g) for g in t.failures) for t in rest)]
+    found = [_requirement_reason(f) for f in common]
+    leftovers = [[f for f in t.failures if not any(same(f, c) for c in common)] for t in result.terms]
+    if all(leftovers):
+        if len(result.terms) == 1:
+            found.extend(_requirement_reason(f) for f in leftovers[0])
+        else:
+            parts = [
+                f"term {t.index + 1}: " + "; ".join(_describe_failure(f) for f in left)
+                for t, left in zip(result.terms, leftovers)
+            ]
+            found.append(
+                Reason(
+                    codes.NODE_AFFINITY,
+                    f"None of the {len(result.terms)} required node-affinity terms matches ({' | '.join(parts)}).",
+                )
+            )
+    return found
+
+
+def _requirement_reason(failure: RequirementFailure) -> Reason:
+    requirement = failure.requirement
+    key = requirement.key
+    if not failure.is_field and not failure.invalid:
+        if key.startswith(CLUSTER_NETWORK_NODE_LABEL) and key[len(CLUSTER_NETWORK_NODE_LABEL):] not in _NOT_CLUSTER_NETWORKS:
+            network = key[len(CLUSTER_NETWORK_NODE_LABEL):]
+            return Reason(
+                codes.NETWORK,
+                f"Node is not attached to cluster network {network}, which the VM's networks use "
+                f"(node affinity {_describe_requirement(failure)}; {_has(key, failure.actual)}).",
+            )
+        if key in CPU_MANAGER_LABELS:
+            return Reason(
+                codes.CPU_MANAGER,
+                f"VM needs dedicated CPUs and the node lacks {key}=true: CPU manager is not enabled there "
+                f"(node affinity {_describe_requirement(failure)}).",
+            )
+        if key == OBSOLETE_HOST_MODEL_LABEL and requirement.operator == "DoesNotExist":
+            return Reason(
+                codes.CPU_MODEL,
+                f"KubeVirt's node labeller marks this node's host CPU model obsolete (label {key}); "
+                "host-model VMs cannot run here.",
+            )
+        if key.startswith(CPU_FEATURE_LABEL) and requirement.operator == "DoesNotExist":
+            return Reason(
+                codes.CPU_FEATURE,
+                f"Node has CPU feature {key[len(CPU_FEATURE_LABEL):]}, which the VM forbids (label {key}).",
+            )
+    return Reason(codes.NODE_AFFINITY, f"Required node affinity not met: {_describe_failure(failure)}.")
+
+
+def _describe_requirement(failure: RequirementFailure) -> str:
+    requirement = failure.requirement
+    values = ", ".join(requirement.values)
+    subject = requirement.key or "(no key)"
+    operator = requirement.operator
+    if operator in ("In", "NotIn"):
+        return f"{subject} {'in' if operator == 'In' else 'not in'} ({values})"
+    if operator == "Exists":
+        return f"{subject} exists"
+    if operator == "DoesNotExist":
+        return f"{subject} does not exist"
+    if operator in ("Gt", "Lt"):
+        return f"{subject} {'>' if operator == 'Gt' else '<'} {values}"
+    return f"{subject} {operator or '(no operator)'} ({values})"
+
+
+def _describe_failure(failure: RequirementFailure) -> str:
+    wanted = _describe_requirement(failure)
+    if failure.invalid:
+        return f"{wanted} is invalid ({failure.invalid}), so its term matches no node"
+    if failure.is_field:
+        return f"{wanted}, but the node is named {failure.actual}" if failure.actual is not None else wanted
+    key = failure.requirement.key
+    if failure.actual is None:
+        return f"{wanted}, but the node has no label {key}"
+    if failure.requirement.operator in ("Gt", "Lt"):
+        return f"{wanted}, but the node has {key}={failure.actual}"
+    return f"{wanted}, but the node has {key}={failure.actual}"
+
+
+def _taints(node: Node, target: _Target) -> list[Reason]:
+    found = []
+    for taint in untolerated_taints(node.taints, target.tolerations):
+        if node.unschedulable and taint.key == UNSCHEDULABLE_TAINT.key:
+            continue  # the cordon, already said by Unschedulable
+        shown = f"{taint.key}={taint.value}:{taint.effect}" if taint.value else f"{taint.key}:{taint.effect}"
+        found.append(Reason(codes.TAINT, f"Node has taint {shown} and the VM has no toleration for it."))
+    return found
+
+
+def _host_model_problem(node: Node, target: _Target) -> list[Reason]:
+    if target.host_labels is None or not target.host_labels.problem:
+        return []
+    return [Reason(codes.CPU_MODEL, f"The VM uses host-model and {target.host_labels.problem}.")]
+
+
+def _host_passthrough(node: Node, target: _Target) -> list[Reason]:
+    if target.model != HOST_PASSTHROUGH or not target.source_name:
+        return []
+    source_model = host_model_of(target.source_node) if target.source_node is not None else ""
+    node_model = host_model_of(node)
+    if source_model and node_model == source_model:
+        return []
+    if not source_model or not node_model:
+        known = (
+            f"the source node's is {source_model}" if source_model else f"source node {target.source_name} has none"
+        )
+        detail = f"this node's host CPU model is {node_model or 'not labelled'} and {known} ({HOST_MODEL_CPU_LABEL}<model>)"
+        return [
+            Reason(
+                codes.CPU_MODEL,
+                f"VM uses host-passthrough and the CPUs cannot be confirmed identical: {detail}. KubeVirt would "
+                "let it try, and the guest may crash on a different CPU.",
+            )
+        ]
+    return [
+        Reason(
+            codes.CPU_MODEL,
+            f"VM uses host-passthrough, and this node's host CPU model is {node_model} while source node "
+            f"{target.source_name} has {source_model}: KubeVirt would let it try, and the guest may crash.",
+        )
+    ]
+
+
+def _networks(node: Node, target: _Target) -> list[Reason]:
+    """The VM's Harvester cluster networks, from its NetworkAttachmentDefinitions (whether or not the VM
+    carries the node affinity Harvester adds for them, the bridge must exist on the target)."""
+    affinity_keys = {
+        r.key for t in (target.affinity.terms or ()) for r in t.match_expressions
+    }
+    found = []
+    for network, nad, cluster_network in target.cluster_networks:
+        label = CLUSTER_NETWORK_NODE_LABEL + cluster_network
+        if node.labels.get(label) == "true" or label in affinity_keys or label in target.selector:
+            continue  # present, or already checked (and named) by the affinity or selector rule
+        found.append(
+            Reason(
+                codes.NETWORK,
+                f"VM network {network} uses {nad} on cluster network {cluster_network}, which this node is "
+                f"not attached to (label {label}=true missing).",
+            )
+        )
+    return found
+
+
+def _migration_network_rule(node: Node, target: _Target) -> list[Reason]:
+    if target.migration_network is None or target.source_node is None:
+        return []
+    nad, cluster_network = target.migration_network
+    label = CLUSTER_NETWORK_NODE_LABEL + cluster_network
+    if node.labels.get(label) == "true":
+        return []
+    return [
+        Reason(
+            codes.MIGRATION_NETWORK,
+            f"KubeVirt migrates over {nad} (cluster network {cluster_network}) and this node is not attached "
+            f"to it (label {label}=true missing).",
+        )
+    ]
+
+
+def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[bool, list[Reason]]:
+    pod = target.source_pod
+    if not target.pods_known or pod is None or not pod.requests_known:
+        return False, []
+    on_node = counted_pods(snapshot.pods_on(node.name), exclude=target.exclude_pods)
+    shortfalls = resource_shortfalls(
+        node.allocatable_cpu_milli,
+        node.allocatable_memory,
+        node.allocatable_pods,
+        on_node,
+        pod.cpu_request_milli,
+        pod.memory_request,
+    )
+    checked = node.allocatable_cpu_milli is not None and node.allocatable_memory is not None
+    found = []
+    for short in shortfalls:
+        if short.resource == "pods":
+            text = f"Node already runs {short.used} pods, its maximum (allocatable pods {short.allocatable})."
+        else:
+            show = human_bytes if short.resource == "memory" else human_cpu
+            text = (
+                f"Not enough {'memory' if short.resource == 'memory' else 'CPU'}: the VM's launcher pod requests "
+                f"{show(short.requested)}; the node has {show(short.allocatable)} allocatable, "
+                f"{show(short.used)} already requested by {short.pods_counted} pods, {show(max(short.free, 0))} free."
+            )
+        found.append(Reason(codes.RESOURCES, text))
+    return checked, found
+
+
+_RULES: tuple[Callable[[Node, _Target], list[Reason]], ...] = (
+    _not_ready,
+    _cordoned,
+    _maintenance,
+    _witness,
+    _selector,
+    _arch_without_selector,
+    _affinity,
+    _taints,
+    _host_model_problem,
+    _host_passthrough,
+    _networks,
+    _migration_network_rule,
+)

@@ -1,0 +1,54 @@
+"""Numbers in an operator's words: bytes, CPU and durations as short text ("2.7 GiB", "125m", "1 h 46 min")."""
+
+from __future__ import annotations
+
+import math
+
+_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def human_bytes(amount: int | float | None) -> str:
+    """1024-based, one decimal when it helps: 2863311530 -> "2.7 GiB"; None -> "unknown"."""
+    if amount is None or not _finite(amount):
+        return "unknown"
+    sign = "-" if amount < 0 else ""
+    value = float(abs(amount))
+    unit = 0
+    while value >= 1024 and unit < len(_BINARY_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    if unit == 0:
+        return f"{sign}{int(value)} B"
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{sign}{text} {_BINARY_UNITS[unit]}"
+
+
+def human_cpu(millicores: int | None) -> str:
+    """Kubernetes' own notation: 125 -> "125m", 2000 -> "2"; None -> "unknown"."""
+    if millicores is None:
+        return "unknown"
+    if millicores % 1000 == 0:
+        return str(millicores // 1000)
+    return f"{millicores}m"
+
+
+def human_duration(seconds: int | float | None) -> str:
+    """Rounded to what matters: 45 -> "45 s", 600 -> "10 min", 6400 -> "1 h 47 min", 7200 -> "2 h"."""
+    if seconds is None or not _finite(seconds):
+        return "unknown"
+    sign = "-" if seconds < 0 else ""
+    total = int(round(abs(seconds)))
+    if total < 60:
+        return f"{sign}{total} s"
+    if total < 3600:
+        minutes, rest = divmod(total, 60)
+        return f"{sign}{minutes} min" + (f" {rest} s" if rest and minutes < 10 else "")
+    hours, rest = divmod(total, 3600)
+    minutes = int(round(rest / 60))
+    if minutes == 60:
+        hours, minutes = hours + 1, 0
+    return f"{sign}{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+def _finite(value: int | float) -> bool:
+    return isinstance(value, int) or math.isfinite(value)
