@@ -1,0 +1,107 @@
+"""Decoding the few protobuf request bodies kubectl sends: a SelfSubjectAccessReview (`kubectl auth can-i`).
+
+kubectl's typed clients encode built-in objects as `application/vnd.kubernetes.protobuf` (the magic
+`k8s\\x00`, then a runtime.Unknown envelope around the object) and do not fall back to JSON, so the
+server has to read them. Answers are JSON, which those clients also accept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAGIC = b"k8s\x00"
+
+
+class ProtobufError(ValueError):
+    """A body that is not the protobuf the server expected."""
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    result = 0
+    shift = 0
+    while True:
+        if position >= len(data):
+            raise ProtobufError("truncated varint")
+        byte = data[position]
+        position += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, position
+        shift += 7
+        if shift > 63:
+            raise ProtobufError("varint too long")
+
+
+def fields(data: bytes) -> dict[int, list[Any]]:
+    """The fields of one message: number -> values (ints, or bytes for length-delimited fields)."""
+    found: dict[int, list[Any]] = {}
+    position = 0
+    while position < len(data):
+        key, position = _varint(data, position)
+        number, wire_type = key >> 3, key & 7
+        if wire_type == 0:
+            value, position = _varint(data, position)
+        elif wire_type == 2:
+            length, position = _varint(data, position)
+            if position + length > len(data):
+                raise ProtobufError("truncated field")
+            value = data[position : position + length]
+            position += length
+        elif wire_type == 1:
+            value, position = data[position : position + 8], position + 8
+        elif wire_type == 5:
+            value, position = data[position : position + 4], position + 4
+        else:
+            raise ProtobufError(f"unsupported wire type {wire_type}")
+        found.setdefault(number, []).append(value)
+    return found
+
+
+def _string(message: dict[int, list[Any]], number: int) -> str:
+    values = message.get(number)
+    if not values or not isinstance(values[-1], bytes):
+        return ""
+    return values[-1].decode("utf-8", errors="replace")
+
+
+def _message(message: dict[int, list[Any]], number: int) -> dict[int, list[Any]] | None:
+    values = message.get(number)
+    if not values or not isinstance(values[-1], bytes):
+        return None
+    return fields(values[-1])
+
+
+def unwrap(body: bytes) -> tuple[str, str, bytes]:
+    """(apiVersion, kind, raw object bytes) from a k8s protobuf envelope."""
+    if not body.startswith(MAGIC):
+        raise ProtobufError("missing the k8s protobuf prefix")
+    envelope = fields(body[len(MAGIC) :])
+    type_meta = _message(envelope, 1) or {}
+    raw = envelope.get(2, [b""])[-1]
+    return _string(type_meta, 1), _string(type_meta, 2), raw if isinstance(raw, bytes) else b""
+
+
+_RESOURCE_ATTRIBUTES = ("namespace", "verb", "group", "version", "resource", "subresource", "name")
+
+
+def self_subject_access_review(body: bytes) -> dict[str, Any]:
+    """A protobuf SelfSubjectAccessReview as the JSON object it stands for."""
+    api_version, kind, raw = unwrap(body)
+    if kind != "SelfSubjectAccessReview":
+        raise ProtobufError(f"expected a SelfSubjectAccessReview, got {kind or 'nothing'}")
+    review = fields(raw)
+    spec_message = _message(review, 2) or {}
+    spec: dict[str, Any] = {}
+    attributes = _message(spec_message, 1)
+    if attributes is not None:
+        spec["resourceAttributes"] = {
+            name: _string(attributes, number)
+            for number, name in enumerate(_RESOURCE_ATTRIBUTES, start=1)
+            if _string(attributes, number)
+        }
+    non_resource = _message(spec_message, 2)
+    if non_resource is not None:
+        spec["nonResourceAttributes"] = {
+            name: _string(non_resource, number) for number, name in ((1, "path"), (2, "verb")) if _string(non_resource, number)
+        }
+    return {"apiVersion": api_version, "kind": kind, "metadata": {}, "spec": spec}
