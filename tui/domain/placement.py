@@ -9,7 +9,7 @@ code says which rule and whose message names the label, taint, value or number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from tui.domain import reasons as codes
@@ -104,7 +104,6 @@ class _Target:
     pods_known: bool = False
     cluster_networks: tuple[tuple[str, str, str], ...] = ()  # (VM network, NAD reference, cluster network)
     migration_network: tuple[str, str] | None = None  # (NAD reference, cluster network)
-    exclude_pods: frozenset[str] = field(default_factory=frozenset)
 
 
 def node_verdicts(
@@ -133,8 +132,6 @@ def node_verdicts(
         pods_known=snapshot.pods_known,
         cluster_networks=_cluster_networks(snapshot, vmi.spec, vmi.namespace),
         migration_network=_migration_network(snapshot),
-        # A migration target pod of this VM already placed would be counted against its own node.
-        exclude_pods=frozenset(p.meta.key for p in snapshot.launcher_pods_of(vmi) if p.migration_uid),
     )
     return [_verdict(snapshot, node, target) for node in _nodes_by_name(snapshot)]
 
@@ -278,7 +275,7 @@ def _selector(node: Node, target: _Target) -> list[Reason]:
 
 
 def _has(key: str, actual: str | None) -> str:
-    return f"the node has {key}={actual}" if actual is not None else "the node lacks it"
+    return f"the node has {key}={actual}" if actual is not None else f"the node has no label {key}"
 
 
 def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target: _Target) -> Reason:
@@ -298,10 +295,16 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target:
     if key.startswith(CPU_MODEL_MIGRATION_LABEL):
         model = key[len(CPU_MODEL_MIGRATION_LABEL):]
         if entry.origin == ORIGIN_HOST_MODEL_POD:
-            whose = "the VM's host CPU model (its launcher pod asks for it: the VM migrated before)"
-        else:
-            whose = f"host CPU model of source node {target.source_name}"
-        return Reason(codes.CPU_MODEL, f"Node cannot take {whose} {model} (label {key}={wanted} missing).")
+            return Reason(
+                codes.CPU_MODEL,
+                f"Node cannot take the VM's host CPU model {model} (label {key}={wanted} missing; the VM's "
+                "launcher pod asks for it because the VM migrated before).",
+            )
+        return Reason(
+            codes.CPU_MODEL,
+            f"Node cannot take host CPU model {model} of source node {target.source_name} "
+            f"(label {key}={wanted} missing).",
+        )
     if key.startswith(CPU_MODEL_LABEL):
         model = key[len(CPU_MODEL_LABEL):]
         return Reason(codes.CPU_MODEL, f"Node does not support CPU model {model} (label {key}={wanted} missing).")
@@ -329,7 +332,9 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target:
         ORIGIN_CLUSTER: "the KubeVirt CR's developerConfiguration.nodeSelectors",
         ORIGIN_VMI: "the VM's nodeSelector",
     }.get(entry.origin, entry.origin)
-    return Reason(codes.NODE_SELECTOR, f"Node lacks label {key}={wanted}, required by {origin}; {_has(key, actual)}.")
+    if actual is None:
+        return Reason(codes.NODE_SELECTOR, f"Node lacks label {key}={wanted}, required by {origin}.")
+    return Reason(codes.NODE_SELECTOR, f"Node has {key}={actual}; {origin} requires {key}={wanted}.")
 
 
 def _features_reason(origin: str, features: list[str], target: _Target) -> Reason:
@@ -547,7 +552,7 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
     pod = target.source_pod
     if not target.pods_known or pod is None or not pod.requests_known:
         return False, []
-    on_node = counted_pods(snapshot.pods_on(node.name), exclude=target.exclude_pods)
+    on_node = counted_pods(snapshot.pods_on(node.name))
     shortfalls = resource_shortfalls(
         node.allocatable_cpu_milli,
         node.allocatable_memory,

@@ -1,0 +1,209 @@
+"""CPU models: what KubeVirt puts on launcher and migration-target pods, and what a node must offer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tests.domain.clusters import cluster, codes, verdict
+from tui.domain.cpu import (
+    cpu_model_advice,
+    common_cpu_models,
+    effective_cpu_model,
+    host_model_labels,
+    launcher_node_affinity,
+    launcher_node_selector,
+    migration_target_node_selector,
+    nodes_by_host_model,
+)
+from tui.domain.objects import GuestSpec, KubeVirt, Meta, MigrationConfig
+from tui.domain.placement import node_verdicts
+
+CPU = cluster("cpu")
+ADVICE = cluster("cpu-advice")
+
+
+def verdicts_of(vmi: str):
+    return node_verdicts(CPU, CPU.vmis[f"default/{vmi}"])
+
+
+@pytest.mark.parametrize(
+    "vmi, node, expected",
+    [
+        # host-model, never migrated: the source node's host model and its required features.
+        ("vm-fresh", "node-sky-2", []),
+        ("vm-fresh", "node-cascade", []),
+        ("vm-fresh", "node-sky-nopdpe", ["CPUFeature"]),
+        ("vm-fresh", "node-haswell", ["CPUModel", "CPUFeature"]),
+        ("vm-fresh", "node-unlabelled", ["CPUModel", "CPUFeature"]),
+        # host-model, migrated before: the source pod's selectors (Haswell) win over the node's (Cascade Lake).
+        ("vm-migrated", "node-haswell", []),
+        ("vm-migrated", "node-sky-nopdpe", []),
+        ("vm-migrated", "node-unlabelled", ["CPUModel", "CPUFeature"]),
+        # named model: its label, its required features, no forbidden feature.
+        ("vm-named", "node-sky-2", []),
+        ("vm-named", "node-sky-nopdpe", ["CPUFeature"]),
+        ("vm-named", "node-cascade", ["CPUFeature"]),
+        ("vm-named", "node-unlabelled", ["CPUModel", "CPUFeature"]),
+        # host-passthrough: only an identical host model is safe.
+        ("vm-passthrough", "node-sky-2", []),
+        ("vm-passthrough", "node-sky-nopdpe", []),
+        ("vm-passthrough", "node-cascade", ["CPUModel"]),
+        ("vm-passthrough", "node-unlabelled", ["CPUModel"]),
+        # host-model on a node without host-model labels: no target pod anywhere.
+        ("vm-on-unlabelled", "node-sky-2", ["CPUModel"]),
+    ],
+)
+def test_cpu_rules_per_vm_and_node(vmi, node, expected):
+    assert codes(verdict(verdicts_of(vmi), node).reasons) == expected
+
+
+def test_host_model_reason_names_the_source_nodes_model_and_the_missing_label():
+    message = verdict(verdicts_of("vm-fresh"), "node-haswell").reasons[0].message
+    assert "Skylake-Client-IBRS" in message and "node-sky-1" in message
+    assert "cpu-model-migration.node.kubevirt.io/Skylake-Client-IBRS" in message
+
+
+def test_missing_features_are_listed_by_name_in_one_reason():
+    message = verdict(verdicts_of("vm-fresh"), "node-unlabelled").reasons[1].message
+    assert "2 CPU features" in message and "pdpe1gb, vmx" in message
+
+
+def test_a_migrated_vm_says_its_model_comes_from_its_launcher_pod():
+    message = verdict(verdicts_of("vm-migrated"), "node-unlabelled").reasons[0].message
+    assert "Haswell-noTSX" in message and "migrated before" in message
+
+
+def test_a_forbidden_feature_names_the_feature():
+    message = verdict(verdicts_of("vm-named"), "node-cascade").reasons[0].message
+    assert "avx512f" in message and "forbids" in message
+
+
+def test_host_passthrough_says_kubevirt_would_let_it_try_and_the_guest_may_crash():
+    message = verdict(verdicts_of("vm-passthrough"), "node-cascade").reasons[0].message
+    assert "Cascadelake-Server" in message and "Skylake-Client-IBRS" in message
+    assert "would let it try" in message and "may crash" in message
+
+
+def test_a_source_node_without_host_model_label_stops_every_target():
+    message = verdict(verdicts_of("vm-on-unlabelled"), "node-sky-2").reasons[0].message
+    assert "node-unlabelled" in message and "cannot create a migration target pod" in message
+
+
+# -- what KubeVirt puts on the pods ---------------------------------------------------------------
+
+
+def test_launcher_pods_always_ask_for_a_schedulable_node_of_the_vms_architecture():
+    spec = GuestSpec(architecture="AMD64")
+    assert launcher_node_selector(spec, None) == {"kubevirt.io/schedulable": "true", "kubernetes.io/arch": "amd64"}
+
+
+def test_the_vms_node_selector_wins_over_the_cluster_wide_one():
+    kubevirt = KubeVirt(meta=Meta(name="kubevirt"), node_selectors={"zone": "a", "tier": "vm"})
+    spec = GuestSpec(node_selector={"zone": "b"})
+    assert launcher_node_selector(spec, kubevirt) == {"kubevirt.io/schedulable": "true", "zone": "b", "tier": "vm"}
+
+
+def test_a_named_model_asks_for_its_label_and_required_features_only():
+    selector = launcher_node_selector(CPU.vmis["default/vm-named"], CPU.kubevirt)
+    assert selector["cpu-model.node.kubevirt.io/Haswell-noTSX"] == "true"
+    assert selector["cpu-feature.node.kubevirt.io/pdpe1gb"] == "true"
+    assert "cpu-feature.node.kubevirt.io/avx512f" not in selector
+
+
+def test_a_forbidden_feature_becomes_does_not_exist_in_every_affinity_term():
+    affinity = launcher_node_affinity(CPU.vmis["default/vm-named"], CPU.kubevirt)
+    expressions = [(r.key, r.operator) for t in affinity.terms for r in t.match_expressions]
+    assert expressions == [("cpu-feature.node.kubevirt.io/avx512f", "DoesNotExist")]
+
+
+def test_host_model_pods_reject_nodes_with_an_obsolete_host_model():
+    affinity = launcher_node_affinity(CPU.vmis["default/vm-fresh"], CPU.kubevirt)
+    expressions = [(r.key, r.operator) for t in affinity.terms for r in t.match_expressions]
+    assert expressions == [("node-labeller.kubevirt.io/obsolete-host-model", "DoesNotExist")]
+
+
+def test_the_cpu_manager_label_follows_the_kubevirt_version():
+    spec = GuestSpec(dedicated_cpu=True)
+    old = KubeVirt(meta=Meta(name="kubevirt"), version=(1, 7, 0))
+    new = KubeVirt(meta=Meta(name="kubevirt"), version=(1, 8, 0))
+    assert "cpumanager" in launcher_node_selector(spec, old)
+    assert "kubevirt.io/cpumanager" in launcher_node_selector(spec, new)
+
+
+def test_the_machine_type_is_asked_for_from_kubevirt_1_5():
+    vmi = CPU.vmis["default/vm-fresh"]
+    vmi = replace(vmi, machine_type="pc-q35-8.2")
+    before = KubeVirt(meta=Meta(name="kubevirt"), version=(1, 4, 1))
+    after = KubeVirt(meta=Meta(name="kubevirt"), version=(1, 5, 0))
+    assert "machine-type.node.kubevirt.io/pc-q35-8.2" not in launcher_node_selector(vmi, before)
+    assert launcher_node_selector(vmi, after)["machine-type.node.kubevirt.io/pc-q35-8.2"] == "true"
+
+
+def test_a_fresh_host_model_target_is_derived_from_the_source_node():
+    vmi = CPU.vmis["default/vm-fresh"]
+    source_pod = CPU.source_launcher_pod(vmi)
+    selector = migration_target_node_selector(vmi, CPU.nodes["node-sky-1"], source_pod, CPU.kubevirt)
+    assert selector == {
+        "kubevirt.io/schedulable": "true",
+        "cpu-model-migration.node.kubevirt.io/Skylake-Client-IBRS": "true",
+        "cpu-feature.node.kubevirt.io/pdpe1gb": "true",
+        "cpu-feature.node.kubevirt.io/vmx": "true",
+    }
+
+
+def test_a_migrated_host_model_target_copies_the_source_pods_selectors():
+    vmi = CPU.vmis["default/vm-migrated"]
+    labels = host_model_labels(CPU.nodes["node-cascade"], CPU.source_launcher_pod(vmi))
+    assert labels.from_source_pod and labels.host_model == "Haswell-noTSX"
+    assert dict(labels.selector) == {
+        "cpu-model-migration.node.kubevirt.io/Haswell-noTSX": "true",
+        "cpu-feature.node.kubevirt.io/vmx": "true",
+    }
+
+
+def test_added_node_selector_only_adds_keys_the_vm_does_not_set():
+    vmi = CPU.vmis["default/vm-named"]
+    selector = migration_target_node_selector(
+        vmi, CPU.nodes["node-sky-1"], None, CPU.kubevirt,
+        {"kubernetes.io/hostname": "node-sky-2", "kubevirt.io/schedulable": "false"},
+    )
+    assert selector["kubernetes.io/hostname"] == "node-sky-2"
+    assert selector["kubevirt.io/schedulable"] == "true"
+
+
+def test_host_model_labels_without_a_source_node_explain_the_problem():
+    assert "not known" in host_model_labels(None, None).problem
+
+
+@pytest.mark.parametrize(
+    "vmi_model, cluster_model, effective",
+    [("Haswell-noTSX", "EPYC", "Haswell-noTSX"), ("", "EPYC", "EPYC"), ("", "", "host-model")],
+)
+def test_the_effective_model_is_the_vms_then_the_clusters_then_host_model(vmi_model, cluster_model, effective):
+    kubevirt = KubeVirt(meta=Meta(name="kubevirt"), cpu_model=cluster_model, migrations=MigrationConfig())
+    assert effective_cpu_model(GuestSpec(cpu_model=vmi_model), kubevirt) == effective
+
+
+# -- advice: the seed's XYZ / ABC / 123 example -------------------------------------------------
+
+
+def test_models_every_schedulable_node_supports():
+    assert common_cpu_models(ADVICE) == ("123",)
+
+
+def test_schedulable_nodes_grouped_by_host_model():
+    assert nodes_by_host_model(ADVICE) == {"ABC": ("abc-1", "abc-2"), "XYZ": ("xyz-1", "xyz-2")}
+
+
+def test_a_host_model_vm_reaches_only_nodes_of_its_own_host_model():
+    advice = cpu_model_advice(ADVICE, ADVICE.vmis["default/web-1"])
+    assert advice.current_model == "host-model"
+    assert advice.reachable_now == ("xyz-2",)
+
+
+def test_with_the_common_model_the_vm_could_reach_both_generations():
+    advice = cpu_model_advice(ADVICE, ADVICE.vmis["default/web-1"])
+    assert [(o.model, o.reachable) for o in advice.options] == [("123", ("abc-1", "abc-2", "xyz-2"))]
+    assert "restart" in advice.note

@@ -1,0 +1,84 @@
+"""Blockers: why a VM cannot be live-migrated at all, whatever the target."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.domain.clusters import cluster, codes
+from tui.domain.migratable import blockers
+from tui.domain.placement import node_verdicts
+
+BLOCKERS = cluster("blockers")
+
+
+def blockers_of(name: str):
+    key = f"default/{name}"
+    vm, vmi = BLOCKERS.vms.get(key), BLOCKERS.vmis.get(key)
+    verdicts = node_verdicts(BLOCKERS, vmi) if vmi is not None and vmi.phase == "Running" else []
+    return blockers(BLOCKERS, vm, vmi, verdicts)
+
+
+@pytest.mark.parametrize(
+    "vm, expected",
+    [
+        ("vm-stopped", ["NotRunning"]),
+        ("vm-starting", ["NotRunning"]),
+        ("vm-not-ready", ["NotReady"]),
+        ("vm-migrating", ["MigrationInProgress"]),
+        ("vm-rwo", ["NotLiveMigratable"]),
+        ("vm-hostdev", ["HostDevice"]),
+        ("vm-gpu", ["GPU"]),
+        ("vm-cdrom", ["CDROM"]),
+        ("vm-containerdisk", ["ContainerDisk"]),
+        ("vm-pinned", ["PinnedToNode", "NoEligibleNode"]),
+        ("vm-nowhere", ["NoEligibleNode"]),
+        ("vm-fine", []),
+    ],
+)
+def test_each_vm_is_held_by_exactly_its_own_blockers(vm, expected):
+    assert codes(blockers_of(vm)) == expected
+
+
+def test_not_live_migratable_carries_kubevirts_reason_and_message_verbatim():
+    message = blockers_of("vm-rwo")[0].message
+    assert "DisksNotLiveMigratable" in message
+    assert (
+        "cannot migrate VMI: PVC vm-rwo-disk-0 is not shared, live migration requires that all PVCs must be shared "
+        "(using ReadWriteMany access mode)" in message
+    )
+
+
+def test_migration_in_progress_names_the_migration_and_its_phase():
+    message = blockers_of("vm-migrating")[0].message
+    assert "vm-migrating-x7k2p" in message and "Running" in message
+
+
+def test_a_finished_migration_blocks_nothing():
+    assert "vm-migrating-old" not in " ".join(r.message for r in blockers_of("vm-migrating"))
+
+
+def test_host_devices_and_gpus_are_named_by_device():
+    assert "intel.com/82599_ES_10_Gigabit" in blockers_of("vm-hostdev")[0].message
+    assert "nvidia.com/GRID_A100-4C" in blockers_of("vm-gpu")[0].message
+
+
+def test_the_cdrom_and_the_container_disk_are_named():
+    assert "cdrom-iso" in blockers_of("vm-cdrom")[0].message
+    assert "rootdisk" in blockers_of("vm-containerdisk")[0].message
+
+
+def test_pinned_to_node_names_the_node_and_the_label():
+    assert "kubernetes.io/hostname=node-1" in blockers_of("vm-pinned")[0].message
+
+
+def test_no_eligible_node_sums_up_why_the_others_refuse():
+    message = blockers_of("vm-nowhere")[0].message
+    assert "node-2" in message and "NodeSelector" in message
+
+
+def test_a_stopped_vm_says_its_printable_status():
+    assert "Stopped" in blockers_of("vm-stopped")[0].message
+
+
+def test_a_vm_that_does_not_exist_is_not_found():
+    assert codes(blockers(BLOCKERS, None, None, [])) == ["NotFound"]
