@@ -352,9 +352,10 @@ class ApiServer:
         if not raw:
             return None
         content_type = request.content_type
-        if content_type == "application/vnd.kubernetes.protobuf" and request.path.endswith("/selfsubjectaccessreviews"):
+        decoder = protobuf.DECODERS.get(request.path.rstrip("/").rsplit("/", 1)[-1])
+        if content_type == "application/vnd.kubernetes.protobuf" and decoder is not None and request.method == "POST":
             try:
-                return protobuf.self_subject_access_review(raw)
+                return decoder(raw)
             except protobuf.ProtobufError as error:
                 raise st.bad_request(f"the body of the request could not be decoded: {error}") from None
         if content_type in ("application/vnd.kubernetes.protobuf", "application/cbor"):

@@ -42,11 +42,9 @@ def _operation(resource: ResourceType, action: str, verb: str, body: bool, write
     if body:
         content_types = ["application/json"]
         if action == "patch":
-            content_types = [
-                "application/json-patch+json",
-                "application/merge-patch+json",
-                "application/apply-patch+yaml",
-            ] + (["application/strategic-merge-patch+json"] if resource.strategic_merge else [])
+            # Strategic merge is accepted for built-in types but not advertised: kubectl would then compute
+            # the patch from these schemas, which do not carry patch strategies, instead of its own types.
+            content_types = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
         operation["requestBody"] = {"content": {ct: {"schema": ref if action != "patch" else {"type": "object"}} for ct in content_types}}
     return operation
 

@@ -1,4 +1,5 @@
-"""Decoding the few protobuf request bodies kubectl sends: a SelfSubjectAccessReview (`kubectl auth can-i`).
+"""Decoding the few protobuf request bodies kubectl sends: SelfSubjectAccessReview (`kubectl auth can-i`)
+and Namespace (`kubectl create namespace`).
 
 kubectl's typed clients encode built-in objects as `application/vnd.kubernetes.protobuf` (the magic
 `k8s\\x00`, then a runtime.Unknown envelope around the object) and do not fall back to JSON, so the
@@ -105,3 +106,46 @@ def self_subject_access_review(body: bytes) -> dict[str, Any]:
             name: _string(non_resource, number) for number, name in ((1, "path"), (2, "verb")) if _string(non_resource, number)
         }
     return {"apiVersion": api_version, "kind": kind, "metadata": {}, "spec": spec}
+
+
+def _map(message: dict[int, list[Any]], number: int) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for value in message.get(number, []):
+        if isinstance(value, bytes):
+            entry = fields(value)
+            entries[_string(entry, 1)] = _string(entry, 2)
+    return entries
+
+
+def object_meta(data: bytes) -> dict[str, Any]:
+    """The client-settable fields of an ObjectMeta."""
+    message = fields(data)
+    meta: dict[str, Any] = {}
+    for number, name in ((1, "name"), (2, "generateName"), (3, "namespace"), (6, "resourceVersion")):
+        if _string(message, number):
+            meta[name] = _string(message, number)
+    for number, name in ((11, "labels"), (12, "annotations")):
+        entries = _map(message, number)
+        if entries:
+            meta[name] = entries
+    finalizers = [v.decode("utf-8", errors="replace") for v in message.get(14, []) if isinstance(v, bytes)]
+    if finalizers:
+        meta["finalizers"] = finalizers
+    return meta
+
+
+def namespace(body: bytes) -> dict[str, Any]:
+    """A protobuf Namespace as the JSON object it stands for (metadata only: its spec is server-set)."""
+    api_version, kind, raw = unwrap(body)
+    if kind != "Namespace":
+        raise ProtobufError(f"expected a Namespace, got {kind or 'nothing'}")
+    message = fields(raw)
+    meta_values = message.get(1)
+    meta = object_meta(meta_values[-1]) if meta_values and isinstance(meta_values[-1], bytes) else {}
+    return {"apiVersion": api_version or "v1", "kind": kind, "metadata": meta}
+
+
+DECODERS = {
+    "selfsubjectaccessreviews": self_subject_access_review,
+    "namespaces": namespace,
+}

@@ -293,6 +293,7 @@ class ObjectStore:
             meta["creationTimestamp"] = format_time(self._now())
             if _tracks_generation(resource):
                 meta["generation"] = 1
+            _default(resource, new)
             return copy_object(self._commit(resource, new, ADDED))
 
     def restore(self, resource: ResourceType | str, obj: dict) -> dict:
@@ -748,6 +749,19 @@ class ObjectStore:
                         log.exception("store subscriber failed on %s %s", pending.type, pending.name)
         finally:
             self._dispatching = False
+
+
+def _default(resource: ResourceType, obj: dict) -> None:
+    """The defaults a real server fills in on create, for the fields clients read back."""
+    if resource.plural == "pods":
+        status = obj.setdefault("status", {})
+        if isinstance(status, dict):
+            status.setdefault("phase", "Pending")
+    elif resource is NAMESPACES:
+        obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+        status = obj.setdefault("status", {})
+        if isinstance(status, dict):
+            status.setdefault("phase", "Active")
 
 
 def _tracks_generation(resource: ResourceType) -> bool:

@@ -1,0 +1,161 @@
+"""The `livemig-sim` command: serve a simulated cluster, and inflict faults on a running one."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import signal
+import ssl
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, NoReturn, Sequence
+
+import yaml
+
+from tui.sim.apiserver import FAULTS_PREFIX
+from tui.sim.faults import FaultError
+from tui.sim.runtime import SimCluster
+from tui.sim.scenario import ScenarioError, builtin_scenarios
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def default_kubeconfig_path() -> Path:
+    """Where `serve` writes its kubeconfig and `fault` reads it unless told otherwise."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "livemig-sim" / "kubeconfig"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line instead of usage plus error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="livemig-sim", description="A simulated Harvester cluster for livemig, kubectl and tests.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    serve = commands.add_parser("serve", help="serve a simulated cluster until Ctrl-C or SIGTERM")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--scenario", default="default", help="a built-in scenario name or a scenario YAML file (default: default)")
+    serve.add_argument("--vms", type=int, default=None, help="how many VMs a generated scenario (large) creates")
+    serve.add_argument("--kubeconfig-out", type=Path, default=None, help=f"where to write the kubeconfig (default: {default_kubeconfig_path()})")
+
+    fault = commands.add_parser("fault", help="inflict a fault on a running simulated cluster")
+    fault.add_argument("name", help="restart, compact, stall, fail, or one the controller adds (cut-network, node-not-ready)")
+    fault.add_argument("params", nargs="*", metavar="KEY=VALUE", help="parameters, e.g. seconds=10 count=3 code=429")
+    fault.add_argument("--kubeconfig", type=Path, default=None, help="the kubeconfig `serve` wrote (default: its default path)")
+    fault.add_argument("--context", default="sim-admin", help="the context to use (an admin's; default: sim-admin)")
+
+    commands.add_parser("scenarios", help="list the built-in scenarios")
+    return parser
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"livemig-sim: error: {message}", file=sys.stderr)
+    return code
+
+
+def serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        return _fail(f"--port must be between 0 and 65535, not {args.port}")
+    if args.vms is not None and args.vms < 0:
+        return _fail(f"--vms must not be negative, not {args.vms}")
+    kubeconfig_path = args.kubeconfig_out or default_kubeconfig_path()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        cluster = SimCluster.start(args.scenario, port=args.port or None, vms=args.vms)
+    except ScenarioError as error:
+        return _fail(f"bad scenario: {error}")
+    except OSError as error:
+        return _fail(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}")
+    try:
+        try:
+            written = cluster.write_kubeconfig(kubeconfig_path)
+        except OSError as error:
+            return _fail(f"cannot write the kubeconfig to {kubeconfig_path}: {error.strerror or error}")
+        contexts = ", ".join(f"sim-{name}" for name in cluster.tokens)
+        print(f"livemig-sim: serving scenario {cluster.scenario.name} at {cluster.url}", flush=True)
+        print(f"livemig-sim: kubeconfig {written} (contexts {contexts})", flush=True)
+        print("livemig-sim: press Ctrl-C to stop", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        cluster.stop()
+    print("livemig-sim: stopped", flush=True)
+    return 0
+
+
+def _param_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def fault(args: argparse.Namespace) -> int:
+    params: dict[str, Any] = {}
+    for item in args.params:
+        key, separator, value = item.partition("=")
+        if not separator or not key:
+            return _fail(f'fault parameter "{item}" is not KEY=VALUE')
+        params[key] = _param_value(value)
+    path = args.kubeconfig or default_kubeconfig_path()
+    try:
+        kubeconfig = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        context = next(c["context"] for c in kubeconfig["contexts"] if c["name"] == args.context)
+        cluster = next(c["cluster"] for c in kubeconfig["clusters"] if c["name"] == context["cluster"])
+        user = next(u["user"] for u in kubeconfig["users"] if u["name"] == context["user"])
+        server, token = cluster["server"], user["token"]
+        authority = base64.b64decode(cluster["certificate-authority-data"]).decode()
+    except OSError as error:
+        return _fail(f"cannot read the kubeconfig {path}: {error.strerror or error} (is `livemig-sim serve` running?)")
+    except (yaml.YAMLError, KeyError, TypeError, StopIteration, ValueError):
+        return _fail(f'the kubeconfig {path} has no usable context "{args.context}" written by `livemig-sim serve`')
+    request = urllib.request.Request(
+        f"{server}{FAULTS_PREFIX}/{args.name}",
+        data=json.dumps(params).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30, context=ssl.create_default_context(cadata=authority)) as response:
+            answer = json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        try:
+            message = json.loads(error.read()).get("message", error.reason)
+        except ValueError:
+            message = error.reason
+        return _fail(f"fault {args.name} refused: {message}", EXIT_FAILED)
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        return _fail(f"cannot reach the simulated cluster at {server}: {reason}", EXIT_FAILED)
+    print(json.dumps(answer.get("result", answer)))
+    return 0
+
+
+def scenarios(args: argparse.Namespace) -> int:
+    for name, description in builtin_scenarios().items():
+        print(f"{name}\t{description}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"serve": serve, "fault": fault, "scenarios": scenarios}[args.command](args)
+    except FaultError as error:
+        return _fail(str(error), EXIT_FAILED)
+    except KeyboardInterrupt:
+        return 0
