@@ -564,14 +564,18 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
     checked = node.allocatable_cpu_milli is not None and node.allocatable_memory is not None
     found = []
     for short in shortfalls:
+        pods = f"{short.pods_counted} pod{'s' if short.pods_counted != 1 else ''}"
         if short.resource == "pods":
-            text = f"Node already runs {short.used} pods, its maximum (allocatable pods {short.allocatable})."
+            text = f"Node already runs {pods}, its maximum (allocatable pods: {short.allocatable})."
         else:
-            show = human_bytes if short.resource == "memory" else human_cpu
+            if short.resource == "memory":
+                name, show = "memory", human_bytes
+            else:
+                name, show = "CPU", lambda milli: f"{human_cpu(milli)} CPU"
             text = (
-                f"Not enough {'memory' if short.resource == 'memory' else 'CPU'}: the VM's launcher pod requests "
-                f"{show(short.requested)}; the node has {show(short.allocatable)} allocatable, "
-                f"{show(short.used)} already requested by {short.pods_counted} pods, {show(max(short.free, 0))} free."
+                f"Not enough {name}: the VM's launcher pod requests {show(short.requested)}; the node has "
+                f"{show(short.allocatable)} allocatable, {show(short.used)} already requested by {pods}, "
+                f"{show(max(short.free, 0))} free."
             )
         found.append(Reason(codes.RESOURCES, text))
     return checked, found
