@@ -189,14 +189,6 @@ class ApiServer:
                     if remaining <= 0:
                         break
                     await asyncio.sleep(remaining)
-            user = self.access.authenticate(request.headers.get("Authorization"))
-            request["user"] = user
-            if not own:
-                failure = self.faults.take_failure()
-                if failure is not None:
-                    if failure.code == 429:
-                        raise st.too_many_requests(failure.retry_after)
-                    raise st.internal_error("the simulated API server was told to fail this request")
             return await handler(request)
         except st.ApiError as error:
             return _error(error)
@@ -212,10 +204,14 @@ class ApiServer:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        method = request.method
-        user: SimUser = request["user"]
+        user = self.access.authenticate(request.headers.get("Authorization"))
         if path.startswith(FAULTS_PREFIX):
             return await self._faults_endpoint(request, user)
+        failure = self.faults.take_failure()
+        if failure is not None:
+            if failure.code == 429:
+                raise st.too_many_requests(failure.retry_after)
+            raise st.internal_error("the simulated API server was told to fail this request")
         segments = [unquote(s) for s in path.strip("/").split("/")] if path.strip("/") else []
         if not segments or segments[0] not in ("api", "apis", "version", "openapi"):
             if path == "/":
@@ -231,7 +227,7 @@ class ApiServer:
         proxy = self._proxy_target(segments)
         if proxy is not None:
             return await self._service_proxy(request, user, *proxy)
-        target = self._discovery_or_resource(request, segments)
+        target = self._discovery_or_resource(request, user, segments)
         if isinstance(target, web.StreamResponse):
             return target
         if target.resource is not SELF_SUBJECT_ACCESS_REVIEWS:  # every user may ask what they may do
@@ -242,8 +238,7 @@ class ApiServer:
     # Discovery and OpenAPI
     # -----------------------------------------------------------------------------------------
 
-    def _discovery_or_resource(self, request: web.Request, segments: list[str]) -> ResourceRequest | web.Response:
-        user: SimUser = request["user"]
+    def _discovery_or_resource(self, request: web.Request, user: SimUser, segments: list[str]) -> ResourceRequest | web.Response:
         accept = request.headers.get("Accept", "")
         if segments[0] == "api":
             if len(segments) == 1:
