@@ -1,0 +1,102 @@
+"""The `livemig-sim` command: serve, fault, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import urllib3
+import yaml
+
+from tui.sim.tls import CERTIFICATE_PEM
+
+COMMAND = [sys.executable, "-c", "import sys; from tui.sim.cli import main; sys.exit(main())"]
+
+
+def livemig_sim(*args: str, home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=60, env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
+
+
+def start_serving(home: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
+    process = subprocess.Popen(
+        [*COMMAND, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    )
+    lines = [process.stdout.readline() for _ in range(3)]
+    return process, lines
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[str]]]:
+    home = tmp_path_factory.mktemp("served")
+    process, lines = start_serving(home, "--scenario", "empty", "--kubeconfig-out", str(home / "kubeconfig"))
+    yield home, lines
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_serve_prints_the_url_and_the_kubeconfig_it_wrote(served):
+    home, lines = served
+    assert lines[0].startswith("livemig-sim: serving scenario empty at https://127.0.0.1:")
+    assert lines[1] == f"livemig-sim: kubeconfig {home / 'kubeconfig'} (contexts sim-admin, sim-viewer)\n"
+
+
+def test_the_written_kubeconfig_reaches_the_server_as_admin(served):
+    home, lines = served
+    kubeconfig = yaml.safe_load((home / "kubeconfig").read_text())
+    assert kubeconfig["current-context"] == "sim-admin"
+    server = kubeconfig["clusters"][0]["cluster"]["server"]
+    token = next(u["user"]["token"] for u in kubeconfig["users"] if u["name"] == "admin")
+    pool = urllib3.PoolManager(ca_cert_data=CERTIFICATE_PEM, cert_reqs="CERT_REQUIRED")
+    response = pool.request("GET", f"{server}/api/v1/namespaces/default", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200 and json.loads(response.data)["metadata"]["name"] == "default"
+
+
+def test_fault_reaches_the_served_cluster(served):
+    home, _ = served
+    result = livemig_sim("fault", "fail", "count=0", "code=429", "--kubeconfig", str(home / "kubeconfig"), home=home)
+    assert result.returncode == 0 and json.loads(result.stdout) == {"failing": 0, "code": 429}
+
+
+def test_an_unknown_fault_is_a_one_line_error(served):
+    home, _ = served
+    result = livemig_sim("fault", "meteor", "--kubeconfig", str(home / "kubeconfig"), home=home)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith('livemig-sim: error: fault meteor refused: unknown fault "meteor"')
+
+
+def test_sigterm_stops_serving_cleanly(tmp_path):
+    process, lines = start_serving(tmp_path, "--scenario", "empty", "--kubeconfig-out", str(tmp_path / "kc"))
+    assert "serving" in lines[0]
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert stdout == "livemig-sim: stopped\n" and "Traceback" not in stderr
+
+
+def test_a_bad_scenario_is_one_line_naming_the_document_and_exit_2(tmp_path):
+    scenario = tmp_path / "lab.yaml"
+    scenario.write_text("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n---\napiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: Bad_VM}\n")
+    result = livemig_sim("serve", "--scenario", str(scenario), home=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        'livemig-sim: error: bad scenario: document 2 (VirtualMachine Bad_VM): metadata.name: Invalid value: "Bad_VM": '
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and "
+        "end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    ]
+
+
+def test_a_bad_argument_is_one_line_and_exit_2(tmp_path):
+    result = livemig_sim("serve", "--port", "eighty", home=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert "argument --port: invalid int value: 'eighty'" in result.stderr
+
+
+def test_fault_without_a_running_server_says_so(tmp_path):
+    result = livemig_sim("fault", "compact", home=tmp_path)
+    assert result.returncode == 2 and "is `livemig-sim serve` running?" in result.stderr
