@@ -136,6 +136,12 @@ def test_a_watch_without_resource_version_starts_with_every_object(cluster, api)
     assert events(api, "virtualmachineinstances", "w-initial", 1) == [("ADDED", "existing")]
 
 
+def test_a_watch_from_resource_version_zero_also_starts_with_every_object(cluster, api):
+    cluster.store.create("namespaces", {"metadata": {"name": "w-zero"}})
+    cluster.store.create("virtualmachineinstances", vmi("existing", namespace="w-zero"))
+    assert events(api, "virtualmachineinstances", "w-zero", 1, resource_version="0") == [("ADDED", "existing")]
+
+
 def test_a_watch_resumes_after_the_given_resource_version(cluster, api):
     cluster.store.create("namespaces", {"metadata": {"name": "w-resume"}})
     cluster.store.create("virtualmachineinstances", vmi("before", namespace="w-resume"))

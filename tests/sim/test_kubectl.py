@@ -47,6 +47,50 @@ def test_get_all_namespaces_lists_in_pages(cluster, kubectl):
     assert result.stdout.split() == [f"virtualmachineinstance.kubevirt.io/paged-{i}" for i in range(5)]
 
 
+def test_get_events_shows_what_kubevirt_recorded(cluster, kubectl):
+    cluster.store.create("namespaces", {"metadata": {"name": "evented"}})
+    cluster.store.create(
+        "events",
+        {
+            "metadata": {"name": "vm1.181a3c0f5d1e2b3a"},
+            "involvedObject": {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "name": "vm1", "namespace": "evented"},
+            "reason": "Migrated",
+            "message": "The VirtualMachineInstance migrated to node harvester-03.",
+            "type": "Normal",
+            "source": {"component": "virt-handler", "host": "harvester-01"},
+            "firstTimestamp": cluster.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "lastTimestamp": cluster.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "count": 1,
+        },
+        "evented",
+    )
+    result = kubectl("get", "events", "-n", "evented")
+    header, row = result.stdout.splitlines()
+    assert header.split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert row.split()[1:4] == ["Normal", "Migrated", "virtualmachineinstance/vm1"]
+    assert row.endswith("The VirtualMachineInstance migrated to node harvester-03.")
+
+
+def test_describe_shows_the_objects_events(cluster, kubectl):
+    created = cluster.store.create("virtualmachineinstances", vmi("described"))
+    cluster.store.create(
+        "events",
+        {
+            "metadata": {"generateName": "described."},
+            "involvedObject": {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "name": "described", "namespace": "default", "uid": created["metadata"]["uid"]},
+            "reason": "Migrating",
+            "message": "VirtualMachineInstance is migrating.",
+            "type": "Normal",
+            "source": {"component": "virt-handler"},
+            "lastTimestamp": cluster.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "default",
+    )
+    result = kubectl("describe", "vmi", "described")
+    assert result.returncode == 0, result.stderr
+    assert "VirtualMachineInstance is migrating." in result.stdout
+
+
 def test_create_f_resolves_generate_name(kubectl):
     result = kubectl("create", "-f", "-", input=VMIM_YAML.format(vmi="gen-vm", namespace="default"))
     assert result.returncode == 0, result.stderr

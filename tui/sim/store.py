@@ -102,7 +102,6 @@ class ListPage:
 
 
 Subscriber = Callable[[Change], None]
-Selector = "str | LabelSelector | None"
 
 
 def _meta(obj: dict) -> dict:
@@ -483,13 +482,6 @@ class ObjectStore:
             self._history.clear()
             self._compacted = self._rv
             return self._compacted
-
-    def resize_history(self, size: int) -> None:
-        with self.lock:
-            kept = list(self._history)[-size:]
-            if len(kept) < len(self._history):
-                self._compacted = max(self._compacted, self._history[len(self._history) - size - 1].resource_version)
-            self._history = collections.deque(kept, maxlen=max(1, size))
 
     def iter_all(self) -> Iterator[tuple[ResourceType, dict]]:
         """Copies of every stored object with its resource (for dumps and tests)."""
