@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from tui.sim.resources import METADATA_FIELDS, ResourceType
+from tui.sim.validation import label_key_problem, label_value_problem
 
 
 class SelectorError(ValueError):
@@ -20,48 +21,6 @@ class SelectorError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # Label selectors
 # ---------------------------------------------------------------------------------------------
-
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-
-QUALIFIED_NAME_MESSAGE = (
-    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-)
-LABEL_VALUE_MESSAGE = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
-    "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
-    "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-)
-
-
-def label_key_problem(key: str) -> str | None:
-    """Why `key` is not a valid label (or annotation) key, or None when it is."""
-    prefix, _, name = key.rpartition("/")
-    if "/" in prefix:
-        return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-    if "/" in key and not prefix:
-        return "prefix part must be non-empty"
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
-        return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
-    if not name:
-        return "name part must be non-empty"
-    if len(name) > 63:
-        return "name part must be no more than 63 characters"
-    if not _QUALIFIED_NAME.match(name):
-        return QUALIFIED_NAME_MESSAGE
-    return None
-
-
-def label_value_problem(value: str) -> str | None:
-    if len(value) > 63:
-        return "must be no more than 63 characters"
-    if not _LABEL_VALUE.match(value):
-        return LABEL_VALUE_MESSAGE
-    return None
-
 
 @dataclass(frozen=True)
 class Requirement:
@@ -145,7 +104,7 @@ def parse_label_selector(text: str | None) -> LabelSelector:
     while True:
         token = take()
         if token is None:
-            raise SelectorError(f"found '', expected: !, identifier, or 'end of string'")
+            raise SelectorError("found '', expected: !, identifier, or 'end of string'")
         negated = token == "!"
         if negated:
             token = take()
@@ -197,7 +156,7 @@ def parse_label_selector(text: str | None) -> LabelSelector:
             take()
             value = take() or ""
             if not re.fullmatch(r"-?[0-9]+", value):
-                raise SelectorError(f'unable to parse requirement: for \'Gt\', \'Lt\' operators, the value must be an integer')
+                raise SelectorError('unable to parse requirement: for \'Gt\', \'Lt\' operators, the value must be an integer')
             requirements.append(Requirement(key, "gt" if operator == ">" else "lt", (value,)))
         else:
             raise SelectorError(f"found '{operator}', expected: '=', '!=', '==', 'in', notin'")
