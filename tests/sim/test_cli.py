@@ -100,3 +100,10 @@ def test_a_bad_argument_is_one_line_and_exit_2(tmp_path):
 def test_fault_without_a_running_server_says_so(tmp_path):
     result = livemig_sim("fault", "compact", home=tmp_path)
     assert result.returncode == 2 and "is `livemig-sim serve` running?" in result.stderr
+
+
+def test_control_characters_from_a_scenario_never_reach_the_terminal(tmp_path):
+    scenario = tmp_path / "lab.yaml"
+    scenario.write_text('apiVersion: v1\nkind: Node\nmetadata: {name: "evil\\e[31mred"}\n')
+    result = livemig_sim("serve", "--scenario", str(scenario), home=tmp_path)
+    assert result.returncode == 2 and "\x1b" not in result.stderr and "evil\\x1b[31mred" in result.stderr

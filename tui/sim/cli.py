@@ -60,8 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so names from a scenario cannot drive the terminal."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"livemig-sim: error: {message}", file=sys.stderr)
+    print(f"livemig-sim: error: {printable(message)}", file=sys.stderr)
     return code
 
 
@@ -86,8 +91,8 @@ def serve(args: argparse.Namespace) -> int:
         except OSError as error:
             return _fail(f"cannot write the kubeconfig to {kubeconfig_path}: {error.strerror or error}")
         contexts = ", ".join(f"sim-{name}" for name in cluster.tokens)
-        print(f"livemig-sim: serving scenario {cluster.scenario.name} at {cluster.url}", flush=True)
-        print(f"livemig-sim: kubeconfig {written} (contexts {contexts})", flush=True)
+        print(f"livemig-sim: serving scenario {printable(cluster.scenario.name)} at {cluster.url}", flush=True)
+        print(f"livemig-sim: kubeconfig {printable(str(written))} (contexts {printable(contexts)})", flush=True)
         print("livemig-sim: press Ctrl-C to stop", flush=True)
         while not stop.wait(0.5):
             pass
