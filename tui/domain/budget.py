@@ -55,6 +55,7 @@ EXPIRY_ABORT = "abort"
 EXPIRY_POST_COPY = "post-copy"
 EXPIRY_PAUSE = "pause"
 
+_MAX_UNITS = 2**63 - 1
 # Volume sources whose data lives in the launcher's ephemeral-disk directory (what BlockMigration adds).
 _EPHEMERAL_SOURCES = ("containerDisk", "cloudInitNoCloud", "cloudInitConfigDrive", "ephemeral", "emptyDisk")
 
@@ -224,6 +225,9 @@ def completion_budget(snapshot: ClusterSnapshot, vmi: VMI) -> CompletionBudget:
 
     memory_bytes, ephemeral, complete, total = data_size(vmi)
     units = None if total is None else max(math.ceil(total / DATA_UNIT_BYTES), 0)
+    if units is not None and units > _MAX_UNITS:
+        units = None  # beyond KubeVirt's int64 arithmetic: no real VM, so no number to show
+        notes.append("The VM's memory size is out of any real range; no budget can be computed.")
     if memory_bytes is None:
         notes.append("The VM's memory size is unknown (neither memory.guest nor requests.memory is readable).")
     if not complete:

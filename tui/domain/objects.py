@@ -43,15 +43,19 @@ def _bool(value: Any) -> bool | None:
     return None
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _int(value: Any) -> int | None:
+    """An integer field (int64 in the API); anything else, or out of int64's range, is unknown."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
-        return int(value)
+        value = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+        value = int(value)
+    if isinstance(value, int) and _INT64[0] <= value <= _INT64[1]:
+        return value
     return None
 
 

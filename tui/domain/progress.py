@@ -74,10 +74,11 @@ class ByteCounters:
 
     def fraction(self) -> float | None:
         """Share of the data copied: 1 - remaining/total, else processed/(processed+remaining)."""
-        if self.remaining is not None and self.total:
-            return _clamp(1 - self.remaining / self.total)
-        if self.processed is not None and self.remaining is not None and self.processed + self.remaining > 0:
-            return _clamp(self.processed / (self.processed + self.remaining))
+        processed, remaining, total = _number(self.processed), _number(self.remaining), _number(self.total)
+        if remaining is not None and total:
+            return _clamp(1 - remaining / total)
+        if processed is not None and remaining is not None and processed + remaining > 0:
+            return _clamp(processed / (processed + remaining))
         return None
 
 
@@ -221,12 +222,12 @@ def _bar(migration: Migration, outcome: str, step: int | None, byte_fraction: fl
 def _eta(counters: ByteCounters) -> tuple[float | None, bool | None]:
     """Seconds to copy what remains at the net rate (transfer minus dirtying); None when it is not
     shrinking. `converging` is None when the dirty rate is unknown."""
-    remaining, rate = counters.remaining, counters.transfer_rate
-    if remaining is None or rate is None or not math.isfinite(rate) or rate <= 0:
+    remaining, rate, dirty = _number(counters.remaining), _number(counters.transfer_rate), _number(counters.dirty_rate)
+    if remaining is None or rate is None or rate <= 0:
         return None, None
-    if counters.dirty_rate is None or not math.isfinite(counters.dirty_rate):
+    if dirty is None:
         return _seconds(remaining / rate), None
-    net = rate - counters.dirty_rate
+    net = rate - dirty
     if net <= 0:
         return None, False
     return _seconds(remaining / net), True
@@ -242,9 +243,21 @@ def _went_backwards(counters: ByteCounters, previous: ByteCounters | None) -> bo
     now, before = counters.fraction(), previous.fraction()
     if now is not None and before is not None:
         return now < before
-    if counters.remaining is not None and previous.remaining is not None:
-        return counters.remaining > previous.remaining
+    remaining, before_remaining = _number(counters.remaining), _number(previous.remaining)
+    if remaining is not None and before_remaining is not None:
+        return remaining > before_remaining
     return False
+
+
+def _number(value: object) -> float | None:
+    """A counter as a finite float; None when missing or not a usable number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _clamp(value: float) -> float:

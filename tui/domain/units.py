@@ -12,7 +12,10 @@ def human_bytes(amount: int | float | None) -> str:
     if amount is None or not _finite(amount):
         return "unknown"
     sign = "-" if amount < 0 else ""
-    value = float(abs(amount))
+    try:
+        value = float(abs(amount))
+    except OverflowError:  # no real amount is this large; show it as it is
+        return f"{amount} B"
     unit = 0
     while value >= 1024 and unit < len(_BINARY_UNITS) - 1:
         value /= 1024
