@@ -110,6 +110,6 @@ def test_the_list_line_shows_kubevirts_own_reason_when_it_is_not_live_migratable
 
 
 def test_the_list_line_notices_when_no_other_node_is_usable():
-    lonely = replace(PLAN, nodes={"node-1": PLAN.nodes["node-1"], "node-3": PLAN.nodes["node-3"]}, _index={})
+    lonely = replace(PLAN, nodes={"node-1": PLAN.nodes["node-1"], "node-3": PLAN.nodes["node-3"]})
     line = vm_summary(lonely, PLAN.vms["default/vm1"])
     assert line.reason_code == "NoEligibleNode"

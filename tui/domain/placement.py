@@ -46,8 +46,9 @@ from tui.domain.scheduling import (
     UNSCHEDULABLE_TAINT,
     AffinityResult,
     RequirementFailure,
+    NodeUsage,
     cordon_blocks,
-    counted_pods,
+    node_usage,
     required_affinity,
     resource_shortfalls,
     tolerates,
@@ -552,12 +553,11 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
     pod = target.source_pod
     if not target.pods_known or pod is None or not pod.requests_known:
         return False, []
-    on_node = counted_pods(snapshot.pods_on(node.name))
     shortfalls = resource_shortfalls(
         node.allocatable_cpu_milli,
         node.allocatable_memory,
         node.allocatable_pods,
-        on_node,
+        _usage(snapshot, node.name),
         pod.cpu_request_milli,
         pod.memory_request,
     )
@@ -579,6 +579,15 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
             )
         found.append(Reason(codes.RESOURCES, text))
     return checked, found
+
+
+def _usage(snapshot: ClusterSnapshot, node_name: str) -> NodeUsage:
+    """Per node, summed once per snapshot: every VM's verdicts need the same sums."""
+    cache = snapshot.memo("node_usage", dict)
+    usage = cache.get(node_name)
+    if usage is None:
+        usage = cache[node_name] = node_usage(snapshot.pods_on(node_name))
+    return usage
 
 
 _RULES: tuple[Callable[[Node, _Target], list[Reason]], ...] = (

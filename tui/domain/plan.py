@@ -214,9 +214,9 @@ def _short(reason: Reason, vmi: VMI | None) -> str:
 
 def _usable_nodes(snapshot: ClusterSnapshot) -> frozenset[str]:
     """Nodes that could take some VM, worked out once per snapshot."""
-    cached = snapshot._index.get("usable_nodes")
-    if cached is None:
-        cached = frozenset(
+    return snapshot.memo(
+        "usable_nodes",
+        lambda: frozenset(
             node.name
             for node in snapshot.nodes.values()
             if node.ready is True
@@ -225,6 +225,5 @@ def _usable_nodes(snapshot: ClusterSnapshot) -> frozenset[str]:
             and node.labels.get(WITNESS_LABEL, "false") == "false"
             and MAINTAIN_STATUS_ANNOTATION not in node.annotations
             and DRAIN_REQUESTED_ANNOTATION not in node.annotations
-        )
-        snapshot._index["usable_nodes"] = cached
-    return cached
+        ),
+    )

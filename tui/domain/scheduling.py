@@ -270,37 +270,49 @@ class ResourceShortfall:
         return self.allocatable - self.used
 
 
-def counted_pods(pods: Iterable[Pod], exclude: Iterable[str] = ()) -> list[Pod]:
-    """The pods whose requests hold node resources: not finished (Succeeded/Failed), not excluded by key."""
-    excluded = set(exclude)
-    return [pod for pod in pods if not pod.is_terminal and pod.meta.key not in excluded]
+@dataclass(frozen=True)
+class NodeUsage:
+    """What the pods already on a node ask for, as kube-scheduler counts it."""
+
+    cpu_milli: int = 0
+    memory: int = 0
+    pods: int = 0
+
+
+def node_usage(pods_on_node: Iterable[Pod]) -> NodeUsage:
+    """The requests of the pods that hold node resources: every pod but finished ones (Succeeded/Failed)."""
+    counted = [pod for pod in pods_on_node if not pod.is_terminal]
+    return NodeUsage(
+        cpu_milli=sum(pod.cpu_request_milli for pod in counted),
+        memory=sum(pod.memory_request for pod in counted),
+        pods=len(counted),
+    )
 
 
 def resource_shortfalls(
     allocatable_cpu_milli: int | None,
     allocatable_memory: int | None,
     allocatable_pods: int | None,
-    pods_on_node: Iterable[Pod],
+    usage: NodeUsage,
     request_cpu_milli: int,
     request_memory: int,
 ) -> list[ResourceShortfall]:
-    """NodeResourcesFit: each resource whose allocatable minus the counted pods' requests is below the request.
+    """NodeResourcesFit: each resource whose allocatable minus what is already asked is below the request.
 
-    `pods_on_node` must already be the counted ones (see `counted_pods`). An allocatable value that is
-    unknown is not checked (the caller says so).
+    An allocatable value that is unknown is not checked (the caller says so). A request of zero is
+    not checked either (kube-scheduler skips it), but the pod count always is.
     """
-    pods = list(pods_on_node)
-    used_cpu = sum(pod.cpu_request_milli for pod in pods)
-    used_memory = sum(pod.memory_request for pod in pods)
     shortfalls = []
-    if allocatable_pods is not None and len(pods) + 1 > allocatable_pods:
-        shortfalls.append(ResourceShortfall("pods", 1, allocatable_pods, len(pods), len(pods)))
+    if allocatable_pods is not None and usage.pods + 1 > allocatable_pods:
+        shortfalls.append(ResourceShortfall("pods", 1, allocatable_pods, usage.pods, usage.pods))
     if allocatable_cpu_milli is not None and request_cpu_milli > 0:
-        if request_cpu_milli > allocatable_cpu_milli - used_cpu:
-            shortfalls.append(ResourceShortfall("cpu", request_cpu_milli, allocatable_cpu_milli, used_cpu, len(pods)))
-    if allocatable_memory is not None and request_memory > 0:
-        if request_memory > allocatable_memory - used_memory:
+        if request_cpu_milli > allocatable_cpu_milli - usage.cpu_milli:
             shortfalls.append(
-                ResourceShortfall("memory", request_memory, allocatable_memory, used_memory, len(pods))
+                ResourceShortfall("cpu", request_cpu_milli, allocatable_cpu_milli, usage.cpu_milli, usage.pods)
+            )
+    if allocatable_memory is not None and request_memory > 0:
+        if request_memory > allocatable_memory - usage.memory:
+            shortfalls.append(
+                ResourceShortfall("memory", request_memory, allocatable_memory, usage.memory, usage.pods)
             )
     return shortfalls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from tui.domain.objects import (
     VM,
@@ -63,8 +63,9 @@ class ClusterSnapshot:
     nads: Mapping[str, NetworkAttachmentDefinition] = field(default_factory=dict)
     namespaces: Mapping[str, Namespace] = field(default_factory=dict)
     pods_known: bool = False
-    # Indexes, built on first use when not given: they cost one pass over the objects.
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    # Indexes and sums, built on first use: each costs one pass over the objects. Not an init field, so a
+    # snapshot made with dataclasses.replace() starts afresh instead of sharing the original's caches.
+    _index: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def of(
@@ -124,6 +125,12 @@ class ClusterSnapshot:
         known = bool(found["pods"]) if pods_known is None else pods_known
         pods = found.pop("pods")
         return cls.of(kubevirt=kubevirt, pods=pods if known else None, **found)
+
+    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+        """A value derived from this snapshot, built once: rules that run for every VM share it."""
+        if key not in self._index:
+            self._index[key] = build()
+        return self._index[key]
 
     # -- lookups --------------------------------------------------------------------------------
 
