@@ -40,7 +40,7 @@ from tui.domain.cpu import (
     launcher_selector_entries,
     target_selector_entries,
 )
-from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Node, NodeAffinity, Pod, Taint, Toleration
+from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Node, NodeAffinity, Pod, Toleration
 from tui.domain.reasons import Reason, in_node_order
 from tui.domain.scheduling import (
     UNSCHEDULABLE_TAINT,
@@ -51,8 +51,8 @@ from tui.domain.scheduling import (
     node_usage,
     required_affinity,
     resource_shortfalls,
-    tolerates,
     untolerated_taints,
+    with_default_tolerations,
 )
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes, human_cpu
@@ -63,12 +63,6 @@ WITNESS_LABEL = "node-role.harvesterhci.io/witness"
 CLUSTER_NETWORK_NODE_LABEL = "network.harvesterhci.io/"  # + <cluster network> = "true" on attached nodes
 # Harvester labels under that prefix that are no cluster network.
 _NOT_CLUSTER_NETWORKS = ("clusternetwork", "vlanconfig")
-
-# The DefaultTolerationSeconds admission plugin gives every pod these, unless it tolerates them already.
-DEFAULT_TOLERATIONS = (
-    Toleration(key="node.kubernetes.io/not-ready", operator="Exists", effect="NoExecute"),
-    Toleration(key="node.kubernetes.io/unreachable", operator="Exists", effect="NoExecute"),
-)
 
 
 @dataclass(frozen=True)
@@ -125,7 +119,7 @@ def node_verdicts(
         model=model,
         selector=target_selector_entries(vmi, source_node, source_pod, kubevirt, added_node_selector),
         affinity=launcher_node_affinity(vmi, kubevirt),
-        tolerations=_pod_tolerations(vmi.spec.tolerations),
+        tolerations=with_default_tolerations(vmi.spec.tolerations),
         source_node=source_node,
         source_name=vmi.node_name,
         host_labels=host_model_labels(source_node, source_pod) if model == HOST_MODEL else None,
@@ -150,7 +144,7 @@ def node_verdicts_for_template(snapshot: ClusterSnapshot, vm: VM) -> list[NodeVe
         model=effective_cpu_model(vm.template, kubevirt),
         selector=launcher_selector_entries(vm.template, kubevirt),
         affinity=launcher_node_affinity(vm.template, kubevirt),
-        tolerations=_pod_tolerations(vm.template.tolerations),
+        tolerations=with_default_tolerations(vm.template.tolerations),
         cluster_networks=_cluster_networks(snapshot, vm.template, vm.namespace),
     )
     return [_verdict(snapshot, node, target) for node in _nodes_by_name(snapshot)]
@@ -158,15 +152,6 @@ def node_verdicts_for_template(snapshot: ClusterSnapshot, vm: VM) -> list[NodeVe
 
 def _nodes_by_name(snapshot: ClusterSnapshot) -> list[Node]:
     return sorted(snapshot.nodes.values(), key=lambda node: node.name)
-
-
-def _pod_tolerations(tolerations: tuple[Toleration, ...]) -> tuple[Toleration, ...]:
-    added = tuple(
-        default
-        for default in DEFAULT_TOLERATIONS
-        if not any(tolerates(t, Taint(default.key, "", default.effect)) for t in tolerations)
-    )
-    return tolerations + added
 
 
 def _cluster_networks(snapshot: ClusterSnapshot, spec: GuestSpec, namespace: str) -> tuple[tuple[str, str, str], ...]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from tui.domain.objects import NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement, Taint, Toleration
+from tui.domain.objects import Node, NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement, Taint, Toleration
 
 # -- label selectors (matchLabels / nodeSelector maps) --------------------------------------------
 
@@ -247,6 +247,24 @@ def untolerated_taints(
     ]
 
 
+# The DefaultTolerationSeconds admission plugin gives every pod these, unless it tolerates them already.
+DEFAULT_TOLERATIONS = (
+    Toleration(key="node.kubernetes.io/not-ready", operator="Exists", effect="NoExecute"),
+    Toleration(key="node.kubernetes.io/unreachable", operator="Exists", effect="NoExecute"),
+)
+
+
+def with_default_tolerations(tolerations: Iterable[Toleration]) -> tuple[Toleration, ...]:
+    """A pod's tolerations as admitted: its own, plus the defaults it does not already cover."""
+    own = tuple(tolerations)
+    added = tuple(
+        default
+        for default in DEFAULT_TOLERATIONS
+        if not any(tolerates(t, Taint(default.key, "", default.effect)) for t in own)
+    )
+    return own + added
+
+
 def cordon_blocks(unschedulable: bool, tolerations: Iterable[Toleration]) -> bool:
     """NodeUnschedulable plugin: a cordoned node takes only pods tolerating node.kubernetes.io/unschedulable."""
     return unschedulable and not any(tolerates(t, UNSCHEDULABLE_TAINT) for t in tolerations)
@@ -316,3 +334,37 @@ def resource_shortfalls(
                 ResourceShortfall("memory", request_memory, allocatable_memory, usage.memory, usage.pods)
             )
     return shortfalls
+
+
+# -- a pod against a node, in kube-scheduler's words ---------------------------------------------
+
+
+def pod_fit_failures(pod: Pod, node: Node, usage: NodeUsage) -> list[str]:
+    """Why kube-scheduler's filters refuse this pod on this node, in the words its FailedScheduling
+    events use ("node(s) didn't match Pod's node affinity/selector", "Insufficient memory", ...);
+    empty when the pod fits. `usage` is what the node's pods already ask for (see `node_usage`).
+
+    Covers NodeUnschedulable, NodeAffinity (nodeSelector and required node affinity), TaintToleration
+    and NodeResourcesFit (CPU, memory, pod count). Not covered: pod (anti-)affinity, host ports,
+    volumes and topology spread, which the caller must add if it needs them.
+    """
+    failures = []
+    if cordon_blocks(node.unschedulable, pod.tolerations):
+        failures.append("node(s) were unschedulable")
+    if selector_mismatches(pod.node_selector, node.labels) or not required_affinity(
+        pod.affinity, node.labels, node.name
+    ).matched:
+        failures.append("node(s) didn't match Pod's node affinity/selector")
+    untolerated = untolerated_taints(node.taints, pod.tolerations)
+    if untolerated:
+        failures.append(f"node(s) had untolerated taint {{{untolerated[0].key}: {untolerated[0].value}}}")
+    for short in resource_shortfalls(
+        node.allocatable_cpu_milli,
+        node.allocatable_memory,
+        node.allocatable_pods,
+        usage,
+        pod.cpu_request_milli,
+        pod.memory_request,
+    ):
+        failures.append("Too many pods" if short.resource == "pods" else f"Insufficient {short.resource}")
+    return failures
