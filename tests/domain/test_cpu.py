@@ -207,3 +207,9 @@ def test_with_the_common_model_the_vm_could_reach_both_generations():
     advice = cpu_model_advice(ADVICE, ADVICE.vmis["default/web-1"])
     assert [(o.model, o.reachable) for o in advice.options] == [("123", ("abc-1", "abc-2", "xyz-2"))]
     assert "restart" in advice.note
+
+
+def test_without_pods_a_host_model_reason_says_an_earlier_migration_would_change_it():
+    snapshot = cluster("cpu", pods_known=False)
+    message = verdict(node_verdicts(snapshot, snapshot.vmis["default/vm-fresh"]), "node-haswell").reasons[0].message
+    assert "pods could not be read" in message and "migrated before" in message

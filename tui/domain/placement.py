@@ -86,7 +86,6 @@ class NodeVerdict:
 class _Target:
     """Everything about the VM the nodes are checked against, worked out once."""
 
-    spec: GuestSpec
     kubevirt: KubeVirt | None
     model: str
     selector: Mapping[str, SelectorEntry]
@@ -114,7 +113,6 @@ def node_verdicts(
     kubevirt = snapshot.kubevirt
     model = effective_cpu_model(vmi.spec, kubevirt)
     target = _Target(
-        spec=vmi.spec,
         kubevirt=kubevirt,
         model=model,
         selector=target_selector_entries(vmi, source_node, source_pod, kubevirt, added_node_selector),
@@ -139,7 +137,6 @@ def node_verdicts_for_template(snapshot: ClusterSnapshot, vm: VM) -> list[NodeVe
     """
     kubevirt = snapshot.kubevirt
     target = _Target(
-        spec=vm.template,
         kubevirt=kubevirt,
         model=effective_cpu_model(vm.template, kubevirt),
         selector=launcher_selector_entries(vm.template, kubevirt),
@@ -289,7 +286,7 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target:
         return Reason(
             codes.CPU_MODEL,
             f"Node cannot take host CPU model {model} of source node {target.source_name} "
-            f"(label {key}={wanted} missing).",
+            f"(label {key}={wanted} missing){_unread_pod_note(target)}.",
         )
     if key.startswith(CPU_MODEL_LABEL):
         model = key[len(CPU_MODEL_LABEL):]
@@ -334,7 +331,20 @@ def _features_reason(origin: str, features: list[str], target: _Target) -> Reaso
         why = "the VM's cpu.features require"
     else:
         why = "required"
-    return Reason(codes.CPU_FEATURE, f"Node lacks {count} {why}: {names} (labels {CPU_FEATURE_LABEL}<feature>).")
+    note = _unread_pod_note(target) if origin == ORIGIN_HOST_MODEL_NODE else ""
+    return Reason(
+        codes.CPU_FEATURE, f"Node lacks {count} {why}: {names} (labels {CPU_FEATURE_LABEL}<feature>){note}."
+    )
+
+
+def _unread_pod_note(target: _Target) -> str:
+    """Without pods, a VM that migrated before cannot be told apart: KubeVirt would use its pod's selectors."""
+    if target.pods_known:
+        return ""
+    return (
+        "; pods could not be read, and if the VM migrated before, KubeVirt asks for the model on its launcher "
+        "pod instead"
+    )
 
 
 def _arch_without_selector(node: Node, target: _Target) -> list[Reason]:
