@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.domain.clusters import cluster, codes, verdict
@@ -27,6 +29,7 @@ def verdicts_of(snapshot: ClusterSnapshot, vmi: str, **kwargs):
         ("node-draining", ["Maintenance"]),
         ("node-witness", ["Witness"]),
         ("node-handler-down", ["KubevirtNotSchedulable"]),
+        ("node-no-handler", ["KubevirtNotSchedulable"]),
         ("node-arm", ["Arch"]),
         ("node-old-machine", ["NodeSelector"]),
         ("node-obsolete-cpu", ["CPUModel"]),
@@ -102,6 +105,20 @@ def test_dedicated_cpus_need_the_cpu_manager_label():
     found = verdict(verdicts, "node-2")
     assert codes(found.reasons) == ["CPUManager"]
     assert "cpumanager=true" in found.reasons[0].message
+
+
+def test_a_node_virt_handler_never_registered_is_told_apart_from_an_unhealthy_one():
+    verdicts = verdicts_of(PLACEMENT, "default/vm-basic")
+    assert "no kubevirt.io/schedulable label" in verdict(verdicts, "node-no-handler").reasons[0].message
+    assert "kubevirt.io/schedulable=false" in verdict(verdicts, "node-handler-down").reasons[0].message
+
+
+def test_with_the_kubevirt_version_unknown_either_cpu_manager_label_will_do():
+    unknown = replace(PLACEMENT, kubevirt=replace(PLACEMENT.kubevirt, version=None))
+    node = unknown.nodes["node-2"]
+    labels = {**node.labels, "cpumanager": "false", "kubevirt.io/cpumanager": "true"}
+    renamed = replace(unknown, nodes={**unknown.nodes, "node-2": replace(node, meta=replace(node.meta, labels=labels))})
+    assert verdict(verdicts_of(renamed, "default/vm-dedicated"), "node-2").eligible
 
 
 def test_reasons_keep_the_documented_order_whatever_rule_found_them_first():
