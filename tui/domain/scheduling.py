@@ -114,9 +114,6 @@ def requirement_problem(requirement: SelectorRequirement) -> str:
     if requirement.operator in ("In", "NotIn"):
         if not values:
             return f"operator {requirement.operator} needs at least one value"
-        bad = [v for v in values if len(v) > 63 or not _LABEL_VALUE.match(v)]
-        if bad:
-            return f"value {bad[0]!r} is not a valid label value"
     elif requirement.operator in ("Exists", "DoesNotExist"):
         if values:
             return f"operator {requirement.operator} takes no values"
@@ -125,6 +122,10 @@ def requirement_problem(requirement: SelectorRequirement) -> str:
             return f"operator {requirement.operator} needs exactly one value"
         if _parse_int64(values[0]) is None:
             return f"operator {requirement.operator} needs an integer, not {values[0]!r}"
+    # Every value must also be a valid label value, whatever the operator (so Gt "-5" is refused).
+    bad = [v for v in values if len(v) > 63 or not _LABEL_VALUE.match(v)]
+    if bad:
+        return f"value {bad[0]!r} is not a valid label value"
     return ""
 
 
