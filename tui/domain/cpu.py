@@ -127,9 +127,8 @@ def launcher_selector_entries(vmi: VMI | GuestSpec, kubevirt: KubeVirt | None) -
         entries[CPU_MODEL_LABEL + model] = SelectorEntry("true", ORIGIN_CPU_MODEL)
     if machine_type and machine_type_selected(kubevirt):
         entries[MACHINE_TYPE_LABEL + machine_type] = SelectorEntry("true", ORIGIN_MACHINE_TYPE)
-    # KubeVirt renders feature labels for any model with features (host-model ones included).
-    if model:
-        entries.update((label, SelectorEntry("true", ORIGIN_CPU_FEATURE)) for label in required_feature_labels(spec))
+    # KubeVirt asks for required features whatever the model (host-model and host-passthrough included).
+    entries.update((label, SelectorEntry("true", ORIGIN_CPU_FEATURE)) for label in required_feature_labels(spec))
     return entries
 
 
