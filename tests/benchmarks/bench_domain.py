@@ -96,7 +96,8 @@ def main() -> None:
     args = parser.parse_args()
 
     objects = cluster_objects(args.vms, args.nodes)
-    print(f"{args.vms} VMs, {args.vms} VMIs, {args.vms} launcher pods, {args.nodes} nodes, Python {sys.version.split()[0]}")
+    python = sys.version.split()[0]
+    print(f"{args.vms} VMs, {args.vms} VMIs, {args.vms} launcher pods, {args.nodes} nodes, Python {python}")
 
     report("snapshot from API objects (parse all)", timed(lambda: ClusterSnapshot.from_objects(objects), args.repeat))
     snapshot = ClusterSnapshot.from_objects(objects)

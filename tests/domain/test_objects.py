@@ -39,7 +39,8 @@ def test_a_policy_without_selectors_is_told_apart_from_an_empty_one():
 
 
 def test_a_node_ready_condition_of_unknown_status_is_unknown_not_false():
-    node = parse_node({"status": {"conditions": [{"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown"}]}})
+    ready = {"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown"}
+    node = parse_node({"status": {"conditions": [ready]}})
     assert node.ready is None and node.ready_reason == "NodeStatusUnknown"
 
 

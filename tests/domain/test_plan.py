@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.domain.clusters import cluster
-from tui.domain.objects import parse_kubevirt
+from tui.domain.objects import VM, parse_kubevirt
 from tui.domain.plan import plan_for, target_pinning, vm_summary
 
 PLAN = cluster("plan")
@@ -107,6 +107,13 @@ def test_the_list_line_shows_kubevirts_own_reason_when_it_is_not_live_migratable
     snapshot = cluster("blockers")
     line = vm_summary(snapshot, snapshot.vms["default/vm-rwo"])
     assert line.reason_code == "NotLiveMigratable" and line.reason == "DisksNotLiveMigratable"
+
+
+def test_the_list_line_names_the_node_a_vm_is_pinned_to():
+    snapshot = cluster("blockers")
+    vmi = snapshot.vmis["default/vm-pinned"]
+    line = vm_summary(snapshot, VM(meta=vmi.meta, template=vmi.spec))
+    assert line.reason == "pinned to node-1"
 
 
 def test_the_list_line_notices_when_no_other_node_is_usable():

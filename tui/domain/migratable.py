@@ -85,7 +85,9 @@ def migration_in_progress(migrations: Sequence[Migration]) -> list[Reason]:
         phase = migration.phase or "new (no phase yet)"
         aborting = ", being aborted" if migration.meta.deleted is not None else ""
         found.append(
-            Reason(codes.MIGRATION_IN_PROGRESS, f"Migration {migration.name} is not finished (phase {phase}{aborting}).")
+            Reason(
+                codes.MIGRATION_IN_PROGRESS, f"Migration {migration.name} is not finished (phase {phase}{aborting})."
+            )
         )
     return found
 
@@ -95,7 +97,9 @@ def spec_blockers(spec: GuestSpec) -> list[Reason]:
     found = []
     if spec.host_devices:
         found.append(
-            Reason(codes.HOST_DEVICE, f"The VM uses host devices (PCI/USB passthrough): {', '.join(spec.host_devices)}.")
+            Reason(
+                codes.HOST_DEVICE, f"The VM uses host devices (PCI/USB passthrough): {', '.join(spec.host_devices)}."
+            )
         )
     if spec.gpus:
         found.append(Reason(codes.GPU, f"The VM uses GPUs (vGPU or GPU passthrough): {', '.join(spec.gpus)}."))
@@ -127,5 +131,6 @@ def no_eligible_node(verdicts: Sequence[NodeVerdict]) -> list[Reason]:
     counts = Counter(code for verdict in others for code in dict.fromkeys(r.code for r in verdict.reasons))
     summary = ", ".join(f"{code} on {count}" for code, count in counts.most_common())
     if len(others) == 1:
-        return [Reason(codes.NO_ELIGIBLE_NODE, f"The only other node, {others[0].node}, cannot take the VM ({summary}).")]
+        only = others[0].node
+        return [Reason(codes.NO_ELIGIBLE_NODE, f"The only other node, {only}, cannot take the VM ({summary}).")]
     return [Reason(codes.NO_ELIGIBLE_NODE, f"None of the {len(others)} other nodes can take the VM ({summary}).")]

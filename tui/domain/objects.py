@@ -777,7 +777,8 @@ class PhaseTransition:
 class Migration:
     meta: Meta
     vmi_name: str
-    phase: str = ""  # "" (new), Pending, Scheduling, Scheduled, PreparingTarget, TargetReady, Running, Succeeded, Failed
+    # "" (new), Pending, Scheduling, Scheduled, PreparingTarget, TargetReady, Running, Succeeded, Failed
+    phase: str = ""
     phase_transitions: tuple[PhaseTransition, ...] = ()
     conditions: tuple[Condition, ...] = ()
     added_node_selector: Mapping[str, str] = field(default_factory=dict)

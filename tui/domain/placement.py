@@ -257,6 +257,14 @@ def _selector(node: Node, target: _Target) -> list[Reason]:
     return found
 
 
+def _cluster_network_of(key: str) -> str:
+    """The Harvester cluster network a node label stands for ("" when the label is no such thing)."""
+    if not key.startswith(CLUSTER_NETWORK_NODE_LABEL):
+        return ""
+    name = key[len(CLUSTER_NETWORK_NODE_LABEL):]
+    return "" if name in _NOT_CLUSTER_NETWORKS else name
+
+
 def _has(key: str, actual: str | None) -> str:
     return f"the node has {key}={actual}" if actual is not None else f"the node has no label {key}"
 
@@ -297,8 +305,8 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target:
             f"VM uses dedicated CPUs (dedicatedCpuPlacement) and the node lacks {key}={wanted}: "
             "CPU manager is not enabled there.",
         )
-    if key.startswith(CLUSTER_NETWORK_NODE_LABEL) and key[len(CLUSTER_NETWORK_NODE_LABEL):] not in _NOT_CLUSTER_NETWORKS:
-        network = key[len(CLUSTER_NETWORK_NODE_LABEL):]
+    network = _cluster_network_of(key)
+    if network:
         return Reason(
             codes.NETWORK,
             f"Node is not attached to cluster network {network} (label {key}={wanted} asked by the VM's nodeSelector).",
@@ -406,8 +414,8 @@ def _requirement_reason(failure: RequirementFailure) -> Reason:
     requirement = failure.requirement
     key = requirement.key
     if not failure.is_field and not failure.invalid:
-        if key.startswith(CLUSTER_NETWORK_NODE_LABEL) and key[len(CLUSTER_NETWORK_NODE_LABEL):] not in _NOT_CLUSTER_NETWORKS:
-            network = key[len(CLUSTER_NETWORK_NODE_LABEL):]
+        network = _cluster_network_of(key)
+        if network:
             return Reason(
                 codes.NETWORK,
                 f"Node is not attached to cluster network {network}, which the VM's networks use "
@@ -490,7 +498,9 @@ def _host_passthrough(node: Node, target: _Target) -> list[Reason]:
         known = (
             f"the source node's is {source_model}" if source_model else f"source node {target.source_name} has none"
         )
-        detail = f"this node's host CPU model is {node_model or 'not labelled'} and {known} ({HOST_MODEL_CPU_LABEL}<model>)"
+        detail = (
+            f"this node's host CPU model is {node_model or 'not labelled'} and {known} ({HOST_MODEL_CPU_LABEL}<model>)"
+        )
         return [
             Reason(
                 codes.CPU_MODEL,

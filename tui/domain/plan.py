@@ -13,7 +13,7 @@ from datetime import datetime
 
 from tui.domain import reasons as codes
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
-from tui.domain.cpu import SCHEDULABLE_LABEL, effective_cpu_model
+from tui.domain.cpu import HOSTNAME_LABEL, SCHEDULABLE_LABEL, effective_cpu_model
 from tui.domain.migratable import (
     blockers,
     migration_in_progress,
@@ -22,7 +22,7 @@ from tui.domain.migratable import (
     not_running,
     spec_blockers,
 )
-from tui.domain.objects import VM, VMI, KubeVirt, Meta
+from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
 from tui.domain.placement import (
     DRAIN_REQUESTED_ANNOTATION,
     MAINTAIN_STATUS_ANNOTATION,
@@ -82,7 +82,9 @@ def target_pinning(kubevirt: KubeVirt | None) -> tuple[str, str]:
         )
     shown = ".".join(str(part) for part in version)
     if version >= (1, 6, 0):
-        return PINNING_ADDED_NODE_SELECTOR, f"KubeVirt {shown} takes a target node in the migration's addedNodeSelector."
+        return PINNING_ADDED_NODE_SELECTOR, (
+            f"KubeVirt {shown} takes a target node in the migration's addedNodeSelector."
+        )
     return PINNING_UNSUPPORTED, (
         f"KubeVirt {shown} is older than 1.6: a migration cannot name its target node; the scheduler picks one "
         "of the eligible nodes."
@@ -199,16 +201,16 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
         memory_bytes=memory.ceil() if memory is not None else None,
         migratable=not found,
         reason_code=first.code if first else "",
-        reason=_short(first, vmi) if first else "",
+        reason=_short(first, vmi, spec) if first else "",
     )
 
 
-def _short(reason: Reason, vmi: VMI | None) -> str:
+def _short(reason: Reason, vmi: VMI | None, spec: GuestSpec) -> str:
     if reason.code == codes.NOT_LIVE_MIGRATABLE and vmi is not None:
         condition = vmi.condition("LiveMigratable")
         return condition.reason if condition is not None and condition.reason else "not live-migratable"
     if reason.code == codes.PINNED_TO_NODE:
-        return "pinned to a node"
+        return f"pinned to {spec.node_selector.get(HOSTNAME_LABEL, 'a node')}"
     return _SHORT.get(reason.code, reason.code)
 
 

@@ -185,7 +185,8 @@ def _outcome(migration: Migration, state: MigrationState | None, aborting: bool)
         seconds = int(timed_out.group(1))
         return (
             OUTCOME_TIMED_OUT,
-            f"KubeVirt aborted it: not completed within its completion timeout of {seconds} s. The VM stays on {source}.",
+            f"KubeVirt aborted it: not completed within its completion timeout of {seconds} s. "
+            f"The VM stays on {source}.",
             seconds,
         )
     if stuck:
