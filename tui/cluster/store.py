@@ -33,6 +33,9 @@ class ConnectionState:
     since: datetime | None = None  # when this status began
     attempt: int = 0  # reconnect attempts since the last success
     last_error: str = ""  # the last error, in one line
+    # Set when only part of the kind could be read, saying what is missing and why (e.g. only the
+    # virt-launcher pods of one namespace: pods in all namespaces are forbidden). "" when complete.
+    partial: str = ""
 
     @property
     def healthy(self) -> bool:
@@ -188,6 +191,8 @@ class Store:
 
     def _objects_listed(self, kind: str) -> bool:
         state = self._states[kind]
+        if state.partial:
+            return False
         return state.status == ConnectionStatus.CONNECTED or (
             state.status == ConnectionStatus.RECONNECTING and state.since is not None and bool(self._objects[kind])
         )

@@ -1,0 +1,266 @@
+"""Byte-level progress of running migrations, read from Prometheus through the API server's service proxy.
+
+KubeVirt has no byte counters in its API; virt-handler exports them as Prometheus metrics while a
+migration copies memory, and Harvester's monitoring add-on (rancher-monitoring, off by default) is
+reachable at the service-proxy path below. `MigrationMetrics` asks only while some migration is in
+phase Running, every few seconds, and produces the domain's `ByteCounters` per VMI. When Prometheus
+does not answer, the state says "no byte progress: monitoring not available" once, and the UI goes
+on with phases; it is asked again now and then.
+
+Metric names changed across KubeVirt versions: the transfer rate was
+kubevirt_vmi_migration_disk_transfer_rate_bytes up to 1.6 and is ..._memory_transfer_rate_bytes
+from 1.7; the total exists from 1.5, as ..._data_total_bytes and later ..._data_bytes_total.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from tui.cluster.errors import ApiError, TransportError
+from tui.cluster.store import Store
+from tui.cluster.transport import ApiTransport
+from tui.domain.progress import ByteCounters
+
+PROMETHEUS_QUERY_PATH = (
+    "/api/v1/namespaces/cattle-monitoring-system/services/http:rancher-monitoring-prometheus:9090/proxy/api/v1/query"
+)
+REMAINING = "kubevirt_vmi_migration_data_remaining_bytes"
+PROCESSED = "kubevirt_vmi_migration_data_processed_bytes"
+TOTAL = ("kubevirt_vmi_migration_data_total_bytes", "kubevirt_vmi_migration_data_bytes_total")
+TRANSFER_RATE_NEW = "kubevirt_vmi_migration_memory_transfer_rate_bytes"  # KubeVirt >= 1.7
+TRANSFER_RATE_OLD = "kubevirt_vmi_migration_disk_transfer_rate_bytes"  # up to 1.6
+DIRTY_RATE = "kubevirt_vmi_migration_dirty_memory_rate_bytes"
+
+UNKNOWN = "unknown"
+AVAILABLE = "available"
+UNAVAILABLE = "unavailable"
+NOT_AVAILABLE_TEXT = "no byte progress: monitoring not available"
+
+
+@dataclass(frozen=True)
+class MonitoringState:
+    """Whether byte progress can be shown: UNKNOWN (not asked yet), AVAILABLE or UNAVAILABLE (with why)."""
+
+    status: str = UNKNOWN
+    message: str = ""
+    detail: str = ""  # what Prometheus or the proxy answered, verbatim
+
+
+def metric_names(version: tuple[int, int, int] | None) -> dict[str, tuple[str, ...]]:
+    """Which metric names to ask for each counter, for a KubeVirt version (None: unknown, ask all)."""
+    if version is None:
+        transfer: tuple[str, ...] = (TRANSFER_RATE_NEW, TRANSFER_RATE_OLD)
+        total: tuple[str, ...] = TOTAL
+    else:
+        transfer = (TRANSFER_RATE_NEW,) if version >= (1, 7, 0) else (TRANSFER_RATE_OLD,)
+        total = TOTAL if version >= (1, 5, 0) else ()
+    return {
+        "remaining": (REMAINING,),
+        "processed": (PROCESSED,),
+        "total": total,
+        "transfer_rate": transfer,
+        "dirty_rate": (DIRTY_RATE,),
+    }
+
+
+def _promql_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _selector(metric: str, names: list[str]) -> str:
+    pattern = "|".join(re.escape(name) for name in sorted(set(names)))
+    return f"{metric}{{name=~{_promql_string(pattern)}}}"
+
+
+def _samples(answer: Any) -> list[tuple[dict, float, float]]:
+    """(labels, timestamp, value) of an instant-vector answer; malformed entries are skipped."""
+    data = answer.get("data") if isinstance(answer, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    samples = []
+    for item in result if isinstance(result, list) else ():
+        if not isinstance(item, dict):
+            continue
+        labels, value = item.get("metric"), item.get("value")
+        if not isinstance(labels, dict) or not isinstance(value, list) or len(value) != 2:
+            continue
+        try:
+            samples.append((labels, float(value[0]), float(value[1])))
+        except (TypeError, ValueError):
+            continue
+    return samples
+
+
+class MigrationMetrics:
+    """Polls Prometheus for the running migrations' byte counters; thread-safe readers."""
+
+    def __init__(
+        self,
+        transport: ApiTransport,
+        store: Store,
+        interval: float = 5.0,
+        retry_unavailable: float = 60.0,
+    ) -> None:
+        self.transport = transport
+        self.store = store
+        self.interval = interval
+        self.retry_unavailable = retry_unavailable
+        self._lock = threading.Lock()
+        self._state = MonitoringState()
+        self._counters: dict[str, tuple[ByteCounters, ByteCounters | None]] = {}
+        self._subscribers: list[Callable[[], None]] = []
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._since_unavailable = 0.0
+
+    # -- readers ---------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> MonitoringState:
+        with self._lock:
+            return self._state
+
+    def counters(self, namespace: str, vmi: str) -> tuple[ByteCounters | None, ByteCounters | None]:
+        """(latest, previous) counters of the VMI's running migration; (None, None) when unknown."""
+        with self._lock:
+            found = self._counters.get(f"{namespace}/{vmi}")
+        return found if found is not None else (None, None)
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` (from the polling thread) after counters or the state changed."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="migration-metrics", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.poll()
+            except Exception as error:  # a bug in one poll must not end byte progress for the session
+                self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, f"{type(error).__name__}: {error}"))
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    # -- polling ---------------------------------------------------------------------------------
+
+    def running(self) -> dict[str, list[str]]:
+        """Namespaces and VMI names of the migrations copying memory now (phase Running)."""
+        found: dict[str, list[str]] = {}
+        for migration in self.store.snapshot().migrations.values():
+            if migration.phase == "Running" and migration.vmi_name:
+                found.setdefault(migration.namespace, []).append(migration.vmi_name)
+        return found
+
+    def poll(self, force: bool = False) -> MonitoringState:
+        """Ask Prometheus once if some migration runs (and, after a failure, only every retry period)."""
+        running = self.running()
+        if not running:
+            with self._lock:
+                had = bool(self._counters)
+                self._counters = {}
+            if had:
+                self._notify()
+            return self.state
+        if self.state.status == UNAVAILABLE and not force:
+            self._since_unavailable += self.interval
+            if self._since_unavailable < self.retry_unavailable:
+                return self.state
+        self._since_unavailable = 0.0
+        kubevirt = self.store.snapshot().kubevirt
+        names = metric_names(kubevirt.version if kubevirt is not None else None)
+        vmi_names = [name for names_in_ns in running.values() for name in names_in_ns]
+        wanted = {f"{ns}/{name}" for ns, names_in_ns in running.items() for name in names_in_ns}
+        values: dict[str, dict[str, float]] = {key: {} for key in wanted}
+        stamps: dict[str, float] = {}
+        for counter, metrics in names.items():
+            for metric in metrics:
+                try:
+                    response = self.transport.request(
+                        "GET", PROMETHEUS_QUERY_PATH, query={"query": _selector(metric, vmi_names)}, timeout=(5.0, 10.0)
+                    )
+                    answer = response.json()
+                except (ApiError, TransportError, ValueError) as error:
+                    detail = getattr(error, "message", str(error))
+                    self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, detail))
+                    with self._lock:
+                        self._counters = {}
+                    return self.state
+                if not isinstance(answer, dict) or answer.get("status") != "success":
+                    error_text = answer.get("error") if isinstance(answer, dict) else ""
+                    self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, str(error_text or "unexpected answer")))
+                    return self.state
+                found_any = False
+                for labels, stamp, value in _samples(answer):
+                    key = f"{labels.get('namespace', '')}/{labels.get('name', '')}"
+                    if key in values and counter not in values[key]:
+                        values[key][counter] = value
+                        stamps[key] = max(stamps.get(key, 0.0), stamp)
+                        found_any = True
+                if found_any:
+                    continue  # the newer name answered: the older one need not be asked
+        self._set_state(MonitoringState(AVAILABLE))
+        with self._lock:
+            previous = self._counters
+            fresh: dict[str, tuple[ByteCounters, ByteCounters | None]] = {}
+            for key, counted in values.items():
+                if not counted:
+                    continue
+                at = datetime.fromtimestamp(stamps[key], tz=timezone.utc) if key in stamps else None
+                counters = ByteCounters(
+                    processed=_int(counted.get("processed")),
+                    remaining=_int(counted.get("remaining")),
+                    total=_int(counted.get("total")),
+                    transfer_rate=counted.get("transfer_rate"),
+                    dirty_rate=counted.get("dirty_rate"),
+                    at=at,
+                )
+                before = previous.get(key)
+                if before is not None and before[0] == counters:
+                    fresh[key] = before
+                else:
+                    fresh[key] = (counters, before[0] if before is not None else None)
+            self._counters = fresh
+        self._notify()
+        return self.state
+
+    def _set_state(self, state: MonitoringState) -> None:
+        with self._lock:
+            changed = state != self._state
+            self._state = state
+        if changed:
+            self._notify()
+
+    def _notify(self) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            try:
+                callback()
+            except Exception:  # one subscriber's bug must not stop the others
+                continue
+
+
+def _int(value: float | None) -> int | None:
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return None
+    return int(value)

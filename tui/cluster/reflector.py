@@ -1,0 +1,442 @@
+"""Keeps one kind of object in the Store in step with the API server: list in pages, then watch.
+
+client-go's Reflector, in a thread: list (pages of 500), `Store.replace`, then watch from the list's
+resourceVersion with bookmarks. A watch that ends is resumed from the last resourceVersion seen; a
+410 (history compacted while away) means a fresh list, whose `replace` reports what vanished as
+deleted. Any other failure backs off (0.8 s doubling to 30 s, with jitter) and retries. A watch
+that stays silent longer than the idle timeout is treated as dead. 403 leaves the kind empty and
+says so (FORBIDDEN); 404 means the API does not exist here (ABSENT); both are tried again now and
+then, since RBAC and CRDs change.
+
+Objects are decoded with orjson straight into the domain's parse_* functions: the API's objects are
+ten times larger than what the rules read.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import quote
+
+import orjson
+
+from tui.cluster.errors import ApiError, TransportError, describe_transport_error
+from tui.cluster.store import ConnectionState, ConnectionStatus, Store
+from tui.cluster.transport import ApiTransport, WatchStream
+from tui.domain.objects import (
+    parse_kubevirt,
+    parse_migration,
+    parse_migration_policy,
+    parse_nad,
+    parse_namespace,
+    parse_node,
+    parse_pod,
+    parse_vm,
+    parse_vmi,
+)
+
+LAUNCHER_SELECTOR = "kubevirt.io=virt-launcher"
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """One watched kind: where the API serves it and how to parse it."""
+
+    kind: str  # the Store's name for it
+    group: str
+    version: str
+    plural: str
+    namespaced: bool
+    parse: Callable[[Any], Any]
+    # Read across all namespaces even when livemig is scoped to one (the KubeVirt CR lives in
+    # harvester-system or kubevirt; the Resources check needs every pod on a node).
+    all_namespaces: bool = False
+    # When reading all namespaces is forbidden and livemig is scoped: read this much in the scoped
+    # namespace instead, and say the kind is partial.
+    fallback_selector: str = ""
+
+    def path(self, namespace: str | None = None) -> str:
+        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            root += f"/namespaces/{quote(namespace, safe='')}"
+        return f"{root}/{self.plural}"
+
+    @property
+    def resource(self) -> str:
+        """`virtualmachines.kubevirt.io`, `pods`: how kubectl and error messages name it."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+KINDS: tuple[ResourceKind, ...] = (
+    ResourceKind("nodes", "", "v1", "nodes", False, parse_node),
+    ResourceKind("vms", "kubevirt.io", "v1", "virtualmachines", True, parse_vm),
+    ResourceKind("vmis", "kubevirt.io", "v1", "virtualmachineinstances", True, parse_vmi),
+    ResourceKind("migrations", "kubevirt.io", "v1", "virtualmachineinstancemigrations", True, parse_migration),
+    ResourceKind("kubevirts", "kubevirt.io", "v1", "kubevirts", True, parse_kubevirt, all_namespaces=True),
+    ResourceKind("policies", "migrations.kubevirt.io", "v1alpha1", "migrationpolicies", False, parse_migration_policy),
+    ResourceKind("nads", "k8s.cni.cncf.io", "v1", "network-attachment-definitions", True, parse_nad),
+    ResourceKind("pods", "", "v1", "pods", True, parse_pod, all_namespaces=True, fallback_selector=LAUNCHER_SELECTOR),
+    ResourceKind("namespaces", "", "v1", "namespaces", False, parse_namespace),
+)
+KIND_BY_NAME = {kind.kind: kind for kind in KINDS}
+
+
+@dataclass(frozen=True)
+class ReflectorTimings:
+    """How reflectors page, wait and back off (tests shorten them)."""
+
+    page_size: int = 500
+    connect_timeout: float = 10.0
+    list_read_timeout: float = 60.0  # per page
+    watch_idle_timeout: float = 90.0  # no bytes for this long: the watch is dead (bookmarks come ~1/min)
+    watch_timeout_range: tuple[int, int] = (300, 600)  # the server ends each watch after this many seconds
+    backoff_initial: float = 0.8
+    backoff_max: float = 30.0
+    backoff_reset_after: float = 120.0  # a watch that ran this long resets the back-off
+    recheck_after: float = 60.0  # how often a forbidden or absent kind is tried again
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What one list+watch reads: a path and a label selector, and whether that is the whole kind."""
+
+    path: str
+    selector: str = ""
+    partial: str = ""
+
+
+class _Expired(Exception):
+    """The watch's resourceVersion is older than the server's history (410): list again."""
+
+
+class _Backoff:
+    """client-go's reflector back-off: 0.8 s doubling to 30 s, full jitter added, reset after a good run."""
+
+    def __init__(self, timings: ReflectorTimings) -> None:
+        self.timings = timings
+        self.delay = 0.0
+
+    def next(self) -> float:
+        base = self.timings.backoff_initial if self.delay == 0 else min(self.delay * 2, self.timings.backoff_max)
+        self.delay = base
+        return min(base * (1 + random.random()), self.timings.backoff_max)
+
+    def reset(self) -> None:
+        self.delay = 0.0
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class Reflector:
+    """One kind, one thread. `start()`, `stop()`, `join()`; `restart_watch()` reconnects without a re-list;
+    `set_server_health()` lets the session's health probe mark a lost connection within seconds."""
+
+    def __init__(
+        self,
+        transport: ApiTransport,
+        store: Store,
+        kind: ResourceKind,
+        namespace: str | None = None,
+        timings: ReflectorTimings = ReflectorTimings(),
+    ) -> None:
+        self.transport = transport
+        self.store = store
+        self.kind = kind
+        self.namespace = namespace if kind.namespaced and not kind.all_namespaces else None
+        self.scoped_namespace = namespace if kind.namespaced else None
+        self.timings = timings
+        self.synced = threading.Event()  # set once the first list ended (listed, forbidden or absent)
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._stream: WatchStream | None = None
+        self._thread: threading.Thread | None = None
+        # What the reflector itself knows, and what the health probe says; published combined.
+        self._status = ConnectionStatus.STARTING
+        self._since = _now()
+        self._attempt = 0
+        self._error = ""
+        self._partial = ""
+        self._server_ok = True
+        self._server_error = ""
+        self._server_lost_since: datetime | None = None
+        self.lists = 0  # how many full lists ran (tests and benchmarks read it)
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"reflector-{self.kind.kind}", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to end, and wake it wherever it waits (back-off sleep or a watch's socket)."""
+        self._stopping.set()
+        self._wake.set()
+        with self._lock:
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def restart_watch(self) -> None:
+        """Drop the current watch; the thread watches again from the last resourceVersion (no re-list)."""
+        with self._lock:
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+        self._wake.set()
+
+    def set_server_health(self, ok: bool, error: str = "", since: datetime | None = None) -> None:
+        """The health probe's verdict on the API server; a recovered server gets fresh watches."""
+        with self._lock:
+            recovered = ok and not self._server_ok
+            self._server_ok = ok
+            self._server_error = error
+            self._server_lost_since = None if ok else (self._server_lost_since or since or _now())
+        self._publish()
+        if recovered:
+            self.restart_watch()
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def _set(self, status: str, error: str = "", partial: str | None = None) -> None:
+        with self._lock:
+            if status != self._status:
+                self._since = _now()
+            if status == ConnectionStatus.RECONNECTING:
+                self._attempt += 1
+            elif status != ConnectionStatus.STOPPED:
+                self._attempt = 0
+            self._status = status
+            self._error = _one_line(error) if error else ("" if status != ConnectionStatus.RECONNECTING else self._error)
+            if partial is not None:
+                self._partial = partial
+        self._publish()
+
+    def _publish(self) -> None:
+        with self._lock:
+            status, since, attempt, error = self._status, self._since, self._attempt, self._error
+            if status == ConnectionStatus.CONNECTED and not self._server_ok:
+                status = ConnectionStatus.RECONNECTING
+                since = self._server_lost_since or since
+                error = self._server_error
+            state = ConnectionState(
+                kind=self.kind.kind, status=status, since=since, attempt=attempt, last_error=error, partial=self._partial
+            )
+        self.store.set_state(state)
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        if not self._stopping.is_set():
+            self._wake.wait(seconds)
+
+    def _run(self) -> None:
+        backoff = _Backoff(self.timings)
+        resource_version: str | None = None
+        scope: _Scope | None = None
+        while not self._stopping.is_set():
+            try:
+                if resource_version is None or scope is None:
+                    scope, resource_version = self._list()
+                    self._set(ConnectionStatus.CONNECTED, partial=scope.partial)
+                    self.synced.set()
+                started = time.monotonic()
+                resource_version, events = self._watch(scope, resource_version)
+                ran = time.monotonic() - started
+                if ran >= self.timings.backoff_reset_after:
+                    backoff.reset()
+                if ran < 1.0 and events == 0 and not self._stopping.is_set():
+                    # A watch the server ends at once, over and over, must not become a busy loop.
+                    self._sleep(backoff.next())
+            except _Expired:
+                resource_version = None  # re-list at once; replace() reports what vanished
+            except ApiError as error:
+                if error.code == 403 and resource_version is None:
+                    self._forbidden(error)
+                elif error.code == 404 and resource_version is None:
+                    self._absent(error)
+                else:
+                    if error.code in (403, 404):
+                        resource_version = None  # lost access or the CRD went away mid-watch: list again
+                    self._failed(f"{error.code} {error.reason}: {error.message}".strip(), backoff, error.retry_after)
+            except TransportError as error:
+                if self._stopping.is_set():
+                    break
+                self._failed(error.message, backoff)
+            except Exception as error:  # a bug here must not silently end the reflector: report it, retry
+                if self._stopping.is_set():
+                    break
+                self._failed(f"{type(error).__name__}: {error}", backoff)
+        self._set(ConnectionStatus.STOPPED)
+
+    def _failed(self, message: str, backoff: _Backoff, retry_after: float | None = None) -> None:
+        if self._stopping.is_set():
+            return
+        self._set(ConnectionStatus.RECONNECTING, message)
+        self.synced.set()  # the first list failed: callers waiting for it should look at the state
+        delay = backoff.next()
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.timings.backoff_max))
+        self._sleep(delay)
+
+    def _forbidden(self, error: ApiError) -> None:
+        self.store.replace(self.kind.kind, [])
+        self._set(ConnectionStatus.FORBIDDEN, error.message, partial="")
+        self.synced.set()
+        self._sleep(self.timings.recheck_after)
+
+    def _absent(self, error: ApiError) -> None:
+        self.store.replace(self.kind.kind, [])
+        message = f"the API server does not serve {self.kind.resource} (is its CRD installed?)"
+        self._set(ConnectionStatus.ABSENT, message, partial="")
+        self.synced.set()
+        self._sleep(self.timings.recheck_after)
+
+    # -- list ------------------------------------------------------------------------------------
+
+    def _scopes(self) -> list[_Scope]:
+        kind = self.kind
+        scopes = [_Scope(kind.path(self.namespace))]
+        if kind.fallback_selector and self.scoped_namespace:
+            scopes.append(
+                _Scope(
+                    kind.path(self.scoped_namespace),
+                    kind.fallback_selector,
+                    partial=(
+                        f"only the {kind.fallback_selector} {kind.plural} of namespace {self.scoped_namespace}: "
+                        f"you may not list {kind.plural} in all namespaces"
+                    ),
+                )
+            )
+        return scopes
+
+    def _list(self) -> tuple[_Scope, str]:
+        scopes = self._scopes()
+        for index, scope in enumerate(scopes):
+            try:
+                objects, resource_version = self._list_pages(scope)
+            except ApiError as error:
+                if error.code == 403 and index + 1 < len(scopes):
+                    continue
+                raise
+            self.store.replace(self.kind.kind, objects)
+            self.lists += 1
+            return scope, resource_version
+        raise AssertionError("unreachable: the last scope raises or returns")
+
+    def _list_pages(self, scope: _Scope) -> tuple[list[Any], str]:
+        parse = self.kind.parse
+        objects: list[Any] = []
+        token = ""
+        resource_version = ""
+        paged = True
+        timeout = (self.timings.connect_timeout, self.timings.list_read_timeout)
+        while True:
+            query: list[tuple[str, str]] = []
+            if paged:
+                query.append(("limit", str(self.timings.page_size)))
+            if token:
+                query.append(("continue", token))
+            if scope.selector:
+                query.append(("labelSelector", scope.selector))
+            try:
+                response = self.transport.request("GET", scope.path, query=query, timeout=timeout)
+            except ApiError as error:
+                if error.code == 410 and token:
+                    # The continue token expired mid-list: start over in one piece (client-go's pager does).
+                    objects, token, paged = [], "", False
+                    continue
+                raise
+            if self._stopping.is_set():
+                raise TransportError("other", "stopped")
+            body = orjson.loads(response.data)
+            metadata = body.get("metadata") or {}
+            if not resource_version or not token:
+                resource_version = str(metadata.get("resourceVersion") or "")
+            objects.extend(parse(item) for item in body.get("items") or ())
+            token = metadata.get("continue") or ""
+            if not token:
+                return objects, resource_version
+
+    # -- watch -----------------------------------------------------------------------------------
+
+    def _watch(self, scope: _Scope, resource_version: str) -> tuple[str, int]:
+        low, high = self.timings.watch_timeout_range
+        query = [
+            ("watch", "true"),
+            ("resourceVersion", resource_version),
+            ("allowWatchBookmarks", "true"),
+            ("timeoutSeconds", str(random.randint(low, high))),
+        ]
+        if scope.selector:
+            query.append(("labelSelector", scope.selector))
+        stream = self.transport.watch(
+            scope.path, query, timeout=(self.timings.connect_timeout, self.timings.watch_idle_timeout)
+        )
+        with self._lock:
+            self._stream = stream
+        if self._stopping.is_set():
+            stream.close()
+        if self._status != ConnectionStatus.CONNECTED:
+            self._set(ConnectionStatus.CONNECTED, partial=scope.partial)
+        store, kind, parse = self.store, self.kind.kind, self.kind.parse
+        events = 0
+        try:
+            for line in stream.lines():
+                event = orjson.loads(line)
+                event_type = event.get("type")
+                obj = event.get("object")
+                if event_type in ("ADDED", "MODIFIED", "DELETED"):
+                    parsed = parse(obj)
+                    store.apply(kind, event_type, parsed)
+                    resource_version = parsed.meta.resource_version or resource_version
+                    events += 1
+                elif event_type == "BOOKMARK":
+                    bookmark = ((obj or {}).get("metadata") or {}).get("resourceVersion")
+                    if bookmark:
+                        resource_version = str(bookmark)
+                elif event_type == "ERROR":
+                    status = obj if isinstance(obj, dict) else {}
+                    code = status.get("code")
+                    if code == 410 or status.get("reason") in ("Expired", "Gone"):
+                        raise _Expired()
+                    raise ApiError(int(code) if isinstance(code, int) else 500, str(status.get("reason", "")), str(status.get("message", "")))
+        except (_Expired, ApiError):
+            raise
+        except orjson.JSONDecodeError:
+            if stream.closed_here:
+                return resource_version, events
+            raise TransportError("other", f"the watch of {self.kind.resource} sent a line that is not JSON") from None
+        except Exception as error:
+            if stream.closed_here:
+                return resource_version, events  # stopped, or restarted on purpose: not a failure
+            raise describe_transport_error(error, self.transport.server) from None
+        finally:
+            with self._lock:
+                if self._stream is stream:
+                    self._stream = None
+            stream.close()
+        return resource_version, events

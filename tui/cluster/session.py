@@ -1,0 +1,234 @@
+"""`ClusterSession`: one connected kubeconfig context, the only object the UI and the commands talk to.
+
+    session = ClusterSession.connect(ConnectOptions(context="prod", namespace="vms"))  # ConnectError
+    session.start()                      # reflector threads fill session.store
+    session.wait_until_synced(30)        # optional: every kind listed once (or known forbidden/absent)
+    snapshot = session.store.snapshot()  # plus session.store.subscribe(...) for change batches
+    result = session.actions.migrate("vms", "web-1", target="node-3")
+    session.stop()                       # every thread ends; safe to call twice
+
+Connecting runs the kubeconfig's exec credential plugin (if any) in the calling thread, before any
+full-screen UI, and checks the server within 10 s. While started, a health probe asks the server
+for /version every few seconds, so a lost connection shows in every kind's state within about 15 s;
+when the server answers again, watches are re-opened at once. `now()` is the cluster's clock (the
+API server's Date header, or the clock given in the options, e.g. the demo's simulated one).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Mapping
+
+from tui.cluster.access import AccessReviews
+from tui.cluster.actions import ClusterActions
+from tui.cluster.connect import ServerInfo, check_connection
+from tui.cluster.errors import ApiError, ConnectError, TransportError
+from tui.cluster.kubeconfig import ClusterTarget, KubeconfigChoice, choose_target, client_configuration
+from tui.cluster.metrics import MigrationMetrics
+from tui.cluster.reflector import KINDS, Reflector, ReflectorTimings
+from tui.cluster.store import ConnectionStatus, Store
+from tui.cluster.transport import ApiTransport
+
+__all__ = ["ClusterSession", "ConnectOptions", "ConnectError"]
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """Everything `ClusterSession.connect` needs; the defaults are what the commands use."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    all_namespaces: bool = False
+    readonly: bool = False
+    # The cluster's clock to use instead of the API server's Date header (the demo's simulated clock).
+    clock: Callable[[], datetime] | None = None
+    timings: ReflectorTimings = field(default_factory=ReflectorTimings)
+    probe_interval: float = 5.0
+    probe_timeout: float = 5.0
+    metrics_interval: float = 5.0
+    check_timeout: float = 10.0
+    environ: Mapping[str, str] | None = None  # instead of os.environ (KUBECONFIG, HOME, in-cluster variables)
+
+
+class ClusterSession:
+    """One connected context: its store, actions, access reviews and byte-progress metrics. Thread-safe."""
+
+    def __init__(self, target: ClusterTarget, transport: ApiTransport, info: ServerInfo, options: ConnectOptions) -> None:
+        self.target = target
+        self.transport = transport
+        self.info = info
+        self.options = options
+        self.store = Store()
+        self.actions = ClusterActions(transport, self.store, readonly=options.readonly)
+        self.access = AccessReviews(transport, readonly=options.readonly)
+        self.metrics = MigrationMetrics(transport, self.store, interval=options.metrics_interval)
+        namespace = target.namespaces[0] if target.namespaces else None
+        self._reflectors = [Reflector(transport, self.store, kind, namespace, options.timings) for kind in KINDS]
+        self._lock = threading.Lock()
+        self._started = False
+        self._stopped = False
+        self._stopping = threading.Event()
+        self._probe: threading.Thread | None = None
+        self._server_ok = True
+        self._server_error = ""
+
+    @classmethod
+    def connect(cls, options: ConnectOptions = ConnectOptions()) -> "ClusterSession":
+        """Read the kubeconfig, build the client (running an exec plugin if the context has one) and
+        check the server. Raises ConnectError (one paragraph for the operator) on any problem."""
+        target = choose_target(
+            KubeconfigChoice(options.kubeconfig, options.context, options.namespace, options.all_namespaces),
+            environ=options.environ,
+        )
+        configuration = client_configuration(target)
+        try:
+            transport = ApiTransport(configuration)
+        except ImportError as error:  # a socks5 proxy-url without PySocks installed
+            raise ConnectError(
+                "bad-kubeconfig", f"The proxy of the kubeconfig's cluster needs a package that is not installed: {error}."
+            ) from None
+        try:
+            info = check_connection(transport, target, timeout=options.check_timeout)
+        except BaseException:
+            transport.close()
+            raise
+        return cls(target, transport, info, options)
+
+    # -- who and where ---------------------------------------------------------------------------
+
+    @property
+    def context_name(self) -> str:
+        return self.target.context_name
+
+    @property
+    def server_url(self) -> str:
+        return self.target.server
+
+    @property
+    def user(self) -> str:
+        """The kubeconfig user the context names ("" for none)."""
+        return self.target.user_name
+
+    @property
+    def namespaces(self) -> tuple[str, ...] | None:
+        """The namespaces livemig shows; None means all."""
+        return self.target.namespaces
+
+    @property
+    def scope_text(self) -> str:
+        """The namespace scope in words, for the header: "namespace vms", "all namespaces (context x sets none)"."""
+        return self.target.scope_text
+
+    @property
+    def readonly(self) -> bool:
+        return self.options.readonly
+
+    def now(self) -> datetime:
+        """The cluster's time now (timezone-aware, UTC)."""
+        if self.options.clock is not None:
+            moment = self.options.clock()
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+        return self.transport.clock.now()
+
+    @property
+    def server_reachable(self) -> bool:
+        """What the health probe saw last (True before the first probe)."""
+        with self._lock:
+            return self._server_ok
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the reflectors, the health probe and the metrics poller (once)."""
+        with self._lock:
+            if self._started or self._stopped:
+                return
+            self._started = True
+        for reflector in self._reflectors:
+            reflector.start()
+        self._probe = threading.Thread(target=self._probe_loop, name="api-health", daemon=True)
+        self._probe.start()
+        self.metrics.start()
+
+    def wait_until_synced(self, timeout: float | None = None) -> bool:
+        """Wait until every kind was listed once, or found forbidden, absent or failing; True if all
+        were within `timeout`. The store's states say how each kind stands."""
+        end = None if timeout is None else time.monotonic() + timeout
+        for reflector in self._reflectors:
+            left = None if end is None else max(end - time.monotonic(), 0.0)
+            if not reflector.synced.wait(left):
+                return False
+        return True
+
+    @property
+    def synced(self) -> bool:
+        return all(reflector.synced.is_set() for reflector in self._reflectors)
+
+    def listed(self) -> bool:
+        """Every kind is listed (connected) or known forbidden or absent: the snapshot is complete."""
+        settled = (ConnectionStatus.CONNECTED, ConnectionStatus.FORBIDDEN, ConnectionStatus.ABSENT)
+        return all(state.status in settled for state in self.store.states().values())
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every thread and close the connections; returns when they ended (or `timeout` passed)."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        self._stopping.set()
+        for reflector in self._reflectors:
+            reflector.stop()
+        self.metrics.stop()
+        end = time.monotonic() + timeout
+        for reflector in self._reflectors:
+            reflector.join(max(end - time.monotonic(), 0.0))
+        self.metrics.join(max(end - time.monotonic(), 0.0))
+        if self._probe is not None:
+            self._probe.join(max(end - time.monotonic(), 0.0))
+        self.store.close()
+        self.transport.close()
+
+    def threads(self) -> list[threading.Thread]:
+        """The session's threads still alive (for tests and diagnostics)."""
+        names = {f"reflector-{kind.kind}" for kind in KINDS} | {"api-health", "migration-metrics", "store-batches"}
+        return [thread for thread in threading.enumerate() if thread.name in names and self._owns(thread)]
+
+    def _owns(self, thread: threading.Thread) -> bool:
+        owned = [reflector._thread for reflector in self._reflectors] + [self._probe, self.metrics._thread, self.store._dispatcher]
+        return any(thread is candidate for candidate in owned)
+
+    def __enter__(self) -> "ClusterSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- health probe ----------------------------------------------------------------------------
+
+    def _probe_loop(self) -> None:
+        timeout = (self.options.probe_timeout, self.options.probe_timeout)
+        lost_since: datetime | None = None
+        while not self._stopping.wait(self.options.probe_interval):
+            try:
+                self.transport.request("GET", "/version", timeout=timeout)
+                ok, error = True, ""
+            except ApiError:
+                ok, error = True, ""  # an answer, even an error, means the server is there
+            except TransportError as failure:
+                ok, error = False, f"no answer from the API server: {failure.message}"
+            if self._stopping.is_set():
+                return
+            with self._lock:
+                changed = ok != self._server_ok or (not ok and error != self._server_error)
+                self._server_ok, self._server_error = ok, error
+            if not ok and lost_since is None:
+                lost_since = datetime.now(timezone.utc)
+            if ok:
+                lost_since = None
+            if changed:
+                for reflector in self._reflectors:
+                    reflector.set_server_health(ok, error, lost_since)

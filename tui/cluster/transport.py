@@ -1,0 +1,252 @@
+"""HTTP to one API server: requests and watch streams as raw bytes, over the kubernetes client's connection pool.
+
+The kubernetes client gives livemig what is hard to get right (TLS from the kubeconfig, client
+certificates, proxies, bearer tokens refreshed by exec plugins); livemig keeps the bytes and decodes
+only what it needs, because the client's typed models are far too slow for 10,000 objects. Every
+answer's Date header feeds `ServerClock`, so remaining-timeout countdowns use the cluster's time.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import statistics
+import threading
+import time
+import warnings
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator, Mapping, Sequence
+from urllib.parse import urlencode
+
+import orjson
+import urllib3
+
+from tui import __version__
+from tui.cluster.errors import ApiError, TransportError, describe_transport_error
+
+USER_AGENT = f"livemig/{__version__}"
+DEFAULT_TIMEOUT = (10.0, 30.0)  # (connect, read) seconds
+
+# An insecure-skip-tls-verify cluster would print a warning per request across the terminal UI.
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A 2xx answer: status, headers (lower-case names) and the body's bytes."""
+
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    data: bytes = b""
+
+    def json(self) -> Any:
+        return orjson.loads(self.data) if self.data else None
+
+    @property
+    def warnings(self) -> list[str]:
+        """The server's Warning headers' texts (`299 - "unknown field ..."`)."""
+        raw = self.headers.get("warning", "")
+        found = []
+        for part in raw.split(", 299 ") if raw else []:
+            text = part.strip()
+            if text.startswith("299 "):
+                text = text[4:]
+            text = text.lstrip("- ").strip()
+            if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+                text = text[1:-1]
+            if text:
+                found.append(text)
+        return found
+
+
+class ServerClock:
+    """The API server's time, estimated from the Date headers of its answers (1 s resolution).
+
+    Each answer gives an offset: Date + 0.5 s (the header truncates to the second) minus the local
+    time halfway through the request; the median of the last few is used, so one slow answer does
+    not move the clock.
+    """
+
+    def __init__(self, samples: int = 7) -> None:
+        self._lock = threading.Lock()
+        self._offsets: deque[float] = deque(maxlen=samples)
+
+    def observe(self, date_header: str | None, sent: float, received: float) -> None:
+        if not date_header:
+            return
+        try:
+            parsed = email.utils.parsedate_to_datetime(date_header)
+        except (TypeError, ValueError, IndexError):
+            return
+        if parsed is None:
+            return
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        offset = parsed.timestamp() + 0.5 - (sent + received) / 2
+        with self._lock:
+            self._offsets.append(offset)
+
+    @property
+    def offset(self) -> float:
+        """Seconds to add to the local clock to get the server's (0 until an answer was seen)."""
+        with self._lock:
+            return statistics.median(self._offsets) if self._offsets else 0.0
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=self.offset)
+
+
+class WatchStream:
+    """An open watch: iterate `lines()`; `close()` from any thread wakes a reader blocked on the socket."""
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self._lock = threading.Lock()
+        self.closed_here = False
+
+    def lines(self) -> Iterator[bytes]:
+        buffer = b""
+        for chunk in self._response.stream(65536, decode_content=True):
+            buffer += chunk
+            while True:
+                newline = buffer.find(b"\n")
+                if newline < 0:
+                    break
+                line, buffer = buffer[:newline], buffer[newline + 1 :]
+                if line.strip():
+                    yield line
+        if buffer.strip():
+            yield buffer
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed_here:
+                return
+            self.closed_here = True
+        try:
+            self._response.shutdown()  # wakes a thread blocked in recv on this socket
+        except Exception:  # already closed, or no socket left: nothing more to wake
+            pass
+        try:
+            self._response.release_conn()
+            self._response.close()
+        except Exception:  # closing a dead connection may fail; it is gone either way
+            pass
+
+
+class ApiTransport:
+    """Requests to one API server with the credentials and TLS settings of one kubeconfig context.
+
+    Thread-safe: reflector threads, the health probe and action workers share it.
+    """
+
+    def __init__(self, configuration: Any, clock: ServerClock | None = None) -> None:
+        from kubernetes.client import ApiClient
+
+        self.configuration = configuration
+        self.server = configuration.host.rstrip("/")
+        self.clock = clock or ServerClock()
+        self._client = ApiClient(configuration)
+        self._pool = self._client.rest_client.pool_manager
+        self._auth_lock = threading.Lock()
+        self._closed = False
+
+    # -- headers -------------------------------------------------------------------------------
+
+    def _authorization(self) -> str | None:
+        # The client's refresh hook may re-run an exec plugin when a token expires: one thread at a time.
+        with self._auth_lock:
+            try:
+                if "BearerToken" in self.configuration.api_key or self.configuration.refresh_api_key_hook:
+                    return self.configuration.get_api_key_with_prefix("BearerToken")
+            except Exception:  # a failing refresh keeps the old token; the server will say 401 if it is stale
+                return self.configuration.api_key.get("BearerToken")
+        return None
+
+    def _headers(self, accept: str, content_type: str | None) -> dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": USER_AGENT}
+        if content_type:
+            headers["Content-Type"] = content_type
+        token = self._authorization()
+        if token:
+            headers["Authorization"] = token
+        elif self.configuration.username and self.configuration.password:
+            headers["Authorization"] = self.configuration.get_basic_auth_token()
+        return headers
+
+    def url(self, path: str, query: Sequence[tuple[str, str]] | Mapping[str, str] | None = None) -> str:
+        url = self.server + path
+        if query:
+            url += "?" + urlencode(list(query.items()) if isinstance(query, Mapping) else list(query))
+        return url
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, query: Any, body: Any, content_type: str | None, accept: str, timeout: tuple[float, float]) -> Any:
+        if self._closed:
+            raise TransportError("other", "the connection to the API server was closed")
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else orjson.dumps(body)
+            content_type = content_type or "application/json"
+        sent = time.time()
+        try:
+            response = self._pool.request(
+                method,
+                self.url(path, query),
+                body=data,
+                headers=self._headers(accept, content_type if data is not None else None),
+                timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+                preload_content=False,
+                retries=False,
+                redirect=False,
+            )
+        except Exception as error:
+            raise describe_transport_error(error, self.server) from None
+        self.clock.observe(response.headers.get("Date"), sent, time.time())
+        return response
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Sequence[tuple[str, str]] | Mapping[str, str] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        accept: str = "application/json",
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> Response:
+        """One request; the whole body read. Raises ApiError (non-2xx) or TransportError (no answer)."""
+        response = self._send(method, path, query, body, content_type, accept, timeout)
+        try:
+            payload = response.read()
+        except Exception as error:
+            raise describe_transport_error(error, self.server) from None
+        finally:
+            response.release_conn()
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        if not 200 <= response.status < 300:
+            raise ApiError.from_body(response.status, payload, headers.get("retry-after"))
+        return Response(response.status, headers, payload)
+
+    def watch(self, path: str, query: Sequence[tuple[str, str]], timeout: tuple[float, float]) -> WatchStream:
+        """Open a watch (the query must hold watch=true); the read timeout is the longest silence allowed."""
+        response = self._send("GET", path, query, None, None, "application/json", timeout)
+        if not 200 <= response.status < 300:
+            try:
+                payload = response.read()
+            except Exception:  # the error body is a courtesy: the status code alone is enough
+                payload = b""
+            finally:
+                response.release_conn()
+            raise ApiError.from_body(response.status, payload, response.headers.get("Retry-After"))
+        return WatchStream(response)
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self._pool.clear()
+        except Exception:  # closing idle connections during shutdown: nothing left to do on failure
+            pass
