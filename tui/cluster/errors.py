@@ -122,17 +122,18 @@ def describe_transport_error(error: BaseException, server: str) -> TransportErro
                 hint = " (the server does not seem to speak TLS: should the URL start with http://?)"
             return TransportError("tls", f"the TLS handshake with {server} failed: {text}{hint}")
     for cause in causes:
-        if isinstance(cause, (u3.ConnectTimeoutError, socket.timeout)) and "connect" in str(cause).lower():
-            return TransportError("timeout", f"{server} did not accept a connection in time (is it reachable from here?)")
-    for cause in causes:
-        if isinstance(cause, (u3.ReadTimeoutError, u3.TimeoutError, socket.timeout, TimeoutError)):
-            return TransportError("timeout", f"{server} accepted the connection but did not answer in time")
+        if isinstance(cause, ConnectionRefusedError) or "Connection refused" in str(cause):
+            return TransportError("refused", f"{server} refused the connection (is the API server running, and the port right?)")
     for cause in causes:
         if isinstance(cause, socket.gaierror) or "Name or service not known" in str(cause) or "nodename nor servname" in str(cause):
             return TransportError("dns", f"the host name of {server} could not be resolved")
     for cause in causes:
-        if isinstance(cause, ConnectionRefusedError):
-            return TransportError("refused", f"{server} refused the connection (is the API server running, and the port right?)")
+        # urllib3's NewConnectionError is a ConnectTimeoutError too: only a real timeout counts here.
+        if isinstance(cause, u3.ConnectTimeoutError) and not isinstance(cause, u3.NewConnectionError):
+            return TransportError("timeout", f"{server} did not accept a connection in time (is it reachable from here?)")
+    for cause in causes:
+        if isinstance(cause, (u3.ReadTimeoutError, u3.TimeoutError, socket.timeout, TimeoutError)):
+            return TransportError("timeout", f"{server} accepted the connection but did not answer in time")
     for cause in causes:
         if isinstance(cause, (ConnectionResetError, BrokenPipeError, u3.ProtocolError)) or "RemoteDisconnected" in type(cause).__name__:
             return TransportError("reset", f"{server} closed the connection without an answer")

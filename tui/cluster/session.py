@@ -165,6 +165,14 @@ class ClusterSession:
         return True
 
     @property
+    def reflectors(self) -> tuple[Reflector, ...]:
+        """One per watched kind (their states are in the store; `lists` counts full lists)."""
+        return tuple(self._reflectors)
+
+    def reflector(self, kind: str) -> Reflector:
+        return next(reflector for reflector in self._reflectors if reflector.kind.kind == kind)
+
+    @property
     def synced(self) -> bool:
         return all(reflector.synced.is_set() for reflector in self._reflectors)
 
