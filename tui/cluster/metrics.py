@@ -217,7 +217,7 @@ class MigrationMetrics:
                         stamps[key] = max(stamps.get(key, 0.0), stamp)
                         found_any = True
                 if found_any:
-                    continue  # the newer name answered: the older one need not be asked
+                    break  # this name answered: the other name of the same counter need not be asked
         self._set_state(MonitoringState(AVAILABLE))
         with self._lock:
             previous = self._counters
