@@ -512,7 +512,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(normalise_demo(sys.argv[1:] if argv is None else argv))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(normalise_demo(sys.argv[1:] if argv is None else argv))
+            if args.all_namespaces and getattr(args, "namespace", None):
+                parser.error("argument -A/--all-namespaces: not allowed with argument -n/--namespace")
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
     from tui.cluster.errors import ConnectError

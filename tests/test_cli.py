@@ -1,0 +1,339 @@
+"""The livemig command line against the simulated cluster over HTTP: plan, migrate, abort, errors and exit codes."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.cluster.simulated import HARVESTER, eventually, start_cluster
+from tui.cli import main
+from tui.domain import reasons
+from tui.domain.plan import plan_for
+from tui.domain.snapshot import ClusterSnapshot
+from tui.sim.runtime import SimCluster
+
+PLAN_KEYS = {"vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes"}
+
+
+class Run:
+    """One `livemig ...` run in this process: exit code, stdout and stderr."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def livemig(*args: str) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cluster() -> Iterator[SimCluster]:
+    with start_cluster() as running:
+        yield running
+
+
+@pytest.fixture
+def kubeconfig(cluster: SimCluster, tmp_path: Path) -> str:
+    return str(cluster.write_kubeconfig(tmp_path / "config"))
+
+
+def migrations(cluster: SimCluster) -> list[dict]:
+    return cluster.store.list("virtualmachineinstancemigrations", "default")
+
+
+# -- arguments -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["plan"], ["plan", "a/b/c"], ["migrate", "default/web-1", "--to"], ["--bogus"], ["plan", "default/web-1", "-o", "yaml"], ["-n", "a", "-A", "plan", "x"]],
+    ids=["missing-vm", "not-namespace-slash-vm", "to-without-node", "unknown-option", "unknown-format", "n-and-A"],
+)
+def test_bad_arguments_print_the_usage_and_exit_2_without_a_traceback(args):
+    run = livemig(*args)
+    assert run.code == 2
+    assert "usage: livemig" in run.err and "Traceback" not in run.err
+
+
+def test_the_namespace_flag_and_a_different_namespace_in_the_vm_argument_are_a_usage_error(kubeconfig):
+    run = livemig("plan", "default/web-1", "-n", "other", "--kubeconfig", kubeconfig)
+    assert run.code == 2 and "differ" in run.err
+
+
+# -- connection problems -------------------------------------------------------------------------
+
+
+def test_an_unknown_context_exits_2_with_one_paragraph_listing_the_known_ones(kubeconfig):
+    run = livemig("plan", "default/web-1", "--kubeconfig", kubeconfig, "--context", "prod")
+    assert run.code == 2
+    assert run.err.count("\n") == 1 and "sim-admin, sim-viewer, sim-alice" in run.err
+
+
+def test_an_unreachable_server_exits_2(cluster, kubeconfig):
+    cluster.stop()
+    run = livemig("abort", "default/web-1", "--kubeconfig", kubeconfig)
+    assert run.code == 2 and "refused the connection" in run.err and "Traceback" not in run.err
+
+
+def test_no_kubeconfig_exits_2(tmp_path, monkeypatch):
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    run = livemig("plan", "default/web-1")
+    assert run.code == 2 and "No kubeconfig found" in run.err
+
+
+# -- plan ----------------------------------------------------------------------------------------
+
+
+def test_plan_json_has_exactly_the_documented_keys(kubeconfig):
+    plan = livemig("plan", "default/web-1", "-o", "json", "--kubeconfig", kubeconfig).json()
+    assert set(plan) == PLAN_KEYS
+    assert plan["vm"] == {"namespace": "default", "name": "web-1"}
+    assert set(plan["completion_budget"]) == {"seconds", "per_gib", "data_units", "source"}
+    assert all(set(node) == {"name", "eligible", "reasons"} for node in plan["nodes"])
+    assert plan["target_pinning"] == "addedNodeSelector"
+
+
+def test_plan_json_says_why_a_vm_or_node_is_not_possible(kubeconfig):
+    web = livemig("plan", "default/web-1", "-o", "json", "--kubeconfig", kubeconfig).json()
+    db = livemig("plan", "default/db-1", "-o", "json", "--kubeconfig", kubeconfig).json()
+    stopped = livemig("plan", "default/build-1", "-o", "json", "--kubeconfig", kubeconfig).json()
+    missing = livemig("plan", "default/nope", "-o", "json", "--kubeconfig", kubeconfig).json()
+    nodes = {node["name"]: [r["code"] for r in node["reasons"]] for node in web["nodes"]}
+    assert nodes == {"harv-1": ["SourceNode"], "harv-2": [], "harv-3": ["Unschedulable"]}
+    assert [b["code"] for b in db["blockers"]] == ["NotLiveMigratable"]
+    assert "PVC db-1-disk-0 is not shared" in db["blockers"][0]["message"]
+    assert [b["code"] for b in stopped["blockers"]] == ["NotRunning"]
+    assert [b["code"] for b in missing["blockers"]] == ["NotFound"]
+
+
+def scenario_plans(cluster: SimCluster, kubeconfig: str) -> Iterator[tuple[dict, dict]]:
+    """(livemig plan -o json, the plan computed straight from the server's objects) for every VM."""
+    objects = []
+    for resource, obj in cluster.store.iter_all():
+        objects.append({**obj, "kind": resource.kind})
+    snapshot = ClusterSnapshot.from_objects(objects, pods_known=True)
+    for key in sorted(snapshot.vms):
+        namespace, name = key.split("/")
+        run = livemig("plan", key, "-o", "json", "--kubeconfig", kubeconfig)
+        assert run.code == 0, run.err
+        yield run.json(), plan_for(snapshot, namespace, name, cluster.clock.now()).to_dict()
+
+
+def test_plan_json_over_http_equals_the_plan_of_the_servers_objects_for_every_vm(cluster, kubeconfig):
+    seen = set()
+    for printed, expected in scenario_plans(cluster, kubeconfig):
+        assert printed == expected
+        seen |= {b["code"] for b in printed["blockers"]} | {r["code"] for n in printed["nodes"] for r in n["reasons"]}
+    assert {"SourceNode", "Unschedulable", "NotLiveMigratable", "NotRunning"} <= seen
+
+
+def builtin(name: str) -> bool:
+    from tui.sim.scenario import builtin_scenarios
+
+    import tui.sim.runtime as runtime
+
+    runtime._registered_installers()  # imports the controller and its scenarios, when they exist
+    return name in builtin_scenarios()
+
+
+@pytest.mark.parametrize("scenario", ["default", "old-kubevirt"])
+def test_plan_json_for_every_vm_and_reason_code_of_the_built_in_scenarios(scenario, tmp_path):
+    if not builtin(scenario):
+        pytest.skip(f"the built-in scenario {scenario!r} is not registered")
+    with SimCluster.start(scenario, manual_clock=True) as cluster:
+        cluster.advance(5)  # let the simulated KubeVirt settle: VMIs, launcher pods, node labels
+        kubeconfig = str(cluster.write_kubeconfig(tmp_path / "config"))
+        seen: set[str] = set()
+        for printed, expected in scenario_plans(cluster, kubeconfig):
+            assert set(printed) == PLAN_KEYS
+            assert printed == expected
+            seen |= {b["code"] for b in printed["blockers"]} | {r["code"] for n in printed["nodes"] for r in n["reasons"]}
+    assert seen <= set(reasons.NODE_CODES) | set(reasons.BLOCKER_CODES)
+    assert len(seen) >= 5, f"the {scenario} scenario shows only {sorted(seen)}"
+
+
+def test_plan_text_fits_80_columns(kubeconfig):
+    run = livemig("plan", "default/web-1", "--kubeconfig", kubeconfig)
+    assert run.code == 0
+    assert "Unschedulable" in run.out and "Migratable    yes" in run.out
+    assert max(len(line) for line in run.out.splitlines()) <= 80
+
+
+def test_cluster_text_with_escape_sequences_is_printed_literally(cluster, kubeconfig):
+    vmi = cluster.store.get("virtualmachineinstances", "default", "db-1")
+    vmi["status"]["conditions"][1]["message"] = "disk \x1b]0;owned\x07 not shared \x9b31m"
+    cluster.store.update_status("virtualmachineinstances", vmi, "default")
+    text = livemig("plan", "default/db-1", "--kubeconfig", kubeconfig).out
+    raw = livemig("plan", "default/db-1", "-o", "json", "--kubeconfig", kubeconfig).out
+    for output in (text, raw):
+        assert "\x1b" not in output and "\x07" not in output and "\x9b" not in output
+    assert "\\x1b]0;owned\\x07" in text
+    assert json.loads(raw)["blockers"][0]["message"].endswith("not shared \x9b31m")
+
+
+# -- migrate -------------------------------------------------------------------------------------
+
+
+def test_migrate_without_wait_creates_the_migration_and_exits_0(cluster, kubeconfig):
+    run = livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig)
+    assert run.code == 0
+    created = migrations(cluster)
+    assert len(created) == 1 and created[0]["metadata"]["name"] in run.out
+
+
+def test_migrate_refuses_a_vm_that_cannot_move_with_the_plans_reasons(cluster, kubeconfig):
+    run = livemig("migrate", "default/db-1", "--kubeconfig", kubeconfig)
+    assert run.code == 1
+    assert "NotLiveMigratable" in run.err and "PVC db-1-disk-0 is not shared" in run.err
+    assert migrations(cluster) == []
+
+
+def test_migrate_to_a_node_that_cannot_take_the_vm_says_why(cluster, kubeconfig):
+    run = livemig("migrate", "default/web-1", "--to", "harv-3", "--kubeconfig", kubeconfig)
+    assert run.code == 1 and "Unschedulable" in run.err
+    assert migrations(cluster) == []
+
+
+def test_migrate_to_a_node_that_does_not_exist_is_a_usage_error(cluster, kubeconfig):
+    run = livemig("migrate", "default/web-1", "--to", "harv-9", "--kubeconfig", kubeconfig)
+    assert run.code == 2 and "harv-1, harv-2, harv-3" in run.err
+    assert migrations(cluster) == []
+
+
+def test_migrate_as_a_user_without_permission_exits_2_with_the_servers_message(cluster, kubeconfig):
+    run = livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig, "--context", "sim-viewer")
+    assert run.code == 2
+    assert 'User "viewer" cannot create resource "virtualmachineinstancemigrations"' in run.err
+    assert migrations(cluster) == []
+
+
+class Waiting:
+    """`livemig migrate --wait` running in a thread while the test plays KubeVirt on the server."""
+
+    def __init__(self, *args: str) -> None:
+        self.run: Run | None = None
+        self.out, self.err = io.StringIO(), io.StringIO()
+        self.thread = threading.Thread(target=self._main, args=args, daemon=True)
+        self.thread.start()
+
+    def _main(self, *args: str) -> None:
+        code = main(list(args), out=self.out, err=self.err)
+        self.run = Run(code, self.out.getvalue(), self.err.getvalue())
+
+    def printed(self, text: str) -> bool:
+        return text in self.out.getvalue()
+
+    def result(self) -> Run:
+        self.thread.join(60)
+        assert self.run is not None, "livemig migrate --wait did not end"
+        return self.run
+
+
+def created_migration(cluster: SimCluster) -> dict:
+    return eventually(lambda: migrations(cluster) and migrations(cluster)[0])
+
+
+def set_phase(cluster: SimCluster, name: str, phase: str, **state: Any) -> None:
+    status: dict[str, Any] = {"phase": phase}
+    if state:
+        status["migrationState"] = state
+    cluster.store.patch("virtualmachineinstancemigrations", "default", name, {"status": status}, status=True)
+
+
+def test_migrate_wait_follows_the_phases_and_exits_0_when_the_vm_arrived(cluster, kubeconfig):
+    waiting = Waiting("migrate", "default/web-1", "--to", "harv-2", "--wait", "--kubeconfig", kubeconfig)
+    name = created_migration(cluster)["metadata"]["name"]
+    set_phase(cluster, name, "Scheduling")
+    eventually(lambda: waiting.printed("step 3/8 Scheduling the target pod"))
+    set_phase(cluster, name, "Running")
+    eventually(lambda: waiting.printed("step 7/8 Copying memory"))
+    vmi = cluster.store.get("virtualmachineinstances", "default", "web-1")
+    vmi["status"]["nodeName"] = "harv-2"
+    cluster.store.update_status("virtualmachineinstances", vmi, "default")
+    set_phase(cluster, name, "Succeeded", sourceNode="harv-1", targetNode="harv-2", completed=True)
+    run = waiting.result()
+    assert run.code == 0, run.err
+    assert run.out.strip().splitlines()[-1] == "Migrated from harv-1 to harv-2."
+
+
+def test_migrate_wait_exits_1_with_kubevirts_reason_when_the_migration_fails(cluster, kubeconfig):
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig)
+    name = created_migration(cluster)["metadata"]["name"]
+    set_phase(cluster, name, "Running")
+    set_phase(
+        cluster,
+        name,
+        "Failed",
+        sourceNode="harv-1",
+        failed=True,
+        failureReason="Live migration is not completed after 750 seconds and has been aborted",
+    )
+    run = waiting.result()
+    assert run.code == 1
+    assert "completion timeout of 750 s" in run.out
+
+
+def test_migrate_wait_exits_1_when_the_migration_is_deleted_before_it_ends(cluster, kubeconfig):
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig)
+    name = created_migration(cluster)["metadata"]["name"]
+    set_phase(cluster, name, "Scheduling")
+    eventually(lambda: waiting.printed("Scheduling the target pod"))
+    cluster.store.delete("virtualmachineinstancemigrations", "default", name)
+    run = waiting.result()
+    assert run.code == 1 and "deleted before it finished" in run.out
+
+
+# -- abort ---------------------------------------------------------------------------------------
+
+
+def test_abort_without_a_running_migration_exits_1(kubeconfig):
+    run = livemig("abort", "default/web-1", "--kubeconfig", kubeconfig)
+    assert run.code == 1 and "no running migration" in run.err
+
+
+def test_abort_deletes_the_running_migration_and_exits_0(cluster, kubeconfig):
+    assert livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig).code == 0
+    name = migrations(cluster)[0]["metadata"]["name"]
+    set_phase(cluster, name, "Running")
+    run = livemig("abort", "default/web-1", "--kubeconfig", kubeconfig)
+    assert run.code == 0 and name in run.out
+    assert migrations(cluster) == []
+
+
+def test_abort_as_a_user_without_permission_exits_2(cluster, kubeconfig):
+    assert livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig).code == 0
+    run = livemig("abort", "default/web-1", "--kubeconfig", kubeconfig, "--context", "sim-viewer")
+    assert run.code == 2 and 'cannot delete resource "virtualmachineinstancemigrations"' in run.err
+    assert len(migrations(cluster)) == 1
+
+
+# -- demo and the terminal UI --------------------------------------------------------------------
+
+
+def test_demo_runs_a_scenario_in_process_and_connects_to_it_like_a_cluster():
+    run = livemig("--demo", str(HARVESTER), "plan", "default/web-1", "-o", "json")
+    assert run.code == 0, run.err
+    assert run.json()["node"] == "harv-1"
+
+
+def test_demo_with_an_unknown_scenario_exits_2(tmp_path):
+    run = livemig("plan", "default/web-1", "--demo", str(tmp_path / "missing.yaml"))
+    assert run.code == 2 and "demo cannot start" in run.err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tui.app") is not None, reason="the terminal UI exists")
+def test_without_a_subcommand_and_without_the_ui_module_it_says_so_in_one_line(kubeconfig):
+    run = livemig("--kubeconfig", kubeconfig)
+    assert run.code == 2 and run.err.count("\n") == 1
