@@ -57,8 +57,16 @@ def migrations(cluster: SimCluster) -> list[dict]:
 
 @pytest.mark.parametrize(
     "args",
-    [["plan"], ["plan", "a/b/c"], ["migrate", "default/web-1", "--to"], ["--bogus"], ["plan", "default/web-1", "-o", "yaml"], ["-n", "a", "-A", "plan", "x"]],
-    ids=["missing-vm", "not-namespace-slash-vm", "to-without-node", "unknown-option", "unknown-format", "n-and-A"],
+    [
+        ["plan"],
+        ["plan", "a/b/c"],
+        ["migrate", "default/web-1", "--to"],
+        ["--bogus"],
+        ["plan", "default/web-1", "-o", "yaml"],
+        ["-n", "a", "-A", "plan", "x"],
+        ["--readonly", "migrate", "default/web-1"],
+    ],
+    ids=["missing-vm", "not-namespace-slash-vm", "to-without-node", "unknown-option", "unknown-format", "n-and-A", "readonly-migrate"],
 )
 def test_bad_arguments_print_the_usage_and_exit_2_without_a_traceback(args):
     run = livemig(*args)

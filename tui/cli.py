@@ -324,6 +324,7 @@ def _refusal(out: TextIO, title: str, reasons: Sequence[Any]) -> None:
 
 
 def _exit_for(result: Any) -> int:
+    """Permission problems (the server's 401 and 403) are 2; everything else is 1."""
     return EXIT_USAGE if result.code in (401, 403) else EXIT_FAILED
 
 
@@ -522,6 +523,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
     commands = {"plan": command_plan, "migrate": command_migrate, "abort": command_abort}
     try:
+        if args.readonly and args.command in ("migrate", "abort"):
+            raise UsageError(f"--readonly and {args.command} exclude each other: {args.command} changes the cluster")
         return commands.get(args.command, command_ui)(args, out, err)
     except UsageError as error:
         parser.print_usage(err)

@@ -332,8 +332,10 @@ def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
         loader.load_and_set(configuration)
     except ConfigException as error:
         raise ConnectError(BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {error}.') from None
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ConnectError(BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {error}.') from None
+    except Exception as error:  # the client's auth providers fail in many ways (missing packages, bad fields)
+        raise ConnectError(
+            BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {type(error).__name__}: {error}.'
+        ) from None
     finally:
         root.removeHandler(captured)
     user = _named(target.config, "users", target.user_name) if target.user_name else None

@@ -170,6 +170,7 @@ class Reflector:
         self._partial = ""
         self._server_ok = True
         self._server_error = ""
+        self._server_failures = 0
         self._server_lost_since: datetime | None = None
         self.lists = 0  # how many full lists ran (tests and benchmarks read it)
 
@@ -207,12 +208,14 @@ class Reflector:
             stream.close()
         self._wake.set()
 
-    def set_server_health(self, ok: bool, error: str = "", since: datetime | None = None) -> None:
-        """The health probe's verdict on the API server; a recovered server gets fresh watches."""
+    def set_server_health(self, ok: bool, error: str = "", since: datetime | None = None, failures: int = 0) -> None:
+        """The health probe's verdict on the API server (`failures`: failed probes in a row); a
+        recovered server gets fresh watches."""
         with self._lock:
             recovered = ok and not self._server_ok
             self._server_ok = ok
             self._server_error = error
+            self._server_failures = failures
             self._server_lost_since = None if ok else (self._server_lost_since or since or _now())
         self._publish()
         if recovered:
@@ -241,6 +244,7 @@ class Reflector:
                 status = ConnectionStatus.RECONNECTING
                 since = self._server_lost_since or since
                 error = self._server_error
+                attempt = max(attempt, self._server_failures)
             state = ConnectionState(
                 kind=self.kind.kind, status=status, since=since, attempt=attempt, last_error=error, partial=self._partial
             )

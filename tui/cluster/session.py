@@ -220,6 +220,7 @@ class ClusterSession:
     def _probe_loop(self) -> None:
         timeout = (self.options.probe_timeout, self.options.probe_timeout)
         lost_since: datetime | None = None
+        failures = 0
         while not self._stopping.wait(self.options.probe_interval):
             try:
                 self.transport.request("GET", "/version", timeout=timeout)
@@ -230,8 +231,9 @@ class ClusterSession:
                 ok, error = False, f"no answer from the API server: {failure.message}"
             if self._stopping.is_set():
                 return
+            failures = 0 if ok else failures + 1
             with self._lock:
-                changed = ok != self._server_ok or (not ok and error != self._server_error)
+                changed = ok != self._server_ok or not ok
                 self._server_ok, self._server_error = ok, error
             if not ok and lost_since is None:
                 lost_since = datetime.now(timezone.utc)
@@ -239,4 +241,4 @@ class ClusterSession:
                 lost_since = None
             if changed:
                 for reflector in self._reflectors:
-                    reflector.set_server_health(ok, error, lost_since)
+                    reflector.set_server_health(ok, error, lost_since, failures)
