@@ -176,3 +176,16 @@ def test_stop_ends_every_thread_even_while_the_server_is_silent(cluster, kubecon
 def test_server_state_helper_sees_the_scenario(cluster):
     # Guards the comparisons above: the fixture cluster has content in every kind that matters.
     assert len(server_state(cluster, "vms")) == 3 and len(server_state(cluster, "nodes")) == 3
+
+
+def test_a_relist_keeps_the_parsed_objects_that_did_not_change(cluster, kubeconfig):
+    with connect(kubeconfig) as session:
+        reflector = session.reflector("vms")
+        unchanged = session.store.get("vms", "default/build-1")
+        lists_before = reflector.lists
+        cluster.fault("restart", seconds=1.0)
+        cluster.store.patch("virtualmachines", "default", "web-1", {"metadata": {"labels": {"tier": "front"}}})
+        cluster.fault("compact")
+        eventually(lambda: reflector.lists > lists_before and in_step(session, cluster))
+        assert session.store.get("vms", "default/build-1") is unchanged
+        assert session.store.get("vms", "default/web-1").meta.labels["tier"] == "front"

@@ -380,10 +380,22 @@ class Reflector:
             metadata = body.get("metadata") or {}
             if not resource_version or not token:
                 resource_version = str(metadata.get("resourceVersion") or "")
-            objects.extend(parse(item) for item in body.get("items") or ())
+            objects.extend(self._parsed(item, parse) for item in body.get("items") or ())
             token = metadata.get("continue") or ""
             if not token:
                 return objects, resource_version
+
+    def _parsed(self, item: Any, parse: Callable[[Any], Any]) -> Any:
+        """The parsed object; on a re-list, the one already held when its resourceVersion is unchanged
+        (parsing is most of a list's cost, and after a 410 most objects have not changed)."""
+        metadata = item.get("metadata") if isinstance(item, dict) else None
+        if isinstance(metadata, dict) and metadata.get("resourceVersion"):
+            name, namespace = metadata.get("name"), metadata.get("namespace")
+            key = f"{namespace}/{name}" if namespace else name
+            held = self.store.get(self.kind.kind, key) if isinstance(key, str) else None
+            if held is not None and held.meta.resource_version == metadata["resourceVersion"]:
+                return held
+        return parse(item)
 
     # -- watch -----------------------------------------------------------------------------------
 
