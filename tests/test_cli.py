@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -148,11 +149,13 @@ def test_plan_json_over_http_equals_the_plan_of_the_servers_objects_for_every_vm
 
 
 def builtin(name: str) -> bool:
+    """Whether the simulated KubeVirt and its built-in scenario `name` are there."""
     from tui.sim.scenario import builtin_scenarios
 
-    import tui.sim.runtime as runtime
-
-    runtime._registered_installers()  # imports the controller and its scenarios, when they exist
+    try:
+        import tui.sim.controller  # noqa: F401  (registers the built-in scenarios)
+    except ImportError:
+        return False
     return name in builtin_scenarios()
 
 
@@ -227,12 +230,19 @@ def test_migrate_as_a_user_without_permission_exits_2_with_the_servers_message(c
     assert migrations(cluster) == []
 
 
+class Terminal(io.StringIO):
+    """Output that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 class Waiting:
     """`livemig migrate --wait` running in a thread while the test plays KubeVirt on the server."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, terminal: bool = False) -> None:
         self.run: Run | None = None
-        self.out, self.err = io.StringIO(), io.StringIO()
+        self.out, self.err = (Terminal() if terminal else io.StringIO()), io.StringIO()
         self.thread = threading.Thread(target=self._main, args=args, daemon=True)
         self.thread.start()
 
@@ -345,3 +355,17 @@ def test_demo_with_an_unknown_scenario_exits_2(tmp_path):
 def test_without_a_subcommand_and_without_the_ui_module_it_says_so_in_one_line(kubeconfig):
     run = livemig("--kubeconfig", kubeconfig)
     assert run.code == 2 and run.err.count("\n") == 1
+
+
+def test_migrate_wait_on_a_terminal_redraws_one_line_with_a_bar_and_the_time_left(cluster, kubeconfig):
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig, terminal=True)
+    name = created_migration(cluster)["metadata"]["name"]
+    # The simulated server's Date header is wall-clock time, so the copy starts now by that clock.
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    set_phase(cluster, name, "Running", sourceNode="harv-1", targetNode="harv-2", startTimestamp=started)
+    eventually(lambda: waiting.printed("Copying memory") and waiting.printed("timeout in 12 min"))
+    set_phase(cluster, name, "Succeeded", sourceNode="harv-1", targetNode="harv-2", completed=True)
+    run = waiting.result()
+    assert run.code == 0
+    assert "\r\x1b[K[##" in run.out
+    assert run.out.endswith("Migrated from harv-1 to harv-2.\n")

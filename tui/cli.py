@@ -388,7 +388,7 @@ def progress_line(progress: Any, remaining: float | None, connection: str) -> st
     if progress.eta_seconds is not None:
         parts.append(f"about {human_duration(progress.eta_seconds)} to go")
     if remaining is not None:
-        parts.append(f"{human_duration(max(remaining, 0))} before KubeVirt's timeout" if remaining >= 0 else "timeout passed")
+        parts.append(f"timeout in {human_duration(remaining)}" if remaining >= 0 else "timeout passed")
     if progress.abort_requested:
         parts.append("abort requested")
     if connection:

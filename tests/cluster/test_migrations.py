@@ -1,0 +1,211 @@
+"""Migrations end to end against the simulated KubeVirt: pinned to a node, aborted, pruned on old KubeVirt, --wait.
+
+The built-in scenarios come with the simulated KubeVirt; these tests pick their VMs by what the
+plan says (a running VM that may move to at least two nodes), not by name.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.cluster.simulated import connect, eventually
+from tui.cli import main
+from tui.cluster.session import ClusterSession
+from tui.domain.plan import plan_for
+from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED, migration_progress
+from tui.sim.runtime import SimCluster
+from tui.sim.scenario import builtin_scenarios
+
+SETTLE = 5  # simulated seconds for the simulated KubeVirt to start VMIs and launcher pods
+LONGEST = 1800  # simulated seconds any migration of the scenarios may take
+
+
+def registered(name: str) -> bool:
+    try:
+        import tui.sim.controller  # noqa: F401  (registers the built-in scenarios)
+    except ImportError:
+        return False
+    return name in builtin_scenarios()
+
+
+def started(scenario: str, tmp_path: Path) -> Iterator[tuple[SimCluster, Path]]:
+    if not registered(scenario):
+        pytest.skip(f"the simulated KubeVirt's {scenario!r} scenario is not there")
+    with SimCluster.start(scenario, manual_clock=True, bookmark_interval=0.2) as cluster:
+        cluster.advance(SETTLE)
+        yield cluster, cluster.write_kubeconfig(tmp_path / "config")
+
+
+@pytest.fixture
+def default(tmp_path) -> Iterator[tuple[SimCluster, Path]]:
+    yield from started("default", tmp_path)
+
+
+@pytest.fixture
+def old_kubevirt(tmp_path) -> Iterator[tuple[SimCluster, Path]]:
+    yield from started("old-kubevirt", tmp_path)
+
+
+def movable_vm(session: ClusterSession, cluster: SimCluster) -> tuple[str, str, list[str]]:
+    """A running VM that may go to two nodes or more: (namespace, name, eligible nodes)."""
+    snapshot = session.store.snapshot()
+    for key in sorted(snapshot.vmis):
+        namespace, name = key.split("/")
+        plan = plan_for(snapshot, namespace, name, cluster.clock.now())
+        eligible = [verdict.node for verdict in plan.nodes if verdict.eligible]
+        if plan.migratable and len(eligible) >= 2:
+            return namespace, name, eligible
+    pytest.skip("the scenario has no running VM that may go to two nodes")
+
+
+def run_until(cluster: SimCluster, done, limit: float = LONGEST, step: float = 5.0):
+    """Advance the simulated clock until `done()` is truthy (the store follows over HTTP between steps)."""
+    elapsed = 0.0
+    while True:
+        value = done()
+        if value:
+            return value
+        if elapsed >= limit:
+            raise AssertionError(f"not done after {limit} simulated seconds")
+        cluster.advance(step)
+        elapsed += step
+        # the watches deliver what the step changed before the next look
+        eventually(lambda: session_caught_up(cluster), timeout=10)
+
+
+_sessions: list[ClusterSession] = []
+
+
+def session_caught_up(cluster: SimCluster) -> bool:
+    """Every open session has seen the server's latest migrations and VMIs."""
+    for session in _sessions:
+        for kind, resource in (("migrations", "virtualmachineinstancemigrations"), ("vmis", "virtualmachineinstances")):
+            theirs = {f"{o['metadata']['namespace']}/{o['metadata']['name']}": o["metadata"]["resourceVersion"] for o in cluster.store.list(resource, None)}
+            snapshot = session.store.snapshot()
+            objects = snapshot.migrations if kind == "migrations" else snapshot.vmis
+            mine = {key: obj.meta.resource_version for key, obj in objects.items()}
+            if mine != theirs:
+                return False
+    return True
+
+
+@pytest.fixture
+def session_of():
+    opened: list[ClusterSession] = []
+
+    def open_session(kubeconfig: Path, **kwargs) -> ClusterSession:
+        session = connect(kubeconfig, **kwargs)
+        opened.append(session)
+        _sessions.append(session)
+        return session
+
+    yield open_session
+    for session in opened:
+        _sessions.remove(session)
+        session.stop()
+
+
+def outcome(session: ClusterSession, namespace: str, vm: str, migration: str):
+    snapshot = session.store.snapshot()
+    found = snapshot.migrations.get(f"{namespace}/{migration}")
+    if found is None or not found.is_final:
+        return None
+    return migration_progress(found, snapshot.vmis.get(f"{namespace}/{vm}"))
+
+
+def test_a_migration_pinned_to_a_chosen_node_lands_there(default, session_of):
+    cluster, kubeconfig = default
+    session = session_of(kubeconfig, all_namespaces=True)
+    namespace, name, eligible = movable_vm(session, cluster)
+    target = eligible[-1]
+    result = session.actions.migrate(namespace, name, target=target)
+    assert result.ok and result.warning == "", result.message
+    progress = run_until(cluster, lambda: outcome(session, namespace, name, result.name))
+    assert progress.outcome == OUTCOME_SUCCEEDED, progress.outcome_message
+    assert session.store.snapshot().vmis[f"{namespace}/{name}"].node_name == target
+
+
+def test_an_abort_of_a_running_migration_leaves_the_vm_where_it_was(default, session_of):
+    cluster, kubeconfig = default
+    session = session_of(kubeconfig, all_namespaces=True)
+    namespace, name, _ = movable_vm(session, cluster)
+    source = session.store.snapshot().vmis[f"{namespace}/{name}"].node_name
+    result = session.actions.migrate(namespace, name)
+    assert result.ok, result.message
+    key = f"{namespace}/{result.name}"
+    run_until(cluster, lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running", step=1.0)
+    migration = session.store.get("migrations", key)
+    aborted = session.actions.abort(namespace, result.name, migration.meta.uid)
+    assert aborted.ok, aborted.message
+    progress = run_until(cluster, lambda: outcome(session, namespace, name, result.name) or (session.store.get("migrations", key) is None and "gone"))
+    if progress != "gone":
+        assert progress.outcome == OUTCOME_ABORTED, progress.outcome_message
+    assert session.store.snapshot().vmis[f"{namespace}/{name}"].node_name == source
+
+
+def test_old_kubevirt_refuses_a_target_node_and_creates_nothing(old_kubevirt, session_of):
+    cluster, kubeconfig = old_kubevirt
+    session = session_of(kubeconfig, all_namespaces=True)
+    namespace, name, eligible = movable_vm(session, cluster)
+    result = session.actions.migrate(namespace, name, target=eligible[0])
+    assert not result.ok and result.refused and "older than 1.6" in result.message
+    assert cluster.store.list("virtualmachineinstancemigrations", None) == []
+
+
+def test_old_kubevirt_prunes_added_node_selector_and_the_result_warns(old_kubevirt, session_of):
+    cluster, kubeconfig = old_kubevirt
+    session = session_of(kubeconfig, all_namespaces=True)
+    namespace, name, eligible = movable_vm(session, cluster)
+    # The KubeVirt CR already reports 1.6 (an upgrade under way) while the API still has the old schema.
+    kubevirt = session.store.snapshot().kubevirt
+    cluster.store.patch("kubevirts", kubevirt.meta.namespace, kubevirt.meta.name, {"status": {"observedKubeVirtVersion": "v1.6.0"}}, status=True)
+    eventually(lambda: session.store.snapshot().kubevirt.version == (1, 6, 0))
+    result = session.actions.migrate(namespace, name, target=eligible[0])
+    assert result.ok, result.message
+    assert "dropped spec.addedNodeSelector" in result.warning
+    created = cluster.store.get("virtualmachineinstancemigrations", namespace, result.name)
+    assert "addedNodeSelector" not in created["spec"]
+
+
+class Command:
+    """`livemig ...` in a thread, while the test moves the simulated clock."""
+
+    def __init__(self, *args: str) -> None:
+        self.out, self.err = io.StringIO(), io.StringIO()
+        self.code: int | None = None
+        self.thread = threading.Thread(target=lambda: setattr(self, "code", main(list(args), out=self.out, err=self.err)), daemon=True)
+        self.thread.start()
+
+    def finished(self) -> bool:
+        return not self.thread.is_alive()
+
+
+def test_migrate_wait_exits_0_when_the_migration_succeeds(default, session_of):
+    cluster, kubeconfig = default
+    session = session_of(kubeconfig, all_namespaces=True)
+    namespace, name, eligible = movable_vm(session, cluster)
+    command = Command("migrate", f"{namespace}/{name}", "--to", eligible[-1], "--wait", "--kubeconfig", str(kubeconfig))
+    eventually(lambda: cluster.store.list("virtualmachineinstancemigrations", namespace))
+    run_until(cluster, lambda: command.finished() or (command.thread.join(0.2) or command.finished()))
+    assert command.code == 0, command.err.getvalue()
+    assert command.out.getvalue().strip().splitlines()[-1].startswith("Migrated from")
+
+
+def test_migrate_wait_exits_1_when_kubevirt_gives_up(default, session_of):
+    cluster, kubeconfig = default
+    session = session_of(kubeconfig, all_namespaces=True)
+    simulation = cluster.simulation
+    busy = [key for key, rate in simulation.dirty_rates.items() if rate >= simulation.migration_bandwidth]
+    if not busy:
+        pytest.skip("the default scenario has no VM that dirties memory faster than it can be copied")
+    namespace, name = busy[0].split("/")
+    command = Command("migrate", f"{namespace}/{name}", "--wait", "--kubeconfig", str(kubeconfig))
+    eventually(lambda: cluster.store.list("virtualmachineinstancemigrations", namespace))
+    run_until(cluster, lambda: command.finished() or (command.thread.join(0.2) or command.finished()))
+    assert command.code == 1, command.err.getvalue()
+    assert "KubeVirt aborted it" in command.out.getvalue()
