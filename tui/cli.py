@@ -536,6 +536,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except KeyboardInterrupt:
         _say(err, "livemig: interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`livemig plan ... | head`): nothing left to tell
+        with contextlib.suppress(Exception):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return EXIT_FAILED
     except Exception as error:  # never a traceback in front of the operator; the words say what broke
         if os.environ.get("LIVEMIG_DEBUG"):
             raise
