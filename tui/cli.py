@@ -118,16 +118,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _is_scenario(token: str) -> bool:
-    if token.startswith("-") or token in SUBCOMMANDS:
-        return False
+def _builtin_scenarios() -> dict[str, str]:
+    """The simulator's built-in scenarios (registered when its KubeVirt is imported); {} without it."""
     try:
         from tui.sim.scenario import builtin_scenarios
 
-        if token in builtin_scenarios():
-            return True
+        with contextlib.suppress(ImportError):
+            import tui.sim.controller  # noqa: F401  (registers the built-in scenarios)
+        return builtin_scenarios()
     except Exception:  # the simulator cannot be imported: only files can be scenarios then
-        pass
+        return {}
+
+
+def _is_scenario(token: str) -> bool:
+    if token.startswith("-") or token in SUBCOMMANDS:
+        return False
+    if token in _builtin_scenarios():
+        return True
     return token.endswith((".yaml", ".yml")) or Path(token).is_file()
 
 
@@ -164,11 +171,11 @@ def _vm_argument(value: str, namespace: str | None) -> tuple[str, str]:
 @contextlib.contextmanager
 def _demo_cluster(scenario: str) -> Iterator[tuple[str, Any]]:
     """A simulated cluster in this process, real-time clock, and a temporary kubeconfig for it."""
+    from tui.cluster.errors import ConnectError
     from tui.sim.runtime import SimCluster
     from tui.sim.scenario import ScenarioError
 
-    from tui.cluster.errors import ConnectError
-
+    _builtin_scenarios()  # a scenario named here must be registered before the cluster loads it
     try:
         cluster = SimCluster.start(scenario, manual_clock=False)
     except ScenarioError as error:
@@ -242,9 +249,23 @@ def _require_listed(session: Any, out: TextIO) -> int | None:
 
 
 def _wrap(label: str, text: str, indent: int = 14) -> list[str]:
+    """`label` in a column of `indent`, then `text` wrapped to the width (a long label gets its own line)."""
     lines = textwrap.wrap(clean(text), width=WIDTH - indent, break_long_words=True, break_on_hyphens=False) or [""]
-    head = f"{label:<{indent}}" if len(label) < indent else label + "\n" + " " * indent
-    return [head + lines[0]] + [" " * indent + line for line in lines[1:]]
+    if len(label) >= indent:
+        return [label] + [" " * indent + line for line in lines]
+    return [f"{label:<{indent}}" + lines[0]] + [" " * indent + line for line in lines[1:]]
+
+
+def _bullet(reason: Any, indent: int) -> list[str]:
+    """`- Code: message` with a hanging indent, wrapped to the width."""
+    return textwrap.wrap(
+        clean(f"{reason.code}: {reason.message}"),
+        width=WIDTH,
+        initial_indent=" " * indent + "- ",
+        subsequent_indent=" " * (indent + 2),
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
 
 
 def plan_text(plan: Any) -> str:
@@ -253,13 +274,10 @@ def plan_text(plan: Any) -> str:
 
     lines: list[str] = []
     lines += _wrap("VM", f"{plan.namespace}/{plan.name}")
-    if plan.node:
-        lines += _wrap("Runs on", plan.node)
-    else:
-        lines += _wrap("Runs on", "(not running)")
+    lines += _wrap("Runs on", plan.node or "(not running)")
     lines += _wrap("Migratable", "yes" if plan.migratable else "no")
     for reason in plan.blockers:
-        lines += _wrap("", f"- {reason.code}: {reason.message}", indent=14)
+        lines += _bullet(reason, 2)
     lines += _wrap("CPU model", plan.cpu_model or "(cluster default)")
     budget = plan.completion_budget
     if budget is not None:
@@ -273,16 +291,16 @@ def plan_text(plan: Any) -> str:
     lines += _wrap("Target node", f"{pinning}: {plan.target_pinning_reason}")
     eligible = sum(1 for verdict in plan.nodes if verdict.eligible)
     lines += _wrap("Nodes", f"{eligible} of {len(plan.nodes)} can take it")
+    column = min(max((len(clean(v.node)) for v in plan.nodes), default=0) + 4, 40)
     for verdict in plan.nodes:
+        name = clean(verdict.node)
         if verdict.eligible:
             note = "" if verdict.resources_checked else " (free CPU and memory not checked)"
-            lines += _wrap(f"  {clean(verdict.node)}", f"yes{note}")
+            lines += _wrap(f"  {name}", f"yes{note}", indent=column)
             continue
-        first, *rest = verdict.reasons or ()
-        indent = 14
-        lines += _wrap(f"  {clean(verdict.node)}", f"no: {first.code}: {first.message}" if first else "no", indent=indent)
-        for reason in rest:
-            lines += _wrap("", f"    {reason.code}: {reason.message}", indent=indent)
+        lines += _wrap(f"  {name}", "no", indent=column)
+        for reason in verdict.reasons:
+            lines += _bullet(reason, 4)
     return "\n".join(lines)
 
 
