@@ -1,0 +1,260 @@
+"""The agents on each simulated node: KubeVirt's node labeller and heartbeat, the kubelet's node status, outages.
+
+The labeller turns the Simulation's nodeCPUs into the labels virt-handler writes
+(host-model-cpu, cpu-model, cpu-model-migration, host-model-required-features, cpu-feature,
+cpu-vendor, machine-type, kubevirt.io/schedulable, the CPU-manager label by version), and refreshes
+the kubevirt.io/heartbeat annotation every minute on nodes that are up. A node whose heartbeat is
+older than five minutes is marked kubevirt.io/schedulable=false, as virt-controller does. Witness
+nodes run no virt-handler and get none of it.
+
+An outage (`node-not-ready`) is what the node lifecycle controller does when a kubelet stops
+posting: every kubelet condition goes Unknown, the unreachable taints are added, the node's pods
+are marked not Ready. Scenario nodes keep what they say: a node dumped as NotReady stays so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
+
+from tui.domain.objects import parse_time
+from tui.sim.kubevirt.config import KubeVirtSettings
+from tui.sim.kubevirt.index import ClusterIndex
+from tui.sim.kubevirt.writes import replace
+from tui.sim.scenario import NodeCPU
+from tui.sim.store import ObjectStore, copy_object, format_time
+
+HEARTBEAT_ANNOTATION = "kubevirt.io/heartbeat"
+SCHEDULABLE_LABEL = "kubevirt.io/schedulable"
+WITNESS_LABEL = "node-role.harvesterhci.io/witness"
+HEARTBEAT_INTERVAL = 60.0
+HEARTBEAT_TIMEOUT = 300.0
+UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+MACHINE_TYPES = ("pc", "pc-i440fx-9.2", "pc-q35-8.2", "pc-q35-9.2", "q35")
+KUBELET_CONDITIONS = (
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+)
+DEVICE_RESOURCES = {"devices.kubevirt.io/kvm": "1k", "devices.kubevirt.io/tun": "1k", "devices.kubevirt.io/vhost-net": "1k"}
+# Harvester release that ships each KubeVirt minor (what the node's OS image says).
+HARVESTER_RELEASES = {(1, 3): "v1.4.3", (1, 4): "v1.5.2", (1, 5): "v1.6.1", (1, 6): "v1.7.0", (1, 7): "v1.8.0", (1, 8): "v1.9.0"}
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def runs_virt_handler(node: dict) -> bool:
+    """virt-handler's DaemonSet skips Harvester's witness nodes (they only hold an etcd member)."""
+    return _dict(_dict(node.get("metadata")).get("labels")).get(WITNESS_LABEL) != "true"
+
+
+def is_ready(node: dict) -> bool:
+    for condition in _list(_dict(node.get("status")).get("conditions")):
+        if _dict(condition).get("type") == "Ready":
+            return condition.get("status") == "True"
+    return False
+
+
+def cpu_vendor(features: tuple[str, ...]) -> str:
+    """The vendor the labeller reports: VT-x (vmx) is Intel's, AMD-V (svm) AMD's."""
+    if "svm" in features:
+        return "AMD"
+    return "Intel" if "vmx" in features else ""
+
+
+def labeller_labels(labels: Mapping[str, str], cpu: NodeCPU | None, settings: KubeVirtSettings) -> dict[str, str]:
+    """The labels KubeVirt's node labeller writes on a node (added to what it has)."""
+    added: dict[str, str] = {}
+    if cpu is not None:
+        added[f"host-model-cpu.node.kubevirt.io/{cpu.host_model}"] = "true"
+        for model in cpu.models:
+            added[f"cpu-model.node.kubevirt.io/{model}"] = "true"
+        for model in dict.fromkeys(cpu.models + (cpu.host_model,)):
+            added[f"cpu-model-migration.node.kubevirt.io/{model}"] = "true"
+        for feature in dict.fromkeys(cpu.features + cpu.required_features):
+            added[f"cpu-feature.node.kubevirt.io/{feature}"] = "true"
+        for feature in cpu.required_features:
+            added[f"host-model-required-features.node.kubevirt.io/{feature}"] = "true"
+        vendor = cpu_vendor(cpu.features + cpu.required_features)
+        if vendor and not any(key.startswith("cpu-vendor.node.kubevirt.io/") for key in labels):
+            added[f"cpu-vendor.node.kubevirt.io/{vendor}"] = "true"
+    if not any(key.startswith("machine-type.node.kubevirt.io/") for key in labels):
+        added.update({f"machine-type.node.kubevirt.io/{machine}": "true" for machine in MACHINE_TYPES})
+    for key in (settings.cpu_manager_label, "kubevirt.io/ksm-enabled"):
+        if key not in labels:
+            added[key] = "false"
+    return added
+
+
+class NodeAgents:
+    """virt-handler's node duties and the kubelet's node status, for every simulated node."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        index: ClusterIndex,
+        settings: Callable[[], KubeVirtSettings],
+        node_cpus: Mapping[str, NodeCPU],
+    ) -> None:
+        self.store = store
+        self.index = index
+        self.settings = settings
+        self.node_cpus = node_cpus
+        self._last_heartbeat: dict[str, datetime] = {}
+        self._down_until: dict[str, datetime | None] = {}
+
+    # -- start-up ------------------------------------------------------------------------------
+
+    def install(self, now: datetime) -> None:
+        """Give every node what its kubelet and virt-handler would have written by now."""
+        for position, name in enumerate(self.index.node_names()):
+            current = self.index.node(name)
+            if current is None:
+                continue
+            node = copy_object(current)
+            self._complete_status(node, position, now)
+            if runs_virt_handler(node):
+                labels = node["metadata"].setdefault("labels", {})
+                labels.update(labeller_labels(labels, self.node_cpus.get(name), self.settings()))
+                if SCHEDULABLE_LABEL not in labels:
+                    labels[SCHEDULABLE_LABEL] = "true" if is_ready(node) else "false"
+                annotations = node["metadata"].setdefault("annotations", {})
+                if is_ready(node) or HEARTBEAT_ANNOTATION not in annotations:
+                    annotations[HEARTBEAT_ANNOTATION] = format_time(now)
+                    self._last_heartbeat[name] = now
+                annotations.setdefault("kubevirt.io/ksm-handler-managed", "false")
+            if node != current:
+                replace(self.store, "nodes", node)
+
+    def _complete_status(self, node: dict, position: int, now: datetime) -> None:
+        status = node.setdefault("status", {})
+        name = node["metadata"]["name"]
+        moment = format_time(now)
+        capacity = status.setdefault("capacity", {"cpu": "16", "memory": "65842516Ki", "pods": "200", "ephemeral-storage": "283681308Ki"})
+        allocatable = status.setdefault("allocatable", dict(capacity))
+        if runs_virt_handler(node):
+            for resource, amount in DEVICE_RESOURCES.items():
+                capacity.setdefault(resource, amount)
+                allocatable.setdefault(resource, amount)
+        if not _list(status.get("conditions")):
+            status["conditions"] = [
+                {"lastHeartbeatTime": moment, "lastTransitionTime": moment, "message": message, "reason": reason, "status": state, "type": type_}
+                for type_, state, reason, message in KUBELET_CONDITIONS
+            ]
+        if not _list(status.get("addresses")):
+            status["addresses"] = [{"address": f"10.115.10.{10 + position % 240}", "type": "InternalIP"}, {"address": name, "type": "Hostname"}]
+        info = status.setdefault("nodeInfo", {})
+        release = HARVESTER_RELEASES.get(self.settings().version[:2], "v1.7.0")
+        for key, value in (
+            ("architecture", "amd64"),
+            ("containerRuntimeVersion", "containerd://2.1.5-k3s1"),
+            ("kernelVersion", "6.4.0-36-default"),
+            ("kubeletVersion", "v1.33.5+rke2r1"),
+            ("operatingSystem", "linux"),
+            ("osImage", f"Harvester {release}"),
+        ):
+            info.setdefault(key, value)
+        node["metadata"].setdefault("labels", {}).setdefault("kubernetes.io/hostname", name)
+        node["metadata"]["labels"].setdefault("kubernetes.io/arch", "amd64")
+        node["metadata"]["labels"].setdefault("kubernetes.io/os", "linux")
+
+    # -- every clock step ------------------------------------------------------------------------
+
+    def tick(self, now: datetime) -> None:
+        for name, until in list(self._down_until.items()):
+            if until is not None and now >= until:
+                self.restore(name, now)
+        for name in self.index.node_names():
+            node = self.index.node(name)
+            if node is None or not runs_virt_handler(node):
+                continue
+            up = is_ready(node) and name not in self._down_until
+            last = self._last_heartbeat.get(name)
+            if up and (last is None or (now - last).total_seconds() >= HEARTBEAT_INTERVAL):
+                self._heartbeat(node, now)
+            elif not up:
+                self._mark_unresponsive(node, now)
+
+    def _heartbeat(self, node: dict, now: datetime) -> None:
+        updated = copy_object(node)
+        updated["metadata"].setdefault("annotations", {})[HEARTBEAT_ANNOTATION] = format_time(now)
+        updated["metadata"].setdefault("labels", {})[SCHEDULABLE_LABEL] = "true"
+        self._last_heartbeat[node["metadata"]["name"]] = now
+        self.store.update("nodes", updated)
+
+    def _mark_unresponsive(self, node: dict, now: datetime) -> None:
+        labels = _dict(node["metadata"].get("labels"))
+        if labels.get(SCHEDULABLE_LABEL) == "false":
+            return
+        beat = parse_time(_dict(node["metadata"].get("annotations")).get(HEARTBEAT_ANNOTATION))
+        if beat is not None and (now - beat).total_seconds() < HEARTBEAT_TIMEOUT:
+            return
+        updated = copy_object(node)
+        updated["metadata"]["labels"][SCHEDULABLE_LABEL] = "false"
+        self.store.update("nodes", updated)
+
+    # -- outages -----------------------------------------------------------------------------------
+
+    def is_down(self, name: str) -> bool:
+        """A node that cannot be reached (a fault, or a scenario node whose Ready is not True)."""
+        node = self.index.node(name)
+        return name in self._down_until or (node is not None and not is_ready(node))
+
+    def make_not_ready(self, name: str, now: datetime, seconds: float | None) -> None:
+        current = self.index.node(name)
+        if current is None:
+            raise KeyError(name)
+        self._down_until[name] = now + timedelta(seconds=seconds) if seconds else None
+        node = copy_object(current)
+        moment = format_time(now)
+        for condition in _list(node["status"].get("conditions")):
+            if condition.get("type") in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready"):
+                condition.update(
+                    {"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.", "lastTransitionTime": moment}
+                )
+        taints = [t for t in _list(node.setdefault("spec", {}).get("taints")) if _dict(t).get("key") != UNREACHABLE_TAINT]
+        taints += [{"effect": effect, "key": UNREACHABLE_TAINT, "timeAdded": moment} for effect in ("NoSchedule", "NoExecute")]
+        node["spec"]["taints"] = taints
+        replace(self.store, "nodes", node)
+        self._set_pods_ready(name, "False", now)
+
+    def restore(self, name: str, now: datetime) -> None:
+        self._down_until.pop(name, None)
+        current = self.index.node(name)
+        if current is None:
+            return
+        node = copy_object(current)
+        moment = format_time(now)
+        defaults = {type_: (state, reason, message) for type_, state, reason, message in KUBELET_CONDITIONS}
+        for condition in _list(node["status"].get("conditions")):
+            if condition.get("type") in defaults:
+                state, reason, message = defaults[condition["type"]]
+                condition.update({"status": state, "reason": reason, "message": message, "lastTransitionTime": moment, "lastHeartbeatTime": moment})
+        taints = [t for t in _list(_dict(node.get("spec")).get("taints")) if _dict(t).get("key") != UNREACHABLE_TAINT]
+        if taints:
+            node["spec"]["taints"] = taints
+        else:
+            _dict(node.get("spec")).pop("taints", None)
+        node["metadata"].setdefault("annotations", {})[HEARTBEAT_ANNOTATION] = moment
+        node["metadata"].setdefault("labels", {})[SCHEDULABLE_LABEL] = "true"
+        self._last_heartbeat[name] = now
+        replace(self.store, "nodes", node)
+        self._set_pods_ready(name, "True", now)
+
+    def _set_pods_ready(self, node: str, state: str, now: datetime) -> None:
+        """What the node lifecycle controller (down) and the kubelet (back) do to the node's pods."""
+        for pod in self.index.pods_on(node):
+            if _dict(pod.get("status")).get("phase") != "Running":
+                continue
+            updated = copy_object(pod)
+            for condition in _list(updated["status"].get("conditions")):
+                if condition.get("type") in ("Ready", "ContainersReady") and condition.get("status") != state:
+                    condition.update({"status": state, "lastTransitionTime": format_time(now)})
+            self.store.update_status("pods", updated)

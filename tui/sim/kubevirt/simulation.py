@@ -1,0 +1,220 @@
+"""The simulated KubeVirt and Harvester of one SimCluster: installs its parts and runs them on every clock step.
+
+KubeVirt runs where it is deployed: when the scenario holds a KubeVirt CR, or holds VMs or VMIs
+(a dump without the CR gets the one Harvester deploys). A scenario without either, such as `empty`,
+is a plain Kubernetes cluster: nothing here touches it.
+
+Installed, it registers the admission webhooks (and, before KubeVirt 1.6, prunes the migration's
+spec.addedNodeSelector as that API server does), a store subscriber that keeps its index current
+and notes what needs attention, the tick callback, the Prometheus source, and the faults
+cut-network, node-not-ready and node-ready.
+"""
+
+from __future__ import annotations
+
+import weakref
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tui.domain.objects import KubeVirt, parse_kubevirt
+from tui.sim.kubevirt.config import HARVESTER_NAMESPACE, KubeVirtSettings, settings_from
+from tui.sim.kubevirt.events import EventRecorder
+from tui.sim.kubevirt.faults import NetworkCuts, register_faults
+from tui.sim.kubevirt.harvester import HarvesterMigrations
+from tui.sim.kubevirt.index import WATCHED, ClusterIndex, key_of, labels_of
+from tui.sim.kubevirt.kubelet import PodRuntime
+from tui.sim.kubevirt.lifecycle import VirtualMachines
+from tui.sim.kubevirt.migration import Migrations
+from tui.sim.kubevirt.monitoring import MigrationMetrics
+from tui.sim.kubevirt.nodes import NodeAgents
+from tui.sim.kubevirt.webhooks import migration_validator, mutate_migration, vmi_mutator
+from tui.sim.store import DELETED, Change, format_time
+
+if TYPE_CHECKING:
+    from tui.sim.runtime import SimCluster
+
+KUBEVIRT_KINDS = ("VirtualMachine", "VirtualMachineInstance", "VirtualMachineInstanceMigration")
+_RUNNING: "weakref.WeakKeyDictionary[SimCluster, KubeVirtSimulation]" = weakref.WeakKeyDictionary()
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def harvester_kubevirt(version_text: str, now: datetime) -> dict:
+    """The KubeVirt CR as Harvester deploys it (reference examples/kubevirt-cr.yaml), for dumps without one."""
+    moment = format_time(now)
+    return {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "KubeVirt",
+        "metadata": {"name": "kubevirt", "namespace": HARVESTER_NAMESPACE, "finalizers": ["foregroundDeleteKubeVirt"]},
+        "spec": {
+            "certificateRotateStrategy": {},
+            "configuration": {
+                "additionalGuestMemoryOverheadRatio": "1.5",
+                "developerConfiguration": {"featureGates": ["CPUManager", "ExpandDisks", "HostDevices"]},
+                "network": {"defaultNetworkInterface": "bridge", "permitBridgeInterfaceOnPodNetwork": True, "permitSlirpInterface": True},
+                "vmRolloutStrategy": "LiveUpdate",
+            },
+            "workloadUpdateStrategy": {"workloadUpdateMethods": ["LiveMigrate"]},
+        },
+        "status": _deployed_status(version_text, moment),
+    }
+
+
+def _deployed_status(version_text: str, moment: str) -> dict:
+    ready = {"lastProbeTime": moment, "lastTransitionTime": moment, "message": "All components are ready.", "reason": "AllComponentsReady"}
+    return {
+        "conditions": [
+            {**ready, "status": "True", "type": "Available"},
+            {**ready, "status": "False", "type": "Progressing"},
+            {**ready, "status": "False", "type": "Degraded"},
+            {"lastProbeTime": moment, "lastTransitionTime": None, "message": "All resources were created.", "reason": "AllResourcesCreated", "status": "True", "type": "Created"},
+        ],
+        "defaultArchitecture": "amd64",
+        "observedKubeVirtVersion": version_text,
+        "targetKubeVirtVersion": version_text,
+        "phase": "Deployed",
+    }
+
+
+class KubeVirtSimulation:
+    """Everything KubeVirt and Harvester do in one simulated cluster."""
+
+    def __init__(self, cluster: "SimCluster") -> None:
+        self.cluster = cluster
+        self.store = cluster.store
+        self.clock = cluster.clock
+        self.index = ClusterIndex()
+        self.events = EventRecorder(self.store, self.clock.now)
+        self.runtime = PodRuntime(self.store, self.index, self.events, seed=cluster.scenario.name)
+        self.cuts = NetworkCuts()
+        self._settings: KubeVirtSettings | None = None
+        self._kubevirt: tuple[dict | None, KubeVirt | None] = (None, None)
+        self.nodes = NodeAgents(self.store, self.index, self.settings, cluster.simulation.node_cpus)
+        self.vms = VirtualMachines(self.store, self.index, self.runtime, self.events, self.settings, self.kubevirt)
+        self.migrations = Migrations(
+            self.store, self.index, self.runtime, self.vms, self.events, self.settings, self.kubevirt, cluster.simulation, self.cuts, self.nodes
+        )
+        self.harvester: HarvesterMigrations | None = None
+
+    # -- settings -----------------------------------------------------------------------------------
+
+    def settings(self) -> KubeVirtSettings:
+        if self._settings is None:
+            self._settings = settings_from(self.index.kubevirt(), self.cluster.simulation)
+        return self._settings
+
+    def kubevirt(self) -> KubeVirt | None:
+        """The KubeVirt CR as livemig's rules read it (parsed once per version of the object)."""
+        raw = self.index.kubevirt()
+        if self._kubevirt[0] is not raw:
+            self._kubevirt = (raw, parse_kubevirt(raw) if raw is not None else None)
+        return self._kubevirt[1]
+
+    # -- installing ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def wanted(cluster: "SimCluster") -> bool:
+        if cluster.store.list("kubevirts"):
+            return True
+        return any(obj.get("kind") in KUBEVIRT_KINDS for obj in cluster.scenario.objects)
+
+    def install(self) -> None:
+        """Called once, under the store lock, before the server accepts connections."""
+        now = self.clock.now()
+        if not self.store.list("kubevirts"):
+            if not self.store.exists("namespaces", None, HARVESTER_NAMESPACE):
+                self.store.create("namespaces", {"metadata": {"name": HARVESTER_NAMESPACE}})
+            self.store.create("kubevirts", harvester_kubevirt(self.cluster.simulation.kubevirt_version, now), HARVESTER_NAMESPACE)
+        for plural in WATCHED:
+            self.index.load(plural, self.store.page(plural, copies=False).items)
+        self.store.subscribe(self._on_change)
+        self._complete_kubevirt_status(now)
+        settings = self.settings()
+        if settings.harvester:
+            self.harvester = HarvesterMigrations(self.store, self.index, self.runtime)
+            self.migrations.on_change.append(self.harvester.on_migration)
+        admission = self.cluster.admission
+        admission.register("virtualmachineinstancemigrations", mutate_migration, operations=["create"])
+        admission.register("virtualmachineinstancemigrations", migration_validator(self.index), operations=["create"])
+        admission.register("virtualmachineinstances", vmi_mutator(self.settings), operations=["create"])
+        if not settings.added_node_selector:
+            admission.prune_fields("virtualmachineinstancemigrations", ["spec.addedNodeSelector"])
+        self.nodes.install(now)
+        self.vms.install(now)
+        self.migrations.install()
+        self.clock.on_tick(self.tick)
+        if self.cluster.simulation.monitoring:
+            self.cluster.set_metrics_source(MigrationMetrics(self.index, self.migrations, self.settings))
+        register_faults(self.cluster.faults.register, self.index, self.cuts, self.nodes, self.clock.now)
+
+    def _complete_kubevirt_status(self, now: datetime) -> None:
+        kubevirt = self.index.kubevirt()
+        if kubevirt is None or _dict(kubevirt.get("status")).get("observedKubeVirtVersion"):
+            return
+        updated = dict(kubevirt)
+        status = dict(_dict(kubevirt.get("status")))
+        status.update(_deployed_status(self.cluster.simulation.kubevirt_version, format_time(now)))
+        updated["status"] = status
+        namespace, _ = key_of(kubevirt)
+        self.store.update_status("kubevirts", updated, namespace)
+        self._settings = None
+
+    # -- what changed -----------------------------------------------------------------------------------
+
+    def _on_change(self, change: Change) -> None:
+        if not self.index.apply(change):
+            return
+        plural = change.resource.plural
+        raw, previous = change.raw, change.previous
+        key = key_of(raw)
+        if plural == "virtualmachines":
+            if change.type == DELETED or previous is None or raw.get("spec") != previous.get("spec") or _dict(raw.get("metadata")).get("deletionTimestamp") != _dict(previous.get("metadata")).get("deletionTimestamp"):
+                self.vms.dirty_vms.add(key)
+        elif plural == "virtualmachineinstances":
+            if previous is None or change.type == DELETED or _dict(raw.get("metadata")).get("deletionTimestamp"):
+                self.vms.dirty_vmis.add(key)
+            else:
+                self.vms.dirty_vms.add(key)  # its VM's status follows it
+            for migration in self.index.migrations_of(*key):
+                self.migrations.watch(key_of(migration))
+        elif plural == "pods":
+            owner = _dict(raw.get("metadata")).get("ownerReferences") or []
+            vmi = next((ref.get("name") for ref in owner if isinstance(ref, dict) and ref.get("kind") == "VirtualMachineInstance"), None)
+            if vmi and labels_of(raw).get("kubevirt.io") == "virt-launcher":
+                self.vms.dirty_vmis.add((key[0], vmi))
+            if change.type == DELETED:
+                self.runtime.forget(key)
+        elif plural == "virtualmachineinstancemigrations":
+            if change.type != DELETED:
+                self.migrations.watch(key)
+        elif plural == "kubevirts":
+            self._settings = None
+        elif plural == "nodes" and previous is not None:
+            if _dict(raw.get("metadata")).get("labels") != _dict(previous.get("metadata")).get("labels"):
+                for vmi in self.index.all("virtualmachineinstances"):
+                    if _dict(vmi.get("status")).get("nodeName") == key[1]:
+                        self.vms.dirty_vmis.add(key_of(vmi))
+
+    # -- every clock step ----------------------------------------------------------------------------------
+
+    def tick(self, now: datetime) -> None:
+        self.nodes.tick(now)
+        self.runtime.tick(now)
+        self.vms.tick(now)
+        self.migrations.tick(now)
+        self.vms.tick(now)
+
+
+def install(cluster: "SimCluster") -> None:
+    """The installer SimCluster runs for every cluster it starts (see tui.sim.controller)."""
+    if KubeVirtSimulation.wanted(cluster):
+        simulation = KubeVirtSimulation(cluster)
+        simulation.install()
+        _RUNNING[cluster] = simulation
+
+
+def simulation_of(cluster: "SimCluster") -> KubeVirtSimulation | None:
+    """The KubeVirt simulation running in `cluster`, None for a cluster without KubeVirt."""
+    return _RUNNING.get(cluster)
