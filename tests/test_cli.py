@@ -379,3 +379,12 @@ def test_migrate_wait_on_a_terminal_redraws_one_line_with_a_bar_and_the_time_lef
     assert run.code == 0
     assert "\r\x1b[K[##" in run.out
     assert run.out.endswith("Migrated from harv-1 to harv-2.\n")
+
+
+def test_migrate_wait_exits_1_when_the_vm_arrived_on_another_node_than_the_chosen_one(cluster, kubeconfig):
+    waiting = Waiting("migrate", "default/web-1", "--to", "harv-2", "--wait", "--kubeconfig", kubeconfig)
+    name = created_migration(cluster)["metadata"]["name"]
+    set_phase(cluster, name, "Succeeded", sourceNode="harv-1", targetNode="harv-3", completed=True)
+    run = waiting.result()
+    assert run.code == 1
+    assert "runs on harv-3, not on the chosen node harv-2" in run.out

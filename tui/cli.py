@@ -446,7 +446,8 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 _say(out, clean(progress.outcome_message))
                 if progress.outcome != OUTCOME_SUCCEEDED:
                     return EXIT_FAILED
-                landed = vmi.node_name if vmi is not None else ""
+                # The VMI's own watch may not have delivered its new node yet: the migration's state says it.
+                landed = progress.target_node or (vmi.node_name if vmi is not None else "")
                 if target and landed and landed != target:
                     _say(out, clean(f"livemig: the VM runs on {landed}, not on the chosen node {target}."))
                     return EXIT_FAILED

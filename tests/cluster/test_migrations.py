@@ -63,8 +63,20 @@ def movable_vm(session: ClusterSession, cluster: SimCluster) -> tuple[str, str, 
     pytest.skip("the scenario has no running VM that may go to two nodes")
 
 
-def run_until(cluster: SimCluster, done, limit: float = LONGEST, step: float = 5.0):
-    """Advance the simulated clock until `done()` is truthy (the store follows over HTTP between steps)."""
+def caught_up(cluster: SimCluster, sessions: list[ClusterSession]) -> bool:
+    """Every session's store holds the server's migrations and VMIs as they are now."""
+    for session in sessions:
+        snapshot = session.store.snapshot()
+        for objects, resource in ((snapshot.migrations, "virtualmachineinstancemigrations"), (snapshot.vmis, "virtualmachineinstances")):
+            theirs = {f"{o['metadata']['namespace']}/{o['metadata']['name']}": o["metadata"]["resourceVersion"] for o in cluster.store.list(resource, None)}
+            if {key: obj.meta.resource_version for key, obj in objects.items()} != theirs:
+                return False
+    return True
+
+
+def run_until(cluster: SimCluster, sessions: list[ClusterSession], done, limit: float = LONGEST, step: float = 5.0):
+    """Advance the simulated clock step by step until `done()` is truthy; between steps the sessions'
+    watches deliver what the step changed."""
     elapsed = 0.0
     while True:
         value = done()
@@ -74,40 +86,21 @@ def run_until(cluster: SimCluster, done, limit: float = LONGEST, step: float = 5
             raise AssertionError(f"not done after {limit} simulated seconds")
         cluster.advance(step)
         elapsed += step
-        # the watches deliver what the step changed before the next look
-        eventually(lambda: session_caught_up(cluster), timeout=10)
-
-
-_sessions: list[ClusterSession] = []
-
-
-def session_caught_up(cluster: SimCluster) -> bool:
-    """Every open session has seen the server's latest migrations and VMIs."""
-    for session in _sessions:
-        for kind, resource in (("migrations", "virtualmachineinstancemigrations"), ("vmis", "virtualmachineinstances")):
-            theirs = {f"{o['metadata']['namespace']}/{o['metadata']['name']}": o["metadata"]["resourceVersion"] for o in cluster.store.list(resource, None)}
-            snapshot = session.store.snapshot()
-            objects = snapshot.migrations if kind == "migrations" else snapshot.vmis
-            mine = {key: obj.meta.resource_version for key, obj in objects.items()}
-            if mine != theirs:
-                return False
-    return True
+        eventually(lambda: caught_up(cluster, sessions), timeout=10)
 
 
 @pytest.fixture
-def session_of():
+def sessions() -> Iterator[list[ClusterSession]]:
     opened: list[ClusterSession] = []
-
-    def open_session(kubeconfig: Path, **kwargs) -> ClusterSession:
-        session = connect(kubeconfig, **kwargs)
-        opened.append(session)
-        _sessions.append(session)
-        return session
-
-    yield open_session
+    yield opened
     for session in opened:
-        _sessions.remove(session)
         session.stop()
+
+
+def open_session(sessions: list[ClusterSession], kubeconfig: Path) -> ClusterSession:
+    session = connect(kubeconfig, all_namespaces=True)
+    sessions.append(session)
+    return session
 
 
 def outcome(session: ClusterSession, namespace: str, vm: str, migration: str):
@@ -118,48 +111,50 @@ def outcome(session: ClusterSession, namespace: str, vm: str, migration: str):
     return migration_progress(found, snapshot.vmis.get(f"{namespace}/{vm}"))
 
 
-def test_a_migration_pinned_to_a_chosen_node_lands_there(default, session_of):
+def test_a_migration_pinned_to_a_chosen_node_lands_there(default, sessions):
     cluster, kubeconfig = default
-    session = session_of(kubeconfig, all_namespaces=True)
+    session = open_session(sessions, kubeconfig)
     namespace, name, eligible = movable_vm(session, cluster)
     target = eligible[-1]
     result = session.actions.migrate(namespace, name, target=target)
     assert result.ok and result.warning == "", result.message
-    progress = run_until(cluster, lambda: outcome(session, namespace, name, result.name))
+    progress = run_until(cluster, sessions, lambda: outcome(session, namespace, name, result.name))
     assert progress.outcome == OUTCOME_SUCCEEDED, progress.outcome_message
     assert session.store.snapshot().vmis[f"{namespace}/{name}"].node_name == target
 
 
-def test_an_abort_of_a_running_migration_leaves_the_vm_where_it_was(default, session_of):
+def test_an_abort_of_a_running_migration_leaves_the_vm_where_it_was(default, sessions):
     cluster, kubeconfig = default
-    session = session_of(kubeconfig, all_namespaces=True)
+    session = open_session(sessions, kubeconfig)
     namespace, name, _ = movable_vm(session, cluster)
     source = session.store.snapshot().vmis[f"{namespace}/{name}"].node_name
     result = session.actions.migrate(namespace, name)
     assert result.ok, result.message
     key = f"{namespace}/{result.name}"
-    run_until(cluster, lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running", step=1.0)
+    run_until(cluster, sessions, lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running", step=1.0)
     migration = session.store.get("migrations", key)
     aborted = session.actions.abort(namespace, result.name, migration.meta.uid)
     assert aborted.ok, aborted.message
-    progress = run_until(cluster, lambda: outcome(session, namespace, name, result.name) or (session.store.get("migrations", key) is None and "gone"))
+    progress = run_until(
+        cluster, sessions, lambda: outcome(session, namespace, name, result.name) or (session.store.get("migrations", key) is None and "gone")
+    )
     if progress != "gone":
         assert progress.outcome == OUTCOME_ABORTED, progress.outcome_message
     assert session.store.snapshot().vmis[f"{namespace}/{name}"].node_name == source
 
 
-def test_old_kubevirt_refuses_a_target_node_and_creates_nothing(old_kubevirt, session_of):
+def test_old_kubevirt_refuses_a_target_node_and_creates_nothing(old_kubevirt, sessions):
     cluster, kubeconfig = old_kubevirt
-    session = session_of(kubeconfig, all_namespaces=True)
+    session = open_session(sessions, kubeconfig)
     namespace, name, eligible = movable_vm(session, cluster)
     result = session.actions.migrate(namespace, name, target=eligible[0])
     assert not result.ok and result.refused and "older than 1.6" in result.message
     assert cluster.store.list("virtualmachineinstancemigrations", None) == []
 
 
-def test_old_kubevirt_prunes_added_node_selector_and_the_result_warns(old_kubevirt, session_of):
+def test_old_kubevirt_prunes_added_node_selector_and_the_result_warns(old_kubevirt, sessions):
     cluster, kubeconfig = old_kubevirt
-    session = session_of(kubeconfig, all_namespaces=True)
+    session = open_session(sessions, kubeconfig)
     namespace, name, eligible = movable_vm(session, cluster)
     # The KubeVirt CR already reports 1.6 (an upgrade under way) while the API still has the old schema.
     kubevirt = session.store.snapshot().kubevirt
@@ -185,20 +180,20 @@ class Command:
         return not self.thread.is_alive()
 
 
-def test_migrate_wait_exits_0_when_the_migration_succeeds(default, session_of):
+def test_migrate_wait_exits_0_when_the_migration_succeeds(default, sessions):
     cluster, kubeconfig = default
-    session = session_of(kubeconfig, all_namespaces=True)
+    session = open_session(sessions, kubeconfig)
     namespace, name, eligible = movable_vm(session, cluster)
     command = Command("migrate", f"{namespace}/{name}", "--to", eligible[-1], "--wait", "--kubeconfig", str(kubeconfig))
     eventually(lambda: cluster.store.list("virtualmachineinstancemigrations", namespace))
-    run_until(cluster, lambda: command.finished() or (command.thread.join(0.2) or command.finished()))
+    run_until(cluster, sessions, lambda: command.finished() or (command.thread.join(0.2) or command.finished()))
     assert command.code == 0, command.err.getvalue()
     assert command.out.getvalue().strip().splitlines()[-1].startswith("Migrated from")
 
 
-def test_migrate_wait_exits_1_when_kubevirt_gives_up(default, session_of):
+def test_migrate_wait_exits_1_when_kubevirt_gives_up(default, sessions):
     cluster, kubeconfig = default
-    session = session_of(kubeconfig, all_namespaces=True)
+    session = open_session(sessions, kubeconfig)
     simulation = cluster.simulation
     busy = [key for key, rate in simulation.dirty_rates.items() if rate >= simulation.migration_bandwidth]
     if not busy:
@@ -206,6 +201,6 @@ def test_migrate_wait_exits_1_when_kubevirt_gives_up(default, session_of):
     namespace, name = busy[0].split("/")
     command = Command("migrate", f"{namespace}/{name}", "--wait", "--kubeconfig", str(kubeconfig))
     eventually(lambda: cluster.store.list("virtualmachineinstancemigrations", namespace))
-    run_until(cluster, lambda: command.finished() or (command.thread.join(0.2) or command.finished()))
+    run_until(cluster, sessions, lambda: command.finished() or (command.thread.join(0.2) or command.finished()))
     assert command.code == 1, command.err.getvalue()
     assert "KubeVirt aborted it" in command.out.getvalue()
