@@ -17,7 +17,7 @@ from tests.cluster.simulated import connect, eventually
 from tui.cli import main
 from tui.cluster.session import ClusterSession
 from tui.domain.plan import plan_for
-from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED, migration_progress
+from tui.domain.progress import OUTCOME_SUCCEEDED, migration_progress
 from tui.sim.runtime import SimCluster
 from tui.sim.scenario import builtin_scenarios
 
@@ -135,12 +135,15 @@ def test_an_abort_of_a_running_migration_leaves_the_vm_where_it_was(default, ses
     migration = session.store.get("migrations", key)
     aborted = session.actions.abort(namespace, result.name, migration.meta.uid)
     assert aborted.ok, aborted.message
-    progress = run_until(
-        cluster, sessions, lambda: outcome(session, namespace, name, result.name) or (session.store.get("migrations", key) is None and "gone")
-    )
-    if progress != "gone":
-        assert progress.outcome == OUTCOME_ABORTED, progress.outcome_message
-    assert session.store.snapshot().vmis[f"{namespace}/{name}"].node_name == source
+    vmi_key = f"{namespace}/{name}"
+
+    def aborted_on_vmi():
+        state = session.store.snapshot().vmis[vmi_key].migration_state
+        return state is not None and state.migration_uid == migration.meta.uid and state.abort_status == "Succeeded" and state
+
+    state = run_until(cluster, sessions, aborted_on_vmi)
+    assert state.abort_requested and state.failed
+    assert session.store.snapshot().vmis[vmi_key].node_name == source
 
 
 def test_old_kubevirt_refuses_a_target_node_and_creates_nothing(old_kubevirt, sessions):
