@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Mapping, Sequence
+from typing import Callable, ClassVar, Mapping, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -40,6 +40,8 @@ class TableRow:
     key: str
     cells: Mapping[str, object]
     style: str = ""  # a component-class suffix applied to the whole row, e.g. "dim"
+    # When set, shown across every visible column but the last (whose cell is shown as usual).
+    span: object = None
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -61,7 +63,12 @@ class RowTable(ScrollView, can_focus=True):
         "row-table--dim",
         "row-table--warning",
         "row-table--error",
+        "row-table--ok",
+        "row-table--accent",
+        "row-table--bold",
     }
+    # Span and row styles that name a component class instead of a colour, so cells follow the theme.
+    SEMANTIC_STYLES: ClassVar[frozenset[str]] = frozenset({"dim", "warning", "error", "ok", "accent", "bold"})
 
     DEFAULT_CSS = """
     RowTable {
@@ -73,8 +80,11 @@ class RowTable(ScrollView, can_focus=True):
     RowTable > .row-table--cursor { text-style: reverse; }
     RowTable:blur > .row-table--cursor { text-style: underline; }
     RowTable > .row-table--dim { text-style: dim; }
-    RowTable > .row-table--warning { color: $warning; }
-    RowTable > .row-table--error { color: $error; }
+    RowTable > .row-table--warning { color: $text-warning; }
+    RowTable > .row-table--error { color: $text-error; }
+    RowTable > .row-table--ok { color: $text-success; }
+    RowTable > .row-table--accent { color: $text-accent; }
+    RowTable > .row-table--bold { text-style: bold; }
     """
 
     class Highlighted(Message):
@@ -260,15 +270,37 @@ class RowTable(ScrollView, can_focus=True):
         row = self._rows[index]
         style = base
         if row.style:
-            style = style + self.get_component_rich_style(f"row-table--{row.style}")
+            style = style + self._resolve(row.style)
         if index == self.cursor_index:
             style = style + self.get_component_rich_style("row-table--cursor")
         self.paint_count += 1
         cells = []
+        if row.span is not None and len(columns) > 1:
+            spanned = sum(w for _, w in columns[:-1]) + len(columns) - 2
+            columns = [(Column("", "", spanned), spanned), columns[-1]]
+            cells.append((columns[0][0], spanned, row.span if isinstance(row.span, Text) else Text(clean(row.span))))
+            columns = columns[1:]
         for column, column_width in columns:
             value = row.cells.get(column.key, "")
             cells.append((column, column_width, value if isinstance(value, Text) else Text(clean(value))))
         return self._strip(cells, style, width)
+
+    def _resolve(self, style: object) -> Style:
+        """A span's style: a semantic name becomes its component class's style; else rich's own."""
+        if isinstance(style, Style):
+            return style
+        if not style:
+            return Style()
+        name = str(style)
+        if name in self.SEMANTIC_STYLES:
+            return self.get_component_rich_style(f"row-table--{name}", partial=True)
+        parts = name.split()
+        if all(part in self.SEMANTIC_STYLES for part in parts):
+            combined = Style()
+            for part in parts:
+                combined += self.get_component_rich_style(f"row-table--{part}", partial=True)
+            return combined
+        return Style.parse(name)
 
     def _header_label(self, column: Column) -> str:
         if column.key == self.sort_key:
@@ -287,7 +319,7 @@ class RowTable(ScrollView, can_focus=True):
             pad = column_width - text.cell_len
             if column.align == "right" and pad > 0:
                 segments.append(Segment(" " * pad, style))
-            segments.extend(_segments(text, style))
+            segments.extend(_segments(text, style, self._resolve))
             if column.align != "right" and pad > 0:
                 segments.append(Segment(" " * pad, style))
             used += column_width
@@ -296,13 +328,13 @@ class RowTable(ScrollView, can_focus=True):
         return Strip(segments).crop(0, width)
 
 
-def _segments(text: Text, base: Style) -> list[Segment]:
+def _segments(text: Text, base: Style, resolve: Callable[[object], Style]) -> list[Segment]:
     """A one-line Text as segments over the row style (spans keep their own colours)."""
     plain = text.plain
     if not text.spans and not text.style:
         return [Segment(plain, base)]
     result: list[Segment] = []
-    text_style = base + (Style.parse(text.style) if isinstance(text.style, str) and text.style else (text.style or Style()))
+    text_style = base + resolve(text.style)
     # Split the plain text at span boundaries and combine the styles active in each piece.
     cuts = sorted({0, len(plain), *(s.start for s in text.spans), *(s.end for s in text.spans)})
     for start, end in zip(cuts, cuts[1:]):
@@ -311,7 +343,6 @@ def _segments(text: Text, base: Style) -> list[Segment]:
         style = text_style
         for span in text.spans:
             if span.start <= start and span.end >= end:
-                span_style = Style.parse(span.style) if isinstance(span.style, str) else span.style
-                style = style + span_style
+                style = style + resolve(span.style)
         result.append(Segment(plain[start:end], style))
     return result

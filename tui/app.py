@@ -1,0 +1,585 @@
+"""The terminal UI's app: themes, keys, the live view of the cluster, and the workers that call the API.
+
+    code = run_app(session, readonly=False, theme=None)   # blocks until the operator quits
+
+The app never blocks on the network: store change batches arrive from the store's thread and are
+gathered in an inbox, applied at most ~10 times a second and only for the VMs that changed; every
+API call (migrate, abort, access reviews) runs in a thread worker that reports back with a message.
+Time is the session's `now()`, the cluster's clock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Mapping
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.theme import BUILTIN_THEMES, Theme
+
+from tui.cluster.access import ABORT, MIGRATE, Permission
+from tui.cluster.actions import ActionResult
+from tui.cluster.metrics import UNAVAILABLE
+from tui.cluster.store import ChangeBatch
+from tui.domain.plan import Plan, plan_for
+from tui.domain.snapshot import ClusterSnapshot
+from tui.screens.commands import LivemigCommands
+from tui.messages import (
+    AbortRequested,
+    ByteProgressChanged,
+    ClusterChanged,
+    MigrationStarted,
+    PermissionChecked,
+    ViewUpdated,
+)
+from tui.widgets.banner import ConnectionSummary, connection_summary
+from tui.widgets.header import HeaderFacts
+from tui.widgets.literal import clean
+from tui.widgets.migration_view import MigrationLedger, MigrationView
+from tui.widgets.vm_rows import VMListModel
+
+DARK_THEME = "textual-dark"
+SIXTEEN_COLOUR_THEME = "livemig-16"
+TICK_SECONDS = 1.0
+# A migration created but not yet seen in the store keeps its VM guarded this long at most.
+STARTING_GUARD_SECONDS = 30.0
+
+
+def styles_dir() -> Path:
+    """The .tcss files: inside the package when installed from a wheel, else the source tree's styles/."""
+    packaged = Path(__file__).resolve().parent / "styles"
+    if (packaged / "livemig.tcss").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "styles"
+
+
+def sixteen_colour_theme() -> Theme:
+    """A theme of the terminal's own 16 colours (Textual's ansi-dark), for terminals without 256 colours."""
+    base = BUILTIN_THEMES["ansi-dark"]
+    variables = dict(base.variables)
+    variables.update(
+        {
+            "footer-key-foreground": "ansi_bright_cyan",
+            "footer-description-foreground": "ansi_default",
+            "text-muted": "ansi_bright_black",
+        }
+    )
+    return Theme(
+        name=SIXTEEN_COLOUR_THEME,
+        primary=base.primary,
+        secondary=base.secondary,
+        warning=base.warning,
+        error=base.error,
+        success=base.success,
+        accent="ansi_cyan",
+        foreground=base.foreground,
+        background=base.background,
+        surface=base.surface,
+        panel=base.panel,
+        boost=base.boost,
+        dark=True,
+        variables=variables,
+        ansi=True,
+    )
+
+
+def terminal_colours(environ: Mapping[str, str]) -> int:
+    """How many colours the terminal announces: 16777216 (COLORTERM truecolor), 256, or 16."""
+    if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
+        return 16_777_216
+    term = environ.get("TERM", "").strip().lower()
+    if term.endswith(("256color", "-direct")) or term in ("xterm-kitty", "alacritty", "wezterm", "xterm-ghostty"):
+        return 256
+    return 16
+
+
+def choose_theme(requested: str | None, environ: Mapping[str, str]) -> str:
+    """The theme to start with: the one asked for, else 16 colours unless the terminal announces more."""
+    if requested:
+        return requested
+    return DARK_THEME if terminal_colours(environ) > 16 else SIXTEEN_COLOUR_THEME
+
+
+def theme_names() -> list[str]:
+    return sorted(set(BUILTIN_THEMES) | {SIXTEEN_COLOUR_THEME})
+
+
+def check_theme(name: str | None) -> str | None:
+    """None when `name` is a known theme (or not given), else a sentence saying which themes exist."""
+    if not name or name in theme_names():
+        return None
+    return f'there is no theme "{clean(name)}"; themes: {", ".join(theme_names())}'
+
+
+@dataclass
+class _Inbox:
+    """Change batches gathered from the store's thread until the UI takes them."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    changed: dict[str, set[str]] = field(default_factory=dict)
+    connection: bool = False
+    posted: bool = False
+
+    def add(self, batch: ChangeBatch) -> bool:
+        """Merge `batch`; True when the UI must be told (nothing is waiting for it yet)."""
+        with self.lock:
+            for kind, keys in list(batch.changed.items()) + list(batch.deleted.items()):
+                self.changed.setdefault(kind, set()).update(keys)
+            self.connection = self.connection or batch.connection_changed
+            if self.posted:
+                return False
+            self.posted = True
+            return True
+
+    def take(self) -> tuple[dict[str, set[str]], bool]:
+        with self.lock:
+            changed, connection = self.changed, self.connection
+            self.changed, self.connection, self.posted = {}, False, False
+            return changed, connection
+
+
+class LivemigApp(App[int]):
+    """livemig's terminal UI over one `ClusterSession`."""
+
+    TITLE = "livemig"
+    CSS_PATH = [styles_dir() / "livemig.tcss"]
+    COMMANDS = App.COMMANDS | {LivemigCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("M", "migrations", "Migrations", id="app.migrations"),
+    ]
+
+    def __init__(
+        self,
+        session: Any,
+        *,
+        readonly: bool = False,
+        theme: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        tick_seconds: float = TICK_SECONDS,
+    ) -> None:
+        self.launched = time.perf_counter()
+        super().__init__()
+        self.session = session
+        self.readonly = bool(readonly or getattr(session, "readonly", False))
+        self.register_theme(sixteen_colour_theme())
+        self.theme = choose_theme(theme, os.environ if environ is None else environ)
+        self.tick_seconds = tick_seconds
+        self.started_at = session.now()
+        self.ledger = MigrationLedger(self.started_at)
+        self.vm_list = VMListModel()
+        self.snapshot = ClusterSnapshot()
+        self.connection: ConnectionSummary = connection_summary(session.store.states())
+        self.keymap: dict[str, str] = {}
+        self.first_list_seconds: float | None = None  # launch to the first full VM list on screen
+        self._inbox = _Inbox()
+        self._permissions: dict[tuple[str, str], Permission] = {}
+        self._checking: set[str] = set()
+        self._starting: dict[str, float] = {}  # VM key -> when its migration was asked for
+        self._started_names: dict[str, str] = {}  # VM key -> migration created, until the store shows it
+        self._aborting: set[str] = set()  # migration keys whose abort is on its way
+        self._monitoring_told = False
+
+    # -- start and stop --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tui.screens.vm_list import VMListScreen
+
+        self.push_screen(VMListScreen())
+        self.session.store.subscribe(self._store_changed)
+        self.session.metrics.subscribe(self._metrics_changed)
+        self._apply(full=True)
+        self.set_interval(self.tick_seconds, self._tick, name="countdown")
+
+    def _store_changed(self, batch: ChangeBatch) -> None:
+        # The store's dispatcher thread: gather, and wake the UI only if it is not already coming.
+        if self._inbox.add(batch):
+            self.post_message(ClusterChanged())
+
+    def _metrics_changed(self) -> None:
+        self.post_message(ByteProgressChanged())
+
+    def set_keymap(self, keymap: Mapping[str, str]) -> None:
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
+
+    # -- applying changes ------------------------------------------------------------------------
+
+    def on_cluster_changed(self, message: ClusterChanged) -> None:
+        changed, connection = self._inbox.take()
+        self._apply(changed=changed, connection=connection)
+
+    def _apply(self, changed: dict[str, set[str]] | None = None, connection: bool = False, full: bool = False) -> None:
+        store = self.session.store
+        snapshot = store.snapshot()
+        self.snapshot = snapshot
+        now = self.session.now()
+        counters = self.session.metrics.counters
+        changed = changed or {}
+        if full:
+            touched = self.ledger.update(snapshot, None, snapshot.vmis.keys(), counters, now)
+            self.vm_list.update(snapshot, None, self.ledger)
+            self.vm_list.refresh_migrations(touched, self.ledger)
+            vm_keys: frozenset[str] | None = None
+            connection = True
+        else:
+            touched = set()
+            if "migrations" in changed or "vmis" in changed:
+                touched = self.ledger.update(snapshot, changed.get("migrations", ()), changed.get("vmis", ()), counters, now)
+            keys = set(changed.get("vms", ())) | set(changed.get("vmis", ()))
+            recomputed = self.vm_list.update(
+                snapshot,
+                keys | touched,
+                self.ledger,
+                nodes_changed="nodes" in changed,
+                kubevirt_changed="kubevirts" in changed,
+            )
+            vm_keys = None if recomputed is None else frozenset(recomputed | touched)
+            if recomputed is None:
+                self.vm_list.refresh_migrations(touched, self.ledger)
+        self._settle_guards()
+        if connection:
+            self.connection = connection_summary(store.states())
+        if self.first_list_seconds is None and self.connection.level not in ("starting",) and len(self.vm_list):
+            self.first_list_seconds = time.perf_counter() - self.launched
+        self._broadcast(ViewUpdated(vm_keys, connection=connection))
+
+    def _tick(self) -> None:
+        if not self.ledger.running_count():
+            return
+        touched = self.ledger.tick(self.snapshot, self.session.metrics.counters, self.session.now())
+        self.vm_list.refresh_migrations(touched, self.ledger)
+        self._broadcast(ViewUpdated(frozenset(touched), ticked=True))
+
+    def on_byte_progress_changed(self, message: ByteProgressChanged) -> None:
+        state = self.session.metrics.state
+        if state.status == UNAVAILABLE and not self._monitoring_told and self.ledger.running_count():
+            self._monitoring_told = True
+            self.notify(clean(state.message), title="Progress by phase only", severity="information", markup=False)
+        touched = self.ledger.refresh_counters(self.snapshot, self.session.metrics.counters, self.session.now())
+        self.vm_list.refresh_migrations(touched, self.ledger)
+        self._broadcast(ViewUpdated(frozenset(touched), ticked=True))
+
+    def _broadcast(self, message: ViewUpdated) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(ViewUpdated(message.vm_keys, message.connection, message.ticked))
+
+    def _settle_guards(self) -> None:
+        """Forget a migration's start guard once the store shows it (or it never came)."""
+        now = time.monotonic()
+        for vm_key, name in list(self._started_names.items()):
+            namespace = vm_key.partition("/")[0]
+            if f"{namespace}/{name}" in self.snapshot.migrations or now - self._starting.get(vm_key, 0.0) > STARTING_GUARD_SECONDS:
+                self._started_names.pop(vm_key, None)
+                self._starting.pop(vm_key, None)
+        for key in list(self._aborting):
+            migration = self.snapshot.migrations.get(key)
+            if migration is None or migration.meta.deleted is not None or migration.is_final:
+                self._aborting.discard(key)
+
+    # -- what screens ask ------------------------------------------------------------------------
+
+    def plan(self, vm_key: str) -> Plan | None:
+        namespace, _, name = vm_key.partition("/")
+        if vm_key not in self.snapshot.vms and vm_key not in self.snapshot.vmis:
+            return None
+        return plan_for(self.snapshot, namespace, name, self.session.now())
+
+    def header_facts(self, shown: int | None = None, sort: str = "", filter_text: str = "") -> HeaderFacts:
+        counts = self.vm_list.counts(self.snapshot, self.ledger)
+        kubevirt = self.snapshot.kubevirt
+        version = ".".join(str(p) for p in kubevirt.version) if kubevirt is not None and kubevirt.version else ""
+        return HeaderFacts(
+            context=self.session.context_name,
+            scope=self.session.scope_text,
+            kubevirt=version or (kubevirt.version_text if kubevirt is not None else ""),
+            readonly=self.readonly,
+            connection=self.connection,
+            vms=counts.vms,
+            running=counts.running,
+            migrating=counts.migrating,
+            nodes=counts.nodes,
+            nodes_ready=counts.nodes_ready,
+            shown=shown,
+            sort=sort,
+            filter_text=filter_text,
+        )
+
+    def permission(self, action: str, namespace: str) -> Permission | None:
+        if self.readonly:
+            return Permission(False, "livemig runs read-only (--readonly)")
+        return self._permissions.get((action, namespace))
+
+    def action_state(self, action: str, vm_key: str | None) -> tuple[bool | None, str]:
+        """Whether migrate or abort applies to the VM now: True, None (shown dimmed) or False (hidden),
+        and when not, why, in a sentence."""
+        if self.readonly:
+            return False, "livemig runs read-only (--readonly): it changes nothing."
+        if not vm_key:
+            return None, "No VM is selected."
+        namespace, _, name = vm_key.partition("/")
+        permission = self.permission(action, namespace)
+        if permission is not None and not permission.allowed:
+            return None, f"Not allowed: {permission.reason}."
+        if action == MIGRATE:
+            if vm_key in self._starting:
+                return None, f"A migration of {name} is being started."
+            running = self.ledger.running_for_vm(vm_key)
+            if running is not None:
+                return None, f"{name} is being migrated now ({running.name}); wait for it to end or abort it."
+            summary = self.vm_list.summaries.get(vm_key)
+            if summary is None:
+                return None, f"{name} is not in the list."
+            if not summary.migratable:
+                return None, f"{name} cannot be migrated: {summary.reason}. Press enter for every reason."
+            return True, ""
+        if action == ABORT:
+            running = self.ledger.running_for_vm(vm_key)
+            if running is None:
+                return None, f"{name} has no running migration to abort."
+            if running.aborting or running.key in self._aborting:
+                return None, f"Migration {running.name} is already being aborted."
+            return True, ""
+        return True, ""
+
+    def ensure_permissions(self, namespace: str) -> None:
+        """Ask once per namespace whether migrate and abort are allowed (in a worker)."""
+        if self.readonly or not namespace or namespace in self._checking:
+            return
+        self._checking.add(namespace)
+        self.run_worker(
+            partial(self._check_access, namespace),
+            name=f"access {namespace}",
+            group=f"access:{namespace}",
+            exclusive=True,
+            exit_on_error=False,
+            thread=True,
+        )
+
+    def _check_access(self, namespace: str) -> None:
+        for action in (MIGRATE, ABORT):
+            try:
+                permission = self.session.access.check(action, namespace)
+            except Exception as error:  # the server decides then; say so instead of failing the worker
+                permission = Permission(True, f"could not be checked ({error}); the API server will decide", checked=False)
+            self.post_message(PermissionChecked(action, namespace, permission))
+
+    def on_permission_checked(self, message: PermissionChecked) -> None:
+        self._permissions[(message.action, message.namespace)] = message.permission
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
+        self._broadcast(ViewUpdated(frozenset()))
+
+    def refresh_permissions(self) -> None:
+        self.session.access.refresh()
+        self._permissions.clear()
+        self._checking.clear()
+        self._broadcast(ViewUpdated(frozenset()))
+
+    # -- migrate ---------------------------------------------------------------------------------
+
+    def begin_migration(self, vm_key: str | None) -> None:
+        """The migrate key: the node picker, then the confirmation, then the API call."""
+        from tui.screens.node_picker import NodePickerScreen
+
+        state, reason = self.action_state(MIGRATE, vm_key)
+        if not state or vm_key is None:
+            self.bell()
+            self.notify(clean(reason), title="Cannot migrate", severity="warning", markup=False)
+            return
+        plan = self.plan(vm_key)
+        if plan is None:
+            return
+        if not plan.migratable:
+            self.bell()
+            why = "; ".join(f"{r.code}: {r.message}" for r in plan.blockers)
+            self.notify(clean(f"{plan.name} cannot be migrated: {why}"), title="Cannot migrate", severity="warning", markup=False)
+            return
+        self.push_screen(NodePickerScreen(plan), partial(self._node_chosen, vm_key))
+
+    def _node_chosen(self, vm_key: str, target: str | None) -> None:
+        from tui.screens.questions import migration_question
+
+        if target is None:
+            return
+        plan = self.plan(vm_key)
+        if plan is None:
+            return
+        self.push_screen(migration_question(plan, target), partial(self._migration_confirmed, vm_key, target))
+
+    def _migration_confirmed(self, vm_key: str, target: str, confirmed: bool | None) -> None:
+        if confirmed:
+            self.start_migration(vm_key, target or None)
+
+    def start_migration(self, vm_key: str, target: str | None) -> bool:
+        """Create the migration in a worker; refused (False) while one of this VM is starting or running."""
+        state, reason = self.action_state(MIGRATE, vm_key)
+        if not state:
+            self.notify(clean(reason), title="Not started", severity="warning", markup=False)
+            return False
+        self._starting[vm_key] = time.monotonic()
+        self.refresh_bindings()
+        namespace, _, name = vm_key.partition("/")
+        self.run_worker(
+            partial(self._create_migration, namespace, name, target),
+            name=f"migrate {vm_key}",
+            group=f"migrate:{vm_key}",
+            exclusive=True,
+            exit_on_error=False,
+            thread=True,
+        )
+        return True
+
+    def _create_migration(self, namespace: str, name: str, target: str | None) -> None:
+        try:
+            result = self.session.actions.migrate(namespace, name, target)
+        except Exception as error:  # never lose the answer: the UI must learn the call ended
+            result = ActionResult(ok=False, message=f"Migration of {namespace}/{name}: {type(error).__name__}: {error}")
+        self.post_message(MigrationStarted(namespace, name, target, result))
+
+    def on_migration_started(self, message: MigrationStarted) -> None:
+        vm_key = f"{message.namespace}/{message.vm}"
+        result = message.result
+        if result.ok:
+            self._started_names[vm_key] = result.name
+            self.notify(clean(result.message), title="Migration started", markup=False)
+            if result.warning:
+                self.notify(clean(result.warning), title="Target not pinned", severity="warning", timeout=20, markup=False)
+        else:
+            self._starting.pop(vm_key, None)
+            title = "Not allowed" if result.forbidden else "Migration not started"
+            self.notify(clean(result.message), title=title, severity="error", timeout=20, markup=False)
+        self._settle_guards()
+        self.refresh_bindings()
+        self._broadcast(ViewUpdated(frozenset({vm_key})))
+
+    # -- abort -----------------------------------------------------------------------------------
+
+    def begin_abort(self, vm_key: str | None) -> None:
+        from tui.screens.questions import abort_question
+
+        state, reason = self.action_state(ABORT, vm_key)
+        if not state or vm_key is None:
+            self.bell()
+            self.notify(clean(reason), title="Cannot abort", severity="warning", markup=False)
+            return
+        view = self.ledger.running_for_vm(vm_key)
+        if view is None:
+            return
+        self.push_screen(abort_question(view), partial(self._abort_confirmed, view.key))
+
+    def _abort_confirmed(self, migration_key: str, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        view = self.ledger.view(migration_key)
+        if view is None or view.final:
+            self.notify("The migration already ended; there is nothing to abort.", title="Not aborted", markup=False)
+            return
+        self.abort_migration(view)
+
+    def abort_migration(self, view: MigrationView) -> bool:
+        if view.key in self._aborting:
+            return False
+        self._aborting.add(view.key)
+        self.refresh_bindings()
+        self.run_worker(
+            partial(self._delete_migration, view.namespace, view.vm, view.name, view.uid),
+            name=f"abort {view.key}",
+            group=f"abort:{view.key}",
+            exclusive=True,
+            exit_on_error=False,
+            thread=True,
+        )
+        return True
+
+    def _delete_migration(self, namespace: str, vm: str, name: str, uid: str) -> None:
+        try:
+            result = self.session.actions.abort(namespace, name, uid)
+        except Exception as error:
+            result = ActionResult(ok=False, name=name, message=f"Abort of migration {name}: {type(error).__name__}: {error}")
+        self.post_message(AbortRequested(namespace, vm, name, result))
+
+    def on_abort_requested(self, message: AbortRequested) -> None:
+        result = message.result
+        if result.ok:
+            self.notify(clean(result.message), title="Abort requested", markup=False)
+        else:
+            self._aborting.discard(f"{message.namespace}/{message.migration}")
+            title = "Not allowed" if result.forbidden else "Abort failed"
+            self.notify(clean(result.message), title=title, severity="error", timeout=20, markup=False)
+        self.refresh_bindings()
+        self._broadcast(ViewUpdated(frozenset({f"{message.namespace}/{message.vm}"})))
+
+    # -- navigation ------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_migrations(self) -> None:
+        from tui.screens.migrations import MigrationsScreen
+
+        if isinstance(self.screen, MigrationsScreen):
+            self.pop_screen()
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, MigrationsScreen):
+                while not isinstance(self.screen, MigrationsScreen):
+                    self.pop_screen()
+                return
+        self.push_screen(MigrationsScreen())
+
+    def open_vm(self, vm_key: str) -> None:
+        from tui.screens.vm_detail import VMDetailScreen
+
+        if self.plan(vm_key) is not None:
+            self.push_screen(VMDetailScreen(vm_key))
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed key still says why it does nothing. Handled here, after the bindings, so it sees the
+        cursor where the keys typed before it left it."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.enabled:
+            return
+        explain = getattr(active.node, "explain_unavailable", None)
+        reason = explain(active.binding.action) if callable(explain) else ""
+        if reason:
+            self.bell()
+            title = {"migrate": "Cannot migrate", "abort": "Cannot abort"}.get(active.binding.action, "Not available")
+            self.notify(clean(reason), title=title, severity="warning", markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "migrations":
+            from tui.screens.confirm import ConfirmScreen
+            from tui.screens.node_picker import NodePickerScreen
+
+            return not isinstance(self.screen, (ConfirmScreen, NodePickerScreen))
+        return True
+
+    # -- command palette -------------------------------------------------------------------------
+
+    def commands_for(self, screen: Any) -> Iterable[tuple[str, str, Any]]:
+        """(title, help, callback) the command palette offers on `screen`."""
+        offered = getattr(screen, "palette_commands", None)
+        if callable(offered):
+            yield from offered()
+        yield ("Show migrations", "Running migrations and those finished since livemig started", self.action_migrations)
+        yield ("Help: keys", "Every key, grouped", self.action_help)
+        if not self.readonly:
+            yield ("Check permissions again", "Ask the API server again what you may do", self.refresh_permissions)
+
+
+def run_app(session: Any, readonly: bool = False, theme: str | None = None) -> int:
+    """Run the terminal UI over a started session until the operator quits; returns the exit code."""
+    app = LivemigApp(session, readonly=readonly, theme=theme)
+    app.run()
+    return app.return_code or 0

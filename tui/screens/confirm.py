@@ -1,0 +1,70 @@
+"""A yes/no question in a modal: the safe answer first, and focused unless the caller says otherwise."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask once; answers True only for the "yes" button or key. Escape and "n" answer False.
+
+    The screen answers at most once, so a key pressed twice cannot confirm twice.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", "Yes", show=False, id="confirm.yes"),
+        Binding("left,h", "app.focus_previous", "Previous", show=False, id="confirm.previous"),
+        Binding("right,l", "app.focus_next", "Next", show=False, id="confirm.next"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        body: Content,
+        yes_label: str,
+        no_label: str = "No",
+        *,
+        focus_yes: bool = False,
+        danger: bool = False,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.title_text = title
+        self.body = body
+        self.yes_label = yes_label
+        self.no_label = no_label
+        self.focus_yes = focus_yes
+        self.danger = danger
+        self.answered = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog"):
+            yield Static(Content(self.title_text), classes="dialog-title", markup=False)
+            yield Static(self.body, id="confirm-body", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.no_label, id="no", variant="default", compact=True)
+                yield Button(self.yes_label, id="yes", variant="error" if self.danger else "primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#yes" if self.focus_yes else "#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._answer(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self._answer(yes)
+
+    def _answer(self, yes: bool) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        self.dismiss(yes)

@@ -1,0 +1,119 @@
+"""Help: every key, grouped by where it works, read from the bindings themselves (keymap included)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.widgets.row_table import RowTable
+
+if TYPE_CHECKING:
+    from tui.app import LivemigApp
+
+# Keys the table reads that are no bindings of the screens (kept with the table's own).
+_ALSO = [
+    ("Everywhere", "ctrl+p", "Command palette: every action that applies here"),
+]
+
+
+def _bindings(kind: type) -> list[Binding]:
+    return [b for b in getattr(kind, "BINDINGS", []) if isinstance(b, Binding)]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, grouped; esc, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+        Binding("up,k", "scroll(-1)", "Up", show=False, id="help.up"),
+        Binding("down,j", "scroll(1)", "Down", show=False, id="help.down"),
+    ]
+
+    @property
+    def livemig(self) -> "LivemigApp":
+        return self.app  # type: ignore[return-value]
+
+    def groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """(group, [(keys, what)]) in the order shown."""
+        from tui.app import LivemigApp
+        from tui.screens.confirm import ConfirmScreen
+        from tui.screens.migrations import MigrationsScreen
+        from tui.screens.node_picker import NodePickerScreen
+        from tui.screens.vm_detail import VMDetailScreen
+        from tui.screens.vm_list import VMListScreen
+
+        table = [
+            ("Lists", b)
+            for b in _bindings(RowTable)
+        ]
+        sources: list[tuple[str, Iterable[Binding]]] = [
+            ("Everywhere", _bindings(LivemigApp)),
+            ("Lists", [b for _, b in table]),
+            ("VM list", _bindings(VMListScreen)),
+            ("VM details", _bindings(VMDetailScreen)),
+            ("Node picker", _bindings(NodePickerScreen)),
+            ("Migrations", _bindings(MigrationsScreen)),
+            ("Questions", _bindings(ConfirmScreen)),
+        ]
+        groups: list[tuple[str, list[tuple[str, str]]]] = []
+        for title, bindings in sources:
+            entries = []
+            for binding in bindings:
+                if binding.id in ("table.select",) and title == "Lists":
+                    entries.append((self._keys(binding), "Open (VM details), or choose (node picker)"))
+                    continue
+                if "(" in binding.action and title == "Questions" and binding.action.startswith("app.focus"):
+                    continue
+                entries.append((self._keys(binding), binding.description))
+            entries += [(self._keys(Binding(key, "")), what) for group, key, what in _ALSO if group == title]
+            groups.append((title, entries))
+        return groups
+
+    def _keys(self, binding: Binding) -> str:
+        keys = self.livemig.keymap.get(binding.id or "", binding.key) if hasattr(self.app, "keymap") else binding.key
+        shown = []
+        for key in keys.split(","):
+            key = key.strip()
+            if key:
+                shown.append(self.app.get_key_display(Binding(key, "")))
+        return " ".join(dict.fromkeys(shown))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog", classes="dialog"):
+            yield Static(Content("Keys"), classes="dialog-title", markup=False)
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self._text(), id="help-text", markup=False)
+            yield Static(self._timing(), id="help-timing", markup=False)
+
+    def _text(self) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        for title, entries in self.groups():
+            if not entries:
+                continue
+            parts += [(title, "bold $text-accent"), "\n"]
+            for keys, what in entries:
+                parts += [(f"  {keys:<18}", "bold"), what, "\n"]
+        parts += [
+            ("Safety", "bold $text-accent"),
+            "\n  Migrate asks which node, then confirms with the time limit; abort asks first, with No focused.",
+            "\n  --readonly hides every change; keys you may not use are dimmed, and pressing one says why.",
+        ]
+        return Content.assemble(*parts)
+
+    def _timing(self) -> Content:
+        first = getattr(self.app, "first_list_seconds", None)
+        if first is None:
+            return Content("")
+        return Content.assemble(("livemig showed the first full VM list ", "$text-muted"), (f"{first:.2f} s", "$text-muted"), (" after it started.", "$text-muted"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#help-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)

@@ -1,0 +1,264 @@
+"""The migrations screen: every running migration with its bar, phase, route, elapsed time and the time
+left before KubeVirt's completion timeout; then those finished since livemig started, with outcomes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.cluster.access import ABORT
+from tui.cluster.metrics import AVAILABLE, UNAVAILABLE
+from tui.domain.units import human_bytes, human_duration
+from tui.messages import ViewUpdated
+from tui.widgets.banner import ConnectionBanner
+from tui.widgets.header import ClusterHeader
+from tui.widgets.literal import clean
+from tui.widgets.migration_view import MigrationView
+from tui.widgets.progress_cell import bar, countdown, outcome_text
+from tui.widgets.row_table import Column, RowTable, TableRow
+
+if TYPE_CHECKING:
+    from tui.app import LivemigApp
+
+COLUMNS = (
+    Column("vm", "VM", 12, priority=0, flex=2),
+    Column("progress", "Progress", 16, priority=0),
+    Column("phase", "Phase", 11, priority=3, flex=1),
+    Column("route", "Source → target", 15, priority=2, flex=2),
+    Column("elapsed", "Elapsed", 7, priority=4, align="right"),
+    Column("left", "Time left", 11, priority=1, align="right"),
+)
+
+
+def progress_cell(view: MigrationView) -> Text:
+    """Bytes when known, else the phase step: "███▌░░░░ 45%", "█░░░░░░░ 3/8"."""
+    progress = view.progress
+    if view.final:
+        return outcome_text(progress.outcome)
+    if progress.byte_fraction is not None:
+        amount = f"{progress.byte_fraction * 100:3.0f}%"
+    elif progress.step is not None:
+        amount = f"{progress.step}/{progress.total_steps}"
+    else:
+        amount = "?"
+    style = "warning" if view.stalled or view.low_on_time else "accent"
+    return Text(f"{bar(progress.fraction, 10)} {amount:>4}", style=style)
+
+
+def time_left_cell(view: MigrationView) -> Text:
+    if view.final:
+        return Text("-", style="dim")
+    if view.aborting:
+        return Text("aborting…", style="warning")
+    if view.remaining is None:
+        if view.budget is not None and not view.budget.limited:
+            return Text("no limit", style="dim")
+        return Text("not started", style="dim")
+    text = countdown(view.remaining)
+    if view.low_on_time:
+        return Text(f"⚠ {text}", style="warning bold")
+    return Text(text)
+
+
+def migration_row(view: MigrationView) -> TableRow:
+    progress = view.progress
+    route = f"{view.source or '?'} → {view.target or 'scheduler'}"
+    phase = progress.phase or "New"
+    if view.aborting:
+        phase = "Aborting"
+    return TableRow(
+        view.key,
+        {
+            "vm": view.vm_key,
+            "progress": progress_cell(view),
+            "phase": Text(clean(phase), style="warning" if view.aborting else ""),
+            "route": route,
+            "elapsed": countdown(view.elapsed) if view.elapsed is not None else "",
+            "left": time_left_cell(view),
+        },
+        style="dim" if view.final and progress.outcome == "Succeeded" else "",
+    )
+
+
+class MigrationsScreen(Screen[None]):
+    """Running migrations, then the ones that ended since livemig started."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="migrations.back"),
+        Binding("a", "abort", "Abort", id="migrations.abort"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="migrations")
+        self._dirty = False
+        self._abort_state: tuple = ()
+
+    @property
+    def livemig(self) -> "LivemigApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def highlighted(self) -> str | None:
+        """The row under the cursor now (read from the table: its Highlighted message may still be on its way)."""
+        tables = self.query("#migrations-table")
+        return tables.first(RowTable).cursor_key if tables else None
+
+    def compose(self) -> ComposeResult:
+        yield ClusterHeader()
+        yield ConnectionBanner(id="banner")
+        yield Static(id="migrations-title", markup=False)
+        yield RowTable(COLUMNS, id="migrations-table", empty_text="No migration is running, and none ended since livemig started.")
+        yield Static(id="migration-detail", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(RowTable).focus()
+        self.show_view()
+
+    def on_view_updated(self, message: ViewUpdated) -> None:
+        if not self.is_current:
+            self._dirty = True
+            return
+        self.show_view()
+
+    def on_screen_resume(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.show_view()
+
+    def show_view(self) -> None:
+        app = self.livemig
+        views = app.ledger.views()
+        table = self.query_one(RowTable)
+        table.set_rows([migration_row(view) for view in views])
+        running = sum(1 for view in views if not view.final)
+        finished = len(views) - running
+        started = app.started_at.strftime("%H:%M:%S")
+        title: list[str | tuple[str, str]] = [
+            " Migrations: ",
+            (str(running), "bold"),
+            " running, ",
+            (str(finished), "bold"),
+            f" ended since {started} UTC",
+        ]
+        monitoring = app.session.metrics.state
+        if monitoring.status == UNAVAILABLE:
+            title += ["  ", ("◐ " + clean(monitoring.message), "$text-warning")]
+        elif monitoring.status == AVAILABLE:
+            title += ["  ", ("● byte progress from Prometheus", "$text-muted")]
+        self.query_one("#migrations-title", Static).update(Content.assemble(*title))
+        self.set_class(app.connection.stale, "-stale")
+        self.query_one(ClusterHeader).show(app.header_facts())
+        self.query_one(ConnectionBanner).show(app.connection)
+        self._show_detail()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        state = (self.highlighted, self.check_action("abort", ()))
+        if state != self._abort_state:
+            self._abort_state = state
+            self.refresh_bindings()
+
+    # -- the detail under the table --------------------------------------------------------------
+
+    def _show_detail(self) -> None:
+        view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
+        self.query_one("#migration-detail", Static).update(self.detail_for(view))
+
+    def detail_for(self, view: MigrationView | None) -> Content:
+        if view is None:
+            return Content("")
+        progress = view.progress
+        parts: list[str | tuple[str, str]] = [
+            (clean(view.name), "bold"),
+            " of ",
+            clean(view.vm_key),
+            ": ",
+        ]
+        if view.final:
+            parts += [outcome_text(progress.outcome).plain, " · ", clean(progress.outcome_message)]
+            if progress.failure_reason and clean(progress.failure_reason) not in progress.outcome_message:
+                parts += ["\n", ("KubeVirt: ", "$text-muted"), clean(progress.failure_reason)]
+            return Content.assemble(*parts)
+        parts.append(clean(progress.label))
+        if view.aborting:
+            parts += [", ", ("abort requested", "$text-warning")]
+        counters = view.counters
+        if counters is not None and (counters.processed is not None or counters.remaining is not None):
+            copied = human_bytes(counters.processed) if counters.processed is not None else "?"
+            left = human_bytes(counters.remaining) if counters.remaining is not None else "?"
+            parts += ["\n", ("Data ", "$text-muted"), f"{copied} copied, {left} to go"]
+            if counters.transfer_rate is not None:
+                parts.append(f", {human_bytes(counters.transfer_rate)}/s")
+            if counters.dirty_rate is not None:
+                parts.append(f", guest dirties {human_bytes(counters.dirty_rate)}/s")
+            if progress.eta_seconds is not None:
+                parts.append(f", about {human_duration(progress.eta_seconds)} more")
+        if progress.converging is False:
+            parts += ["\n", ("⚠ not converging: ", "bold $text-warning"), "the guest dirties memory faster than it is copied."]
+        if view.stalled and view.budget is not None:
+            parts += [
+                "\n",
+                (f"⚠ stalled: no new low in the remaining data for {int(view.stalled_for or 0)} s", "bold $text-warning"),
+                f"; KubeVirt aborts after {human_duration(view.budget.progress_timeout)} without progress (progressTimeout).",
+            ]
+        budget = view.budget
+        if budget is not None:
+            parts += ["\n", ("Time limit ", "$text-muted"), clean(budget.text())]
+            if view.remaining is not None:
+                tone = "bold $text-warning" if view.low_on_time else "bold"
+                parts += [", ", (f"{countdown(view.remaining)} left", tone)]
+                if view.low_on_time:
+                    parts.append(" (under 20 %)")
+        return Content.assemble(*parts)
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "abort":
+            view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
+            if self.livemig.readonly:
+                return False
+            if view is None or view.final:
+                return None
+            return self.livemig.action_state(ABORT, view.vm_key)[0]
+        return True
+
+    def explain_unavailable(self, action: str) -> str:
+        if action != "abort":
+            return ""
+        view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
+        if view is None or view.final:
+            return "This migration already ended." if view is not None else "No migration is selected."
+        return self.livemig.action_state(ABORT, view.vm_key)[1]
+
+    def action_abort(self) -> None:
+        view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
+        if view is not None:
+            self.livemig.begin_abort(view.vm_key)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
+        self._show_detail()
+        self._refresh_keys()
+
+    def on_row_table_selected(self, message: RowTable.Selected) -> None:
+        view = self.livemig.ledger.view(message.key)
+        if view is not None:
+            self.livemig.open_vm(view.vm_key)
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        commands: list[tuple[str, str, Any]] = [("Back to the VM list", "", self.action_back)]
+        if self.check_action("abort", ()):
+            view = self.livemig.ledger.view(self.highlighted or "")
+            if view is not None:
+                commands.append((f"Abort migration {view.name}", "Asks first; the VM stays where it is", self.action_abort))
+        return commands

@@ -1,0 +1,255 @@
+"""The node picker: where a VM may go, the scheduler's choice first, every other node with its verdict.
+
+Ineligible nodes stay in the list so their reasons can be read (all of them, in the detail lines
+under the table) but cannot be chosen. On a KubeVirt that cannot pin a target (older than 1.6) the
+picker says so and only the scheduler can be chosen. Dismisses with "" for the scheduler, a node
+name, or None when cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.domain.cpu import host_model_of
+from tui.domain.placement import NodeVerdict
+from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR, Plan
+from tui.domain.scheduling import node_usage
+from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.units import human_bytes
+from tui.messages import ViewUpdated
+from tui.widgets.literal import clean
+from tui.widgets.row_table import Column, RowTable, TableRow
+
+if TYPE_CHECKING:
+    from tui.app import LivemigApp
+
+SCHEDULER = "@scheduler"  # no node name has an "@"
+
+COLUMNS = (
+    Column("node", "Node", 12, priority=0, flex=2),
+    Column("state", "State", 9, priority=2, flex=1),
+    Column("cpu", "Host CPU", 9, priority=3, flex=1),
+    Column("free", "Free mem", 9, priority=4, align="right"),
+    Column("vms", "VMs", 4, priority=5, align="right"),
+    Column("verdict", "Verdict", 16, priority=0, flex=2),
+)
+
+
+def node_state(snapshot: ClusterSnapshot, name: str) -> str:
+    """"Ready", "NotReady", "Unknown", with ", cordoned" when spec.unschedulable."""
+    node = snapshot.nodes.get(name)
+    if node is None:
+        return "gone"
+    state = "Ready" if node.ready is True else "NotReady" if node.ready is False else "Unknown"
+    if node.unschedulable:
+        state += ", cordoned"
+    return state
+
+
+def free_memory(snapshot: ClusterSnapshot, name: str) -> str:
+    node = snapshot.nodes.get(name)
+    if node is None or node.allocatable_memory is None or not snapshot.pods_known:
+        return "?"
+    used = node_usage(snapshot.pods_on(name)).memory
+    return human_bytes(max(node.allocatable_memory - used, 0))
+
+
+def verdict_text(verdict: NodeVerdict) -> Text:
+    if verdict.eligible:
+        return Text("✓ eligible", style="ok")
+    codes = list(dict.fromkeys(reason.code for reason in verdict.reasons))
+    return Text("✗ " + ", ".join(codes), style="error")
+
+
+class NodePickerScreen(ModalScreen["str | None"]):
+    """Choose where `namespace/vm` goes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("enter", "choose", "Choose", id="picker.choose"),
+    ]
+
+    def __init__(self, plan: Plan, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plan = plan
+        self.answered = False
+
+    @property
+    def livemig(self) -> "LivemigApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def vm_key(self) -> str:
+        return f"{self.plan.namespace}/{self.plan.name}"
+
+    @property
+    def pinning(self) -> bool:
+        return self.plan.target_pinning == PINNING_ADDED_NODE_SELECTOR
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-dialog", classes="dialog"):
+            yield Static(id="picker-title", classes="dialog-title", markup=False)
+            yield Static(id="picker-note", markup=False)
+            yield RowTable(COLUMNS, id="picker-table", empty_text="No nodes known.")
+            with VerticalScroll(id="picker-detail-scroll"):
+                yield Static(id="picker-detail", markup=False)
+            yield Static(
+                Content.assemble(("enter", "bold"), " choose  ", ("esc", "bold"), " cancel  ", ("↑↓", "bold"), " read each node's reasons"),
+                id="picker-keys",
+                markup=False,
+            )
+
+    def on_mount(self) -> None:
+        self._show()
+        table = self.query_one(RowTable)
+        table.focus()
+
+    def on_view_updated(self, message: ViewUpdated) -> None:
+        if message.vm_keys is None or self.vm_key in message.vm_keys or message.connection:
+            fresh = self.livemig.plan(self.vm_key)
+            if fresh is not None:
+                self.plan = fresh
+                self._show()
+
+    # -- showing ---------------------------------------------------------------------------------
+
+    def _verdicts(self) -> list[NodeVerdict]:
+        others = [v for v in self.plan.nodes if v.node != self.plan.node]
+        return sorted(others, key=lambda v: (not v.eligible, v.node))
+
+    def _show(self) -> None:
+        plan, snapshot = self.plan, self.livemig.snapshot
+        source = plan.node or "?"
+        self.query_one("#picker-title", Static).update(
+            Content.assemble("Migrate ", (clean(f"{plan.namespace}/{plan.name}"), "bold"), " from ", (clean(source), "bold"), " to…")
+        )
+        verdicts = self._verdicts()
+        eligible = [v for v in verdicts if v.eligible]
+        note = self.query_one("#picker-note", Static)
+        if not self.pinning:
+            note.update(Content.assemble(("⚠ ", "$text-warning"), clean(plan.target_pinning_reason), " Only the scheduler can be chosen."))
+            note.display = True
+        elif not eligible:
+            note.update(Content.assemble(("✗ ", "$text-error"), "No node can take this VM now; the reasons are listed under each node."))
+            note.display = True
+        else:
+            note.display = False
+        rows = [
+            TableRow(
+                SCHEDULER,
+                {"verdict": Text(f"✓ {len(eligible)} eligible", style="ok") if eligible else Text("✗ none eligible", style="error")},
+                span=Text("any eligible node (the scheduler decides)", style="bold"),
+            )
+        ]
+        for verdict in verdicts:
+            choosable = verdict.eligible and self.pinning
+            rows.append(
+                TableRow(
+                    verdict.node,
+                    {
+                        "node": verdict.node,
+                        "state": node_state(snapshot, verdict.node),
+                        "cpu": host_model_of(snapshot.nodes[verdict.node]) if verdict.node in snapshot.nodes else "",
+                        "free": free_memory(snapshot, verdict.node),
+                        "vms": str(len(snapshot.vmis_on(verdict.node))),
+                        "verdict": verdict_text(verdict),
+                    },
+                    style="" if choosable else "dim",
+                )
+            )
+        table = self.query_one(RowTable)
+        table.set_rows(rows)
+        self._show_detail(table.cursor_key)
+
+    def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
+        self._show_detail(message.key)
+
+    def _show_detail(self, key: str | None) -> None:
+        detail = self.query_one("#picker-detail", Static)
+        plan = self.plan
+        vm = clean(plan.name)
+        if key is None:
+            detail.update("")
+            return
+        if key == SCHEDULER:
+            eligible = [v.node for v in self._verdicts() if v.eligible]
+            if eligible:
+                text = Content.assemble(
+                    "KubeVirt's scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), "."
+                )
+            else:
+                text = Content("No node can take the VM now: the scheduler would find none.")
+            detail.update(text)
+            return
+        verdict = next((v for v in plan.nodes if v.node == key), None)
+        if verdict is None:
+            detail.update(Content(f"{clean(key)} is gone."))
+            return
+        node = clean(verdict.node)
+        if verdict.eligible:
+            parts: list[str | tuple[str, str]] = [("✓ ", "$text-success"), (node, "bold"), f" can take {vm}."]
+            if not verdict.resources_checked:
+                parts.append(" Free CPU and memory were not checked (pods not readable).")
+            if not self.pinning:
+                parts.append(" This cluster cannot send a migration to a chosen node: choose the scheduler.")
+            detail.update(Content.assemble(*parts))
+            return
+        lines: list[str | tuple[str, str]] = [("✗ ", "$text-error"), (node, "bold"), f" cannot take {vm}:"]
+        for reason in verdict.reasons:
+            lines += ["\n• ", (clean(reason.code), "bold"), ": ", clean(reason.message)]
+        detail.update(Content.assemble(*lines))
+
+    # -- choosing --------------------------------------------------------------------------------
+
+    def action_choose(self) -> None:
+        self.choose(self.query_one(RowTable).cursor_key)
+
+    def on_row_table_selected(self, message: RowTable.Selected) -> None:
+        # Enter reaches the table in order with the cursor keys typed before it, so the row is the one shown.
+        message.stop()
+        self.choose(message.key)
+
+    def choose(self, key: str | None) -> None:
+        """Answer with the node of row `key`, if it can be chosen; else say why not."""
+        if key is None or self.answered:
+            return
+        if key == SCHEDULER:
+            if not any(v.eligible for v in self.plan.nodes):
+                self.app.bell()
+                self.notify("No node can take this VM now; nothing to choose.", title="Cannot migrate", severity="warning", markup=False)
+                return
+            self._answer("")
+            return
+        verdict = next((v for v in self.plan.nodes if v.node == key), None)
+        if verdict is None or not verdict.eligible:
+            self.app.bell()
+            codes = ", ".join(dict.fromkeys(r.code for r in verdict.reasons)) if verdict is not None else "it is gone"
+            self.notify(
+                clean(f"{key} cannot take {self.plan.name}: {codes}. Its reasons are under the list."),
+                title="Not eligible",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if not self.pinning:
+            self.app.bell()
+            self.notify(clean(self.plan.target_pinning_reason), title="Cannot choose a node", severity="warning", markup=False)
+            return
+        self._answer(key)
+
+    def action_cancel(self) -> None:
+        if not self.answered:
+            self.answered = True
+            self.dismiss(None)
+
+    def _answer(self, node: str) -> None:
+        self.answered = True
+        self.dismiss(node)

@@ -1,0 +1,70 @@
+"""The two confirmations livemig asks: start this migration (with its time limit), and abort this one."""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from tui.domain.plan import Plan
+from tui.domain.units import human_duration
+from tui.screens.confirm import ConfirmScreen
+from tui.widgets.literal import clean
+from tui.widgets.migration_view import MigrationView
+from tui.widgets.progress_cell import countdown
+
+_EXPIRY_WORDS = {
+    "abort": "KubeVirt aborts the migration if it has not completed by then",
+    "post-copy": "KubeVirt then switches to post-copy (allowPostCopy)",
+    "pause": "KubeVirt then pauses the guest to finish (allowWorkloadDisruption), once",
+}
+
+
+def _row(label: str, *parts: str | tuple[str, str]) -> list[str | tuple[str, str]]:
+    return [(f"{label:<12}", "$text-muted"), *parts, "\n"]
+
+
+def migration_question(plan: Plan, target: str) -> ConfirmScreen:
+    """Confirm migrating `plan`'s VM to `target` ("" for the scheduler's choice)."""
+    eligible = [v.node for v in plan.nodes if v.eligible]
+    parts: list[str | tuple[str, str]] = []
+    parts += _row("VM", (clean(f"{plan.namespace}/{plan.name}"), "bold"))
+    parts += _row("From", clean(plan.node or "?"))
+    if target:
+        parts += _row("To", (clean(target), "bold"))
+    else:
+        parts += _row("To", ("any eligible node", "bold"), clean(f" (the scheduler picks one of {', '.join(eligible)})"))
+    budget = plan.completion_budget
+    if budget is None:
+        parts += _row("Time limit", "unknown (the VM's memory size is not known)")
+    else:
+        parts += _row("Time limit", (clean(budget.text()), "bold"))
+        if budget.source_detail:
+            parts += _row("", ("from ", "$text-muted"), clean(budget.source_detail))
+        if budget.limited:
+            parts += _row("", (_EXPIRY_WORDS.get(budget.on_expiry, _EXPIRY_WORDS["abort"]) + ".", "$text-muted"))
+        parts += _row(
+            "Progress",
+            f"aborted after {human_duration(budget.progress_timeout)} without progress (progressTimeout)",
+        )
+        for note in budget.notes:
+            parts += _row("Note", clean(note))
+    body = Content.assemble(*parts).rstrip()
+    return ConfirmScreen("Start this live migration?", body, yes_label="Migrate", no_label="Cancel", focus_yes=True, id="confirm-migration")
+
+
+def abort_question(view: MigrationView) -> ConfirmScreen:
+    """Confirm aborting a running migration; "No" is focused."""
+    progress = view.progress
+    parts: list[str | tuple[str, str]] = []
+    parts += _row("Migration", (clean(view.name), "bold"))
+    parts += _row("VM", clean(view.vm_key))
+    route = f"{view.source or '?'} → {view.target or 'the scheduler’s choice'}"
+    parts += _row("Route", clean(route))
+    state = progress.label
+    if progress.byte_fraction is not None:
+        state += f", {progress.byte_fraction * 100:.0f}% copied"
+    if view.remaining is not None:
+        state += f", {countdown(view.remaining)} before KubeVirt's timeout"
+    parts += _row("Now", clean(state))
+    parts += ["\n", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded."]
+    body = Content.assemble(*parts).rstrip()
+    return ConfirmScreen("Abort this migration?", body, yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")

@@ -1,0 +1,250 @@
+"""One VM up close: whether it can move and why not, its time limit, every node's verdict, CPU-model advice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.cluster.access import ABORT, MIGRATE
+from tui.domain.cpu import cpu_model_advice, host_model_of
+from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR, Plan
+from tui.domain.reasons import SOURCE_NODE
+from tui.domain.units import human_bytes, human_duration
+from tui.messages import ViewUpdated
+from tui.screens.node_picker import free_memory, node_state, verdict_text
+from tui.widgets.banner import ConnectionBanner
+from tui.widgets.header import ClusterHeader
+from tui.widgets.literal import clean
+from tui.widgets.row_table import Column, RowTable, TableRow
+
+if TYPE_CHECKING:
+    from tui.app import LivemigApp
+
+COLUMNS = (
+    Column("node", "Node", 12, priority=0, flex=2),
+    Column("state", "State", 9, priority=2, flex=1),
+    Column("cpu", "Host CPU", 9, priority=3, flex=1),
+    Column("free", "Free mem", 9, priority=4, align="right"),
+    Column("vms", "VMs", 4, priority=5, align="right"),
+    Column("verdict", "Verdict", 16, priority=0, flex=2),
+)
+
+
+class VMDetailScreen(Screen[None]):
+    """The plan for one VM, live."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("m", "migrate", "Migrate", id="detail.migrate"),
+        Binding("a", "abort", "Abort", id="detail.abort"),
+    ]
+
+    def __init__(self, vm_key: str) -> None:
+        super().__init__(id="vm-detail")
+        self.vm_key = vm_key
+        self.plan: Plan | None = None
+        self._dirty = False
+        self._states: tuple = ()
+
+    @property
+    def livemig(self) -> "LivemigApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield ClusterHeader()
+        yield ConnectionBanner(id="banner")
+        yield Static(id="detail-summary", markup=False)
+        yield RowTable(COLUMNS, id="detail-nodes", empty_text="No nodes known.")
+        yield Static(id="detail-node", markup=False)
+        yield Static(id="detail-advice", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(RowTable).focus()
+        self.livemig.ensure_permissions(self.vm_key.partition("/")[0])
+        self.show_view()
+
+    def on_view_updated(self, message: ViewUpdated) -> None:
+        if not self.is_current:
+            self._dirty = True
+            return
+        if message.vm_keys is None or self.vm_key in message.vm_keys or message.connection or not message.vm_keys:
+            self.show_view()
+
+    def on_screen_resume(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.show_view()
+
+    def show_view(self) -> None:
+        app = self.livemig
+        self.plan = app.plan(self.vm_key)
+        self.set_class(app.connection.stale, "-stale")
+        self.query_one(ClusterHeader).show(app.header_facts())
+        self.query_one(ConnectionBanner).show(app.connection)
+        self.query_one("#detail-summary", Static).update(self.summary())
+        table = self.query_one(RowTable)
+        table.set_rows(self.node_rows())
+        self._show_node(table.cursor_key)
+        self.query_one("#detail-advice", Static).update(self.advice())
+        states = (app.action_state(MIGRATE, self.vm_key)[0], app.action_state(ABORT, self.vm_key)[0])
+        if states != self._states:
+            self._states = states
+            self.refresh_bindings()
+
+    # -- content ---------------------------------------------------------------------------------
+
+    def summary(self) -> Content:
+        plan = self.plan
+        if plan is None:
+            return Content.assemble((clean(self.vm_key), "bold"), " is gone from the cluster.")
+        app = self.livemig
+        summary = app.vm_list.summaries.get(self.vm_key)
+        memory = human_bytes(summary.memory_bytes) if summary is not None and summary.memory_bytes is not None else "?"
+        status = summary.status if summary is not None else ("Running" if plan.running else "Not running")
+        parts: list[str | tuple[str, str]] = [
+            (clean(f"{plan.namespace}/{plan.name}"), "bold"),
+            f" · {clean(status)}",
+            f" on {clean(plan.node)}" if plan.node else "",
+            f" · CPU model {clean(plan.cpu_model)} · {memory}",
+            "\n",
+        ]
+        if plan.migratable:
+            eligible = [v.node for v in plan.nodes if v.eligible]
+            parts += [("✓ Migratable", "bold $text-success"), clean(f": {len(eligible)} of {len(plan.nodes) - 1} other nodes can take it.")]
+        else:
+            parts += [("✗ Not migratable:", "bold $text-error")]
+            for reason in plan.blockers:
+                parts += ["\n  • ", (clean(reason.code), "bold"), ": ", clean(reason.message)]
+        budget = plan.completion_budget
+        if budget is not None:
+            parts += [
+                "\n",
+                ("Time limit ", "$text-muted"),
+                (clean(budget.text()), "bold"),
+                (f" ({clean(budget.source_detail)})" if budget.source_detail else "", "$text-muted"),
+                f"; aborted after {human_duration(budget.progress_timeout)} without progress",
+            ]
+        if plan.target_pinning != PINNING_ADDED_NODE_SELECTOR:
+            parts += ["\n", ("◐ ", "$text-warning"), clean(plan.target_pinning_reason)]
+        view = app.ledger.for_vm(self.vm_key)
+        if view is not None:
+            parts += ["\n", ("Migration ", "$text-muted"), (clean(view.name), "bold"), ": "]
+            if view.final:
+                parts.append(clean(view.progress.outcome_message))
+            else:
+                parts.append(clean(view.progress.label))
+                if view.aborting:
+                    parts.append(", abort requested")
+        return Content.assemble(*parts)
+
+    def node_rows(self) -> list[TableRow]:
+        plan = self.plan
+        if plan is None:
+            return []
+        snapshot = self.livemig.snapshot
+        rows = []
+        for verdict in sorted(plan.nodes, key=lambda v: (v.node != plan.node, not v.eligible, v.node)):
+            source = any(reason.code == SOURCE_NODE for reason in verdict.reasons)
+            rows.append(
+                TableRow(
+                    verdict.node,
+                    {
+                        "node": verdict.node,
+                        "state": node_state(snapshot, verdict.node),
+                        "cpu": host_model_of(snapshot.nodes[verdict.node]) if verdict.node in snapshot.nodes else "",
+                        "free": free_memory(snapshot, verdict.node),
+                        "vms": str(len(snapshot.vmis_on(verdict.node))),
+                        "verdict": Text("● runs here", style="accent") if source else verdict_text(verdict),
+                    },
+                    style="" if verdict.eligible or source else "dim",
+                )
+            )
+        return rows
+
+    def _show_node(self, key: str | None) -> None:
+        widget = self.query_one("#detail-node", Static)
+        plan = self.plan
+        verdict = next((v for v in plan.nodes if v.node == key), None) if plan is not None and key else None
+        if verdict is None:
+            widget.update("")
+            return
+        node = clean(verdict.node)
+        if verdict.eligible:
+            note = "" if verdict.resources_checked else " (free CPU and memory not checked: pods not readable)"
+            widget.update(Content.assemble(("✓ ", "$text-success"), (node, "bold"), f" can take it{note}."))
+            return
+        parts: list[str | tuple[str, str]] = [("✗ ", "$text-error"), (node, "bold"), ":"]
+        for reason in verdict.reasons:
+            parts += [" ", (clean(reason.code), "bold"), " ", clean(reason.message)]
+        widget.update(Content.assemble(*parts))
+
+    def advice(self) -> Content:
+        plan = self.plan
+        vmi = self.livemig.snapshot.vmis.get(self.vm_key)
+        if plan is None or vmi is None or not plan.running:
+            return Content("")
+        try:
+            advice = cpu_model_advice(self.livemig.snapshot, vmi)
+        except Exception:  # advice is a bonus: the screen must not fail for it
+            return Content("")
+        reach = ", ".join(advice.reachable_now) or "no node"
+        parts: list[str | tuple[str, str]] = [
+            ("CPU model ", "$text-muted"),
+            (clean(advice.current_model), "bold"),
+            clean(f" reaches {reach}."),
+        ]
+        better = [o for o in advice.options if len(o.reachable) > len(advice.reachable_now)]
+        if better:
+            best = better[0]
+            parts += [
+                " With model ",
+                (clean(best.model), "bold"),
+                clean(f" it could reach {', '.join(best.reachable)}"),
+                (" (after a restart).", "$text-muted"),
+            ]
+        return Content.assemble(*parts)
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "migrate":
+            return self.livemig.action_state(MIGRATE, self.vm_key)[0]
+        if action == "abort":
+            return self.livemig.action_state(ABORT, self.vm_key)[0]
+        return True
+
+    def explain_unavailable(self, action: str) -> str:
+        if action in ("migrate", "abort"):
+            return self.livemig.action_state(MIGRATE if action == "migrate" else ABORT, self.vm_key)[1]
+        return ""
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_migrate(self) -> None:
+        self.livemig.begin_migration(self.vm_key)
+
+    def action_abort(self) -> None:
+        self.livemig.begin_abort(self.vm_key)
+
+    def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
+        self._show_node(message.key)
+
+    def on_row_table_selected(self, message: RowTable.Selected) -> None:
+        message.stop()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        name = self.vm_key.partition("/")[2]
+        commands: list[tuple[str, str, Any]] = [("Back to the VM list", "", self.action_back)]
+        if self.livemig.action_state(MIGRATE, self.vm_key)[0]:
+            commands.append((f"Migrate {name}", "Choose a target node, then confirm", self.action_migrate))
+        if self.livemig.action_state(ABORT, self.vm_key)[0]:
+            commands.append((f"Abort the migration of {name}", "Asks first", self.action_abort))
+        return commands

@@ -1,0 +1,86 @@
+"""The header: which cluster and scope, KubeVirt's version, the connection state, and the counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.widgets.banner import ConnectionSummary
+from tui.widgets.literal import clean
+
+
+@dataclass(frozen=True)
+class HeaderFacts:
+    """Everything the header says, gathered by the screen."""
+
+    context: str
+    scope: str  # "all namespaces", "namespace vms", ...
+    kubevirt: str  # version text, "" when unknown
+    readonly: bool
+    connection: ConnectionSummary
+    vms: int = 0
+    running: int = 0
+    migrating: int = 0
+    nodes: int = 0
+    nodes_ready: int = 0
+    shown: int | None = None  # rows left by the filter; None when not filtered
+    sort: str = ""
+    filter_text: str = ""
+
+
+class ClusterHeader(Widget):
+    """Two lines: context, version and scope with the connection state; counts with sort and filter."""
+
+    DEFAULT_CSS = """
+    ClusterHeader { height: 2; dock: top; background: $panel; }
+    ClusterHeader Horizontal { height: 1; }
+    ClusterHeader .left { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    ClusterHeader .right { width: auto; height: 1; text-wrap: nowrap; padding: 0 1 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static(id="header-where", classes="left", markup=False)
+            yield Static(id="header-connection", classes="right", markup=False)
+        with Horizontal():
+            yield Static(id="header-counts", classes="left", markup=False)
+            yield Static(id="header-view", classes="right", markup=False)
+
+    def show(self, facts: HeaderFacts) -> None:
+        where = Content.assemble(
+            (" livemig ", "bold $text-accent"),
+            ("│ ", "dim"),
+            clean(facts.context),
+            ("  KubeVirt ", "dim"),
+            clean(facts.kubevirt) or "unknown",
+            ("  ", ""),
+            clean(facts.scope),
+            ("  READ-ONLY", "bold $text-warning") if facts.readonly else "",
+        )
+        connection = facts.connection
+        state = Content.assemble((f"{connection.symbol} {connection.short}", connection.tone_style))
+        counts = Content.assemble(
+            " ",
+            (str(facts.vms), "bold"),
+            " VMs  ",
+            (str(facts.running), "bold"),
+            " running  ",
+            (str(facts.migrating), "bold $text-accent" if facts.migrating else "bold"),
+            " migrating  ",
+            (str(facts.nodes), "bold"),
+            f" nodes ({facts.nodes_ready} ready)",
+        )
+        view_parts: list[str | tuple[str, str]] = []
+        if facts.filter_text:
+            view_parts += [("filter ", "dim"), (clean(facts.filter_text), "bold"), f" ({facts.shown} shown)  "]
+        if facts.sort:
+            view_parts += [("sort ", "dim"), facts.sort]
+        self.query_one("#header-where", Static).update(where)
+        self.query_one("#header-connection", Static).update(state)
+        self.query_one("#header-counts", Static).update(counts)
+        self.query_one("#header-view", Static).update(Content.assemble(*view_parts))

@@ -1,0 +1,267 @@
+"""What the UI shows of each migration: progress, time left before KubeVirt's timeout, stalls, outcomes.
+
+`MigrationLedger` follows every migration the store shows. It remembers the last state of each, so a
+migration that is deleted (an abort removes the object once KubeVirt is done with it) still shows how
+it ended, and it tracks the lowest remaining byte count of each running one so a stall is noticed.
+It is the UI's memory of what it saw, not a copy of cluster truth: every view is recomputed from the
+current snapshot, the byte counters and the cluster's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Callable, Iterable
+
+from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
+from tui.domain.cpu import HOSTNAME_LABEL
+from tui.domain.objects import Migration
+from tui.domain.progress import ByteCounters, MigrationProgress, migration_progress, migration_state_of
+from tui.domain.snapshot import ClusterSnapshot
+
+# How long the remaining data may stay above its lowest point before the UI warns of a stall.
+STALL_WARNING_SECONDS = 15.0
+# Below this share of the completion budget left, the countdown turns to a warning.
+LOW_TIME_SHARE = 0.2
+
+CountersOf = Callable[[str, str], "tuple[ByteCounters | None, ByteCounters | None]"]
+
+
+@dataclass(frozen=True)
+class MigrationView:
+    """One migration as the screens show it, at one moment of the cluster's clock."""
+
+    key: str  # namespace/name of the VirtualMachineInstanceMigration
+    uid: str
+    namespace: str
+    name: str
+    vm: str
+    progress: MigrationProgress
+    requested_target: str  # the node asked for (addedNodeSelector), "" when the scheduler chooses
+    budget: CompletionBudget | None
+    remaining: float | None  # seconds before KubeVirt's completion timeout; None when not counting
+    elapsed: float | None  # seconds since the migration was created (until it finished)
+    stalled_for: float | None  # seconds the remaining data has not reached a new low; None without bytes
+    counters: ByteCounters | None
+    created: datetime | None
+    finished: datetime | None
+    deleted: bool = False  # gone from the cluster; `progress` is its last state
+
+    @property
+    def vm_key(self) -> str:
+        return f"{self.namespace}/{self.vm}"
+
+    @property
+    def final(self) -> bool:
+        return self.progress.final
+
+    @property
+    def aborting(self) -> bool:
+        return not self.final and self.progress.abort_requested
+
+    @property
+    def low_on_time(self) -> bool:
+        """Less than a fifth of the completion budget left (or overdue)."""
+        if self.remaining is None or self.budget is None or not self.budget.seconds:
+            return False
+        return self.remaining < LOW_TIME_SHARE * self.budget.seconds
+
+    @property
+    def stalled(self) -> bool:
+        return self.stalled_for is not None and self.stalled_for >= STALL_WARNING_SECONDS and not self.final
+
+    @property
+    def source(self) -> str:
+        return self.progress.source_node
+
+    @property
+    def target(self) -> str:
+        return self.progress.target_node or self.requested_target
+
+
+@dataclass
+class _Record:
+    """What the ledger remembers of one migration."""
+
+    migration: Migration
+    seen_running: bool  # seen not final by this UI
+    deleted_at: datetime | None = None
+    lowest_remaining: int | None = None
+    lowest_at: datetime | None = None
+    view: MigrationView | None = None
+
+
+@dataclass
+class MigrationLedger:
+    """Every migration seen since the UI started; views recomputed for the ones that changed."""
+
+    started_at: datetime
+    _records: dict[str, _Record] = field(default_factory=dict)
+    _by_vm: dict[str, list[str]] = field(default_factory=dict)
+
+    # -- updates ---------------------------------------------------------------------------------
+
+    def update(
+        self,
+        snapshot: ClusterSnapshot,
+        migration_keys: Iterable[str] | None,
+        vmi_keys: Iterable[str],
+        counters_of: CountersOf,
+        now: datetime,
+    ) -> set[str]:
+        """Take the changed migrations (None: all) and VMIs from `snapshot`; returns the VM keys whose
+        migration view changed."""
+        touched: set[str] = set()
+        if migration_keys is None:
+            keys = set(snapshot.migrations) | {k for k, r in self._records.items() if r.deleted_at is None}
+        else:
+            keys = set(migration_keys)
+        for key in keys:
+            migration = snapshot.migrations.get(key)
+            record = self._records.get(key)
+            if migration is None:
+                if record is not None and record.deleted_at is None:
+                    record.deleted_at = now
+                    touched.add(self._vm_key(record.migration))
+                continue
+            if record is None or record.migration.meta.uid != migration.meta.uid:
+                record = _Record(migration, seen_running=not migration.is_final)
+                self._records[key] = record
+                self._by_vm.setdefault(self._vm_key(migration), [])
+                if key not in self._by_vm[self._vm_key(migration)]:
+                    self._by_vm[self._vm_key(migration)].append(key)
+            else:
+                record.migration = migration
+                record.seen_running = record.seen_running or not migration.is_final
+            touched.add(self._vm_key(migration))
+        touched.update(key for key in vmi_keys if key in self._by_vm)
+        for vm_key in touched:
+            for key in self._by_vm.get(vm_key, ()):
+                self._refresh(self._records[key], snapshot, counters_of, now)
+        return touched
+
+    def tick(self, snapshot: ClusterSnapshot, counters_of: CountersOf, now: datetime) -> set[str]:
+        """Recompute the running migrations (their clocks moved); returns their VM keys."""
+        touched = set()
+        for record in self._records.values():
+            if record.view is not None and not record.view.final:
+                self._refresh(record, snapshot, counters_of, now)
+                touched.add(self._vm_key(record.migration))
+        return touched
+
+    def refresh_counters(self, snapshot: ClusterSnapshot, counters_of: CountersOf, now: datetime) -> set[str]:
+        """New byte counters arrived: same as a tick."""
+        return self.tick(snapshot, counters_of, now)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def view(self, key: str) -> MigrationView | None:
+        record = self._records.get(key)
+        return record.view if record is not None else None
+
+    def views(self) -> list[MigrationView]:
+        """Running migrations (oldest first), then those that finished since the UI started (newest first)."""
+        running, finished = [], []
+        for record in self._records.values():
+            view = record.view
+            if view is None:
+                continue
+            if not view.final:
+                running.append(view)
+            elif self._finished_since_start(record, view):
+                finished.append(view)
+        running.sort(key=lambda v: (_stamp(v.created), v.key))
+        finished.sort(key=lambda v: (_stamp(v.finished), v.key), reverse=True)
+        return running + finished
+
+    def running_count(self) -> int:
+        return sum(1 for r in self._records.values() if r.view is not None and not r.view.final)
+
+    def for_vm(self, vm_key: str) -> MigrationView | None:
+        """The migration the VM list shows for a VM: the newest running one, else the newest that
+        finished since the UI started; None otherwise."""
+        best: MigrationView | None = None
+        for key in self._by_vm.get(vm_key, ()):
+            record = self._records[key]
+            view = record.view
+            if view is None:
+                continue
+            if view.final and not self._finished_since_start(record, view):
+                continue
+            if best is None or (not view.final, _stamp(view.created)) > (not best.final, _stamp(best.created)):
+                best = view
+        return best
+
+    def running_for_vm(self, vm_key: str) -> MigrationView | None:
+        view = self.for_vm(vm_key)
+        return view if view is not None and not view.final else None
+
+    # -- internals -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _vm_key(migration: Migration) -> str:
+        return f"{migration.namespace}/{migration.vmi_name}"
+
+    def _finished_since_start(self, record: _Record, view: MigrationView) -> bool:
+        """Seen running by this UI (so it ended while the UI was up), or ended after the UI started."""
+        return record.seen_running or (view.finished is not None and _stamp(view.finished) >= _stamp(self.started_at))
+
+    def _refresh(self, record: _Record, snapshot: ClusterSnapshot, counters_of: CountersOf, now: datetime) -> None:
+        migration = record.migration
+        vmi = snapshot.vmis.get(self._vm_key(migration))
+        if record.deleted_at is not None and not migration.is_final:
+            # Deleted before it ended: an abort KubeVirt has finished with (or a deletion by someone else).
+            meta = migration.meta if migration.meta.deleted is not None else replace(migration.meta, deleted=record.deleted_at)
+            migration = replace(migration, phase="Failed", meta=meta)
+        counters = previous = None
+        if migration.phase == "Running" and record.deleted_at is None:
+            counters, previous = counters_of(migration.namespace, migration.vmi_name)
+        progress = migration_progress(migration, vmi, counters, previous)
+        budget = completion_budget(snapshot, vmi) if vmi is not None else None
+        state = migration_state_of(migration, vmi)
+        remaining = None
+        if budget is not None and progress.started is not None and not progress.final:
+            remaining = remaining_seconds(budget, state, now)
+        created = migration.meta.created
+        finished = _finished_at(migration, progress, record.deleted_at) if progress.final else None
+        elapsed = ((finished or now) - created).total_seconds() if created is not None else None
+        stalled_for = self._stall(record, counters, now) if not progress.final else None
+        record.view = MigrationView(
+            key=migration.key,
+            uid=migration.meta.uid,
+            namespace=migration.namespace,
+            name=migration.name,
+            vm=migration.vmi_name,
+            progress=progress,
+            requested_target=migration.added_node_selector.get(HOSTNAME_LABEL, ""),
+            budget=budget,
+            remaining=remaining,
+            elapsed=max(elapsed, 0.0) if elapsed is not None else None,
+            stalled_for=stalled_for,
+            counters=counters,
+            created=created,
+            finished=finished,
+            deleted=record.deleted_at is not None,
+        )
+
+    @staticmethod
+    def _stall(record: _Record, counters: ByteCounters | None, now: datetime) -> float | None:
+        """Seconds since the remaining data last reached a new low (KubeVirt's progress-timeout rule)."""
+        if counters is None or counters.remaining is None:
+            return None
+        at = counters.at or now
+        if record.lowest_remaining is None or counters.remaining < record.lowest_remaining:
+            record.lowest_remaining, record.lowest_at = counters.remaining, at
+        assert record.lowest_at is not None
+        return max((now - record.lowest_at).total_seconds(), 0.0)
+
+
+def _finished_at(migration: Migration, progress: MigrationProgress, deleted_at: datetime | None) -> datetime | None:
+    for transition in reversed(migration.phase_transitions):
+        if transition.phase in ("Succeeded", "Failed") and transition.at is not None:
+            return transition.at
+    return progress.ended or deleted_at or migration.meta.deleted
+
+
+def _stamp(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else 0.0

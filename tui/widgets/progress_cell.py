@@ -1,0 +1,85 @@
+"""Progress as text cells: a bar of block characters, a countdown, and a migration's one-cell summary.
+
+Every state is said in words or symbols as well as colour (a 16-colour or NO_COLOR terminal loses
+nothing): "✓ Succeeded", "✗ Timed out", "⚠ 3:12 left", "Aborting…". Styles are semantic names
+("ok", "accent", "warning", "error", "dim") that RowTable resolves against the theme.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+from tui.domain.progress import (
+    OUTCOME_ABORT_FAILED,
+    OUTCOME_ABORTED,
+    OUTCOME_FAILED,
+    OUTCOME_STUCK,
+    OUTCOME_SUCCEEDED,
+    OUTCOME_TIMED_OUT,
+)
+from tui.widgets.literal import clean
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+FULL = "█"
+EMPTY = "░"
+
+OUTCOME_WORDS = {
+    OUTCOME_SUCCEEDED: "Succeeded",
+    OUTCOME_FAILED: "Failed",
+    OUTCOME_ABORTED: "Aborted",
+    OUTCOME_ABORT_FAILED: "Abort failed",
+    OUTCOME_TIMED_OUT: "Timed out",
+    OUTCOME_STUCK: "Stuck",
+}
+
+
+def bar(fraction: float, width: int) -> str:
+    """`width` cells filled in eighths: bar(0.5, 8) == "████░░░░"."""
+    if width <= 0:
+        return ""
+    fraction = 0.0 if not math.isfinite(fraction) else min(max(fraction, 0.0), 1.0)
+    eighths = int(round(fraction * width * 8))
+    full, part = divmod(eighths, 8)
+    text = FULL * full
+    if part and full < width:
+        text += _EIGHTHS[part]
+    return text + EMPTY * (width - len(text))
+
+
+def countdown(seconds: float | None) -> str:
+    """A clock that ticks every second: "1:46:12", "12:04", "0:45"; "overdue" below zero; "" when unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return ""
+    if seconds < 0:
+        return "overdue"
+    total = int(math.ceil(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def outcome_symbol(outcome: str) -> str:
+    if outcome == OUTCOME_SUCCEEDED:
+        return "✓"
+    if outcome == OUTCOME_ABORTED:
+        return "■"
+    return "✗"
+
+
+def outcome_tone(outcome: str) -> str:
+    """The semantic style of an outcome: "ok", "warning" (aborted on request) or "error"."""
+    if outcome == OUTCOME_SUCCEEDED:
+        return "ok"
+    if outcome == OUTCOME_ABORTED:
+        return "warning"
+    return "error"
+
+
+def outcome_text(outcome: str) -> Text:
+    """A finished migration's outcome with its symbol: "✓ Succeeded", "✗ Timed out", "■ Aborted"."""
+    word = OUTCOME_WORDS.get(outcome, clean(outcome) or "Finished")
+    return Text(f"{outcome_symbol(outcome)} {word}", style=outcome_tone(outcome))

@@ -1,0 +1,231 @@
+"""The VM list's rows: one summary per VM, recomputed only for the VMs that changed, then filtered and sorted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from rich.text import Text
+
+from tui.domain.cpu import SCHEDULABLE_LABEL
+from tui.domain.placement import DRAIN_REQUESTED_ANNOTATION, MAINTAIN_STATUS_ANNOTATION, WITNESS_LABEL
+from tui.domain.plan import VMSummary, vm_summary
+from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.units import human_bytes
+from tui.widgets.literal import clean
+from tui.widgets.migration_view import MigrationLedger, MigrationView
+from tui.widgets.progress_cell import bar, countdown, outcome_text
+from tui.widgets.row_table import Column, TableRow
+
+COLUMNS = (
+    Column("name", "Name", 12, priority=0, flex=3),
+    Column("namespace", "Namespace", 10, priority=4, flex=1),
+    Column("status", "Status", 10, priority=0),
+    Column("node", "Node", 8, priority=2, flex=1),
+    Column("cpu", "CPU model", 10, priority=5, flex=1),
+    Column("memory", "Memory", 8, priority=6, align="right"),
+    Column("migratable", "Migratable", 12, priority=3, flex=2),
+    Column("migration", "Migration", 22, priority=1),
+)
+SORTABLE = ("name", "namespace", "status", "node", "cpu", "memory", "migratable", "migration")
+SORT_LABELS = {column.key: column.label for column in COLUMNS}
+
+_STATUS_TONE = {
+    "Running": "ok",
+    "Migrating": "accent bold",
+    "Stopped": "dim",
+    "Stopping": "dim",
+    "Starting": "warning",
+    "Provisioning": "warning",
+    "Paused": "warning",
+    "WaitingForVolumeBinding": "warning",
+    "Terminating": "warning",
+}
+
+
+def status_text(status: str) -> Text:
+    """The VM's status word, coloured; error-like states (ErrorUnschedulable, CrashLoopBackOff, ...) in red."""
+    tone = _STATUS_TONE.get(status, "error")
+    return Text(clean(status), style=tone)
+
+
+def migratable_text(summary: VMSummary) -> Text:
+    if summary.migratable:
+        return Text("✓ yes", style="ok")
+    return Text(f"✗ {clean(summary.reason)}", style="dim" if summary.reason_code == "NotRunning" else "")
+
+
+def migration_cell(view: MigrationView | None) -> Text:
+    """The Migration column: phase or percent and the countdown while one runs; the outcome after."""
+    if view is None:
+        return Text("")
+    progress = view.progress
+    if view.final:
+        return outcome_text(progress.outcome)
+    if view.aborting:
+        return Text("Aborting…", style="warning")
+    clock = countdown(view.remaining)
+    warn = view.low_on_time or view.stalled or progress.converging is False
+    prefix = "⚠ " if warn else ""
+    style = "warning" if warn else "accent"
+    if progress.phase == "Running":
+        if progress.byte_fraction is not None:
+            percent = f"{progress.byte_fraction * 100:3.0f}%"
+            body = f"{bar(progress.fraction, 5)} {percent}"
+        else:
+            body = "Copying"
+        tail = f" {clock} left" if clock else ""
+        return Text(f"{prefix}{body}{tail}", style=style)
+    step = f"{progress.step}/{progress.total_steps} " if progress.step is not None else ""
+    return Text(f"{prefix}{step}{clean(progress.phase or 'New')}", style=style)
+
+
+def node_facts(snapshot: ClusterSnapshot) -> tuple:
+    """What of the nodes the list's "could it move at all" check reads; rows are recomputed when it changes."""
+    return tuple(
+        sorted(
+            (
+                node.name,
+                node.ready,
+                node.unschedulable,
+                node.labels.get(SCHEDULABLE_LABEL),
+                node.labels.get(WITNESS_LABEL),
+                MAINTAIN_STATUS_ANNOTATION in node.annotations,
+                DRAIN_REQUESTED_ANNOTATION in node.annotations,
+            )
+            for node in snapshot.nodes.values()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    vms: int
+    running: int
+    migrating: int
+    nodes: int
+    nodes_ready: int
+
+
+def _sort_value(column: str, summary: VMSummary, view: MigrationView | None) -> tuple:
+    key = (summary.namespace, summary.name)
+    if column == "name":
+        return (summary.name, summary.namespace)
+    if column == "namespace":
+        return key
+    if column == "status":
+        return (summary.status, *key)
+    if column == "node":
+        return (summary.node or "\uffff", *key)
+    if column == "cpu":
+        return (summary.cpu_model, *key)
+    if column == "memory":
+        return (summary.memory_bytes if summary.memory_bytes is not None else -1, *key)
+    if column == "migratable":
+        return (not summary.migratable, summary.reason, *key)
+    if column == "migration":
+        if view is None:
+            rank, left = 2, 0.0
+        elif view.final:
+            rank, left = 1, 0.0
+        else:
+            rank, left = 0, view.remaining if view.remaining is not None else float("inf")
+        return (rank, left, *key)
+    return key
+
+
+class VMListModel:
+    """Summaries and table rows per VM key ("namespace/name"); only changed keys are recomputed."""
+
+    def __init__(self) -> None:
+        self.summaries: dict[str, VMSummary] = {}
+        self._rows: dict[str, TableRow] = {}
+        self._haystacks: dict[str, str] = {}
+        self._node_facts: tuple | None = None
+        self._kubevirt_version: object = object()
+        self._order: list[str] | None = None
+        self._order_key: tuple[str, bool] | None = None
+
+    def __len__(self) -> int:
+        return len(self.summaries)
+
+    def update(
+        self,
+        snapshot: ClusterSnapshot,
+        vm_keys: Iterable[str] | None,
+        ledger: MigrationLedger,
+        nodes_changed: bool = False,
+        kubevirt_changed: bool = False,
+    ) -> set[str] | None:
+        """Recompute the given VMs (None: every VM); also every VM when the node facts or the KubeVirt
+        CR changed. Returns the keys recomputed (None when all were)."""
+        everything = vm_keys is None or kubevirt_changed
+        if nodes_changed or vm_keys is None:
+            facts = node_facts(snapshot)
+            if facts != self._node_facts:
+                self._node_facts = facts
+                everything = True
+        if everything:
+            keys: Iterable[str] = set(snapshot.vms) | set(self.summaries)
+        else:
+            keys = vm_keys or ()
+        changed = set()
+        for key in keys:
+            vm = snapshot.vms.get(key)
+            if vm is None:
+                if self.summaries.pop(key, None) is not None:
+                    self._rows.pop(key, None)
+                    self._haystacks.pop(key, None)
+                    changed.add(key)
+                continue
+            summary = vm_summary(snapshot, vm)
+            self.summaries[key] = summary
+            self._haystacks[key] = " ".join((summary.name, summary.namespace, summary.node, summary.status)).lower()
+            self._rows[key] = self._row(key, summary, ledger.for_vm(key))
+            changed.add(key)
+        if changed:
+            self._order = None
+        return None if everything else changed
+
+    def refresh_migrations(self, vm_keys: Iterable[str], ledger: MigrationLedger) -> None:
+        """Rebuild the rows of these VMs from their (re-computed) migration views."""
+        for key in vm_keys:
+            summary = self.summaries.get(key)
+            if summary is not None:
+                self._rows[key] = self._row(key, summary, ledger.for_vm(key))
+        if self._order_key is not None and self._order_key[0] == "migration":
+            self._order = None
+
+    def _row(self, key: str, summary: VMSummary, view: MigrationView | None) -> TableRow:
+        cells: Mapping[str, object] = {
+            "name": summary.name,
+            "namespace": summary.namespace,
+            "status": status_text(summary.status),
+            "node": summary.node or "-",
+            "cpu": summary.cpu_model,
+            "memory": human_bytes(summary.memory_bytes) if summary.memory_bytes is not None else "-",
+            "migratable": migratable_text(summary),
+            "migration": migration_cell(view),
+        }
+        return TableRow(key, cells)
+
+    def rows(self, filter_text: str, sort: str, reverse: bool, view_of: Callable[[str], MigrationView | None]) -> list[TableRow]:
+        """The rows to show: those matching every word of `filter_text` (name, namespace, node, status),
+        sorted by column `sort`."""
+        if self._order is None or self._order_key != (sort, reverse):
+            keys = sorted(
+                self.summaries,
+                key=lambda k: _sort_value(sort, self.summaries[k], view_of(k)),
+                reverse=reverse,
+            )
+            self._order, self._order_key = keys, (sort, reverse)
+        words = filter_text.lower().split()
+        if not words:
+            return [self._rows[key] for key in self._order]
+        haystacks = self._haystacks
+        return [self._rows[key] for key in self._order if all(word in haystacks[key] for word in words)]
+
+    def counts(self, snapshot: ClusterSnapshot, ledger: MigrationLedger) -> ListCounts:
+        running = sum(1 for s in self.summaries.values() if s.status in ("Running", "Migrating"))
+        nodes_ready = sum(1 for node in snapshot.nodes.values() if node.ready is True)
+        return ListCounts(len(self.summaries), running, ledger.running_count(), len(snapshot.nodes), nodes_ready)
