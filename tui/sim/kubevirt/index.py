@@ -65,6 +65,8 @@ class ClusterIndex:
         if plural not in self.objects:
             return False
         if change.type == DELETED:
+            # The deleted object is handed over as a copy: it leaves the index whatever it is.
+            self.objects[plural].pop(key_of(change.raw), None)
             self._drop(plural, change.raw)
         else:
             if change.previous is not None:

@@ -163,6 +163,9 @@ class Migrations:
     def watch(self, key: Key) -> None:
         self.active.add(key)
 
+    def store_now(self) -> datetime:
+        return self.events.now()
+
     def install(self) -> None:
         for migration in self.index.all("virtualmachineinstancemigrations"):
             self.active.add(key_of(migration))
@@ -565,6 +568,8 @@ class Migrations:
             status["migrationState"] = copy_object(self._state(vmi))
             changed = self._write_status(migration, status)
             migration = self.index.get("virtualmachineinstancemigrations", *key_of(migration)) or migration
+        for listener in self.on_change:
+            listener(migration, self.store_now())
         meta = copy_object(migration["metadata"])
         if render.MIGRATION_FINALIZER in _list(meta.get("finalizers")):
             meta["finalizers"] = [f for f in meta["finalizers"] if f != render.MIGRATION_FINALIZER]

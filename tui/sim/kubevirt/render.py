@@ -273,7 +273,8 @@ def memory_overhead(spec: dict, settings: KubeVirtSettings) -> int:
         overhead += 1024 * MI  # VFIO locks guest RAM plus the MMIO space
     ratio = parse_quantity(settings.overhead_ratio) if settings.overhead_ratio else None
     if ratio is not None and ratio.value > 0:
-        overhead = int(-(-overhead // 1000) * ratio.value)
+        # multiplyMemory: the kilo-scaled overhead times (ratio - 1), added in whole kilobytes.
+        overhead += int(-(-overhead // 1000) * (ratio.value - 1)) * 1000
     if _dict(domain.get("cpu")).get("dedicatedCpuPlacement") is True:
         overhead += 100 * MI
     return overhead

@@ -175,8 +175,7 @@ class KubeVirtSimulation:
         elif plural == "virtualmachineinstances":
             if previous is None or change.type == DELETED or _dict(raw.get("metadata")).get("deletionTimestamp"):
                 self.vms.dirty_vmis.add(key)
-            else:
-                self.vms.dirty_vms.add(key)  # its VM's status follows it
+            self.vms.dirty_vms.add(key)  # its VM follows it (status, and a deleted VM's finalizers)
             for migration in self.index.migrations_of(*key):
                 self.migrations.watch(key_of(migration))
         elif plural == "pods":
