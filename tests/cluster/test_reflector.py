@@ -118,6 +118,16 @@ def test_the_health_probe_marks_a_silent_server_as_reconnecting_before_any_watch
         eventually(lambda: all(s.status == ConnectionStatus.CONNECTED for s in session.store.states().values()))
 
 
+def test_a_watch_silent_for_longer_than_its_idle_timeout_is_given_up_and_reopened(cluster, kubeconfig):
+    with connect(kubeconfig, probe_interval=3600) as session:  # no health probe: the watch alone notices
+        cluster.fault("stall", seconds=4.0)  # longer than the watches' idle timeout (3 s here)
+        state = eventually(lambda: (s := session.store.state("vms")).status == ConnectionStatus.RECONNECTING and s)
+        assert "did not answer in time" in state.last_error
+        cluster.store.create("virtualmachines", vm("after-silence"))
+        eventually(lambda: in_step(session, cluster))
+        assert session.store.state("vms").status == ConnectionStatus.CONNECTED
+
+
 def test_server_errors_are_retried_with_back_off_until_the_server_recovers(cluster, kubeconfig):
     with connect(kubeconfig) as session:
         cluster.fault("fail", count=6, code=500)

@@ -410,7 +410,10 @@ class Reflector:
         if scope.selector:
             query.append(("labelSelector", scope.selector))
         stream = self.transport.watch(
-            scope.path, query, timeout=(self.timings.connect_timeout, self.timings.watch_idle_timeout)
+            scope.path,
+            query,
+            timeout=(self.timings.connect_timeout, min(self.timings.connect_timeout, self.timings.watch_idle_timeout)),
+            idle_timeout=self.timings.watch_idle_timeout,
         )
         with self._lock:
             self._stream = stream

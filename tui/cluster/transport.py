@@ -231,9 +231,16 @@ class ApiTransport:
             raise ApiError.from_body(response.status, payload, headers.get("retry-after"))
         return Response(response.status, headers, payload)
 
-    def watch(self, path: str, query: Sequence[tuple[str, str]], timeout: tuple[float, float]) -> WatchStream:
-        """Open a watch (the query must hold watch=true); the read timeout is the longest silence allowed."""
+    def watch(self, path: str, query: Sequence[tuple[str, str]], timeout: tuple[float, float], idle_timeout: float | None = None) -> WatchStream:
+        """Open a watch (the query must hold watch=true). `timeout` is (connect, answer): a server must
+        answer a watch at once; then `idle_timeout` is the longest silence allowed between events."""
         response = self._send("GET", path, query, None, None, "application/json", timeout)
+        if idle_timeout is not None:
+            # Until the answer came, a stop cannot reach the socket: keep that wait short, and give the
+            # stream itself the long idle timeout (bookmarks come about once a minute).
+            sock = getattr(getattr(response, "connection", None), "sock", None)
+            if sock is not None:
+                sock.settimeout(idle_timeout)
         if not 200 <= response.status < 300:
             try:
                 payload = response.read()
