@@ -184,6 +184,7 @@ def test_migrations_beyond_the_per_node_limit_wait_in_pending(tmp_path):
         second = migrate(api, "two")["metadata"]["name"]
         cluster.advance(3)
         assert (phase_of(cluster, first), phase_of(cluster, second)) == ("Scheduling", "Pending")
+        assert vmi_of(cluster, "two")["metadata"]["annotations"]["harvesterhci.io/migrationState"] == "Pending migration"
         assert advance_until(cluster, first, ("Succeeded",)) == "Succeeded"
         assert advance_until(cluster, second, ("Succeeded",)) == "Succeeded"
 
@@ -391,3 +392,57 @@ spec:
     assert state["migrationConfiguration"]["completionTimeoutPerGiB"] == 400
     assert state["migrationConfiguration"]["bandwidthPerMigration"] == "32Mi"
     assert run.copy is not None and run.copy.transfer_rate == 32 * 1024 * 1024
+
+
+def test_an_unschedulable_target_pod_gets_the_schedulers_failed_scheduling_event(tmp_path):
+    with running(vm("app", on_node="node-a", node_selector={"rack": "r1"})) as cluster, api_client(cluster, tmp_path) as api:
+        cluster.store.patch("nodes", None, "node-b", {"spec": {"unschedulable": True}})
+        migrate(api, "app")
+        cluster.advance(3)
+        (target,) = [p for p in _pods(cluster, "app").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]]
+        events = events_about(cluster, target["metadata"]["name"])
+    assert events == [("Warning", "FailedScheduling", condition(target, "PodScheduled")["message"])]
+
+
+def test_post_copy_finishes_a_migration_the_completion_budget_would_abort(tmp_path):
+    settings = {"completionTimeoutPerGiB": 5, "allowPostCopy": True, "allowWorkloadDisruption": True}
+    with running(vm("busy-vm", on_node="node-a"), migrations=settings) as cluster, api_client(cluster, tmp_path) as api:
+        name = migrate(api, "busy-vm")["metadata"]["name"]
+        assert advance_until(cluster, name, ("Succeeded", "Failed")) == "Succeeded"
+        state = vmi_of(cluster, "busy-vm")["status"]["migrationState"]
+    assert state["mode"] == "PostCopy" and state["completed"] is True and "failed" not in state
+
+
+def test_harvester_keeps_the_vmis_migration_annotations_in_step(tmp_path):
+    with running(vm("busy-vm", on_node="node-a")) as cluster, api_client(cluster, tmp_path) as api:
+        created = migrate(api, "busy-vm", target="node-b")
+        name = created["metadata"]["name"]
+        seen = []
+        for _ in range(12):
+            cluster.advance(1)
+            annotations = vmi_of(cluster, "busy-vm")["metadata"].get("annotations", {})
+            seen.append(annotations.get("harvesterhci.io/migrationState"))
+        assert annotations["harvesterhci.io/migrationUID"] == created["metadata"]["uid"]
+        assert annotations["harvesterhci.io/migrationTargetNodeName"] == "node-b"
+        client.CustomObjectsApi(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", name)
+        nudged_while_running = cluster.store.get("virtualmachines", "default", "busy-vm")["metadata"]["annotations"]["harvesterhci.io/timestamp"]
+        cluster.advance(1)
+        aborting = vmi_of(cluster, "busy-vm")["metadata"]["annotations"].get("harvesterhci.io/migrationState")
+        cluster.advance(3)
+        after = vmi_of(cluster, "busy-vm")["metadata"].get("annotations", {})
+        nudged_at_the_end = cluster.store.get("virtualmachines", "default", "busy-vm")["metadata"]["annotations"]["harvesterhci.io/timestamp"]
+    assert seen[0] == "Migrating" and set(seen) == {"Migrating"}
+    assert aborting == "Aborting migration"
+    assert not any(key.startswith("harvesterhci.io/migration") for key in after)
+    assert nudged_while_running < nudged_at_the_end  # each change bumps the VM, so Harvester's UI refreshes
+
+
+def test_only_the_five_newest_finalized_migrations_are_kept(tmp_path):
+    with running(vm("app", on_node="node-a")) as cluster, api_client(cluster, tmp_path) as api:
+        names = []
+        for _ in range(6):
+            names.append(migrate(api, "app")["metadata"]["name"])
+            assert advance_until(cluster, names[-1], ("Succeeded", "Failed")) == "Succeeded"
+        cluster.advance(1)
+        kept = {m["metadata"]["name"] for m in cluster.store.list("virtualmachineinstancemigrations", "default")}
+    assert kept == set(names[1:])

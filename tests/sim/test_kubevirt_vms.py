@@ -178,3 +178,44 @@ def test_a_vm_no_node_can_take_is_error_unschedulable(tmp_path):
         "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: "
         "3 Preemption is not helpful for scheduling."
     )
+
+
+DUMPED_VMI = """
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: dumped
+  namespace: default
+  uid: 3cfa3af6-c6ed-4db6-a4c2-1e5374683f84
+  labels: {harvesterhci.io/vmName: dumped, kubevirt.io/nodeName: node-b}
+  ownerReferences:
+  - {apiVersion: kubevirt.io/v1, blockOwnerDeletion: true, controller: true, kind: VirtualMachine, name: dumped, uid: d7a2d0cc-6dd3-41de-bff7-fcea88db58fe}
+spec:
+  domain:
+    cpu: {cores: 2, model: "123", sockets: 1, threads: 1}
+    devices:
+      disks: [{bootOrder: 1, disk: {bus: virtio}, name: disk-0}]
+      interfaces: [{masquerade: {}, model: virtio, name: default}]
+    machine: {type: q35}
+    memory: {guest: 2Gi}
+    resources: {requests: {memory: 2Gi}}
+  networks: [{name: default, pod: {}}]
+  volumes: [{name: disk-0, persistentVolumeClaim: {claimName: dumped-disk-0}}]
+status:
+  phase: Running
+  nodeName: node-b
+  interfaces: [{ipAddress: 10.52.2.157, ipAddresses: [10.52.2.157], mac: "ca:1d:63:b2:80:ea", name: default}]
+  conditions:
+  - {lastProbeTime: null, lastTransitionTime: "2026-03-01T13:39:18Z", status: "True", type: Ready}
+  - {lastProbeTime: null, lastTransitionTime: null, status: "True", type: LiveMigratable}
+"""
+
+
+def test_a_vmi_the_scenario_holds_is_kept_and_given_a_launcher_pod():
+    with running(vm("dumped"), DUMPED_VMI) as cluster:
+        vmi = vmi_of(cluster, "dumped")
+        pod = _launcher(cluster, "dumped")
+    assert vmi["metadata"]["uid"] == "3cfa3af6-c6ed-4db6-a4c2-1e5374683f84"
+    assert vmi["status"]["interfaces"][0]["ipAddress"] == "10.52.2.157"
+    assert (pod["spec"]["nodeName"], pod["status"]["phase"]) == ("node-b", "Running")
+    assert pod["metadata"]["labels"]["kubevirt.io/created-by"] == "3cfa3af6-c6ed-4db6-a4c2-1e5374683f84"

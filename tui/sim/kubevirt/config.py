@@ -23,10 +23,6 @@ DRAIN_TAINT_KEY = "kubevirt.io/drain"
 POLICY_FIELDS = ("allowAutoConverge", "bandwidthPerMigration", "completionTimeoutPerGiB", "allowPostCopy", "allowWorkloadDisruption")
 
 
-def version_at_least(version: Version, wanted: Version) -> bool:
-    return version >= wanted
-
-
 def default_migration_configuration(version: Version) -> dict[str, Any]:
     """KubeVirt's migration defaults for a version, as it writes them into migrationConfiguration."""
     config: dict[str, Any] = {
@@ -87,7 +83,6 @@ class KubeVirtSettings:
     migrations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     node_selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     overhead_ratio: str = ""
-    permit_bridge_on_pod_network: bool = True
 
     @property
     def harvester(self) -> bool:
@@ -134,7 +129,6 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
     status = kubevirt.get("status") if isinstance(kubevirt.get("status"), dict) else {}
     configuration = spec.get("configuration") if isinstance(spec.get("configuration"), dict) else {}
     developer = configuration.get("developerConfiguration") if isinstance(configuration.get("developerConfiguration"), dict) else {}
-    network = configuration.get("network") if isinstance(configuration.get("network"), dict) else {}
     text = str(status.get("observedKubeVirtVersion") or status.get("targetKubeVirtVersion") or simulation.kubevirt_version)
     version = parse_version(text) or parse_version(simulation.kubevirt_version) or (1, 6, 3)
     namespace = str(meta.get("namespace") or HARVESTER_NAMESPACE)
@@ -152,5 +146,4 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
         migrations=MappingProxyType(dict(migrations)),
         node_selectors=MappingProxyType({str(k): str(v) for k, v in selectors.items()}),
         overhead_ratio=str(ratio) if ratio not in (None, "") else "",
-        permit_bridge_on_pod_network=network.get("permitBridgeInterfaceOnPodNetwork", True) is not False,
     )

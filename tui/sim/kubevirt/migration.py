@@ -159,6 +159,7 @@ class Migrations:
         self.runs: dict[str, MigrationRun] = {}
         self.on_change: list[Callable[[dict, datetime], None]] = []
         self._target_cleanups: list[tuple[datetime, Key]] = []
+        self._running: list[dict] | None = None  # running_migrations(), worked out once per clock step
 
     def watch(self, key: Key) -> None:
         self.active.add(key)
@@ -177,6 +178,7 @@ class Migrations:
             migration = self.index.get("virtualmachineinstancemigrations", *key) or {}
             return (_dict(migration.get("metadata")).get("creationTimestamp") or "", key)
 
+        self._running = None
         for key in sorted(self.active, key=creation):
             for _ in range(8):  # what a real controller does within milliseconds, re-run at once
                 if not self._execute(key, now):
@@ -352,7 +354,9 @@ class Migrations:
         if len(active_pods) > 1:
             return False
         config = self.settings().migration_configuration()
-        running = self.running_migrations()
+        if self._running is None:
+            self._running = self.running_migrations()
+        running = self._running
         if len(running) >= int_setting(config, "parallelMigrationsPerCluster", 5):
             return False
         node = _dict(vmi.get("status")).get("nodeName", "")
@@ -377,6 +381,7 @@ class Migrations:
             self.events.record(vmi, WARNING, "FailedCreate", f"Error creating pod: {error.message}", VIRT_CONTROLLER)
             return False
         self.events.record(migration, NORMAL, "SuccessfulCreate", f"Created migration target pod {created['metadata']['name']}", VIRT_CONTROLLER)
+        running.append(migration)
         return True
 
     def _pending_pod_timeout(self, migration: dict, vmi: dict, pod: dict, run: MigrationRun, now: datetime) -> bool:
@@ -463,12 +468,21 @@ class Migrations:
         if policy:
             state["migrationPolicyName"] = policy
         updated["status"]["migrationState"] = state
+        updated["status"]["activePods"] = self._active_pods(vmi)
         updated["metadata"].setdefault("labels", {})[TARGET_NODE_LABEL] = target
         self.store.update("virtualmachineinstances", updated)
         run.prepare_at = now + timedelta(seconds=TARGET_PREPARE_SECONDS)
         run.source_node, run.target_node = state["sourceNode"], target
         self.events.record(migration, NORMAL, "SuccessfulHandOver", "Migration target pod is ready for preparation by virt-handler.", VIRT_CONTROLLER)
         return True
+
+    def _active_pods(self, vmi: dict, leaving: dict | None = None) -> dict[str, str]:
+        """status.activePods: every pod of the VMI that has not finished, but `leaving`."""
+        return {
+            pod["metadata"]["uid"]: pod["spec"]["nodeName"]
+            for pod in self.index.pods_of_vmi(_dict(vmi.get("metadata")).get("uid", ""))
+            if not is_terminal(pod) and _dict(pod.get("spec")).get("nodeName") and pod is not leaving
+        }
 
     def _mark_failed_on_vmi(self, migration: dict, vmi: dict, now: datetime) -> bool:
         """handleMarkMigrationFailedOnVMI: the target pod went away before the copy started."""
@@ -726,6 +740,7 @@ class Migrations:
             state["failureReason"] = failure
             if abort_status:
                 state["abortStatus"] = abort_status
+            status["activePods"] = self._active_pods(vmi, leaving=target_pod)
             self.store.update("virtualmachineinstances", updated)
             self.events.record(
                 updated, WARNING, "Migrated", f"VirtualMachineInstance migration uid {state.get('migrationUid', '')} failed. reason:{failure}", VIRT_HANDLER, run.source_node
@@ -739,7 +754,7 @@ class Migrations:
         updated["metadata"].setdefault("labels", {})[NODE_NAME_LABEL] = target
         if target_pod is not None:
             status["interfaces"] = render.interface_status(updated["spec"], *key_of(updated), _dict(target_pod.get("status")).get("podIP", ""))
-            status["activePods"] = {target_pod["metadata"].get("uid", ""): target}
+            status["activePods"] = self._active_pods(vmi, leaving=source_pod)
             status["conditions"] = cond.set_condition(_list(status.get("conditions")), cond.ready_condition(updated, target_pod, now))
         target_labels = _dict(_dict((self.index.node(target) or {}).get("metadata")).get("labels"))
         status["conditions"] = cond.set_condition(_list(status.get("conditions")), cond.live_migratable(updated, target_labels, self.settings().version))

@@ -55,6 +55,10 @@ class MigrationMetrics:
         self.settings = settings
 
     def __call__(self, metric: str, now: datetime) -> Series:
+        with self.migrations.store.lock:  # the clock steps under the same lock, so the numbers are of one instant
+            return self._series(metric)
+
+    def _series(self, metric: str) -> Series:
         version = self.settings().version
         handler_metrics = {
             "kubevirt_vmi_migration_data_remaining_bytes": lambda c: c.remaining,

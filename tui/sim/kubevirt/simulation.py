@@ -177,7 +177,8 @@ class KubeVirtSimulation:
                 self.vms.dirty_vmis.add(key)
             self.vms.dirty_vms.add(key)  # its VM follows it (status, and a deleted VM's finalizers)
             for migration in self.index.migrations_of(*key):
-                self.migrations.watch(key_of(migration))
+                if _dict(migration.get("status")).get("phase") not in ("Succeeded", "Failed"):
+                    self.migrations.watch(key_of(migration))
         elif plural == "pods":
             owner = _dict(raw.get("metadata")).get("ownerReferences") or []
             vmi = next((ref.get("name") for ref in owner if isinstance(ref, dict) and ref.get("kind") == "VirtualMachineInstance"), None)
