@@ -396,7 +396,7 @@ def _bar(fraction: float, width: int) -> str:
 
 def progress_line(progress: Any, remaining: float | None, connection: str) -> str:
     """One line of a migration's progress (without the bar): step, label, bytes, time left."""
-    from tui.domain.units import human_bytes, human_duration
+    from tui.domain.units import human_duration
 
     parts = [f"{progress.label}"]
     if progress.step is not None:

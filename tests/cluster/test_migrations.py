@@ -196,7 +196,7 @@ def test_migrate_wait_exits_0_when_the_migration_succeeds(default, sessions):
 
 def test_migrate_wait_exits_1_when_kubevirt_gives_up(default, sessions):
     cluster, kubeconfig = default
-    session = open_session(sessions, kubeconfig)
+    open_session(sessions, kubeconfig)  # run_until lets it catch up between clock steps
     simulation = cluster.simulation
     busy = [key for key, rate in simulation.dirty_rates.items() if rate >= simulation.migration_bandwidth]
     if not busy:
