@@ -219,3 +219,14 @@ def test_a_vmi_the_scenario_holds_is_kept_and_given_a_launcher_pod():
     assert vmi["status"]["interfaces"][0]["ipAddress"] == "10.52.2.157"
     assert (pod["spec"]["nodeName"], pod["status"]["phase"]) == ("node-b", "Running")
     assert pod["metadata"]["labels"]["kubevirt.io/created-by"] == "3cfa3af6-c6ed-4db6-a4c2-1e5374683f84"
+
+
+def test_a_scenario_vm_the_simulation_cannot_start_stops_the_cluster_with_its_name():
+    from tests.sim.kubevirt_cluster import scenario_text
+    from tui.sim.runtime import SimCluster
+    from tui.sim.scenario import ScenarioError, parse_scenario
+
+    broken = "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: broken, namespace: default}\nspec: {runStrategy: Always, template: {spec: {domain: huge}}}\n"
+    with pytest.raises(ScenarioError) as error:
+        SimCluster.start(parse_scenario(scenario_text(broken)), manual_clock=True)
+    assert str(error.value).startswith("VirtualMachine default/broken: the simulated KubeVirt cannot run it: ")

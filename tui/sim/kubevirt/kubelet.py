@@ -87,10 +87,16 @@ class PodRuntime:
     def tick(self, now: datetime) -> None:
         for key, due in sorted(self._pending.items(), key=lambda item: (item[1], item[0])):
             if due <= now:
-                self._schedule(key, now)
+                try:
+                    self._schedule(key, now)
+                except st.ApiError:
+                    self.forget(key)  # deleted or changed meanwhile
         for key, (bound, ready_at) in sorted(self._starting.items(), key=lambda item: (item[1][1], item[0])):
             if ready_at <= now:
-                self._start(key, bound, now)
+                try:
+                    self._start(key, bound, now)
+                except st.ApiError:
+                    self.forget(key)
 
     def _schedule(self, key: Key, now: datetime) -> None:
         pod = self.index.get("pods", *key)

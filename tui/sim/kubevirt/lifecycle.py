@@ -20,9 +20,10 @@ from tui.sim import status as st
 from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt import render
 from tui.sim.kubevirt.config import KubeVirtSettings
-from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, EventRecorder
+from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, WARNING, EventRecorder
 from tui.sim.kubevirt.index import MIGRATION_JOB_LABEL, ClusterIndex, Key, key_of, labels_of
 from tui.sim.kubevirt.kubelet import PodRuntime
+from tui.sim.kubevirt.problems import scenario_object
 from tui.sim.kubevirt.render import moment as format_time
 from tui.sim.store import ObjectStore, copy_object
 
@@ -112,13 +113,16 @@ class VirtualMachines:
 
     def install(self, now: datetime) -> None:
         for vmi in sorted(self.index.all("virtualmachineinstances"), key=key_of):
-            self._adopt_vmi(vmi, now)
+            with scenario_object("VirtualMachineInstance", *key_of(vmi)):
+                self._adopt_vmi(vmi, now)
         for vm in sorted(self.index.all("virtualmachines"), key=key_of):
             key = key_of(vm)
-            if desired_state(vm) == RUN and self.index.get("virtualmachineinstances", *key) is None:
-                self._settle(vm, now)
+            with scenario_object("VirtualMachine", *key):
+                if desired_state(vm) == RUN and self.index.get("virtualmachineinstances", *key) is None:
+                    self._settle(vm, now)
         for vm in sorted(self.index.all("virtualmachines"), key=key_of):
-            self.refresh_vm(key_of(vm), now)
+            with scenario_object("VirtualMachine", *key_of(vm)):
+                self.refresh_vm(key_of(vm), now)
         # Everything written so far is settled; only VMIs still starting need the next steps.
         self.dirty_vms = set()
         self.dirty_vmis = {
@@ -216,11 +220,17 @@ class VirtualMachines:
         while self.dirty_vms or self.dirty_vmis:
             vms, self.dirty_vms = sorted(self.dirty_vms), set()
             for key in vms:
-                self._reconcile_vm(key, now)
+                try:
+                    self._reconcile_vm(key, now)
+                except st.ApiError:
+                    continue  # changed or removed meanwhile: its next change brings it back
             vmis, self.dirty_vmis = sorted(self.dirty_vmis), set()
             for key in vmis:
-                self._reconcile_vmi(key, now)
-                self.refresh_vm(key, now)
+                try:
+                    self._reconcile_vmi(key, now)
+                    self.refresh_vm(key, now)
+                except st.ApiError:
+                    continue
 
     def _reconcile_vm(self, key: Key, now: datetime) -> None:
         vm = self.index.get("virtualmachines", *key)
@@ -232,7 +242,13 @@ class VirtualMachines:
             return
         wanted = desired_state(vm)
         if wanted == RUN and vmi is None:
-            created = self.store.create("virtualmachineinstances", render.vmi_from_vm(vm, self.settings(), now), key[0])
+            try:
+                created = self.store.create("virtualmachineinstances", render.vmi_from_vm(vm, self.settings(), now), key[0])
+            except (st.ApiError, AttributeError, TypeError, ValueError) as error:
+                # A VM KubeVirt's own admission would have refused: say so on the VM, as the controller does.
+                message = error.message if isinstance(error, st.ApiError) else f"the VM's template cannot be read: {error}"
+                self.events.record(vm, WARNING, "FailedCreate", f"Error creating virtual machine instance: {message}", VIRT_CONTROLLER)
+                return
             self.events.record(vm, NORMAL, "SuccessfulCreate", f"Started the virtual machine by creating the new virtual machine instance {key[1]}", VIRT_CONTROLLER)
             self.dirty_vmis.add(key_of(created))
         elif wanted == STOP and vmi is not None and not _dict(vmi.get("metadata")).get("deletionTimestamp"):

@@ -180,20 +180,26 @@ class Migrations:
 
         self._running = None
         for key in sorted(self.active, key=creation):
-            for _ in range(8):  # what a real controller does within milliseconds, re-run at once
-                if not self._execute(key, now):
-                    break
-            migration = self.index.get("virtualmachineinstancemigrations", *key)
-            if migration is not None:
-                self._node_agents(migration, now)
-                for listener in self.on_change:
-                    listener(self.index.get("virtualmachineinstancemigrations", *key) or migration, now)
+            try:
+                self._step(key, now)
+            except st.ApiError:
+                continue  # someone changed or removed an object meanwhile: the next step sees the new state
         due = [entry for entry in self._target_cleanups if entry[0] <= now]
         self._target_cleanups = [entry for entry in self._target_cleanups if entry[0] > now]
         for _, pod_key in due:
             pod = self.index.get("pods", *pod_key)
             if pod is not None:
                 self.runtime.complete(pod, now)
+
+    def _step(self, key: Key, now: datetime) -> None:
+        for _ in range(8):  # what a real controller does within milliseconds, re-run at once
+            if not self._execute(key, now):
+                break
+        migration = self.index.get("virtualmachineinstancemigrations", *key)
+        if migration is not None:
+            self._node_agents(migration, now)
+            for listener in self.on_change:
+                listener(self.index.get("virtualmachineinstancemigrations", *key) or migration, now)
 
     def _write_status(self, migration: dict, status: dict) -> bool:
         if status == _dict(migration.get("status")):

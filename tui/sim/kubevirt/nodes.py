@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
 from tui.domain.objects import parse_time
+from tui.sim import status as st
 from tui.sim.kubevirt.config import KubeVirtSettings
 from tui.sim.kubevirt.index import ClusterIndex
+from tui.sim.kubevirt.problems import scenario_object
 from tui.sim.kubevirt.writes import replace
 from tui.sim.scenario import NodeCPU
 from tui.sim.store import ObjectStore, copy_object, format_time
@@ -118,20 +120,25 @@ class NodeAgents:
             current = self.index.node(name)
             if current is None:
                 continue
-            node = copy_object(current)
-            self._complete_status(node, position, now)
-            if runs_virt_handler(node):
-                labels = node["metadata"].setdefault("labels", {})
-                labels.update(labeller_labels(labels, self.node_cpus.get(name), self.settings()))
-                if SCHEDULABLE_LABEL not in labels:
-                    labels[SCHEDULABLE_LABEL] = "true" if is_ready(node) else "false"
-                annotations = node["metadata"].setdefault("annotations", {})
-                if is_ready(node) or HEARTBEAT_ANNOTATION not in annotations:
-                    annotations[HEARTBEAT_ANNOTATION] = format_time(now)
-                    self._last_heartbeat[name] = now
-                annotations.setdefault("kubevirt.io/ksm-handler-managed", "false")
-            if node != current:
-                replace(self.store, "nodes", node)
+            with scenario_object("Node", "", name):
+                self._install_node(current, position, now)
+
+    def _install_node(self, current: dict, position: int, now: datetime) -> None:
+        name = current["metadata"]["name"]
+        node = copy_object(current)
+        self._complete_status(node, position, now)
+        if runs_virt_handler(node):
+            labels = node["metadata"].setdefault("labels", {})
+            labels.update(labeller_labels(labels, self.node_cpus.get(name), self.settings()))
+            if SCHEDULABLE_LABEL not in labels:
+                labels[SCHEDULABLE_LABEL] = "true" if is_ready(node) else "false"
+            annotations = node["metadata"].setdefault("annotations", {})
+            if is_ready(node) or HEARTBEAT_ANNOTATION not in annotations:
+                annotations[HEARTBEAT_ANNOTATION] = format_time(now)
+                self._last_heartbeat[name] = now
+            annotations.setdefault("kubevirt.io/ksm-handler-managed", "false")
+        if node != current:
+            replace(self.store, "nodes", node)
 
     def _complete_status(self, node: dict, position: int, now: datetime) -> None:
         status = node.setdefault("status", {})
@@ -177,10 +184,13 @@ class NodeAgents:
                 continue
             up = is_ready(node) and name not in self._down_until
             last = self._last_heartbeat.get(name)
-            if up and (last is None or (now - last).total_seconds() >= HEARTBEAT_INTERVAL):
-                self._heartbeat(node, now)
-            elif not up:
-                self._mark_unresponsive(node, now)
+            try:
+                if up and (last is None or (now - last).total_seconds() >= HEARTBEAT_INTERVAL):
+                    self._heartbeat(node, now)
+                elif not up:
+                    self._mark_unresponsive(node, now)
+            except st.ApiError:
+                continue  # deleted or changed meanwhile
 
     def _heartbeat(self, node: dict, now: datetime) -> None:
         updated = copy_object(node)
