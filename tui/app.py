@@ -298,7 +298,7 @@ class LivemigApp(App[int]):
         version = ".".join(str(p) for p in kubevirt.version) if kubevirt is not None and kubevirt.version else ""
         return HeaderFacts(
             context=self.session.context_name,
-            scope=self.session.scope_text,
+            scope=self.scope_words(),
             kubevirt=version or (kubevirt.version_text if kubevirt is not None else ""),
             readonly=self.readonly,
             connection=self.connection,
@@ -311,6 +311,13 @@ class LivemigApp(App[int]):
             sort=sort,
             filter_text=filter_text,
         )
+
+    def scope_words(self) -> str:
+        """The namespaces shown, in a few words for the header."""
+        namespaces = self.session.namespaces
+        if not namespaces:
+            return "all namespaces"
+        return ("namespace " if len(namespaces) == 1 else "namespaces ") + ", ".join(namespaces)
 
     def permission(self, action: str, namespace: str) -> Permission | None:
         if self.readonly:

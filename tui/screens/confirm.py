@@ -28,7 +28,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(
         self,
         title: str,
-        body: Content,
+        body: Content | list[tuple[str, Content]],
         yes_label: str,
         no_label: str = "No",
         *,
@@ -48,7 +48,15 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
             yield Static(Content(self.title_text), classes="dialog-title", markup=False)
-            yield Static(self.body, id="confirm-body", markup=False)
+            if isinstance(self.body, list):
+                # Labelled lines: the values wrap under themselves, not under the labels.
+                with Vertical(id="confirm-body"):
+                    for label, value in self.body:
+                        with Horizontal(classes="confirm-row"):
+                            yield Static(Content(label), classes="confirm-label", markup=False)
+                            yield Static(value, classes="confirm-value", markup=False)
+            else:
+                yield Static(self.body, id="confirm-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.no_label, id="no", variant="default", compact=True)
                 yield Button(self.yes_label, id="yes", variant="error" if self.danger else "primary", compact=True)

@@ -34,23 +34,23 @@ if TYPE_CHECKING:
 SCHEDULER = "@scheduler"  # no node name has an "@"
 
 COLUMNS = (
-    Column("node", "Node", 12, priority=0, flex=2),
-    Column("state", "State", 9, priority=2, flex=1),
-    Column("cpu", "Host CPU", 9, priority=3, flex=1),
+    Column("node", "Node", 16, priority=0, flex=1),
+    Column("state", "State", 9, priority=2),
+    Column("cpu", "Host CPU", 8, priority=3, flex=1),
     Column("free", "Free mem", 9, priority=4, align="right"),
-    Column("vms", "VMs", 4, priority=5, align="right"),
-    Column("verdict", "Verdict", 16, priority=0, flex=2),
+    Column("vms", "VMs", 3, priority=5, align="right"),
+    Column("verdict", "Verdict", 14, priority=0, flex=2),
 )
 
 
 def node_state(snapshot: ClusterSnapshot, name: str) -> str:
-    """"Ready", "NotReady", "Unknown", with ", cordoned" when spec.unschedulable."""
+    """"Ready", "NotReady", "Unknown"; "cordoned" for a Ready node with spec.unschedulable."""
     node = snapshot.nodes.get(name)
     if node is None:
         return "gone"
     state = "Ready" if node.ready is True else "NotReady" if node.ready is False else "Unknown"
     if node.unschedulable:
-        state += ", cordoned"
+        state = "cordoned" if node.ready is True else f"{state}, cordoned"
     return state
 
 

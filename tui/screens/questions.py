@@ -18,14 +18,17 @@ _EXPIRY_WORDS = {
 }
 
 
-def _row(label: str, *parts: str | tuple[str, str]) -> list[str | tuple[str, str]]:
-    return [(f"{label:<12}", "$text-muted"), *parts, "\n"]
+Rows = list[tuple[str, Content]]
+
+
+def _row(label: str, *parts: str | tuple[str, str]) -> Rows:
+    return [(label, Content.assemble(*parts))]
 
 
 def migration_question(plan: Plan, target: str) -> ConfirmScreen:
     """Confirm migrating `plan`'s VM to `target` ("" for the scheduler's choice)."""
     eligible = [v.node for v in plan.nodes if v.eligible]
-    parts: list[str | tuple[str, str]] = []
+    parts: Rows = []
     parts += _row("VM", (clean(f"{plan.namespace}/{plan.name}"), "bold"))
     parts += _row("From", clean(plan.node or "?"))
     if target:
@@ -47,14 +50,13 @@ def migration_question(plan: Plan, target: str) -> ConfirmScreen:
         )
         for note in budget.notes:
             parts += _row("Note", clean(note))
-    body = Content.assemble(*parts).rstrip()
-    return ConfirmScreen("Start this live migration?", body, yes_label="Migrate", no_label="Cancel", focus_yes=True, id="confirm-migration")
+    return ConfirmScreen("Start this live migration?", parts, yes_label="Migrate", no_label="Cancel", focus_yes=True, id="confirm-migration")
 
 
 def abort_question(view: MigrationView) -> ConfirmScreen:
     """Confirm aborting a running migration; "No" is focused."""
     progress = view.progress
-    parts: list[str | tuple[str, str]] = []
+    parts: Rows = []
     parts += _row("Migration", (clean(view.name), "bold"))
     parts += _row("VM", clean(view.vm_key))
     route = f"{view.source or '?'} → {view.target or 'the scheduler’s choice'}"
@@ -65,6 +67,5 @@ def abort_question(view: MigrationView) -> ConfirmScreen:
     if view.remaining is not None:
         state += f", {countdown(view.remaining)} before KubeVirt's timeout"
     parts += _row("Now", clean(state))
-    parts += ["\n", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded."]
-    body = Content.assemble(*parts).rstrip()
-    return ConfirmScreen("Abort this migration?", body, yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")
+    parts += _row("", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded.")
+    return ConfirmScreen("Abort this migration?", parts, yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")

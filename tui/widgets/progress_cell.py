@@ -62,6 +62,14 @@ def countdown(seconds: float | None) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def short_countdown(seconds: float | None) -> str:
+    """A countdown that fits a list cell: "12:04", "0:45", and "1h46m" from an hour up."""
+    if seconds is not None and math.isfinite(seconds) and seconds >= 3600:
+        total = int(math.ceil(seconds))
+        return f"{total // 3600}h{(total % 3600) // 60:02d}m"
+    return countdown(seconds)
+
+
 def outcome_symbol(outcome: str) -> str:
     if outcome == OUTCOME_SUCCEEDED:
         return "✓"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
@@ -10,22 +11,23 @@ from rich.text import Text
 from tui.domain.cpu import SCHEDULABLE_LABEL
 from tui.domain.placement import DRAIN_REQUESTED_ANNOTATION, MAINTAIN_STATUS_ANNOTATION, WITNESS_LABEL
 from tui.domain.plan import VMSummary, vm_summary
+from tui.domain.reasons import NOT_LIVE_MIGRATABLE, NOT_RUNNING
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationLedger, MigrationView
-from tui.widgets.progress_cell import bar, countdown, outcome_text
+from tui.widgets.progress_cell import bar, outcome_text, short_countdown
 from tui.widgets.row_table import Column, TableRow
 
 COLUMNS = (
-    Column("name", "Name", 12, priority=0, flex=3),
+    Column("name", "Name", 14, priority=0, flex=3),
     Column("namespace", "Namespace", 10, priority=4, flex=1),
-    Column("status", "Status", 10, priority=0),
-    Column("node", "Node", 8, priority=2, flex=1),
+    Column("status", "Status", 9, priority=0),
+    Column("node", "Node", 16, priority=2, flex=1),
     Column("cpu", "CPU model", 10, priority=5, flex=1),
     Column("memory", "Memory", 8, priority=6, align="right"),
     Column("migratable", "Migratable", 12, priority=3, flex=2),
-    Column("migration", "Migration", 22, priority=1),
+    Column("migration", "Migration", 20, priority=1),
 )
 SORTABLE = ("name", "namespace", "status", "node", "cpu", "memory", "migratable", "migration")
 SORT_LABELS = {column.key: column.label for column in COLUMNS}
@@ -49,10 +51,19 @@ def status_text(status: str) -> Text:
     return Text(clean(status), style=tone)
 
 
+def short_reason(summary: VMSummary) -> str:
+    """The list's reason in a few words: KubeVirt's "DisksNotLiveMigratable" becomes "disks"."""
+    reason = summary.reason
+    if summary.reason_code == NOT_LIVE_MIGRATABLE and reason.endswith("NotLiveMigratable") and len(reason) > 17:
+        words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", reason[: -len("NotLiveMigratable")])
+        return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words) or reason
+    return reason
+
+
 def migratable_text(summary: VMSummary) -> Text:
     if summary.migratable:
         return Text("✓ yes", style="ok")
-    return Text(f"✗ {clean(summary.reason)}", style="dim" if summary.reason_code == "NotRunning" else "")
+    return Text(f"✗ {clean(short_reason(summary))}", style="dim" if summary.reason_code == NOT_RUNNING else "")
 
 
 def migration_cell(view: MigrationView | None) -> Text:
@@ -64,14 +75,14 @@ def migration_cell(view: MigrationView | None) -> Text:
         return outcome_text(progress.outcome)
     if view.aborting:
         return Text("Aborting…", style="warning")
-    clock = countdown(view.remaining)
+    clock = short_countdown(view.remaining)
     warn = view.low_on_time or view.stalled or progress.converging is False
     prefix = "⚠ " if warn else ""
     style = "warning" if warn else "accent"
     if progress.phase == "Running":
         if progress.byte_fraction is not None:
-            percent = f"{progress.byte_fraction * 100:3.0f}%"
-            body = f"{bar(progress.fraction, 5)} {percent}"
+            percent = f"{progress.byte_fraction * 100:.0f}%"
+            body = f"{bar(progress.fraction, 4)} {percent}"
         else:
             body = "Copying"
         tail = f" {clock} left" if clock else ""
@@ -142,7 +153,6 @@ class VMListModel:
         self._rows: dict[str, TableRow] = {}
         self._haystacks: dict[str, str] = {}
         self._node_facts: tuple | None = None
-        self._kubevirt_version: object = object()
         self._order: list[str] | None = None
         self._order_key: tuple[str, bool] | None = None
 

@@ -1,0 +1,170 @@
+"""Running livemig's terminal UI against the simulated cluster in-process, on the simulator's manual clock.
+
+    with simulated("default") as cluster:
+        session = connect_as(cluster, tmp_path)
+        app = make_app(session)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: "web-frontend-01" in screen_text(app))
+            step(cluster, 30)                   # thirty simulated seconds, one tick a second
+
+Text on screen is read from the compositor (what the terminal would show), so a test asserts what a
+person would see. The store and the UI are fed by real HTTP watches over loopback, so `until` polls
+(in real time) for them to catch up; the cluster's own time only moves with `step`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import tui.sim.controller  # noqa: F401  (the simulated KubeVirt and the built-in scenarios)
+from textual.pilot import Pilot
+from tui.app import LivemigApp
+from tui.cluster.reflector import ReflectorTimings
+from tui.cluster.session import ClusterSession, ConnectOptions
+from tui.sim.runtime import SimCluster
+from tui.sim.scenario import Scenario, load_scenario, parse_scenario
+
+HERE = Path(__file__).parent
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+THEME = "textual-dark"
+
+# Reconnects in fractions of a second, so connection tests do not wait long.
+FAST = ReflectorTimings(
+    connect_timeout=2.0,
+    list_read_timeout=5.0,
+    watch_idle_timeout=3.0,
+    watch_timeout_range=(30, 60),
+    backoff_initial=0.05,
+    backoff_max=0.5,
+    backoff_reset_after=5.0,
+    recheck_after=0.5,
+)
+
+
+def scenario(name: str = "default") -> Scenario:
+    """A built-in scenario, or a YAML file next to this module, starting at a fixed moment."""
+    path = HERE / name
+    loaded = parse_scenario(path.read_text(), name=path.name) if path.suffix == ".yaml" else load_scenario(name)
+    return dataclasses.replace(loaded, simulation=dataclasses.replace(loaded.simulation, start_time=START))
+
+
+@contextmanager
+def simulated(name: str = "default", seed: int = 7, controller: bool = True) -> Iterator[SimCluster]:
+    """A running simulated cluster with a manual clock; generated names (migrations) fixed by `seed`."""
+    cluster = SimCluster.start(scenario(name), manual_clock=True, bookmark_interval=0.2, installers=None if controller else [])
+    cluster.store._random = random.Random(seed)  # the sim takes no seed option yet; names must not vary
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def connect_as(cluster: SimCluster, directory: Path, user: str = "admin", readonly: bool = False, **options: Any) -> ClusterSession:
+    """A started session for `user` (context sim-<user>), on the cluster's clock, every kind listed."""
+    kubeconfig = cluster.write_kubeconfig(directory / f"kubeconfig-{user}")
+    settings: dict[str, Any] = dict(
+        kubeconfig=str(kubeconfig),
+        context=f"sim-{user}",
+        readonly=readonly,
+        clock=cluster.clock.now,
+        probe_interval=0.2,
+        probe_timeout=1.0,
+        metrics_interval=0.2,
+        timings=FAST,
+        environ={},
+    )
+    settings.update(options)
+    session = ClusterSession.connect(ConnectOptions(**settings))
+    session.start()
+    session.wait_until_synced(30)
+    return session
+
+
+def make_app(session: ClusterSession, readonly: bool = False, theme: str = THEME) -> LivemigApp:
+    """The app with a fixed theme (whatever terminal runs the tests)."""
+    return LivemigApp(session, readonly=readonly, theme=theme, environ={})
+
+
+def step(cluster: SimCluster, seconds: float) -> None:
+    """Move the simulated clock forward one second at a time (the controller acts on each tick)."""
+    cluster.advance(seconds)
+
+
+async def until(pilot: Pilot, check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+    """Let the app run until `check()` is truthy (watches and workers need real time); fail after `timeout`."""
+    end = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"not seen within {timeout} s: {what or check}\n--- screen ---\n{screen_text(pilot.app)}")
+        await pilot.pause(0.05)
+
+
+async def step_until(pilot: Pilot, cluster: SimCluster, check: Callable[[], Any], seconds: int = 300, what: str = "") -> Any:
+    """Advance the clock a second at a time until `check()` holds (giving the watches time to deliver)."""
+    for _ in range(seconds):
+        value = check()
+        if value:
+            return value
+        cluster.advance(1)
+        await settle(pilot)
+    value = check()
+    if value:
+        return value
+    raise AssertionError(f"not reached in {seconds} simulated seconds: {what or check}\n{screen_text(pilot.app)}")
+
+
+async def settle(pilot: Pilot, rounds: int = 3) -> None:
+    """Give the watches and the store's batches (at most ten a second) a moment to reach the screen."""
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+
+
+def screen_lines(app: LivemigApp) -> list[str]:
+    """The terminal's lines as a person would read them (the top screen drawn over those below)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_text(app: LivemigApp) -> str:
+    return "\n".join(screen_lines(app))
+
+
+def migrations_of(cluster: SimCluster, vm: str, namespace: str = "default") -> list[dict]:
+    """The VirtualMachineInstanceMigrations of a VM on the server."""
+    return [
+        m
+        for m in cluster.store.list("virtualmachineinstancemigrations", namespace)
+        if m.get("spec", {}).get("vmiName") == vm
+    ]
+
+
+def vmi_node(cluster: SimCluster, vm: str, namespace: str = "default") -> str:
+    """The node the VM's VMI runs on, as the server says ("" without a VMI)."""
+    if not cluster.store.exists("virtualmachineinstances", namespace, vm):
+        return ""
+    return cluster.store.get("virtualmachineinstances", namespace, vm).get("status", {}).get("nodeName", "")
+
+
+async def select_vm(pilot: Pilot, name: str) -> None:
+    """Filter the VM list down to `name` and put the cursor on it, as an operator would."""
+    app = pilot.app
+    await pilot.press("slash", *name, "enter")
+    await until(pilot, lambda: app.screen.highlighted is not None and app.screen.highlighted.endswith(f"/{name}"), what=f"cursor on {name}")
+
+
+async def cursor_to(pilot: Pilot, key: str, table_id: str) -> None:
+    """Move a table's cursor with the arrow keys until it is on row `key`."""
+    table = pilot.app.screen.query_one(f"#{table_id}")
+    for _ in range(len(table.rows) + 1):
+        if table.cursor_key == key:
+            return
+        await pilot.press("down")
+    raise AssertionError(f"no row {key} in #{table_id}: {[row.key for row in table.rows]}")
