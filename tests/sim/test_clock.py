@@ -66,3 +66,21 @@ def test_a_failing_callback_does_not_stop_the_others():
 def test_real_time_mode_refuses_advance():
     with pytest.raises(RuntimeError):
         SimClock(start=START).advance(1)
+
+
+def test_the_server_date_header_follows_the_simulated_clock(tmp_path):
+    from email.utils import parsedate_to_datetime
+
+    from kubernetes import client, config
+
+    from tui.sim.runtime import SimCluster
+
+    with SimCluster.start("empty", manual_clock=True) as cluster:
+        cluster.advance(86_400)
+        api = config.new_client_from_config(config_file=str(cluster.write_kubeconfig(tmp_path / "config")))
+        try:
+            _, status, headers = client.VersionApi(api).get_code_with_http_info()
+        finally:
+            api.close()
+        assert status == 200
+        assert parsedate_to_datetime(headers["Date"]) == cluster.clock.now().replace(microsecond=0)

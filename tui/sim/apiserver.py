@@ -14,6 +14,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import format_datetime
 from typing import Any, Callable
 from urllib.parse import unquote
 
@@ -109,11 +110,17 @@ class ApiServer:
         self.on_restart: Callable[[float], Any] | None = None
         self.app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[self._middleware])
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self.app.on_response_prepare.append(self._date_header)
         self.faults.register("restart", self._fault_restart)
         self.faults.register("compact", self._fault_compact)
         self.faults.register("stall", self._fault_stall)
         self.faults.register("fail", self._fault_fail)
         self._connections: Callable[[], list[Any]] = lambda: []
+
+    async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
+        # Clients estimate the server's clock from Date: it must be the simulated clock, the one
+        # every timestamp in the objects follows, not the wall clock.
+        response.headers["Date"] = format_datetime(self.clock.now(), usegmt=True)
 
     # -----------------------------------------------------------------------------------------
     # Life cycle hooks used by the runtime
