@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
@@ -75,6 +76,13 @@ def parse_quantity(raw: object) -> Quantity | None:
         raw = repr(raw)
     if not isinstance(raw, str) or len(raw) > _MAX_LENGTH:
         return None
+    return _parse_text(raw)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(raw: str) -> Quantity | None:
+    # Cached: a cluster's objects repeat the same few quantities ("2", "4Gi", "125m") thousands of
+    # times, and exact Fraction arithmetic is most of the cost of parsing a big list.
     text = raw.strip()
     if not text:
         return None
