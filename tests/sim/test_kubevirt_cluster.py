@@ -221,3 +221,23 @@ def test_kubectl_get_vmim_watch_sees_the_phases(kubectl_binary, tmp_path):
     phases = [line.split()[1] for line in seen if line.startswith(name) and len(line.split()) == 3]
     assert phases[-1] == "Succeeded" and phase_of(cluster, name) == "Succeeded"
     assert {"Scheduling", "Running"} <= set(phases)
+
+
+def test_a_dump_of_nodes_and_vms_without_the_kubevirt_cr_gets_harvesters():
+    from tests.sim.kubevirt_cluster import NODE
+    from tui.sim.scenario import parse_scenario
+
+    text = "\n---\n".join([NODE.format(name="node-a", index=1, rack="r1", memory="64Gi"), vm("app", model=None)])
+    with SimCluster.start(parse_scenario(text), manual_clock=True) as cluster:
+        (kubevirt,) = cluster.store.list("kubevirts")
+        phase = cluster.store.get("virtualmachineinstances", "default", "app")["status"]["phase"]
+    assert (kubevirt["metadata"]["namespace"], kubevirt["status"]["observedKubeVirtVersion"]) == ("harvester-system", "1.6.3")
+    assert phase == "Running"
+
+
+def test_a_scenario_without_kubevirt_or_nodes_is_a_plain_kubernetes_cluster():
+    from tui.sim.scenario import parse_scenario
+
+    with SimCluster.start(parse_scenario(vm("app")), manual_clock=True) as cluster:
+        cluster.advance(5)
+        assert cluster.store.list("kubevirts") == [] and cluster.store.list("virtualmachineinstances") == []

@@ -138,7 +138,7 @@ class VirtualMachines:
         pods = [pod for pod in self.index.pods_of_vmi(_dict(vmi.get("metadata")).get("uid", "")) if not is_terminal(pod)]
         for pod in pods:
             self.runtime.adopt(pod, now)
-        if status.get("phase") in ("Running", "Scheduled") and node and self.launcher_pod(vmi) is None:
+        if status.get("phase") in ("Running", "Scheduled") and self.index.node(node or "") is not None and self.launcher_pod(vmi) is None:
             pod = render.launcher_pod(vmi, self.settings(), self.kubevirt(), self.runtime.name(key_of(vmi)[0], key_of(vmi)[1]))
             started = parse_time(_dict(vmi.get("metadata")).get("creationTimestamp")) or now
             self.runtime.create_running(pod, node, now, started)
