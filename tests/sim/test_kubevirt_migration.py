@@ -446,3 +446,22 @@ def test_only_the_five_newest_finalized_migrations_are_kept(tmp_path):
         cluster.advance(1)
         kept = {m["metadata"]["name"] for m in cluster.store.list("virtualmachineinstancemigrations", "default")}
     assert kept == set(names[1:])
+
+
+def test_a_target_pod_removed_while_memory_is_copied_fails_the_migration_and_the_vm_stays(tmp_path):
+    with running(vm("busy-vm", on_node="node-a")) as cluster, api_client(cluster, tmp_path) as api:
+        name = migrate(api, "busy-vm")["metadata"]["name"]
+        advance_until(cluster, name, ("Running",))
+        cluster.advance(2)
+        target = vmi_of(cluster, "busy-vm")["status"]["migrationState"]["targetPod"]
+        cluster.store.delete("pods", "default", target)
+        cluster.advance(2)
+        final = cluster.store.get("virtualmachineinstancemigrations", "default", name)
+        vmi = vmi_of(cluster, "busy-vm")
+        printable = cluster.store.get("virtualmachines", "default", "busy-vm")["status"]["printableStatus"]
+    assert final["status"]["phase"] == "Failed"
+    assert events_about(cluster, name)[-1] == ("Warning", "FailedMigration", "Migration target pod was removed during active migration.")
+    state = vmi["status"]["migrationState"]
+    assert state["failed"] is True and state["failureReason"].endswith("Message='Cannot recv data: Connection reset by peer')")
+    assert final["status"]["migrationState"] == state
+    assert (vmi["status"]["nodeName"], printable) == ("node-a", "Running")

@@ -63,6 +63,10 @@ KEEPALIVE_ERROR = (
     "Live migration failed error encountered during MigrateToURI3 libvirt api call: "
     "virError(Code=1, Domain=7, Message='internal error: connection closed due to keepalive timeout')"
 )
+CONNECTION_RESET = (
+    "Live migration failed error encountered during MigrateToURI3 libvirt api call: "
+    "virError(Code=38, Domain=7, Message='Cannot recv data: Connection reset by peer')"
+)
 OBSERVED_ANNOTATIONS = {"kubevirt.io/latest-observed-api-version": "v1", "kubevirt.io/storage-observed-api-version": "v1"}
 
 
@@ -240,7 +244,7 @@ class Migrations:
         if vmi is None:
             return self._without_vmi(migration, now)
         if is_final(migration):
-            return self._finalize(migration, vmi)
+            return self._finalize(migration, vmi, now)
         changed = self._sync(migration, vmi, run, now)
         migration = self.index.get("virtualmachineinstancemigrations", *key) or migration
         vmi = self.index.get("virtualmachineinstances", key[0], spec.get("vmiName", "")) or vmi
@@ -308,7 +312,7 @@ class Migrations:
         elif phase == SCHEDULED:
             if deleting and not mine:
                 return self._cancel_before_hand_off(migration, pod)
-            if pod is not None and pod_ready(pod):
+            if pod is not None and pod_ready(pod) and not mine:
                 return self._hand_off(migration, vmi, pod, run, now)
         elif phase in (PREPARING_TARGET, TARGET_READY):
             if (pod is None or is_terminal(pod)) and mine and not state.get("startTimestamp") and not state.get("failed") and not state.get("completed"):
@@ -580,9 +584,16 @@ class Migrations:
                 self._set_phase(migration, status, SUCCEEDED, now)
                 self.events.record(migration, NORMAL, "SuccessfulMigration", "Source node reported migration succeeded", VIRT_CONTROLLER)
 
-    def _finalize(self, migration: dict, vmi: dict) -> bool:
+    def _finalize(self, migration: dict, vmi: dict, now: datetime) -> bool:
         """A final migration: keep the VMI's migrationState, drop the finalizer, collect old migrations."""
         changed = False
+        state = self._state(vmi)
+        uid = _dict(migration.get("metadata")).get("uid", "")
+        if self._handed_off(migration, vmi) and state.get("startTimestamp") and not state.get("completed"):
+            # Failed while memory was being copied (its target pod went away): the source loses its peer.
+            self._finish(vmi, self.runs.get(uid) or MigrationRun(uid=uid, source_node=state.get("sourceNode", "")), now, failure=CONNECTION_RESET)
+            vmi = self.index.get("virtualmachineinstances", *key_of(vmi)) or vmi
+            changed = True
         if self._handed_off(migration, vmi):
             status = copy_object(_dict(migration.get("status")))
             status["migrationState"] = copy_object(self._state(vmi))
