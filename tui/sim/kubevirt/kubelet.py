@@ -62,7 +62,9 @@ class PodRuntime:
         pod["status"] = render.running_status(pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), started, started)
         if parsed is not None:
             self.index.expect_pod(key_of(pod), parsed)
-        return self.store.create("pods", pod, pod["metadata"]["namespace"])
+        # It existed before the simulation began: stored as loaded, created when it started.
+        pod["metadata"]["creationTimestamp"] = render.moment(started)
+        return self.store.restore("pods", pod)
 
     def place(self, pod: dict, exhaustive: bool = True, parsed: Pod | None = None) -> Placement:
         return self.scheduler.place(pod, exhaustive=exhaustive, pod=parsed)

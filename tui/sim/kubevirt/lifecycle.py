@@ -57,6 +57,16 @@ def desired_state(vm: dict) -> str:
     return RUN if spec.get("running") is True else STOP
 
 
+def started_before(vm: dict, now: datetime) -> datetime:
+    """When a VM running before the simulation began was started: up to a month back (the same for
+    the same VM every time), never before the VM was created."""
+    meta = _dict(vm.get("metadata"))
+    hours = 1 + int(render.stable_uuid("uptime", meta.get("namespace", ""), meta.get("name", ""))[:4], 16) % 720
+    started = now - timedelta(hours=hours)
+    created = parse_time(meta.get("creationTimestamp"))
+    return max(started, created) if created is not None and created < now else started
+
+
 def is_terminal(pod: dict) -> bool:
     return _dict(pod.get("status")).get("phase") in ("Succeeded", "Failed")
 
@@ -162,8 +172,10 @@ class VirtualMachines:
             # No room: it starts like a new VM and stays unschedulable, as a real one would.
             self.store.create("virtualmachineinstances", vmi, namespace)
             return
-        created = self.runtime.create_running(pod, placement.node, now, now, parsed=parsed)
-        self._make_running(vmi, created, now, settle=True)
+        started = started_before(vm, now)
+        created = self.runtime.create_running(pod, placement.node, now, started, parsed=parsed)
+        self._make_running(vmi, created, started, settle=True)
+        vmi["metadata"]["creationTimestamp"] = format_time(started)
         self.store.restore("virtualmachineinstances", vmi)
 
     def _make_running(self, vmi: dict, pod: dict, now: datetime, settle: bool = False) -> None:
