@@ -37,7 +37,7 @@ from tui.sim.kubevirt import precopy, render
 from tui.sim.kubevirt.config import POLICY_FIELDS, KubeVirtSettings, bandwidth_limit, int_setting, overlay
 from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, WARNING, EventRecorder
 from tui.sim.kubevirt.faults import NetworkCuts
-from tui.sim.kubevirt.index import ClusterIndex, Key, key_of, labels_of
+from tui.sim.kubevirt.index import ClusterIndex, Key, key_of
 from tui.sim.kubevirt.kubelet import PodRuntime
 from tui.sim.kubevirt.lifecycle import NODE_NAME_LABEL, VirtualMachines, is_terminal
 from tui.sim.kubevirt.nodes import NodeAgents

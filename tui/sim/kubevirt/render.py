@@ -15,7 +15,7 @@ import json
 import uuid
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from tui.domain.cpu import (
     HOST_MODEL,
