@@ -108,13 +108,16 @@ async def until(pilot: Pilot, check: Callable[[], Any], timeout: float = 15.0, w
         await pilot.pause(0.05)
 
 
-async def step_until(pilot: Pilot, cluster: SimCluster, check: Callable[[], Any], seconds: int = 300, what: str = "") -> Any:
-    """Advance the clock a second at a time until `check()` holds (giving the watches time to deliver)."""
-    for _ in range(seconds):
+async def step_until(
+    pilot: Pilot, cluster: SimCluster, check: Callable[[], Any], seconds: int = 300, what: str = "", stride: int = 1
+) -> Any:
+    """Advance the clock `stride` seconds at a time (the controller ticks every second) until `check()`
+    holds, giving the watches time to deliver after each stride."""
+    for _ in range(0, seconds, stride):
         value = check()
         if value:
             return value
-        cluster.advance(1)
+        cluster.advance(stride)
         await settle(pilot)
     value = check()
     if value:
@@ -168,3 +171,9 @@ async def cursor_to(pilot: Pilot, key: str, table_id: str) -> None:
             return
         await pilot.press("down")
     raise AssertionError(f"no row {key} in #{table_id}: {[row.key for row in table.rows]}")
+
+
+def widget_text(app: LivemigApp, selector: str) -> str:
+    """The whole text of a Static on the current screen, unwrapped (what it says, however narrow the terminal)."""
+    rendered = app.screen.query_one(selector).render()
+    return getattr(rendered, "plain", str(rendered))

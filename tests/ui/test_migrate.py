@@ -37,7 +37,7 @@ async def test_a_vm_migrates_to_the_chosen_node_and_the_list_shows_it_there(clus
         [created] = migrations_of(cluster, "web-frontend-01")
         assert created["spec"]["addedNodeSelector"] == {"kubernetes.io/hostname": "harvester-node-2"}
 
-        await step_until(pilot, cluster, lambda: "✓ Succeeded" in screen_text(app), what="the migration succeeding")
+        await step_until(pilot, cluster, lambda: "✓ Succeeded" in screen_text(app), what="the migration succeeding", stride=3)
         assert vmi_node(cluster, "web-frontend-01") == "harvester-node-2"
         await until(pilot, lambda: "harvester-node-2" in app.screen.query_one("#vm-table").rows[0].cells["node"])
 

@@ -189,6 +189,22 @@ class MigrationsScreen(Screen[None]):
         parts.append(clean(progress.label))
         if view.aborting:
             parts += [", ", ("abort requested", "$text-warning")]
+        budget = view.budget
+        if budget is not None:
+            parts += ["\n", ("Time limit ", "$text-muted"), clean(budget.text())]
+            if view.remaining is not None:
+                tone = "bold $text-warning" if view.low_on_time else "bold"
+                parts += [", ", (f"{countdown(view.remaining)} left", tone)]
+                if view.low_on_time:
+                    parts += [" ", ("⚠ (under 20 %)", "bold $text-warning")]
+        if view.stalled and budget is not None:
+            parts += [
+                "\n",
+                (f"⚠ stalled: no new low in the remaining data for {int(view.stalled_for or 0)} s", "bold $text-warning"),
+                f"; KubeVirt aborts after {human_duration(budget.progress_timeout)} without progress (progressTimeout).",
+            ]
+        if progress.converging is False:
+            parts += ["\n", ("⚠ not converging: ", "bold $text-warning"), "the guest dirties memory faster than it is copied."]
         counters = view.counters
         if counters is not None and (counters.processed is not None or counters.remaining is not None):
             copied = human_bytes(counters.processed) if counters.processed is not None else "?"
@@ -200,22 +216,6 @@ class MigrationsScreen(Screen[None]):
                 parts.append(f", guest dirties {human_bytes(counters.dirty_rate)}/s")
             if progress.eta_seconds is not None:
                 parts.append(f", about {human_duration(progress.eta_seconds)} more")
-        if progress.converging is False:
-            parts += ["\n", ("⚠ not converging: ", "bold $text-warning"), "the guest dirties memory faster than it is copied."]
-        if view.stalled and view.budget is not None:
-            parts += [
-                "\n",
-                (f"⚠ stalled: no new low in the remaining data for {int(view.stalled_for or 0)} s", "bold $text-warning"),
-                f"; KubeVirt aborts after {human_duration(view.budget.progress_timeout)} without progress (progressTimeout).",
-            ]
-        budget = view.budget
-        if budget is not None:
-            parts += ["\n", ("Time limit ", "$text-muted"), clean(budget.text())]
-            if view.remaining is not None:
-                tone = "bold $text-warning" if view.low_on_time else "bold"
-                parts += [", ", (f"{countdown(view.remaining)} left", tone)]
-                if view.low_on_time:
-                    parts.append(" (under 20 %)")
         return Content.assemble(*parts)
 
     # -- keys ------------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""Aborting a running migration: asked first with No focused, then Aborting on the row, then the outcome."""
+
+from __future__ import annotations
+
+from tests.ui.harness import make_app, migrations_of, screen_text, select_vm, step_until, until, vmi_node
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.migrations import MigrationsScreen
+from tui.screens.vm_list import VMListScreen
+
+VM = "db-primary"
+KEY = f"default/{VM}"
+
+
+async def start_copying(pilot, cluster, app) -> None:
+    """db-primary's migration, started through the app and copying memory."""
+    await select_vm(pilot, VM)
+    assert app.start_migration(KEY, None)
+    await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm(KEY)) is not None and v.progress.phase == "Running")
+
+
+async def test_abort_asks_first_and_no_is_focused(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_copying(pilot, cluster, app)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.focused is not None and app.focused.id == "no"
+        assert "Abort this migration?" in screen_text(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, VMListScreen))
+        await pilot.pause(0.2)
+    [migration] = migrations_of(cluster, VM)
+    assert "deletionTimestamp" not in migration["metadata"]
+
+
+async def test_a_confirmed_abort_shows_aborting_then_the_outcome_and_the_vm_stays(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_copying(pilot, cluster, app)
+        source = vmi_node(cluster, VM)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: "Aborting…" in screen_text(app), what="the row saying Aborting")
+        await step_until(pilot, cluster, lambda: "■ Aborted" in screen_text(app), what="the aborted outcome", stride=2)
+        assert vmi_node(cluster, VM) == source
+
+
+async def test_abort_from_the_migrations_screen(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_copying(pilot, cluster, app)
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, MigrationsScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("tab", "enter")  # from No to "Abort migration"
+        await until(pilot, lambda: migrations_of(cluster, VM) == [] or "deletionTimestamp" in migrations_of(cluster, VM)[0]["metadata"])
+        await step_until(pilot, cluster, lambda: "■ Aborted" in screen_text(app))
+
+
+async def test_abort_without_a_running_migration_says_so(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await select_vm(pilot, VM)
+        await pilot.press("a")
+        await until(pilot, lambda: any("no running migration to abort" in n.message for n in app._notifications))
+        assert isinstance(app.screen, VMListScreen)

@@ -1,0 +1,97 @@
+"""The migrations screen: progress, phase, route, elapsed, the countdown to KubeVirt's timeout, warnings, outcomes."""
+
+from __future__ import annotations
+
+from tests.ui.harness import make_app, screen_text, select_vm, step, step_until, until, widget_text
+from tui.screens.migrations import MigrationsScreen
+
+BUSY = "default/kafka-broker-2"  # dirties memory faster than it is copied: 5 GB x 20 s/GB = 100 s
+STEADY = "default/db-primary"  # 9 GB x 150 s/GB = 22 min 30 s
+
+
+def row(app, vm_key: str):
+    table = app.screen.query_one("#migrations-table")
+    return next(r for r in table.rows if r.cells["vm"] == vm_key)
+
+
+def cell(app, vm_key: str, column: str) -> str:
+    value = row(app, vm_key).cells[column]
+    return getattr(value, "plain", value)
+
+
+async def open_with_copying(pilot, cluster, app, vm_key: str) -> None:
+    await select_vm(pilot, vm_key.partition("/")[2])
+    assert app.start_migration(vm_key, None)
+    await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm(vm_key)) is not None and v.progress.phase == "Running")
+    await pilot.press("M")
+    await until(pilot, lambda: isinstance(app.screen, MigrationsScreen))
+
+
+async def test_a_running_migration_shows_its_bar_phase_route_and_time_left(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, STEADY)
+        await until(pilot, lambda: "%" in cell(app, STEADY, "progress"), what="byte progress")
+        assert cell(app, STEADY, "phase") == "Running"
+        assert cell(app, STEADY, "route").startswith("harvester-node-2 → harvester-node-")
+        assert cell(app, STEADY, "left").startswith("22:")
+        assert "█" in cell(app, STEADY, "progress")
+
+
+async def test_the_time_left_counts_down_with_the_clusters_clock(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, STEADY)
+        before = app.ledger.running_for_vm(STEADY).remaining
+        await pilot.pause(1.5)  # a real second and a half: the cluster's clock stands still, so must the countdown
+        assert app.ledger.running_for_vm(STEADY).remaining == before
+        step(cluster, 10)
+        await until(pilot, lambda: app.ledger.running_for_vm(STEADY).remaining == before - 10)
+        minutes, seconds = divmod(int(before - 10), 60)
+        await until(pilot, lambda: cell(app, STEADY, "left") == f"{minutes}:{seconds:02d}")
+
+
+async def test_the_countdown_warns_when_less_than_a_fifth_of_the_time_is_left(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, BUSY)
+        assert not cell(app, BUSY, "left").startswith("⚠")
+        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm(BUSY).remaining < 20, stride=5)
+        await until(pilot, lambda: cell(app, BUSY, "left").startswith("⚠"))
+        assert "(under 20 %)" in widget_text(app, "#migration-detail")
+
+
+async def test_a_stall_is_warned_naming_the_progress_timeout(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, BUSY)
+        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm(BUSY).stalled, what="a stall")
+        await until(pilot, lambda: "⚠ stalled" in screen_text(app))
+        assert "KubeVirt aborts after 2 min 30 s without progress (progressTimeout)" in widget_text(app, "#migration-detail")
+
+
+async def test_a_timed_out_migration_ends_with_kubevirts_reason(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, BUSY)
+        await step_until(pilot, cluster, lambda: "✗ Timed out" in screen_text(app), seconds=200, stride=5)
+        text = widget_text(app, "#migration-detail")
+        assert "not completed within its completion timeout of 100 s" in text
+        assert "Live migration is not completed after 100 seconds and has been aborted" in text
+
+
+async def test_finished_migrations_stay_listed_with_their_outcome(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, "default/jump-host")
+        await step_until(pilot, cluster, lambda: "✓ Succeeded" in screen_text(app), stride=3)
+        assert "0 running, 1 ended since 09:00:00 UTC" in screen_text(app)
+
+
+async def test_without_monitoring_the_bar_follows_the_phases(cluster, admin):
+    cluster.monitoring = False
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, STEADY)
+        await until(pilot, lambda: "monitoring not available" in screen_text(app))
+        assert cell(app, STEADY, "progress").endswith("7/8")
