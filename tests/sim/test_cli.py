@@ -107,3 +107,28 @@ def test_control_characters_from_a_scenario_never_reach_the_terminal(tmp_path):
     scenario.write_text('apiVersion: v1\nkind: Node\nmetadata: {name: "evil\\e[31mred"}\n')
     result = livemig_sim("serve", "--scenario", str(scenario), home=tmp_path)
     assert result.returncode == 2 and "\x1b" not in result.stderr and "evil\\x1b[31mred" in result.stderr
+
+
+def test_serve_without_a_scenario_serves_the_built_in_default_cluster(tmp_path):
+    process, lines = start_serving(tmp_path, "--kubeconfig-out", str(tmp_path / "kubeconfig"))
+    try:
+        assert process.poll() is None, process.stderr.read()
+        config = yaml.safe_load((tmp_path / "kubeconfig").read_text())
+        server = config["clusters"][0]["cluster"]["server"]
+        token = next(u["user"]["token"] for u in config["users"] if u["name"].endswith("admin"))
+        http = urllib3.PoolManager(cert_reqs="CERT_NONE")
+        answer = http.request(
+            "GET", f"{server}/apis/kubevirt.io/v1/virtualmachines", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status == 200
+        assert json.loads(answer.data)["items"], "the default scenario has virtual machines"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_scenarios_lists_the_built_in_ones():
+    result = subprocess.run([*COMMAND, "scenarios"], capture_output=True, text=True, timeout=60)
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert result.returncode == 0
+    assert {"default", "old-kubevirt", "large", "empty"} <= set(names)

@@ -148,13 +148,14 @@ class SimCluster:
         Raises ScenarioError for a bad scenario and OSError when the port cannot be bound; nothing is
         left running in either case.
         """
+        chosen = list(installers) if installers is not None else _registered_installers()
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, ScenarioOptions(vms=vms))
         cluster = cls(scenario, manual_clock, host, bookmark_interval)
         load_objects(cluster.store, scenario)
         cluster._thread.start()
         try:
-            cluster._call(cluster._install, list(installers) if installers is not None else _registered_installers())
+            cluster._call(cluster._install, chosen)
             cluster._call_async(cluster._serve(port or 0))
         except BaseException:
             cluster.stop()

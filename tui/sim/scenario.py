@@ -26,6 +26,7 @@ Built-in scenarios are registered by name with `register_scenario`.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -114,13 +115,25 @@ def register_scenario(name: str, factory: ScenarioFactory, description: str = ""
     _BUILTIN[name] = (factory, description)
 
 
+def _register_builtins() -> None:
+    # The built-in scenarios live in tui.sim.scenarios, which registers them when imported; import
+    # it on first use so every caller sees them, whatever it imported before.
+    try:
+        importlib.import_module("tui.sim.scenarios")
+    except ModuleNotFoundError as error:
+        if error.name != "tui.sim.scenarios":
+            raise
+
+
 def builtin_scenarios() -> dict[str, str]:
     """Built-in scenario names and their one-line descriptions."""
+    _register_builtins()
     return {name: description for name, (_, description) in sorted(_BUILTIN.items())}
 
 
 def load_scenario(source: str | Path, options: ScenarioOptions = ScenarioOptions()) -> Scenario:
     """A built-in scenario by name, or a scenario file by path."""
+    _register_builtins()
     if isinstance(source, str) and source in _BUILTIN:
         return _BUILTIN[source][0](options)
     path = Path(source)
