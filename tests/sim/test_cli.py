@@ -116,7 +116,7 @@ def test_serve_without_a_scenario_serves_the_built_in_default_cluster(tmp_path):
         config = yaml.safe_load((tmp_path / "kubeconfig").read_text())
         server = config["clusters"][0]["cluster"]["server"]
         token = next(u["user"]["token"] for u in config["users"] if u["name"].endswith("admin"))
-        http = urllib3.PoolManager(cert_reqs="CERT_NONE")
+        http = urllib3.PoolManager(ca_cert_data=CERTIFICATE_PEM, cert_reqs="CERT_REQUIRED")
         answer = http.request(
             "GET", f"{server}/apis/kubevirt.io/v1/virtualmachines", headers={"Authorization": f"Bearer {token}"}
         )
