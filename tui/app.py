@@ -28,6 +28,7 @@ from tui.cluster.actions import ActionResult
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
 from tui.domain.plan import Plan, plan_for
+from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
 from tui.screens.commands import LivemigCommands
 from tui.messages import (
@@ -404,9 +405,11 @@ class LivemigApp(App[int]):
         plan = self.plan(vm_key)
         if plan is None:
             return
-        if not plan.migratable:
+        # With no node able to take it, the picker still opens: it shows every node's reasons.
+        blocking = [r for r in plan.blockers if r.code != NO_ELIGIBLE_NODE]
+        if blocking:
             self.bell()
-            why = "; ".join(f"{r.code}: {r.message}" for r in plan.blockers)
+            why = "; ".join(f"{r.code}: {r.message}" for r in blocking)
             self.notify(clean(f"{plan.name} cannot be migrated: {why}"), title="Cannot migrate", severity="warning", markup=False)
             return
         self.push_screen(NodePickerScreen(plan), partial(self._node_chosen, vm_key))
