@@ -25,17 +25,8 @@ SETTLE = 5  # simulated seconds for the simulated KubeVirt to start VMIs and lau
 LONGEST = 1800  # simulated seconds any migration of the scenarios may take
 
 
-def registered(name: str) -> bool:
-    try:
-        import tui.sim.controller  # noqa: F401  (registers the built-in scenarios)
-    except ImportError:
-        return False
-    return name in builtin_scenarios()
-
-
 def started(scenario: str, tmp_path: Path) -> Iterator[tuple[SimCluster, Path]]:
-    if not registered(scenario):
-        pytest.skip(f"the simulated KubeVirt's {scenario!r} scenario is not there")
+    assert scenario in builtin_scenarios()
     with SimCluster.start(scenario, manual_clock=True, bookmark_interval=0.2) as cluster:
         cluster.advance(SETTLE)
         yield cluster, cluster.write_kubeconfig(tmp_path / "config")
@@ -60,7 +51,7 @@ def movable_vm(session: ClusterSession, cluster: SimCluster) -> tuple[str, str, 
         eligible = [verdict.node for verdict in plan.nodes if verdict.eligible]
         if plan.migratable and len(eligible) >= 2:
             return namespace, name, eligible
-    pytest.skip("the scenario has no running VM that may go to two nodes")
+    raise AssertionError("the scenario has a running VM that may go to two nodes")
 
 
 def caught_up(cluster: SimCluster, sessions: list[ClusterSession]) -> bool:
@@ -199,8 +190,7 @@ def test_migrate_wait_exits_1_when_kubevirt_gives_up(default, sessions):
     open_session(sessions, kubeconfig)  # run_until lets it catch up between clock steps
     simulation = cluster.simulation
     busy = [key for key, rate in simulation.dirty_rates.items() if rate >= simulation.migration_bandwidth]
-    if not busy:
-        pytest.skip("the default scenario has no VM that dirties memory faster than it can be copied")
+    assert busy, "the default scenario has a VM that dirties memory faster than it can be copied"
     namespace, name = busy[0].split("/")
     command = Command("migrate", f"{namespace}/{name}", "--wait", "--kubeconfig", str(kubeconfig))
     eventually(lambda: cluster.store.list("virtualmachineinstancemigrations", namespace))
