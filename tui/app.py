@@ -52,6 +52,17 @@ TICK_SECONDS = 1.0
 STARTING_GUARD_SECONDS = 30.0
 
 
+def process_age() -> float | None:
+    """Seconds since this process started (Linux /proc), None where that cannot be read."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat, open("/proc/uptime", encoding="ascii") as uptime:
+            fields = stat.read().rpartition(")")[2].split()
+            started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+            return max(float(uptime.read().split()[0]) - started, 0.0)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
 def styles_dir() -> Path:
     """The .tcss files: inside the package when installed from a wheel, else the source tree's styles/."""
     packaged = Path(__file__).resolve().parent / "styles"
@@ -179,7 +190,8 @@ class LivemigApp(App[int]):
         self.snapshot = ClusterSnapshot()
         self.connection: ConnectionSummary = connection_summary(session.store.states())
         self.keymap: dict[str, str] = {}
-        self.first_list_seconds: float | None = None  # launch to the first full VM list on screen
+        self.first_list_seconds: float | None = None  # from this app's creation to the first full VM list
+        self.ready_after: float | None = None  # from the process's start, where the system says when that was
         self._inbox = _Inbox()
         self._permissions: dict[tuple[str, str], Permission] = {}
         self._checking: set[str] = set()
@@ -187,6 +199,8 @@ class LivemigApp(App[int]):
         self._started_names: dict[str, str] = {}  # VM key -> migration created, until the store shows it
         self._aborting: set[str] = set()  # migration keys whose abort is on its way
         self._monitoring_told = False
+        # While True, cluster changes wait in the inbox: the picture holds still (snapshots, screenshots).
+        self.updates_paused = False
 
     # -- start and stop --------------------------------------------------------------------------
 
@@ -214,6 +228,8 @@ class LivemigApp(App[int]):
     # -- applying changes ------------------------------------------------------------------------
 
     def on_cluster_changed(self, message: ClusterChanged) -> None:
+        if self.updates_paused:
+            return
         changed, connection = self._inbox.take()
         self._apply(changed=changed, connection=connection)
 
@@ -248,18 +264,22 @@ class LivemigApp(App[int]):
         self._settle_guards()
         if connection:
             self.connection = connection_summary(store.states())
-        if self.first_list_seconds is None and self.connection.level not in ("starting",) and len(self.vm_list):
+        if self.first_list_seconds is None and self.connection.level != "starting":
             self.first_list_seconds = time.perf_counter() - self.launched
+            age = process_age()
+            self.ready_after = age if age is not None else self.first_list_seconds
         self._broadcast(ViewUpdated(vm_keys, connection=connection))
 
     def _tick(self) -> None:
-        if not self.ledger.running_count():
+        if self.updates_paused or not self.ledger.running_count():
             return
         touched = self.ledger.tick(self.snapshot, self.session.metrics.counters, self.session.now())
         self.vm_list.refresh_migrations(touched, self.ledger)
         self._broadcast(ViewUpdated(frozenset(touched), ticked=True))
 
     def on_byte_progress_changed(self, message: ByteProgressChanged) -> None:
+        if self.updates_paused:
+            return
         state = self.session.metrics.state
         if state.status == UNAVAILABLE and not self._monitoring_told and self.ledger.running_count():
             self._monitoring_told = True

@@ -55,9 +55,11 @@ def scenario(name: str = "default") -> Scenario:
 
 
 @contextmanager
-def simulated(name: str = "default", seed: int = 7, controller: bool = True) -> Iterator[SimCluster]:
+def simulated(name: str = "default", seed: int = 7, controller: bool = True, port: int | None = None) -> Iterator[SimCluster]:
     """A running simulated cluster with a manual clock; generated names (migrations) fixed by `seed`."""
-    cluster = SimCluster.start(scenario(name), manual_clock=True, bookmark_interval=0.2, installers=None if controller else [])
+    cluster = SimCluster.start(
+        scenario(name), port=port, manual_clock=True, bookmark_interval=0.2, installers=None if controller else []
+    )
     cluster.store._random = random.Random(seed)  # the sim takes no seed option yet; names must not vary
     try:
         yield cluster

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Keys the table reads that are no bindings of the screens (kept with the table's own).
 _ALSO = [
-    ("Everywhere", "ctrl+p", "Command palette: every action that applies here"),
+    ("Everywhere", "ctrl+p", "Command palette"),
 ]
 
 
@@ -31,8 +31,8 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
-        Binding("up,k", "scroll(-1)", "Up", show=False, id="help.up"),
-        Binding("down,j", "scroll(1)", "Down", show=False, id="help.down"),
+        Binding("up,k", "scroll_help(-1)", "Up", show=False, id="help.up"),
+        Binding("down,j", "scroll_help(1)", "Down", show=False, id="help.down"),
     ]
 
     @property
@@ -48,13 +48,9 @@ class HelpScreen(ModalScreen[None]):
         from tui.screens.vm_detail import VMDetailScreen
         from tui.screens.vm_list import VMListScreen
 
-        table = [
-            ("Lists", b)
-            for b in _bindings(RowTable)
-        ]
         sources: list[tuple[str, Iterable[Binding]]] = [
             ("Everywhere", _bindings(LivemigApp)),
-            ("Lists", [b for _, b in table]),
+            ("Lists", _bindings(RowTable)),
             ("VM list", _bindings(VMListScreen)),
             ("VM details", _bindings(VMDetailScreen)),
             ("Node picker", _bindings(NodePickerScreen)),
@@ -76,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
         return groups
 
     def _keys(self, binding: Binding) -> str:
-        keys = self.livemig.keymap.get(binding.id or "", binding.key) if hasattr(self.app, "keymap") else binding.key
+        keys = self.livemig.keymap.get(binding.id or "", binding.key)
         shown = []
         for key in keys.split(","):
             key = key.strip()
@@ -107,13 +103,14 @@ class HelpScreen(ModalScreen[None]):
         return Content.assemble(*parts)
 
     def _timing(self) -> Content:
-        first = getattr(self.app, "first_list_seconds", None)
-        if first is None:
+        ready = getattr(self.app, "ready_after", None)
+        if ready is None:
             return Content("")
-        return Content.assemble(("livemig showed the first full VM list ", "$text-muted"), (f"{first:.2f} s", "$text-muted"), (" after it started.", "$text-muted"))
+        return Content(f"The full VM list was on screen {ready:.1f} s after livemig was started.")
 
     def action_close(self) -> None:
         self.dismiss(None)
 
-    def action_scroll(self, lines: int) -> None:
-        self.query_one("#help-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
+    def action_scroll_help(self, lines: int) -> None:
+        scroll = self.query_one("#help-scroll", VerticalScroll)
+        scroll.scroll_to(y=scroll.scroll_y + lines, animate=False)

@@ -27,13 +27,30 @@ if TYPE_CHECKING:
     from tui.app import LivemigApp
 
 COLUMNS = (
-    Column("vm", "VM", 12, priority=0, flex=2),
-    Column("progress", "Progress", 16, priority=0),
+    Column("name", "VM", 14, priority=0, flex=2),
+    Column("namespace", "Namespace", 10, priority=5, flex=1),
+    Column("progress", "Progress", 13, priority=0),
     Column("phase", "Phase", 11, priority=3, flex=1),
-    Column("route", "Source → target", 15, priority=2, flex=2),
+    Column("route", "Source → target", 22, priority=2, flex=2),
     Column("elapsed", "Elapsed", 7, priority=4, align="right"),
-    Column("left", "Time left", 11, priority=1, align="right"),
+    Column("left", "Time left", 9, priority=1, align="right"),
 )
+
+
+def route_text(source: str, target: str) -> str:
+    """"harvester-node-2 → …-0": the target without the part it shares with the source, so it fits."""
+    source, target = source or "?", target or "scheduler"
+    shared = 0
+    for a, b in zip(source, target):
+        if a != b:
+            break
+        shared += 1
+    # Cut at a separator, and only when enough is saved to be worth the ellipsis.
+    while shared and source[shared - 1] not in "-._":
+        shared -= 1
+    if shared >= 4 and len(target) - shared >= 1:
+        target = "…" + target[shared - 1:]
+    return f"{source} → {target}"
 
 
 def progress_cell(view: MigrationView) -> Text:
@@ -48,7 +65,7 @@ def progress_cell(view: MigrationView) -> Text:
     else:
         amount = "?"
     style = "warning" if view.stalled or view.low_on_time else "accent"
-    return Text(f"{bar(progress.fraction, 10)} {amount:>4}", style=style)
+    return Text(f"{bar(progress.fraction, 8)} {amount:>4}", style=style)
 
 
 def time_left_cell(view: MigrationView) -> Text:
@@ -68,17 +85,17 @@ def time_left_cell(view: MigrationView) -> Text:
 
 def migration_row(view: MigrationView) -> TableRow:
     progress = view.progress
-    route = f"{view.source or '?'} → {view.target or 'scheduler'}"
     phase = progress.phase or "New"
     if view.aborting:
         phase = "Aborting"
     return TableRow(
         view.key,
         {
-            "vm": view.vm_key,
+            "name": view.vm,
+            "namespace": view.namespace,
             "progress": progress_cell(view),
             "phase": Text(clean(phase), style="warning" if view.aborting else ""),
-            "route": route,
+            "route": route_text(view.source, view.target),
             "elapsed": countdown(view.elapsed) if view.elapsed is not None else "",
             "left": time_left_cell(view),
         },
@@ -151,7 +168,7 @@ class MigrationsScreen(Screen[None]):
         if monitoring.status == UNAVAILABLE:
             title += ["  ", ("◐ " + clean(monitoring.message), "$text-warning")]
         elif monitoring.status == AVAILABLE:
-            title += ["  ", ("● byte progress from Prometheus", "$text-muted")]
+            title += ["  ", ("● bytes from Prometheus", "$text-muted")]
         self.query_one("#migrations-title", Static).update(Content.assemble(*title))
         self.set_class(app.connection.stale, "-stale")
         self.query_one(ClusterHeader).show(app.header_facts())
@@ -179,6 +196,8 @@ class MigrationsScreen(Screen[None]):
             (clean(view.name), "bold"),
             " of ",
             clean(view.vm_key),
+            " ",
+            clean(f"({view.source or '?'} → {view.target or 'the scheduler’s choice'})"),
             ": ",
         ]
         if view.final:

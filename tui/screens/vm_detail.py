@@ -128,8 +128,8 @@ class VMDetailScreen(Screen[None]):
                 "\n",
                 ("Time limit ", "$text-muted"),
                 (clean(budget.text()), "bold"),
-                (f" ({clean(budget.source_detail)})" if budget.source_detail else "", "$text-muted"),
-                f"; aborted after {human_duration(budget.progress_timeout)} without progress",
+                (f", from {clean(budget.source_detail)}" if budget.source_detail else "", "$text-muted"),
+                f"; {human_duration(budget.progress_timeout)} without progress also aborts it",
             ]
         if plan.target_pinning != PINNING_ADDED_NODE_SELECTOR:
             parts += ["\n", ("◐ ", "$text-warning"), clean(plan.target_pinning_reason)]
@@ -176,6 +176,9 @@ class VMDetailScreen(Screen[None]):
             widget.update("")
             return
         node = clean(verdict.node)
+        if any(reason.code == SOURCE_NODE for reason in verdict.reasons):
+            widget.update(Content.assemble(("● ", "$text-accent"), (node, "bold"), ": the VM runs here now."))
+            return
         if verdict.eligible:
             note = "" if verdict.resources_checked else " (free CPU and memory not checked: pods not readable)"
             widget.update(Content.assemble(("✓ ", "$text-success"), (node, "bold"), f" can take it{note}."))

@@ -1,0 +1,122 @@
+"""Keys: help lists them all, every binding has an id a keymap can change, keys that do not apply are dimmed,
+the command palette offers what applies, and the theme suits the terminal."""
+
+from __future__ import annotations
+
+import pytest
+from textual.binding import Binding
+
+from tests.ui.harness import make_app, screen_text, select_vm, until, widget_text
+from tui.app import LivemigApp, check_theme, choose_theme, terminal_colours
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.screens.migrations import MigrationsScreen
+from tui.screens.node_picker import NodePickerScreen
+from tui.screens.vm_detail import VMDetailScreen
+from tui.screens.vm_list import VMListScreen
+from tui.widgets.row_table import RowTable
+
+SCREENS = (LivemigApp, VMListScreen, VMDetailScreen, NodePickerScreen, MigrationsScreen, ConfirmScreen, HelpScreen, RowTable)
+
+
+@pytest.mark.parametrize("owner", SCREENS, ids=lambda owner: owner.__name__)
+def test_every_binding_has_an_id(owner):
+    bindings = [b for b in owner.BINDINGS if isinstance(b, Binding)]
+    assert bindings and all(binding.id for binding in bindings)
+
+
+def test_binding_ids_are_unique():
+    ids = [b.id for owner in SCREENS for b in owner.BINDINGS if isinstance(b, Binding)]
+    assert len(ids) == len(set(ids))
+
+
+async def test_help_lists_every_key_grouped(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = widget_text(app, "#help-text")
+        for group in ("Everywhere", "Lists", "VM list", "VM details", "Node picker", "Migrations", "Questions"):
+            assert f"{group}\n" in text
+        for line in ("m                 Migrate", "a                 Abort", "/                 Filter", "^p                Command palette"):
+            assert line in text
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, VMListScreen))
+
+
+async def test_a_keymap_moves_migrate_to_another_key(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.set_keymap({"vms.migrate": "x"})
+        await select_vm(pilot, "jump-host")
+        await pilot.press("m")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, VMListScreen)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
+
+
+async def test_migrate_is_dimmed_for_a_vm_that_cannot_move_and_abort_without_a_migration(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await select_vm(pilot, "win-installer")
+        await until(pilot, lambda: app.screen.active_bindings["m"].enabled is False)
+        assert app.screen.active_bindings["a"].enabled is False
+        await pilot.press("escape")
+        await select_vm(pilot, "jump-host")
+        await until(pilot, lambda: app.screen.active_bindings["m"].enabled is True)
+
+
+async def test_the_command_palette_offers_migrating_the_highlighted_vm(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await select_vm(pilot, "jump-host")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"migrate jump")
+        await until(pilot, lambda: "Migrate jump-host" in screen_text(app), what="the command")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
+
+
+async def test_escape_goes_back_one_level(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await select_vm(pilot, "jump-host")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, MigrationsScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, VMListScreen))
+
+
+@pytest.mark.parametrize(
+    "environ, colours",
+    [
+        ({"COLORTERM": "truecolor", "TERM": "xterm"}, 16_777_216),
+        ({"TERM": "xterm-256color"}, 256),
+        ({"TERM": "xterm"}, 16),
+        ({"TERM": "screen"}, 16),
+        ({"TERM": "linux"}, 16),
+        ({}, 16),
+    ],
+)
+def test_terminal_colours_are_read_from_colorterm_and_term(environ, colours):
+    assert terminal_colours(environ) == colours
+
+
+def test_a_16_colour_terminal_gets_the_ansi_theme_unless_one_is_asked_for():
+    assert choose_theme(None, {"TERM": "xterm"}) == "livemig-16"
+    assert choose_theme(None, {"TERM": "xterm-256color"}) == "textual-dark"
+    assert choose_theme("nord", {"TERM": "xterm"}) == "nord"
+
+
+def test_an_unknown_theme_is_refused_with_the_known_ones():
+    assert check_theme("textual-dark") is None
+    assert check_theme(None) is None
+    message = check_theme("[b]nope[/b]")
+    assert message is not None and '"[b]nope[/b]"' in message and "livemig-16" in message

@@ -1,0 +1,30 @@
+"""Pictures of every screen at 80x24 and 120x40, from the demo scenario with the cluster's clock frozen.
+
+Update them after a deliberate change with `pytest tests/ui/test_snapshots.py --snapshot-update`, and
+look at the report before accepting.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.ui.harness import connect_as, make_app, simulated
+from tests.ui.scenes import CONNECTION_LOST_OPTIONS, CONNECTION_LOST_PORT, SCENES
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scene", SCENES)
+def test_screen(scene: str, size: str, snap_compare) -> None:
+    lost = scene == "connection-lost"
+    with simulated("default", port=CONNECTION_LOST_PORT if lost else None) as cluster, tempfile.TemporaryDirectory() as directory:
+        session = connect_as(cluster, Path(directory), **(CONNECTION_LOST_OPTIONS if lost else {}))
+        try:
+            app = make_app(session)
+            assert snap_compare(app, terminal_size=SIZES[size], run_before=lambda pilot: SCENES[scene](pilot, cluster))
+        finally:
+            session.stop()
