@@ -11,6 +11,7 @@ Time is the session's `now()`, the cluster's clock.
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -586,6 +587,24 @@ class LivemigApp(App[int]):
             self.bell()
             title = {"migrate": "Cannot migrate", "abort": "Cannot abort"}.get(active.binding.action, "Not available")
             self.notify(clean(reason), title=title, severity="warning", markup=False)
+
+    def _print_error_renderables(self) -> None:
+        # Never a traceback in front of the operator: it goes to a file (readable by this user only)
+        # and the terminal gets one line saying where. LIVEMIG_DEBUG=1 shows it as Textual would.
+        if os.environ.get("LIVEMIG_DEBUG") or not self._exit_renderables:
+            super()._print_error_renderables()
+            return
+        from rich.console import Console
+
+        descriptor, path = tempfile.mkstemp(prefix="livemig-crash-", suffix=".txt")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            console = Console(file=handle, width=120, color_system=None, markup=False)
+            for renderable in self._exit_renderables:
+                console.print(renderable)
+        self._exit_renderables.clear()
+        self.error_console.print(
+            f"livemig stopped on an internal error; what happened is written to {path}", markup=False, highlight=False
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "migrations":

@@ -515,9 +515,14 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if importlib.util.find_spec("tui.app") is None:
         _say(err, "livemig: the terminal UI is not part of this build; use livemig plan, migrate or abort.")
         return EXIT_USAGE
-    with _session(args, namespace=args.namespace, all_namespaces=args.all_namespaces) as session:
-        from tui.app import run_app
+    from tui.app import check_theme, run_app
 
+    problem = check_theme(args.theme)
+    if problem:
+        raise UsageError(problem)
+    # The demo shows its whole cluster unless a namespace is asked for.
+    everything = args.all_namespaces or (bool(getattr(args, "demo", None)) and not args.namespace)
+    with _session(args, namespace=args.namespace, all_namespaces=everything) as session:
         code = run_app(session, readonly=args.readonly, theme=args.theme)
     return code if isinstance(code, int) else EXIT_OK
 

@@ -1,0 +1,104 @@
+"""livemig --demo in a real terminal (tmux at 80x24), driven by keys, read from the pane as a person reads it.
+
+From the first screen to a finished migration, in real time (the demo's clock runs with the wall clock).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TMUX = shutil.which("tmux")
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(TMUX is None, reason="tmux is not installed: this test drives livemig in a real terminal through tmux"),
+]
+
+
+class Terminal:
+    """One tmux session on its own server socket, 80 columns by 24 rows."""
+
+    def __init__(self, command: str, width: int = 80, height: int = 24) -> None:
+        self.socket = f"livemig-e2e-{uuid.uuid4().hex[:8]}"
+        environment = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "", "LIVEMIG_DEBUG": ""}
+        self._tmux("new-session", "-d", "-s", "e2e", "-x", str(width), "-y", str(height), command, env=environment)
+
+    def _tmux(self, *args: str, env: dict | None = None) -> str:
+        done = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, env=env, timeout=20)
+        return done.stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self._tmux("send-keys", "-t", "e2e", key)
+            time.sleep(0.15)  # a person's pace: each key reaches the app on its own
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "e2e", "-l", text)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "e2e")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} not on screen within {timeout} s; the screen:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    command = f"cd {ROOT} && {sys.executable} -m tui --demo; echo livemig exited $?; sleep 60"
+    term = Terminal(command)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_an_operator_migrates_a_vm_in_the_demo_and_sees_it_finish(terminal: Terminal) -> None:
+    first = terminal.wait_for("web-frontend-01", timeout=60)
+    assert "● connected" in first and "12 VMs" in first and "all namespaces" in first
+
+    terminal.keys("/")
+    terminal.type("jump-host")
+    terminal.keys("Enter")
+    terminal.wait_for("jump-host runs on harvester-node-3")
+
+    terminal.keys("m")
+    picker = terminal.wait_for("any eligible node (the scheduler decides)")
+    assert "harvester-witness" in picker and "✗ Witness" in picker
+
+    terminal.keys("Enter")
+    question = terminal.wait_for("Start this live migration?")
+    assert "3 GB x 150 s/GB = 7 min 30 s" in question
+
+    terminal.keys("Enter")
+    terminal.wait_for("Migration started")
+    running = terminal.wait_for(" left", timeout=30)
+    assert "jump-host" in running
+
+    finished = terminal.wait_for("✓ Succeeded", timeout=90)
+    assert "jump-host" in finished
+
+    terminal.keys("M")
+    migrations = terminal.wait_for("0 running, 1 ended since")
+    assert "✓ Succeeded" in migrations and "harvester-node-3 →" in migrations
+
+    terminal.keys("q")
+    terminal.wait_for("livemig exited 0", timeout=20)
