@@ -183,9 +183,9 @@ class VMDetailScreen(Screen[None]):
             note = "" if verdict.resources_checked else " (free CPU and memory not checked: pods not readable)"
             widget.update(Content.assemble(("✓ ", "$text-success"), (node, "bold"), f" can take it{note}."))
             return
-        parts: list[str | tuple[str, str]] = [("✗ ", "$text-error"), (node, "bold"), ":"]
+        parts: list[str | tuple[str, str]] = [("✗ ", "$text-error"), (node, "bold"), " cannot take it:"]
         for reason in verdict.reasons:
-            parts += [" ", (clean(reason.code), "bold"), " ", clean(reason.message)]
+            parts += ["\n• ", (clean(reason.code), "bold"), ": ", clean(reason.message)]
         widget.update(Content.assemble(*parts))
 
     def advice(self) -> Content:

@@ -180,20 +180,28 @@ class VMListModel:
         else:
             keys = vm_keys or ()
         changed = set()
+        reorder = False
+        sort = self._order_key[0] if self._order_key is not None else ""
         for key in keys:
             vm = snapshot.vms.get(key)
+            before = self.summaries.get(key)
             if vm is None:
                 if self.summaries.pop(key, None) is not None:
                     self._rows.pop(key, None)
                     self._haystacks.pop(key, None)
                     changed.add(key)
+                    reorder = True
                 continue
             summary = vm_summary(snapshot, vm)
+            view = ledger.for_vm(key)
             self.summaries[key] = summary
             self._haystacks[key] = " ".join((summary.name, summary.namespace, summary.node, summary.status)).lower()
-            self._rows[key] = self._row(key, summary, ledger.for_vm(key))
+            self._rows[key] = self._row(key, summary, view)
             changed.add(key)
-        if changed:
+            # Sorting 10,000 rows costs more than the rest of a batch: only when a row's place may move.
+            if before is None or _sort_value(sort, before, view) != _sort_value(sort, summary, view):
+                reorder = True
+        if reorder or everything:
             self._order = None
         return None if everything else changed
 
