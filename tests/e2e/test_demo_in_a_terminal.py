@@ -72,8 +72,8 @@ def terminal() -> Iterator[Terminal]:
 
 
 def test_an_operator_migrates_a_vm_in_the_demo_and_sees_it_finish(terminal: Terminal) -> None:
-    first = terminal.wait_for("web-frontend-01", timeout=60)
-    assert "● connected" in first and "12 VMs" in first and "all namespaces" in first
+    first = terminal.wait_for("● connected", timeout=60)
+    assert "web-frontend-01" in first and "12 VMs" in first and "all namespaces" in first
 
     terminal.keys("/")
     terminal.type("jump-host")

@@ -149,6 +149,9 @@ class VMListScreen(Screen[None]):
                 parts += [" ", (f"⚠ no progress for {int(view.stalled_for or 0)} s", "bold $text-warning")]
         elif view is not None and view.final:
             parts += [" ", clean(view.progress.outcome_message)]
+        elif summary.migratable and (blocker := self._full_check(key)):
+            # The list's cheap check passed, but no node can take it: say so before m is pressed.
+            parts += [" cannot migrate: ", (clean(blocker), "$text-warning")]
         elif summary.migratable:
             memory = human_bytes(summary.memory_bytes) if summary.memory_bytes is not None else "? memory"
             parts += [
@@ -171,6 +174,14 @@ class VMListScreen(Screen[None]):
         else:
             parts += ["\n", ("✗ ", "$text-warning"), clean(migrate_reason)]
         return Content.assemble(*parts)
+
+    def _full_check(self, key: str | None) -> str:
+        """The first blocker the full plan finds for the highlighted VM ("" when it can move)."""
+        plan = self.livemig.plan(key) if key else None
+        if plan is None or plan.migratable or not plan.blockers:
+            return ""
+        first = plan.blockers[0]
+        return f"{first.code}: {first.message}"
 
     # -- keys ------------------------------------------------------------------------------------
 
