@@ -263,6 +263,7 @@ class LivemigApp(App[int]):
             if recomputed is None:
                 self.vm_list.refresh_migrations(touched, self.ledger)
         self._settle_guards()
+        self._tell_endings()
         if connection:
             self.connection = connection_summary(store.states())
         if self.first_list_seconds is None and self.connection.level != "starting":
@@ -270,6 +271,20 @@ class LivemigApp(App[int]):
             age = process_age()
             self.ready_after = age if age is not None else self.first_list_seconds
         self._broadcast(ViewUpdated(vm_keys, connection=connection))
+
+    def _tell_endings(self) -> None:
+        """One notice per migration that ended while livemig watched it, whatever screen is open."""
+        for view in self.ledger.take_endings():
+            outcome = view.progress.outcome
+            severity = "information" if outcome == "Succeeded" else "warning" if outcome == "Aborted" else "error"
+            title = {"Succeeded": "Migrated", "Aborted": "Migration aborted"}.get(outcome, "Migration failed")
+            self.notify(
+                clean(f"{view.vm_key}: {view.progress.outcome_message}"),
+                title=title,
+                severity=severity,
+                timeout=10 if severity == "information" else 30,
+                markup=False,
+            )
 
     def _tick(self) -> None:
         if self.updates_paused or not self.ledger.running_count():

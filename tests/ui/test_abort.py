@@ -44,6 +44,7 @@ async def test_a_confirmed_abort_shows_aborting_then_the_outcome_and_the_vm_stay
         await until(pilot, lambda: "Aborting…" in screen_text(app), what="the row saying Aborting")
         await step_until(pilot, cluster, lambda: "■ Aborted" in screen_text(app), what="the aborted outcome", stride=2)
         assert vmi_node(cluster, VM) == source
+        await until(pilot, lambda: any(n.title == "Migration aborted" for n in app._notifications))
 
 
 async def test_abort_from_the_migrations_screen(cluster, admin):

@@ -39,6 +39,7 @@ async def test_a_vm_migrates_to_the_chosen_node_and_the_list_shows_it_there(clus
 
         await step_until(pilot, cluster, lambda: "✓ Succeeded" in screen_text(app), what="the migration succeeding", stride=3)
         assert vmi_node(cluster, "web-frontend-01") == "harvester-node-2"
+        await until(pilot, lambda: any(n.title == "Migrated" and "to harvester-node-2" in n.message for n in app._notifications))
         await until(pilot, lambda: "harvester-node-2" in app.screen.query_one("#vm-table").rows[0].cells["node"])
 
 

@@ -131,7 +131,7 @@ class VMListScreen(Screen[None]):
         summary = app.vm_list.summaries.get(key) if key else None
         if summary is None:
             return Content("")
-        name = clean(summary.name)
+        name = clean(f"{summary.namespace}/{summary.name}")
         parts: list[str | tuple[str, str]] = [(name, "bold")]
         view = app.ledger.for_vm(key) if key else None
         if view is not None and not view.final:

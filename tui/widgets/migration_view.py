@@ -98,6 +98,7 @@ class MigrationLedger:
     started_at: datetime
     _records: dict[str, _Record] = field(default_factory=dict)
     _by_vm: dict[str, list[str]] = field(default_factory=dict)
+    _ended: list[MigrationView] = field(default_factory=list)
 
     # -- updates ---------------------------------------------------------------------------------
 
@@ -192,6 +193,11 @@ class MigrationLedger:
                 best = view
         return best
 
+    def take_endings(self) -> list[MigrationView]:
+        """The migrations seen running that have ended since the last call (for one notice each)."""
+        ended, self._ended = self._ended, []
+        return ended
+
     def running_for_vm(self, vm_key: str) -> MigrationView | None:
         view = self.for_vm(vm_key)
         return view if view is not None and not view.final else None
@@ -226,6 +232,7 @@ class MigrationLedger:
         finished = _finished_at(migration, progress, record.deleted_at) if progress.final else None
         elapsed = ((finished or now) - created).total_seconds() if created is not None else None
         stalled_for = self._stall(record, counters, now) if not progress.final else None
+        was_running = record.view is not None and not record.view.final
         record.view = MigrationView(
             key=migration.key,
             uid=migration.meta.uid,
@@ -243,6 +250,8 @@ class MigrationLedger:
             finished=finished,
             deleted=record.deleted_at is not None,
         )
+        if was_running and record.view.final:
+            self._ended.append(record.view)
 
     @staticmethod
     def _stall(record: _Record, counters: ByteCounters | None, now: datetime) -> float | None:
