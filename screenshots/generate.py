@@ -64,7 +64,7 @@ def png_from(svg: Path) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="120x40", help="terminal columns x rows (default 120x40)")
-    parser.add_argument("screens", nargs="*", choices=[[], *SCENES] if False else None, help=f"screens: {', '.join(SCENES)}")
+    parser.add_argument("screens", nargs="*", help=f"screens (default: all): {', '.join(SCENES)}")
     args = parser.parse_args(argv)
     columns, _, rows = args.size.partition("x")
     size = (int(columns), int(rows))

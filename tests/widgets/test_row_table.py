@@ -97,3 +97,27 @@ async def test_only_visible_rows_are_painted_even_with_ten_thousand_rows():
         table.set_rows(rows([f"vm{i}" for i in range(10_000)]))
         await pilot.pause()
         assert 0 < table.paint_count <= 2 * 24
+
+
+async def test_a_spanning_row_runs_across_every_column_but_the_last():
+    app = TableApp()
+    async with app.run_test(size=(60, 6)) as pilot:
+        table = app.query_one(RowTable)
+        table.set_rows([TableRow("all", {"node": "3 nodes"}, span="any eligible node (the scheduler decides)")])
+        await pilot.pause()
+        line = lines(table, 2)[1]
+        assert line.startswith("any eligible node (the scheduler decides)")
+        assert line.rstrip().endswith("3 nodes")
+
+
+async def test_semantic_span_styles_follow_the_theme():
+    from rich.text import Text
+
+    app = TableApp()
+    async with app.run_test(size=(60, 6)) as pilot:
+        table = app.query_one(RowTable)
+        table.set_rows([TableRow("a", {"name": "a", "status": Text("Running", style="ok")})])
+        await pilot.pause()
+        segments = list(table.render_line(1))
+        running = next(s for s in segments if s.text == "Running")
+        assert running.style.color == table.get_component_rich_style("row-table--ok", partial=True).color

@@ -1,0 +1,41 @@
+"""What the header and the banner say about the connection."""
+
+from __future__ import annotations
+
+from tui.cluster.store import KINDS, ConnectionState, ConnectionStatus
+from tui.widgets.banner import LEVEL_LIMITED, LEVEL_LOST, LEVEL_OK, connection_summary
+
+
+def states(**overrides: ConnectionState) -> dict[str, ConnectionState]:
+    found = {kind: ConnectionState(kind, ConnectionStatus.CONNECTED) for kind in KINDS}
+    found.update(overrides)
+    return found
+
+
+def test_all_kinds_watched_is_connected_without_a_banner():
+    summary = connection_summary(states())
+    assert (summary.level, summary.short, summary.banner) == (LEVEL_OK, "connected", "")
+
+
+def test_a_reconnecting_kind_names_its_attempt_and_error_and_marks_the_data_stale():
+    summary = connection_summary(
+        states(
+            vms=ConnectionState("vms", ConnectionStatus.RECONNECTING, attempt=3, last_error="connection refused"),
+            pods=ConnectionState("pods", ConnectionStatus.RECONNECTING, attempt=1, last_error="read timed out"),
+        )
+    )
+    assert summary.level == LEVEL_LOST and summary.stale
+    assert summary.banner == "⚠ Connection lost: reconnecting, attempt 3: connection refused. The data shown may be stale."
+
+
+def test_a_forbidden_kind_is_said_with_the_servers_words():
+    summary = connection_summary(
+        states(nodes=ConnectionState("nodes", ConnectionStatus.FORBIDDEN, last_error='nodes is forbidden: User "alice" cannot list'))
+    )
+    assert summary.level == LEVEL_LIMITED and not summary.stale
+    assert 'nodes not readable (nodes is forbidden: User "alice" cannot list)' in summary.banner
+
+
+def test_control_characters_in_an_error_are_made_visible():
+    summary = connection_summary(states(vms=ConnectionState("vms", ConnectionStatus.RECONNECTING, attempt=1, last_error="bad\x1b[2Jthing")))
+    assert "\x1b" not in summary.banner and "bad␛[2Jthing" in summary.banner
