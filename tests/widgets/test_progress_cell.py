@@ -35,3 +35,11 @@ def test_the_short_countdown_fits_a_list_cell_from_an_hour_up():
 def test_every_outcome_has_a_symbol_and_a_word_besides_its_colour(outcome, shown, tone):
     text = outcome_text(outcome)
     assert (text.plain, text.style) == (shown, tone)
+
+
+def test_time_left_says_when_the_timeout_has_passed():
+    from tui.widgets.progress_cell import time_left
+
+    assert time_left(724) == "12:04 left"
+    assert time_left(-3) == "past the timeout"
+    assert time_left(None) == ""

@@ -20,7 +20,7 @@ from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationView
-from tui.widgets.progress_cell import bar, countdown, outcome_text
+from tui.widgets.progress_cell import bar, countdown, outcome_text, time_left
 from tui.widgets.row_table import Column, RowTable, TableRow
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ class MigrationsScreen(Screen[None]):
             parts += ["\n", ("Time limit ", "$text-muted"), clean(budget.text())]
             if view.remaining is not None:
                 tone = "bold $text-warning" if view.low_on_time else "bold"
-                parts += [", ", (f"{countdown(view.remaining)} left", tone)]
+                parts += [", ", (time_left(view.remaining), tone)]
                 if view.low_on_time:
                     parts += [" ", ("⚠ (under 20 %)", "bold $text-warning")]
         if view.stalled and budget is not None:

@@ -9,7 +9,7 @@ from tui.domain.units import human_duration
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationView
-from tui.widgets.progress_cell import countdown
+from tui.widgets.progress_cell import time_left
 
 _EXPIRY_WORDS = {
     "abort": "KubeVirt aborts the migration if it has not completed by then",
@@ -65,7 +65,8 @@ def abort_question(view: MigrationView) -> ConfirmScreen:
     if progress.byte_fraction is not None:
         state += f", {progress.byte_fraction * 100:.0f}% copied"
     if view.remaining is not None:
-        state += f", {countdown(view.remaining)} before KubeVirt's timeout"
+        left = time_left(view.remaining, " before KubeVirt's timeout")
+        state += f", {left}"
     parts += _row("Now", clean(state))
     parts += _row("", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded.")
     return ConfirmScreen("Abort this migration?", parts, yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")

@@ -16,7 +16,7 @@ from tui.messages import ViewUpdated
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
-from tui.widgets.progress_cell import countdown
+from tui.widgets.progress_cell import time_left
 from tui.widgets.row_table import RowTable
 from tui.widgets.vm_rows import COLUMNS, SORT_LABELS, SORTABLE
 
@@ -144,7 +144,7 @@ class VMListScreen(Screen[None]):
                 parts.append(", aborting")
             if view.remaining is not None:
                 tone = "bold $text-warning" if view.low_on_time else ""
-                parts += [", ", (f"{countdown(view.remaining)} before KubeVirt's timeout", tone)]
+                parts += [", ", (time_left(view.remaining, " before KubeVirt's timeout"), tone)]
             if view.stalled:
                 parts += [" ", (f"⚠ no progress for {int(view.stalled_for or 0)} s", "bold $text-warning")]
         elif view is not None and view.final:

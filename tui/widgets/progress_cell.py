@@ -62,6 +62,14 @@ def countdown(seconds: float | None) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def time_left(seconds: float | None, before: str = " left") -> str:
+    """The countdown in words: "12:04 left", or "past the timeout" once it has run out; "" when unknown."""
+    clock = countdown(seconds)
+    if not clock:
+        return ""
+    return "past the timeout" if clock == "overdue" else clock + before
+
+
 def short_countdown(seconds: float | None) -> str:
     """A countdown that fits a list cell: "12:04", "0:45", and "1h46m" from an hour up."""
     if seconds is not None and math.isfinite(seconds) and seconds >= 3600:

@@ -85,7 +85,7 @@ def migration_cell(view: MigrationView | None) -> Text:
             body = f"{bar(progress.fraction, 4)} {percent}"
         else:
             body = "Copying"
-        tail = f" {clock} left" if clock else ""
+        tail = (" overdue" if clock == "overdue" else f" {clock} left") if clock else ""
         return Text(f"{prefix}{body}{tail}", style=style)
     step = f"{progress.step}/{progress.total_steps} " if progress.step is not None else ""
     return Text(f"{prefix}{step}{clean(progress.phase or 'New')}", style=style)
