@@ -11,6 +11,7 @@ Time is the session's `now()`, the cluster's clock.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES, Theme
 
 from tui.cluster.access import ABORT, MIGRATE, Permission
@@ -205,10 +207,13 @@ class LivemigApp(App[int]):
 
     # -- start and stop --------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The VM list is the bottom of the screen stack: going back always ends there."""
         from tui.screens.vm_list import VMListScreen
 
-        self.push_screen(VMListScreen())
+        return VMListScreen()
+
+    def on_mount(self) -> None:
         self.session.store.subscribe(self._store_changed)
         self.session.metrics.subscribe(self._metrics_changed)
         self._apply(full=True)
@@ -642,8 +647,46 @@ class LivemigApp(App[int]):
             yield ("Check permissions again", "Ask the API server again what you may do", self.refresh_permissions)
 
 
+def binding_ids() -> set[str]:
+    """Every binding id of the UI (what a keymap may name)."""
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.help import HelpScreen
+    from tui.screens.migrations import MigrationsScreen
+    from tui.screens.node_picker import NodePickerScreen
+    from tui.screens.vm_detail import VMDetailScreen
+    from tui.screens.vm_list import VMListScreen
+    from tui.widgets.row_table import RowTable
+
+    owners = (LivemigApp, VMListScreen, VMDetailScreen, NodePickerScreen, MigrationsScreen, ConfirmScreen, HelpScreen, RowTable)
+    return {b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+
+
+def parse_keymap(text: str) -> tuple[dict[str, str], list[str]]:
+    """LIVEMIG_KEYMAP's "vms.migrate=x;app.quit=ctrl+q,f10": binding id -> keys, and what was wrong."""
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    known = binding_ids()
+    for entry in filter(None, (part.strip() for part in text.split(";"))):
+        binding_id, equals, keys = (piece.strip() for piece in entry.partition("="))
+        if not equals or not keys:
+            problems.append(f'"{clean(entry)}" is not ID=KEYS')
+        elif binding_id not in known:
+            problems.append(f'no binding has the id "{clean(binding_id)}"')
+        else:
+            keymap[binding_id] = keys
+    return keymap, problems
+
+
 def run_app(session: Any, readonly: bool = False, theme: str | None = None) -> int:
-    """Run the terminal UI over a started session until the operator quits; returns the exit code."""
+    """Run the terminal UI over a started session until the operator quits; returns the exit code.
+
+    LIVEMIG_KEYMAP rebinds keys by binding id ("vms.migrate=x;app.quit=ctrl+q"); help (?) lists the ids.
+    """
     app = LivemigApp(session, readonly=readonly, theme=theme)
+    keymap, problems = parse_keymap(os.environ.get("LIVEMIG_KEYMAP", ""))
+    for problem in problems:
+        print(f"livemig: LIVEMIG_KEYMAP: {problem}; ignored", file=sys.stderr)
+    if keymap:
+        app.set_keymap(keymap)
     app.run()
     return app.return_code or 0

@@ -120,3 +120,11 @@ def test_an_unknown_theme_is_refused_with_the_known_ones():
     assert check_theme(None) is None
     message = check_theme("[b]nope[/b]")
     assert message is not None and '"[b]nope[/b]"' in message and "livemig-16" in message
+
+
+def test_a_keymap_from_the_environment_names_bindings_by_id():
+    from tui.app import parse_keymap
+
+    keymap, problems = parse_keymap("vms.migrate=x; app.quit=ctrl+q,f10;nonsense;vms.nothing=y")
+    assert keymap == {"vms.migrate": "x", "app.quit": "ctrl+q,f10"}
+    assert problems == ['"nonsense" is not ID=KEYS', 'no binding has the id "vms.nothing"']

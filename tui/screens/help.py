@@ -39,8 +39,8 @@ class HelpScreen(ModalScreen[None]):
     def livemig(self) -> "LivemigApp":
         return self.app  # type: ignore[return-value]
 
-    def groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """(group, [(keys, what)]) in the order shown."""
+    def groups(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """(group, [(keys, what, binding id)]) in the order shown."""
         from tui.app import LivemigApp
         from tui.screens.confirm import ConfirmScreen
         from tui.screens.migrations import MigrationsScreen
@@ -57,17 +57,13 @@ class HelpScreen(ModalScreen[None]):
             ("Migrations", _bindings(MigrationsScreen)),
             ("Questions", _bindings(ConfirmScreen)),
         ]
-        groups: list[tuple[str, list[tuple[str, str]]]] = []
+        groups: list[tuple[str, list[tuple[str, str, str]]]] = []
         for title, bindings in sources:
             entries = []
             for binding in bindings:
-                if binding.id in ("table.select",) and title == "Lists":
-                    entries.append((self._keys(binding), "Open (VM details), or choose (node picker)"))
-                    continue
-                if "(" in binding.action and title == "Questions" and binding.action.startswith("app.focus"):
-                    continue
-                entries.append((self._keys(binding), binding.description))
-            entries += [(self._keys(Binding(key, "")), what) for group, key, what in _ALSO if group == title]
+                what = "Open, or choose" if binding.id == "table.select" else binding.description
+                entries.append((self._keys(binding), what, binding.id or ""))
+            entries += [(self._keys(Binding(key, "")), what, "") for group, key, what in _ALSO if group == title]
             groups.append((title, entries))
         return groups
 
@@ -93,12 +89,15 @@ class HelpScreen(ModalScreen[None]):
             if not entries:
                 continue
             parts += [(title, "bold $text-accent"), "\n"]
-            for keys, what in entries:
-                parts += [(f"  {keys:<18}", "bold"), what, "\n"]
+            for keys, what, binding_id in entries:
+                parts += [(f"  {keys:<18}", "bold"), f"{what:<26}", (binding_id, "$text-muted"), "\n"]
         parts += [
             ("Safety", "bold $text-accent"),
             "\n  Migrate asks which node, then confirms with the time limit; abort asks first, with No focused.",
             "\n  --readonly hides every change; keys you may not use are dimmed, and pressing one says why.",
+            "\n",
+            ("Keymap", "bold $text-accent"),
+            "\n  LIVEMIG_KEYMAP=\"vms.migrate=x;app.quit=ctrl+q\" rebinds keys by the ids above.",
         ]
         return Content.assemble(*parts)
 
