@@ -374,6 +374,9 @@ class LivemigApp(App[int]):
         if not vm_key:
             return None, "No VM is selected."
         namespace, _, name = vm_key.partition("/")
+        if self.connection.stale:
+            # What is shown may be out of date, and the answer to a change might not come back.
+            return None, "The connection to the API server is lost; wait until it is back (see the banner)."
         permission = self.permission(action, namespace)
         if permission is not None and not permission.allowed:
             return None, f"Not allowed: {permission.reason}."

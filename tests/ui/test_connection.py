@@ -19,6 +19,19 @@ async def test_a_lost_connection_shows_a_banner_and_marks_the_data_stale(cluster
         assert "✗ reconnecting" in screen_text(app)
 
 
+async def test_no_change_is_offered_while_the_connection_is_lost(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: "● connected" in screen_text(app))
+        assert app.action_state("migrate", "default/jump-host")[0] is True
+        cluster.fault("restart", seconds=3)
+        await until(pilot, lambda: app.connection.stale, what="the loss noticed")
+        state, reason = app.action_state("migrate", "default/jump-host")
+        assert state is None and "connection to the API server is lost" in reason
+        await until(pilot, lambda: not app.connection.stale, timeout=30, what="the recovery")
+        assert app.action_state("migrate", "default/jump-host")[0] is True
+
+
 async def test_the_banner_goes_and_changes_made_meanwhile_show_after_recovery(cluster, admin):
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
