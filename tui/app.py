@@ -692,4 +692,17 @@ def run_app(session: Any, readonly: bool = False, theme: str | None = None) -> i
     if keymap:
         app.set_keymap(keymap)
     app.run()
+    for line in still_running(app):
+        print(line)
     return app.return_code or 0
+
+
+def still_running(app: LivemigApp) -> list[str]:
+    """What to say after quitting while migrations run: they go on in the cluster without livemig."""
+    running = [view for view in app.ledger.views() if not view.final]
+    if not running:
+        return []
+    lines = [f"livemig: {len(running)} migration{'s' if len(running) > 1 else ''} still running in the cluster:"]
+    for view in running:
+        lines.append(clean(f"  {view.vm_key} ({view.name}): {view.progress.label}; stop it with: livemig abort {view.vm_key}"))
+    return lines

@@ -67,3 +67,14 @@ async def test_abort_without_a_running_migration_says_so(cluster, admin):
         await pilot.press("a")
         await until(pilot, lambda: any("no running migration to abort" in n.message for n in app._notifications))
         assert isinstance(app.screen, VMListScreen)
+
+
+async def test_quitting_during_a_migration_says_it_goes_on_and_how_to_stop_it(cluster, admin):
+    from tui.app import still_running
+
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_copying(pilot, cluster, app)
+        lines = still_running(app)
+    assert lines[0] == "livemig: 1 migration still running in the cluster:"
+    assert lines[1].startswith("  default/db-primary (db-primary-") and lines[1].endswith("stop it with: livemig abort default/db-primary")
