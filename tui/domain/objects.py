@@ -270,6 +270,24 @@ class Meta:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
+class Named:
+    """Name, namespace and key of an object that carries a `meta`."""
+
+    meta: Meta
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def namespace(self) -> str:
+        return self.meta.namespace
+
+    @property
+    def key(self) -> str:
+        return self.meta.key
+
+
 # Annotations are kept only under these prefixes: objects carry far more than the rules need.
 _KEPT_ANNOTATION_PREFIXES = ("harvesterhci.io/", "kubevirt.io/", "network.harvesterhci.io/")
 
@@ -303,7 +321,7 @@ def parse_meta(obj: Any, keep_all_annotations: bool = False) -> Meta:
 
 
 @dataclass(frozen=True)
-class Node:
+class Node(Named):
     meta: Meta
     taints: tuple[Taint, ...] = ()
     unschedulable: bool = False
@@ -315,10 +333,6 @@ class Node:
     allocatable_pods: int | None = None
     arch: str = ""  # kubernetes.io/arch label, else status.nodeInfo.architecture
     internal_ip: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.meta.name
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -652,7 +666,7 @@ class VolumeStatus:
 
 
 @dataclass(frozen=True)
-class VM:
+class VM(Named):
     meta: Meta
     template: GuestSpec
     template_labels: Mapping[str, str] = field(default_factory=dict)
@@ -661,18 +675,6 @@ class VM:
     printable_status: str = ""
     ready: bool | None = None
     conditions: tuple[Condition, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.meta.name
-
-    @property
-    def namespace(self) -> str:
-        return self.meta.namespace
-
-    @property
-    def key(self) -> str:
-        return self.meta.key
 
 
 def parse_vm(obj: Any) -> VM:
@@ -694,7 +696,7 @@ def parse_vm(obj: Any) -> VM:
 
 
 @dataclass(frozen=True)
-class VMI:
+class VMI(Named):
     meta: Meta
     spec: GuestSpec
     phase: str = ""  # Pending | Scheduling | Scheduled | Running | Succeeded | Failed | Unknown | ""
@@ -706,18 +708,6 @@ class VMI:
     volume_status: tuple[VolumeStatus, ...] = ()
     active_pods: Mapping[str, str] = field(default_factory=dict)  # pod uid -> node
     machine_type: str = ""  # status.machine.type, the machine type the guest really runs ("pc-q35-8.2")
-
-    @property
-    def name(self) -> str:
-        return self.meta.name
-
-    @property
-    def namespace(self) -> str:
-        return self.meta.namespace
-
-    @property
-    def key(self) -> str:
-        return self.meta.key
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)
@@ -774,7 +764,7 @@ class PhaseTransition:
 
 
 @dataclass(frozen=True)
-class Migration:
+class Migration(Named):
     meta: Meta
     vmi_name: str
     # "" (new), Pending, Scheduling, Scheduled, PreparingTarget, TargetReady, Running, Succeeded, Failed
@@ -784,18 +774,6 @@ class Migration:
     added_node_selector: Mapping[str, str] = field(default_factory=dict)
     migration_state: MigrationState | None = None
     finalizers: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.meta.name
-
-    @property
-    def namespace(self) -> str:
-        return self.meta.namespace
-
-    @property
-    def key(self) -> str:
-        return self.meta.key
 
     @property
     def is_final(self) -> bool:
@@ -831,7 +809,7 @@ def parse_migration(obj: Any) -> Migration:
 
 
 @dataclass(frozen=True)
-class KubeVirt:
+class KubeVirt(Named):
     meta: Meta
     version: tuple[int, int, int] | None = None  # status.observedKubeVirtVersion (else the target version)
     version_text: str = ""
@@ -861,17 +839,13 @@ def parse_kubevirt(obj: Any) -> KubeVirt:
 
 
 @dataclass(frozen=True)
-class MigrationPolicy:
+class MigrationPolicy(Named):
     meta: Meta
     namespace_selector: Mapping[str, str] = field(default_factory=dict)
     vmi_selector: Mapping[str, str] = field(default_factory=dict)
     config: MigrationConfig = field(default_factory=MigrationConfig)
     # KubeVirt never matches a policy whose spec.selectors is absent; an empty one matches every VMI.
     selectors_set: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.meta.name
 
 
 def parse_migration_policy(obj: Any) -> MigrationPolicy:
@@ -891,13 +865,9 @@ CLUSTER_NETWORK_LABEL = "network.harvesterhci.io/clusternetwork"
 
 
 @dataclass(frozen=True)
-class NetworkAttachmentDefinition:
+class NetworkAttachmentDefinition(Named):
     meta: Meta
     cluster_network: str = ""  # label network.harvesterhci.io/clusternetwork
-
-    @property
-    def key(self) -> str:
-        return self.meta.key
 
 
 def parse_nad(obj: Any) -> NetworkAttachmentDefinition:
@@ -906,12 +876,8 @@ def parse_nad(obj: Any) -> NetworkAttachmentDefinition:
 
 
 @dataclass(frozen=True)
-class Namespace:
+class Namespace(Named):
     meta: Meta
-
-    @property
-    def name(self) -> str:
-        return self.meta.name
 
 
 def parse_namespace(obj: Any) -> Namespace:
@@ -924,7 +890,7 @@ def parse_namespace(obj: Any) -> Namespace:
 
 
 @dataclass(frozen=True)
-class Pod:
+class Pod(Named):
     meta: Meta
     node_name: str = ""
     phase: str = ""
@@ -934,14 +900,6 @@ class Pod:
     cpu_request_milli: int = 0  # effective request, as kube-scheduler sums it
     memory_request: int = 0  # bytes, effective request
     requests_known: bool = True  # False when a request could not be read
-
-    @property
-    def name(self) -> str:
-        return self.meta.name
-
-    @property
-    def namespace(self) -> str:
-        return self.meta.namespace
 
     @property
     def is_launcher(self) -> bool:
