@@ -261,7 +261,7 @@ class LivemigApp(App[int]):
                 snapshot,
                 keys | touched,
                 self.ledger,
-                nodes_changed="nodes" in changed,
+                nodes_changed=bool({"nodes", "nads"} & changed.keys()),
                 kubevirt_changed="kubevirts" in changed,
             )
             vm_keys = None if recomputed is None else frozenset(recomputed | touched)
@@ -389,7 +389,8 @@ class LivemigApp(App[int]):
             summary = self.vm_list.summaries.get(vm_key)
             if summary is None:
                 return None, f"{name} is not in the list."
-            if not summary.migratable:
+            # With no node able to take it, the key still opens the picker: it shows every node's reasons.
+            if not summary.migratable and summary.reason_code != NO_ELIGIBLE_NODE:
                 return None, f"{name} cannot be migrated: {summary.reason}. Press enter for every reason."
             return True, ""
         if action == ABORT:

@@ -120,3 +120,31 @@ def test_the_list_line_notices_when_no_other_node_is_usable():
     lonely = replace(PLAN, nodes={"node-1": PLAN.nodes["node-1"], "node-3": PLAN.nodes["node-3"]})
     line = vm_summary(lonely, PLAN.vms["default/vm1"])
     assert line.reason_code == "NoEligibleNode"
+
+
+def test_the_list_line_says_no_node_when_no_other_node_takes_the_vms_host_model():
+    snapshot = cluster("cpu")
+    vmi = snapshot.vmis["default/vm-fresh"]
+    on_cascade = replace(vmi, node_name="node-cascade")
+    alone = replace(snapshot, vmis={**snapshot.vmis, vmi.key: on_cascade})
+    line = vm_summary(alone, VM(meta=vmi.meta, template=vmi.spec))
+    assert line.reason_code == "NoEligibleNode"
+    assert not plan_for(alone, "default", "vm-fresh", NOW).migratable
+
+
+@pytest.mark.parametrize(
+    "fixture", ["affinity", "blockers", "cpu", "networks", "placement", "plan", "resources", "tolerations"]
+)
+def test_the_list_line_agrees_with_the_plan_on_every_vm_but_for_free_capacity(fixture):
+    snapshot = cluster(fixture)
+    for vmi in snapshot.vmis.values():
+        vm = snapshot.vms.get(vmi.key) or VM(meta=vmi.meta, template=vmi.spec)
+        plan = plan_for(snapshot, vmi.namespace, vmi.name, NOW)
+        vm_level = [b for b in plan.blockers if b.code != "NoEligibleNode"]
+        allowed_by_rules = any(
+            all(reason.code == "Resources" for reason in verdict.reasons)
+            for verdict in plan.nodes
+            if verdict.node != vmi.node_name
+        )
+        line = vm_summary(snapshot, vm)
+        assert line.migratable == (not vm_level and allowed_by_rules), (fixture, vmi.key, plan.blockers)

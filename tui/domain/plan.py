@@ -13,7 +13,7 @@ from datetime import datetime
 
 from tui.domain import reasons as codes
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
-from tui.domain.cpu import HOSTNAME_LABEL, SCHEDULABLE_LABEL, effective_cpu_model
+from tui.domain.cpu import HOSTNAME_LABEL, effective_cpu_model
 from tui.domain.migratable import (
     blockers,
     migration_in_progress,
@@ -24,12 +24,10 @@ from tui.domain.migratable import (
 )
 from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
 from tui.domain.placement import (
-    DRAIN_REQUESTED_ANNOTATION,
-    MAINTAIN_STATUS_ANNOTATION,
-    WITNESS_LABEL,
     NodeVerdict,
     node_verdicts,
     node_verdicts_for_template,
+    nodes_allowed_by_rules,
 )
 from tui.domain.progress import MigrationProgress, migration_progress
 from tui.domain.reasons import Reason
@@ -171,10 +169,9 @@ class VMSummary:
 def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     """The list line for one VM, cheap enough for 10,000 VMs.
 
-    It checks every VM-level blocker, but for nodes only whether some other node could take any VM
-    (Ready, not cordoned, not in maintenance, not a witness, KubeVirt-schedulable): the per-node
-    rules (CPU, affinity, taints, resources) are for `plan_for`, so "migratable" here can still end in
-    NoEligibleNode when the VM is opened.
+    It checks every VM-level blocker and every node rule (CPU model, selectors, affinity, taints,
+    networks, ...) but free capacity, which changes by the second and is left to `plan_for` and the
+    node picker. VMs that ask for the same things share the node check (nodes_allowed_by_rules).
     """
     vmi = snapshot.vmi_of(vm)
     spec = vmi.spec if vmi is not None else vm.template
@@ -187,8 +184,8 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
     found.extend(spec_blockers(spec))
-    if not found and vmi is not None and not (_usable_nodes(snapshot) - {vmi.node_name}):
-        found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node is Ready and schedulable."))
+    if not found and vmi is not None and not nodes_allowed_by_rules(snapshot, vmi):
+        found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there."))
     memory = spec.memory
     status = vm.printable_status or (vmi.phase if vmi is not None else "") or "Unknown"
     first = min(found, key=lambda r: codes.BLOCKER_CODES.index(r.code)) if found else None
@@ -212,20 +209,3 @@ def _short(reason: Reason, vmi: VMI | None, spec: GuestSpec) -> str:
     if reason.code == codes.PINNED_TO_NODE:
         return f"pinned to {spec.node_selector.get(HOSTNAME_LABEL, 'a node')}"
     return _SHORT.get(reason.code, reason.code)
-
-
-def _usable_nodes(snapshot: ClusterSnapshot) -> frozenset[str]:
-    """Nodes that could take some VM, worked out once per snapshot."""
-    return snapshot.memo(
-        "usable_nodes",
-        lambda: frozenset(
-            node.name
-            for node in snapshot.nodes.values()
-            if node.ready is True
-            and not node.unschedulable
-            and node.labels.get(SCHEDULABLE_LABEL) == "true"
-            and node.labels.get(WITNESS_LABEL, "false") == "false"
-            and MAINTAIN_STATUS_ANNOTATION not in node.annotations
-            and DRAIN_REQUESTED_ANNOTATION not in node.annotations
-        ),
-    )

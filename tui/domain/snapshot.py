@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from tui.domain.objects import (
     VM,
@@ -126,7 +126,7 @@ class ClusterSnapshot:
         pods = found.pop("pods")
         return cls.of(kubevirt=kubevirt, pods=pods if known else None, **found)
 
-    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """A value derived from this snapshot, built once: rules that run for every VM share it."""
         if key not in self._index:
             self._index[key] = build()

@@ -8,8 +8,7 @@ from typing import Callable, Iterable, Mapping
 
 from rich.text import Text
 
-from tui.domain.cpu import SCHEDULABLE_LABEL
-from tui.domain.placement import DRAIN_REQUESTED_ANNOTATION, MAINTAIN_STATUS_ANNOTATION, WITNESS_LABEL
+from tui.domain.placement import DRAIN_REQUESTED_ANNOTATION, MAINTAIN_STATUS_ANNOTATION
 from tui.domain.plan import VMSummary, vm_summary
 from tui.domain.reasons import NOT_LIVE_MIGRATABLE, NOT_RUNNING
 from tui.domain.snapshot import ClusterSnapshot
@@ -92,20 +91,26 @@ def migration_cell(view: MigrationView | None) -> Text:
 
 
 def node_facts(snapshot: ClusterSnapshot) -> tuple:
-    """What of the nodes the list's "could it move at all" check reads; rows are recomputed when it changes."""
-    return tuple(
-        sorted(
-            (
-                node.name,
-                node.ready,
-                node.unschedulable,
-                node.labels.get(SCHEDULABLE_LABEL),
-                node.labels.get(WITNESS_LABEL),
-                MAINTAIN_STATUS_ANNOTATION in node.annotations,
-                DRAIN_REQUESTED_ANNOTATION in node.annotations,
+    """What the list's node check reads of the cluster: every node's labels, taints, readiness, cordon
+    and Harvester maintenance annotations, whether pods are known, and the networks. Rows are
+    recomputed when it changes; a node's heartbeat alone changes nothing here."""
+    return (
+        snapshot.pods_known,
+        tuple(sorted(snapshot.nads)),
+        tuple(
+            sorted(
+                (
+                    node.name,
+                    node.ready,
+                    node.unschedulable,
+                    frozenset(node.labels.items()),
+                    node.taints,
+                    node.annotations.get(MAINTAIN_STATUS_ANNOTATION),
+                    node.annotations.get(DRAIN_REQUESTED_ANNOTATION),
+                )
+                for node in snapshot.nodes.values()
             )
-            for node in snapshot.nodes.values()
-        )
+        ),
     )
 
 
@@ -170,7 +175,8 @@ class VMListModel:
         """Recompute the given VMs (None: every VM); also every VM when the node facts or the KubeVirt
         CR changed. Returns the keys recomputed (None when all were)."""
         everything = vm_keys is None or kubevirt_changed
-        if nodes_changed or vm_keys is None:
+        pods_known_changed = self._node_facts is not None and self._node_facts[0] != snapshot.pods_known
+        if nodes_changed or everything or pods_known_changed:
             facts = node_facts(snapshot)
             if facts != self._node_facts:
                 self._node_facts = facts
