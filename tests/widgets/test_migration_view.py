@@ -63,7 +63,7 @@ def test_less_than_a_fifth_of_the_budget_left_is_low_on_time(ledger):
     assert ledger.view(KEY).low_on_time
 
 
-def test_remaining_data_without_a_new_low_becomes_a_stall(ledger):
+def test_remaining_data_that_stops_shrinking_becomes_a_stall(ledger):
     counters = {"remaining": 4_000_000_000}
 
     def counters_of(namespace: str, vmi: str):
@@ -72,11 +72,28 @@ def test_remaining_data_without_a_new_low_becomes_a_stall(ledger):
     ledger.update(snapshot("running"), None, (), counters_of, at(20))
     counters["remaining"] = 3_000_000_000
     ledger.tick(snapshot("running"), counters_of, at(25))
-    counters["remaining"] = 3_200_000_000  # dirtied faster than copied: no new low
+    counters["remaining"] = 3_200_000_000  # dirtied faster than copied: it grew
     ledger.tick(snapshot("running"), counters_of, at(25 + STALL_WARNING_SECONDS - 1))
     assert not ledger.view(KEY).stalled
     ledger.tick(snapshot("running"), counters_of, at(25 + STALL_WARNING_SECONDS))
     assert ledger.view(KEY).stalled and ledger.view(KEY).stalled_for == STALL_WARNING_SECONDS
+
+
+def test_a_reading_below_the_one_before_is_progress_even_above_the_lowest(ledger):
+    """KubeVirt's progress timeout compares each reading with the previous one, not with the lowest."""
+    counters = {"remaining": 3_000_000_000}
+
+    def counters_of(namespace: str, vmi: str):
+        return ByteCounters(remaining=counters["remaining"], total=4_294_967_296), None
+
+    ledger.update(snapshot("running"), None, (), counters_of, at(20))
+    counters["remaining"] = 3_200_000_000
+    ledger.tick(snapshot("running"), counters_of, at(30))
+    counters["remaining"] = 3_100_000_000
+    ledger.tick(snapshot("running"), counters_of, at(40))
+    ledger.tick(snapshot("running"), counters_of, at(40 + STALL_WARNING_SECONDS - 1))
+    assert not ledger.view(KEY).stalled
+    assert ledger.view(KEY).stalled_for == STALL_WARNING_SECONDS - 1
 
 
 def test_a_migration_deleted_before_it_ended_shows_as_aborted(ledger):
@@ -104,3 +121,13 @@ def test_a_migration_that_ended_before_the_ui_started_is_not_listed(ledger):
     assert ledger.views() == []
     assert ledger.for_vm(VM) is None
     assert ledger.take_endings() == []
+
+
+def test_a_migration_aborted_before_hand_off_keeps_the_source_it_was_seen_leaving(ledger):
+    key = "default/web-1-q9z4w"
+    ledger.update(snapshot("scheduling"), None, (), no_counters, at(300))
+    assert ledger.view(key).source == "harv-1"
+    ledger.update(snapshot(), [key], (), no_counters, at(310))
+    view = ledger.view(key)
+    assert view.final and view.progress.outcome == "Aborted"
+    assert view.source == "harv-1"

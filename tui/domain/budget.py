@@ -21,8 +21,9 @@ the CR cannot be read); else KubeVirt's default, 800 up to 1.3 and 150 from 1.4.
 The clock starts at migrationState.startTimestamp. On expiry KubeVirt aborts the migration ("Live
 migration is not completed after N seconds and has been aborted") unless allowWorkloadDisruption
 is on: then it switches to post-copy (if allowPostCopy) or pauses the guest and doubles the budget,
-once. Separately it aborts a migration whose remaining data has not reached a new low for
-progressTimeout seconds ("Live migration stuck for N seconds and has been aborted"), and libvirt's
+once. Separately it aborts a migration whose remaining data has not shrunk from one reading to the
+next for progressTimeout seconds ("Live migration stuck for N seconds and has been aborted": its
+"progress watermark" is the previous reading, not the lowest), and libvirt's
 keepalive (5 s x 5 probes) drops a migration whose peer is silent for about 30 s.
 """
 

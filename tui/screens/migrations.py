@@ -219,7 +219,7 @@ class MigrationsScreen(Screen[None]):
         if view.stalled and budget is not None:
             parts += [
                 "\n",
-                (f"⚠ stalled: no new low in the remaining data for {int(view.stalled_for or 0)} s", "bold $text-warning"),
+                (f"⚠ stalled: the remaining data has not shrunk for {int(view.stalled_for or 0)} s", "bold $text-warning"),
                 f"; KubeVirt aborts after {human_duration(budget.progress_timeout)} without progress (progressTimeout).",
             ]
         if progress.converging is False:

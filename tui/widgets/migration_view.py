@@ -2,7 +2,8 @@
 
 `MigrationLedger` follows every migration the store shows. It remembers the last state of each, so a
 migration that is deleted (an abort removes the object once KubeVirt is done with it) still shows how
-it ended, and it tracks the lowest remaining byte count of each running one so a stall is noticed.
+it ended, and it tracks when the remaining byte count of each running one last shrank, so a stall is
+noticed.
 It is the UI's memory of what it saw, not a copy of cluster truth: every view is recomputed from the
 current snapshot, the byte counters and the cluster's clock.
 """
@@ -19,7 +20,7 @@ from tui.domain.objects import Migration
 from tui.domain.progress import ByteCounters, MigrationProgress, migration_progress, migration_state_of
 from tui.domain.snapshot import ClusterSnapshot
 
-# How long the remaining data may stay above its lowest point before the UI warns of a stall.
+# How long the remaining data may go without shrinking before the UI warns of a stall.
 STALL_WARNING_SECONDS = 15.0
 # Below this share of the completion budget left, the countdown turns to a warning.
 LOW_TIME_SHARE = 0.2
@@ -41,7 +42,7 @@ class MigrationView:
     budget: CompletionBudget | None
     remaining: float | None  # seconds before KubeVirt's completion timeout; None when not counting
     elapsed: float | None  # seconds since the migration was created (until it finished)
-    stalled_for: float | None  # seconds the remaining data has not reached a new low; None without bytes
+    stalled_for: float | None  # seconds the remaining data has not shrunk; None without bytes
     counters: ByteCounters | None
     created: datetime | None
     finished: datetime | None
@@ -86,8 +87,8 @@ class _Record:
     migration: Migration
     seen_running: bool  # seen not final by this UI
     deleted_at: datetime | None = None
-    lowest_remaining: int | None = None
-    lowest_at: datetime | None = None
+    last_remaining: int | None = None  # the remaining data at the last sample
+    shrunk_at: datetime | None = None  # when the remaining data last fell below the sample before it
     view: MigrationView | None = None
 
 
@@ -223,6 +224,9 @@ class MigrationLedger:
         if migration.phase == "Running" and record.deleted_at is None:
             counters, previous = counters_of(migration.namespace, migration.vmi_name)
         progress = migration_progress(migration, vmi, counters, previous)
+        if not progress.source_node and record.view is not None and record.view.source:
+            # Ended before hand-off: the migration never recorded a source; the VM was where we saw it.
+            progress = replace(progress, source_node=record.view.source)
         budget = completion_budget(snapshot, vmi) if vmi is not None else None
         state = migration_state_of(migration, vmi)
         remaining = None
@@ -255,14 +259,16 @@ class MigrationLedger:
 
     @staticmethod
     def _stall(record: _Record, counters: ByteCounters | None, now: datetime) -> float | None:
-        """Seconds since the remaining data last reached a new low (KubeVirt's progress-timeout rule)."""
+        """Seconds since the remaining data last shrank from one sample to the next: KubeVirt's
+        progress timeout compares each reading with the one before it (its "progress watermark")."""
         if counters is None or counters.remaining is None:
             return None
         at = counters.at or now
-        if record.lowest_remaining is None or counters.remaining < record.lowest_remaining:
-            record.lowest_remaining, record.lowest_at = counters.remaining, at
-        assert record.lowest_at is not None
-        return max((now - record.lowest_at).total_seconds(), 0.0)
+        if record.last_remaining is None or counters.remaining < record.last_remaining:
+            record.shrunk_at = at
+        record.last_remaining = counters.remaining
+        assert record.shrunk_at is not None
+        return max((now - record.shrunk_at).total_seconds(), 0.0)
 
 
 def _finished_at(migration: Migration, progress: MigrationProgress, deleted_at: datetime | None) -> datetime | None:
