@@ -72,3 +72,15 @@ def test_stop_ends_open_watches_and_frees_the_port():
     assert ending in ("closed", "dropped")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", cluster.port))
+
+
+def test_the_same_seed_generates_the_same_names_and_uids():
+    def generated(seed: int) -> tuple[str, str]:
+        with SimCluster.start("empty", manual_clock=True, seed=seed) as cluster:
+            created = cluster.store.create(
+                "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"generateName": "team-"}}
+            )
+            return created["metadata"]["name"], created["metadata"]["uid"]
+
+    assert generated(7) == generated(7)
+    assert generated(7) != generated(8)

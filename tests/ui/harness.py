@@ -15,14 +15,12 @@ person would see. The store and the UI are fed by real HTTP watches over loopbac
 from __future__ import annotations
 
 import dataclasses
-import random
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import tui.sim.controller  # noqa: F401  (the simulated KubeVirt and the built-in scenarios)
 from textual.pilot import Pilot
 from tui.app import LivemigApp
 from tui.cluster.reflector import ReflectorTimings
@@ -58,9 +56,8 @@ def scenario(name: str = "default") -> Scenario:
 def simulated(name: str = "default", seed: int = 7, controller: bool = True, port: int | None = None) -> Iterator[SimCluster]:
     """A running simulated cluster with a manual clock; generated names (migrations) fixed by `seed`."""
     cluster = SimCluster.start(
-        scenario(name), port=port, manual_clock=True, bookmark_interval=0.2, installers=None if controller else []
+        scenario(name), port=port, manual_clock=True, bookmark_interval=0.2, installers=None if controller else [], seed=seed
     )
-    cluster.store._random = random.Random(seed)  # the sim takes no seed option yet; names must not vary
     try:
         yield cluster
     finally:

@@ -183,7 +183,7 @@ class NodePickerScreen(ModalScreen["str | None"]):
             eligible = [v.node for v in self._verdicts() if v.eligible]
             if eligible:
                 text = Content.assemble(
-                    "KubeVirt's scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), "."
+                    "The Kubernetes scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), "."
                 )
             else:
                 text = Content("No node can take the VM now: the scheduler would find none.")

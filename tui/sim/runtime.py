@@ -94,13 +94,15 @@ def load_objects(store: ObjectStore, scenario: Scenario) -> None:
 class SimCluster:
     """A running simulated cluster. Create it with `SimCluster.start(...)`; stop it with `stop()` or `with`."""
 
-    def __init__(self, scenario: Scenario, manual_clock: bool, host: str, bookmark_interval: float) -> None:
+    def __init__(
+        self, scenario: Scenario, manual_clock: bool, host: str, bookmark_interval: float, seed: int | None = None
+    ) -> None:
         simulation = scenario.simulation
         self.scenario = scenario
         self.simulation = simulation
         self.host = host
         self.clock = SimClock(start=simulation.start_time, manual=manual_clock)
-        self.store = ObjectStore(now=self.clock.now, history_size=simulation.history_size)
+        self.store = ObjectStore(now=self.clock.now, history_size=simulation.history_size, seed=seed)
         self.clock.use_lock(self.store.lock)
         self.users = tuple(
             SimUser(user.name, user.token or secrets.token_urlsafe(24), user.role, user.rules) for user in simulation.users
@@ -142,16 +144,18 @@ class SimCluster:
         host: str = "127.0.0.1",
         bookmark_interval: float = 60.0,
         installers: Sequence[Installer] | None = None,
+        seed: int | None = None,
     ) -> "SimCluster":
         """Load `scenario` (a Scenario, a built-in name or a file), serve it on `port` (None: a free one).
 
-        Raises ScenarioError for a bad scenario and OSError when the port cannot be bound; nothing is
-        left running in either case.
+        `seed` fixes the names and uids the server generates (generateName, uid), for tests and
+        pictures that must not vary. Raises ScenarioError for a bad scenario and OSError when the port
+        cannot be bound; nothing is left running in either case.
         """
         chosen = list(installers) if installers is not None else _registered_installers()
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, ScenarioOptions(vms=vms))
-        cluster = cls(scenario, manual_clock, host, bookmark_interval)
+        cluster = cls(scenario, manual_clock, host, bookmark_interval, seed)
         load_objects(cluster.store, scenario)
         cluster._thread.start()
         try:
