@@ -84,3 +84,18 @@ def test_the_same_seed_generates_the_same_names_and_uids():
 
     assert generated(7) == generated(7)
     assert generated(7) != generated(8)
+
+
+def test_stopping_during_a_restart_outage_leaves_nothing_behind():
+    import subprocess
+    import sys
+
+    script = (
+        "from tui.sim.runtime import SimCluster\n"
+        "cluster = SimCluster.start('empty', manual_clock=True)\n"
+        "cluster.fault('restart', seconds=30)\n"
+        "cluster.stop()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stderr == ""

@@ -126,6 +126,7 @@ class SimCluster:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._ticker: asyncio.Task | None = None
+        self._outage: asyncio.Task | None = None  # a restart fault keeping the port closed
         self._stopped = False
         self._ssl = server_ssl_context()
 
@@ -204,8 +205,9 @@ class SimCluster:
             self._loop.close()
 
     async def _shutdown(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
+        for task in (self._ticker, self._outage):
+            if task is not None and not task.done():
+                task.cancel()
         self.server.shutdown()
         if self._runner is not None:
             self.server.drop_connections()
@@ -265,7 +267,7 @@ class SimCluster:
         self.server.monitoring = enabled
 
     def _go_down(self, seconds: float) -> None:
-        self._loop.create_task(self._down_for(seconds))
+        self._outage = self._loop.create_task(self._down_for(seconds))
 
     async def _down_for(self, seconds: float) -> None:
         if self._site is None or self._runner is None:
