@@ -206,3 +206,18 @@ def test_an_overdue_migration_has_negative_time_left():
 def test_a_finished_migrations_clock_stops_at_its_end():
     finished = state(end=START + timedelta(seconds=60))
     assert remaining_seconds(budget_of("vm-8g"), finished, START + timedelta(hours=5)) == 6340
+
+
+@pytest.mark.parametrize(
+    "units, per_gib, shown",
+    [
+        (5, 150, "5 GB x 150 s/GB = 12 min 30 s"),
+        (9, 150, "9 GB x 150 s/GB = 22 min 30 s"),
+        (8, 800, "8 GB x 800 s/GB = 1 h 46 min 40 s"),
+        (9, 800, "9 GB x 800 s/GB = 2 h"),
+    ],
+)
+def test_the_budget_sum_on_screen_is_the_exact_product_of_its_factors(units, per_gib, shown):
+    """The factors are shown next to the result: "= 12 min" after "5 GB x 150 s/GB" reads as a wrong sum."""
+    budget = replace(budget_of("vm-8g"), data_units=units, per_gib=per_gib, seconds=units * per_gib)
+    assert budget.text() == shown

@@ -36,7 +36,7 @@ from fractions import Fraction
 
 from tui.domain.objects import VMI, MigrationConfig, MigrationPolicy, MigrationState
 from tui.domain.snapshot import ClusterSnapshot
-from tui.domain.units import human_duration
+from tui.domain.units import exact_duration
 
 DATA_UNIT_BYTES = 10**9  # Quantity.ScaledValue(resource.Giga)
 DEFAULT_PER_GIB = 150  # KubeVirt >= 1.4
@@ -87,11 +87,14 @@ class CompletionBudget:
         return self.per_gib > 0
 
     def text(self) -> str:
-        """The computation as the UI shows it: "9 GB x 800 s/GB = 2 h"."""
+        """The computation as the UI shows it: "9 GB x 800 s/GB = 2 h", "5 GB x 150 s/GB = 12 min 30 s".
+
+        The result is exact (never rounded down): the factors are on screen, so it must be their product.
+        """
         if not self.limited:
             return "no completion timeout (completionTimeoutPerGiB is 0)"
         units = "?" if self.data_units is None else str(self.data_units)
-        result = "unknown" if self.seconds is None else human_duration(self.seconds)
+        result = "unknown" if self.seconds is None else exact_duration(self.seconds)
         return f"{units} GB x {self.per_gib} s/GB = {result}"
 
     def to_dict(self) -> dict:

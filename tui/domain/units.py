@@ -53,5 +53,23 @@ def human_duration(seconds: int | float | None) -> str:
     return f"{sign}{hours} h" + (f" {minutes} min" if minutes else "")
 
 
+def exact_duration(seconds: int | float | None) -> str:
+    """Every unit, never rounded down: 750 -> "12 min 30 s", 6400 -> "1 h 46 min 40 s", 7200 -> "2 h".
+
+    For a result shown next to the numbers it is computed from (a budget's "5 GB x 150 s/GB = ..."),
+    where a rounded figure would read as a wrong product. A fraction of a second counts as a second.
+    """
+    if seconds is None or not _finite(seconds):
+        return "unknown"
+    sign = "-" if seconds < 0 else ""
+    total = math.ceil(abs(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, rest = divmod(rest, 60)
+    parts = [f"{hours} h"] if hours else []
+    parts += [f"{minutes} min"] if minutes else []
+    parts += [f"{rest} s"] if rest or not parts else []
+    return sign + " ".join(parts)
+
+
 def _finite(value: int | float) -> bool:
     return isinstance(value, int) or math.isfinite(value)
