@@ -7,15 +7,19 @@ import pytest
 from tests.domain.clusters import cluster, codes
 from tui.domain.migratable import blockers
 from tui.domain.placement import node_verdicts
+from tui.domain.plan import vm_summary
+from tui.domain.snapshot import ClusterSnapshot
 
 BLOCKERS = cluster("blockers")
+PLAIN = cluster("plain-kubevirt")
+HARVESTER_NODES = cluster("harvester-nodes")
 
 
-def blockers_of(name: str):
+def blockers_of(name: str, snapshot: ClusterSnapshot = BLOCKERS):
     key = f"default/{name}"
-    vm, vmi = BLOCKERS.vms.get(key), BLOCKERS.vmis.get(key)
-    verdicts = node_verdicts(BLOCKERS, vmi) if vmi is not None and vmi.phase == "Running" else []
-    return blockers(BLOCKERS, vm, vmi, verdicts)
+    vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
+    verdicts = node_verdicts(snapshot, vmi) if vmi is not None and vmi.phase == "Running" else []
+    return blockers(snapshot, vm, vmi, verdicts)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +86,46 @@ def test_a_stopped_vm_says_its_printable_status():
 
 def test_a_vm_that_does_not_exist_is_not_found():
     assert codes(blockers(BLOCKERS, None, None, [])) == ["NotFound"]
+
+
+# -- Harvester's own rules: CD-ROMs and container disks --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "snapshot, harvester",
+    [
+        (BLOCKERS, True),  # the KubeVirt CR is in harvester-system
+        (HARVESTER_NODES, True),  # no KubeVirt CR readable, but the nodes are labelled harvesterhci.io/managed
+        (PLAIN, False),  # the KubeVirt CR in namespace kubevirt, no Harvester node
+    ],
+)
+def test_a_harvester_cluster_is_told_by_its_kubevirt_namespace_or_its_nodes(snapshot, harvester):
+    assert snapshot.is_harvester() is harvester
+
+
+@pytest.mark.parametrize(
+    "vm, expected",
+    [
+        ("vm-cdrom", []),
+        ("vm-containerdisk", []),
+        ("vm-cdrom-rwo", ["NotLiveMigratable"]),
+    ],
+)
+def test_on_plain_kubevirt_only_kubevirts_own_verdict_holds_a_cdrom_or_a_container_disk(vm, expected):
+    assert codes(blockers_of(vm, PLAIN)) == expected
+
+
+def test_harvester_nodes_alone_are_enough_to_apply_harvesters_cdrom_rule():
+    assert codes(blockers_of("vm-cdrom", HARVESTER_NODES)) == ["CDROM"]
+
+
+@pytest.mark.parametrize("vm, code", [("vm-cdrom", "CDROM"), ("vm-containerdisk", "ContainerDisk")])
+def test_the_cdrom_and_container_disk_blockers_say_they_are_harvesters_policy(vm, code):
+    found = [r for r in blockers_of(vm) if r.code == code]
+    assert len(found) == 1 and "Harvester" in found[0].message
+
+
+@pytest.mark.parametrize("vm", ["vm-cdrom", "vm-containerdisk"])
+def test_the_vm_list_shows_a_cdrom_or_container_disk_vm_as_migratable_on_plain_kubevirt(vm):
+    summary = vm_summary(PLAIN, PLAIN.vms[f"default/{vm}"])
+    assert summary.migratable and summary.reason_code == ""

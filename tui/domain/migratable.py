@@ -1,9 +1,11 @@
 """Whether a VM may move at all: the blockers that stop any live migration, whatever the target.
 
 KubeVirt refuses a migration when the VMI is not running, when its LiveMigratable condition is False,
-or when another migration of it is not final; Harvester also treats host devices, GPUs, CD-ROMs,
-container disks and a node-pinning nodeSelector as non-migratable. NoEligibleNode says that no node
-passed the placement checks.
+or when another migration of it is not final. Host devices, GPUs and a node-pinning nodeSelector keep
+a VM in place on any cluster. CD-ROMs and container disks are Harvester's policy only (its migrate
+action refuses them): KubeVirt migrates a CD-ROM on a shared PVC and block-migrates a container disk,
+and what it cannot migrate it says in LiveMigratable, so on plain KubeVirt that condition decides.
+NoEligibleNode says that no node passed the placement checks.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def blockers(
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
     spec = vmi.spec if vmi is not None else vm.template if vm is not None else GuestSpec()
-    found.extend(spec_blockers(spec))
+    found.extend(spec_blockers(spec, harvester=snapshot.is_harvester()))
     return in_blocker_order(found)
 
 
@@ -92,8 +94,9 @@ def migration_in_progress(migrations: Sequence[Migration]) -> list[Reason]:
     return found
 
 
-def spec_blockers(spec: GuestSpec) -> list[Reason]:
-    """What in the VM's definition keeps it in place (Harvester's list of non-migratable VMs)."""
+def spec_blockers(spec: GuestSpec, *, harvester: bool = True) -> list[Reason]:
+    """What in the VM's definition keeps it in place. `harvester` adds Harvester's own rules (CD-ROMs,
+    container disks), which its migrate action enforces and KubeVirt does not."""
     found = []
     if spec.host_devices:
         found.append(
@@ -103,13 +106,23 @@ def spec_blockers(spec: GuestSpec) -> list[Reason]:
         )
     if spec.gpus:
         found.append(Reason(codes.GPU, f"The VM uses GPUs (vGPU or GPU passthrough): {', '.join(spec.gpus)}."))
-    cdroms = [disk.name for disk in spec.disks if disk.kind == "cdrom"]
+    cdroms = [disk.name for disk in spec.disks if disk.kind == "cdrom"] if harvester else []
     if cdroms:
-        found.append(Reason(codes.CDROM, f"The VM has a CD-ROM: {', '.join(cdroms)}; eject or remove it to migrate."))
-    container_disks = [volume.name for volume in spec.volumes if volume.source == "containerDisk"]
+        found.append(
+            Reason(
+                codes.CDROM,
+                f"The VM has a CD-ROM ({', '.join(cdroms)}), and Harvester's policy is not to migrate a VM with "
+                "one: eject or remove it first.",
+            )
+        )
+    container_disks = [v.name for v in spec.volumes if v.source == "containerDisk"] if harvester else []
     if container_disks:
         found.append(
-            Reason(codes.CONTAINER_DISK, f"The VM boots from a container disk: {', '.join(container_disks)}.")
+            Reason(
+                codes.CONTAINER_DISK,
+                f"The VM has a container disk ({', '.join(container_disks)}), and Harvester's policy is not to "
+                "migrate a VM with one: remove it first.",
+            )
         )
     pinned = spec.node_selector.get(HOSTNAME_LABEL)
     if pinned is not None:

@@ -183,7 +183,7 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
         found.extend(not_live_migratable(vmi))
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
-    found.extend(spec_blockers(spec))
+    found.extend(spec_blockers(spec, harvester=snapshot.is_harvester()))
     if not found and vmi is not None and not nodes_allowed_by_rules(snapshot, vmi):
         found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there."))
     memory = spec.memory

@@ -27,6 +27,9 @@ from tui.domain.objects import (
     parse_vmi,
 )
 
+HARVESTER_NAMESPACE = "harvester-system"  # where Harvester deploys its KubeVirt CR
+HARVESTER_MANAGED_LABEL = "harvesterhci.io/managed"  # on every node Harvester installed
+
 # kind -> (parser, ClusterSnapshot.of argument); the kinds the rules read.
 _PARSERS = {
     "Node": (parse_node, "nodes"),
@@ -131,6 +134,16 @@ class ClusterSnapshot:
         if key not in self._index:
             self._index[key] = build()
         return self._index[key]
+
+    def is_harvester(self) -> bool:
+        """Whether Harvester runs this cluster (and so its own rules apply on top of KubeVirt's): the
+        KubeVirt CR is in harvester-system, or a node carries harvesterhci.io/managed=true (the CR may
+        not be readable to every user, the nodes usually are)."""
+        return self.memo(
+            "is_harvester",
+            lambda: (self.kubevirt is not None and self.kubevirt.meta.namespace == HARVESTER_NAMESPACE)
+            or any(node.labels.get(HARVESTER_MANAGED_LABEL) == "true" for node in self.nodes.values()),
+        )
 
     # -- lookups --------------------------------------------------------------------------------
 
