@@ -16,7 +16,7 @@ kubevirtVersion: "1.5.2"
 migrationBandwidth: 128Mi
 defaultDirtyRate: 4Mi
 dirtyRates:
-  default/busy: 1Gi
+  lab/vm1: 1Gi
 monitoring: true
 historySize: 200
 startTime: "2026-01-19T05:00:00Z"
@@ -49,7 +49,7 @@ def test_a_scenario_reads_its_objects_and_simulation():
     assert [o["kind"] for o in scenario.objects] == ["VirtualMachine", "Node"]
     assert simulation.kubevirt_version == "1.5.2"
     assert simulation.migration_bandwidth == 128 * 1024 * 1024
-    assert simulation.dirty_rate("default", "busy") == 1024**3
+    assert simulation.dirty_rate("lab", "vm1") == 1024**3
     assert simulation.dirty_rate("default", "idle") == 4 * 1024 * 1024
     assert simulation.monitoring and simulation.history_size == 200
     assert simulation.start_time == datetime(2026, 1, 19, 5, 0, tzinfo=timezone.utc)

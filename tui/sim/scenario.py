@@ -26,6 +26,7 @@ Built-in scenarios are registered by name with `register_scenario`.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -171,6 +172,7 @@ def parse_scenario(text: str, name: str = "<text>", registry: ResourceRegistry =
     """Parse scenario YAML; raises ScenarioError naming the document and field at fault."""
     objects: list[dict] = []
     simulation: Simulation | None = None
+    simulation_where = ""
     index = 0
     try:
         for doc in yaml.safe_load_all(text):
@@ -182,7 +184,8 @@ def parse_scenario(text: str, name: str = "<text>", registry: ResourceRegistry =
             if doc.get("kind") == SIMULATION_KIND:
                 if simulation is not None:
                     raise ScenarioError(f"{_where(index, doc)}: a scenario has at most one Simulation document")
-                simulation = _parse_simulation(doc, _where(index, doc))
+                simulation_where = _where(index, doc)
+                simulation = _parse_simulation(doc, simulation_where)
             elif doc.get("kind") == "List" or (isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") and "items" in doc):
                 items = doc.get("items")
                 if not isinstance(items, list):
@@ -196,7 +199,41 @@ def parse_scenario(text: str, name: str = "<text>", registry: ResourceRegistry =
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "unknown position"
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ScenarioError(f"document {index + 1}: not valid YAML at {where}: {problem}") from None
+    if simulation is not None:
+        _check_references(simulation, simulation_where, objects)
     return Scenario(name=name, objects=tuple(objects), simulation=simulation or Simulation())
+
+
+def _check_references(simulation: Simulation, where: str, objects: list[dict]) -> None:
+    """dirtyRates and nodeCPUs must name a VM and a node of the scenario: a typo would otherwise
+    leave a guest at the default dirty rate, or a node without its CPU labels, without a word."""
+    guests: set[str] = set()
+    nodes: set[str] = set()
+    for obj in objects:
+        meta = obj["metadata"]
+        if obj.get("kind") in ("VirtualMachine", "VirtualMachineInstance"):
+            guests.add(f"{meta.get('namespace') or 'default'}/{meta['name']}")
+        elif obj.get("kind") == "Node":
+            nodes.add(meta["name"])
+    for key in simulation.dirty_rates:
+        if key not in guests:
+            raise ScenarioError(
+                f"{where}: dirtyRates[{key}]: the scenario has no VirtualMachine or VirtualMachineInstance {key}"
+                f"{_closest(key, guests)}"
+            )
+    for node in simulation.node_cpus:
+        if node not in nodes:
+            raise ScenarioError(f"{where}: nodeCPUs[{node}]: the scenario has no Node {node}{_closest(node, nodes)}")
+
+
+def _closest(name: str, known: set[str]) -> str:
+    """' (did you mean "x"?)', or ' (it has none)' when there is nothing to choose from."""
+    if not known:
+        return " (it has none)"
+    match = difflib.get_close_matches(name, sorted(known), n=1)
+    if match:
+        return f' (did you mean "{match[0]}"?)'
+    return f" (it has {', '.join(sorted(known)[:10])}{', ...' if len(known) > 10 else ''})"
 
 
 def _check_object(doc: Any, where: str, registry: ResourceRegistry) -> dict:
@@ -210,8 +247,14 @@ def _check_object(doc: Any, where: str, registry: ResourceRegistry) -> dict:
         raise ScenarioError(f"{where}: apiVersion: required")
     resource = registry.for_kind(api_version, kind)
     if resource is None or not resource.stored:
-        served = ", ".join(f"{r.kind} ({r.api_version})" for r in registry.stored())
-        raise ScenarioError(f'{where}: kind: unknown kind "{kind}" in apiVersion "{api_version}"; the simulated cluster serves {served}')
+        kinds = {f"{SIMULATION_KIND} ({SIMULATION_API_VERSION})": SIMULATION_KIND}
+        kinds.update({f"{r.kind} ({r.api_version})": r.kind for r in registry.stored()})
+        by_kind = {plain: shown for shown, plain in kinds.items()}
+        match = difflib.get_close_matches(kind, list(by_kind), n=1)
+        hint = f" (did you mean {by_kind[match[0]]}?)" if match else ""
+        raise ScenarioError(
+            f'{where}: kind: unknown kind "{kind}" in apiVersion "{api_version}"{hint}; the simulated cluster serves {", ".join(kinds)}'
+        )
     meta = doc.get("metadata")
     if not isinstance(meta, dict):
         raise ScenarioError(f"{where}: metadata: required, with a name")
