@@ -22,7 +22,7 @@ import orjson
 import yaml
 from aiohttp import web
 
-from tui.sim import discovery, openapi, protobuf
+from tui.sim import discovery, openapi, protobuf, subresources
 from tui.sim import status as st
 from tui.sim.access import AccessControl, SimUser
 from tui.sim.admission import AdmissionChain, AdmissionDenied, AdmissionRequest
@@ -219,6 +219,8 @@ class ApiServer:
             if failure.code == 429:
                 raise st.too_many_requests(failure.retry_after)
             raise st.internal_error("the simulated API server was told to fail this request")
+        if path.rstrip("/") == subresources.VERSION_PATH:
+            return self._kubevirt_version(request)
         segments = [unquote(s) for s in path.strip("/").split("/")] if path.strip("/") else []
         if not segments or segments[0] not in ("api", "apis", "version", "openapi"):
             if path == "/":
@@ -240,6 +242,15 @@ class ApiServer:
         if target.resource is not SELF_SUBJECT_ACCESS_REVIEWS:  # every user may ask what they may do
             self.access.require(user, target.verb, target.resource.group, target.resource.plural, target.subresource, target.namespace, target.name)
         return await self._serve(request, user, target)
+
+    def _kubevirt_version(self, request: web.Request) -> web.Response:
+        # Every user may get it (KubeVirt's kubevirt.io:default ClusterRole): no RBAC check here.
+        if request.method != "GET":
+            raise METHOD_NOT_ALLOWED
+        info = subresources.version_info(self.store)
+        if info is None:
+            raise NOT_FOUND
+        return _json(info)
 
     # -----------------------------------------------------------------------------------------
     # Discovery and OpenAPI
