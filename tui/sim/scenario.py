@@ -11,6 +11,7 @@ API cannot say:
     defaultDirtyRate: 4Mi             # bytes per second a guest dirties, unless listed below
     dirtyRates: {default/busy-vm: 512Mi}
     monitoring: true                  # Prometheus answers through the service proxy
+    scrapeInterval: 30s               # how often Prometheus reads the metrics (default 5s); seconds or 30s, 1m
     historySize: 1000                 # changes kept for watch resume
     startTime: "2026-01-19T05:00:00Z" # the simulated clock's start
     users:                            # default: admin (everything) and viewer (get, list, watch)
@@ -28,6 +29,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -81,6 +84,9 @@ class Simulation:
     dirty_rates: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     default_dirty_rate: int = 0
     monitoring: bool = False
+    # Seconds between Prometheus scrapes: byte counters change only this often, each sample stamped
+    # with its scrape's time. Real installations scrape every 30 s to 1 min; 5 s keeps the demo moving.
+    scrape_interval: float = 5.0
     users: tuple[UserSpec, ...] = DEFAULT_USERS
     history_size: int = 1000
     start_time: datetime | None = None
@@ -282,6 +288,7 @@ _SIMULATION_FIELDS = {
     "dirtyRates",
     "defaultDirtyRate",
     "monitoring",
+    "scrapeInterval",
     "users",
     "historySize",
     "startTime",
@@ -294,6 +301,24 @@ def _quantity(value: Any, where: str, field_name: str) -> int:
     if quantity is None or quantity.value < 0:
         raise ScenarioError(f"{where}: {field_name}: {value!r} is not a quantity of bytes per second (e.g. 128Mi)")
     return quantity.ceil()
+
+
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?")
+_DURATION_UNITS = (3600.0, 60.0, 1.0, 0.001)
+
+
+def _seconds(value: Any, where: str, field_name: str) -> float:
+    """A positive duration: seconds as a number, or as Prometheus writes it (30s, 1m, 1m30s, 500ms)."""
+    seconds: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _DURATION.fullmatch(value.strip())
+        if match and any(match.groups()):
+            seconds = sum(int(part) * unit for part, unit in zip(match.groups(), _DURATION_UNITS) if part)
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        raise ScenarioError(f"{where}: {field_name}: {value!r} is not a duration of more than zero (e.g. 30s, 1m or 5)")
+    return seconds
 
 
 def _string_list(value: Any, where: str, field_name: str) -> tuple[str, ...]:
@@ -340,6 +365,7 @@ def _parse_simulation(doc: dict, where: str) -> Simulation:
     monitoring = doc.get("monitoring", defaults.monitoring)
     if not isinstance(monitoring, bool):
         raise ScenarioError(f"{where}: monitoring: must be true or false, not {monitoring!r}")
+    scrape_interval = _seconds(doc["scrapeInterval"], where, "scrapeInterval") if "scrapeInterval" in doc else defaults.scrape_interval
     history = doc.get("historySize", defaults.history_size)
     if not isinstance(history, int) or isinstance(history, bool) or history < 1:
         raise ScenarioError(f"{where}: historySize: must be a whole number of at least 1, not {history!r}")
@@ -365,6 +391,7 @@ def _parse_simulation(doc: dict, where: str) -> Simulation:
         dirty_rates=MappingProxyType(dirty_rates),
         default_dirty_rate=default_dirty,
         monitoring=monitoring,
+        scrape_interval=scrape_interval,
         users=users,
         history_size=history,
         start_time=start_time,

@@ -7,6 +7,11 @@ the transfer rate (_disk_transfer_rate_bytes up to KubeVirt 1.6, _memory_transfe
 by a recording rule). virt-controller exports kubevirt_vmi_migrations_in_{pending,scheduling,
 running,unset}_phase, kubevirt_vmi_migration_succeeded / _failed, and the start and end times. Each
 series carries the scrape target's labels, as the ServiceMonitor with honorLabels adds them.
+
+Prometheus reads them every scrape interval (the Simulation's scrapeInterval), virt-handler's and
+virt-controller's series each as one scrape, so all byte counters of a migration are of one instant
+and change only at scrapes. (A real virt-handler polls libvirt every 5 s and stamps each sample with
+its poll time; here a sample carries its scrape's time, which is as late as that can be.)
 """
 
 from __future__ import annotations
@@ -20,8 +25,20 @@ from tui.sim.kubevirt.config import KubeVirtSettings
 from tui.sim.kubevirt.index import ClusterIndex, key_of
 from tui.sim.kubevirt.migration import Migrations
 from tui.sim.kubevirt.scheduler import AddressBook
+from tui.sim.metrics import ScrapeLoop
 
 Series = list[tuple[dict[str, str], float]]
+
+# Everything virt-handler exports about migrations, under any KubeVirt version's names.
+HANDLER_METRICS = (
+    "kubevirt_vmi_migration_data_remaining_bytes",
+    "kubevirt_vmi_migration_data_processed_bytes",
+    "kubevirt_vmi_migration_dirty_memory_rate_bytes",
+    "kubevirt_vmi_migration_memory_transfer_rate_bytes",
+    "kubevirt_vmi_migration_disk_transfer_rate_bytes",
+    "kubevirt_vmi_migration_data_total_bytes",
+    "kubevirt_vmi_migration_data_bytes_total",
+)
 
 _PHASE_GAUGES = {
     "kubevirt_vmi_migrations_in_pending_phase": ("Pending",),
@@ -29,6 +46,13 @@ _PHASE_GAUGES = {
     "kubevirt_vmi_migrations_in_running_phase": ("Running",),
     "kubevirt_vmi_migrations_in_unset_phase": ("",),
 }
+CONTROLLER_METRICS = (
+    *_PHASE_GAUGES,
+    "kubevirt_vmi_migration_succeeded",
+    "kubevirt_vmi_migration_failed",
+    "kubevirt_vmi_migration_start_time_seconds",
+    "kubevirt_vmi_migration_end_time_seconds",
+)
 
 
 def _target(container: str, pod: str, instance: str) -> dict[str, str]:
@@ -47,16 +71,29 @@ def _suffix(text: str) -> str:
 
 
 class MigrationMetrics:
-    """A metrics source for the simulated Prometheus: `source(metric, now) -> [(labels, value)]`."""
+    """A metrics source for the simulated Prometheus: `source(metric, at) -> [(labels, value, sample_time)]`,
+    from scrapes taken every `scrape_interval` seconds of the cluster's clock (default: the Simulation's)."""
 
-    def __init__(self, index: ClusterIndex, migrations: Migrations, settings: Callable[[], KubeVirtSettings]) -> None:
+    def __init__(
+        self,
+        index: ClusterIndex,
+        migrations: Migrations,
+        settings: Callable[[], KubeVirtSettings],
+        scrape_interval: float | None = None,
+    ) -> None:
         self.index = index
         self.migrations = migrations
         self.settings = settings
+        interval = scrape_interval if scrape_interval is not None else migrations.simulation.scrape_interval
+        self.handler = ScrapeLoop(interval, lambda: {metric: self._series(metric) for metric in HANDLER_METRICS})
+        self.controller = ScrapeLoop(interval, lambda: {metric: self._series(metric) for metric in CONTROLLER_METRICS})
 
-    def __call__(self, metric: str, now: datetime) -> Series:
-        with self.migrations.store.lock:  # the clock steps under the same lock, so the numbers are of one instant
-            return self._series(metric)
+    def __call__(self, metric: str, at: datetime) -> list:
+        target = self.handler if metric in HANDLER_METRICS else self.controller if metric in CONTROLLER_METRICS else None
+        if target is None:
+            return []
+        with self.migrations.store.lock:  # the clock steps under the same lock, so a scrape is of one instant
+            return target.samples(metric, self.migrations.store_now(), at)
 
     def _series(self, metric: str) -> Series:
         version = self.settings().version
