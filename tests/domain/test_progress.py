@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.domain.clusters import cluster
+from tui.domain.budget import SOURCE_KUBEVIRT, CompletionBudget
 from tui.domain.progress import (
     OUTCOME_ABORT_FAILED,
     OUTCOME_ABORTED,
@@ -21,10 +22,10 @@ PROGRESS = cluster("progress")
 GIB = 1024**3
 
 
-def progress_of(migration: str, counters=None, previous=None):
+def progress_of(migration: str, counters=None, previous=None, **kwargs):
     found = PROGRESS.migrations[f"default/{migration}"]
     vmi = PROGRESS.vmis.get(f"default/{found.vmi_name}")
-    return migration_progress(found, vmi, counters, previous)
+    return migration_progress(found, vmi, counters, previous, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +144,63 @@ def test_a_byte_fraction_going_forwards_is_not_flagged():
 
 def test_without_a_total_the_fraction_is_processed_over_processed_plus_remaining():
     assert ByteCounters(processed=3, remaining=1).fraction() == pytest.approx(0.75)
+
+
+# -- KubeVirt's own aborts that say only "Live migration has been aborted" -------------------------
+
+
+@pytest.mark.parametrize(
+    "migration, outcome, inferred",
+    [
+        ("mig-quiet-timeout", OUTCOME_TIMED_OUT, True),  # 751 s against a 750 s budget
+        ("mig-quiet-stuck", OUTCOME_STUCK, True),  # 200 s: within the budget, past the progress timeout
+        ("mig-quiet-unknown", OUTCOME_FAILED, False),  # no budget recorded: which timeout cannot be told
+        ("mig-deleted-while-running", OUTCOME_ABORTED, False),  # deleted before it ended: on request
+        ("mig-timed-out-then-deleted", OUTCOME_TIMED_OUT, True),  # deleted ten minutes after it ended
+        ("mig-failed-then-deleted", OUTCOME_FAILED, False),
+        ("mig-unschedulable-deleted", OUTCOME_FAILED, False),
+        ("mig-timed-out", OUTCOME_TIMED_OUT, False),  # KubeVirt's own words say it: nothing to infer
+        ("mig-aborted", OUTCOME_ABORTED, False),
+    ],
+)
+def test_kubevirts_own_abort_is_told_apart_from_an_abort_on_request(migration, outcome, inferred):
+    progress = progress_of(migration)
+    assert (progress.outcome, progress.outcome_inferred) == (outcome, inferred)
+
+
+def test_an_inferred_timeout_gives_the_time_it_ran_the_budget_and_says_it_was_inferred():
+    progress = progress_of("mig-quiet-timeout")
+    assert progress.timeout_seconds == 750
+    assert "after 12 min 31 s" in progress.outcome_message
+    assert "completion timeout of 12 min 30 s" in progress.outcome_message
+    assert "inferred" in progress.outcome_message and "Live migration has been aborted" in progress.outcome_message
+    assert "harvester-01" in progress.outcome_message
+
+
+def test_an_inferred_stuck_migration_names_its_progress_timeout():
+    progress = progress_of("mig-quiet-stuck")
+    assert progress.timeout_seconds == 150
+    assert "3 min 20 s" in progress.outcome_message and "2 min 30 s" in progress.outcome_message
+    assert "inferred" in progress.outcome_message
+
+
+def test_kubevirts_own_abort_without_a_known_budget_is_not_called_an_abort_on_request():
+    message = progress_of("mig-quiet-unknown").outcome_message
+    assert "not on request" in message and "cannot be told" in message
+
+
+def test_the_callers_budget_tells_which_timeout_when_the_migration_recorded_none():
+    budget = CompletionBudget(seconds=750, per_gib=150, data_units=5, source=SOURCE_KUBEVIRT, source_detail="")
+    progress = progress_of("mig-quiet-unknown", budget=budget)  # ran 760 s
+    assert (progress.outcome, progress.outcome_inferred, progress.timeout_seconds) == (OUTCOME_TIMED_OUT, True, 750)
+
+
+def test_a_migration_that_failed_and_was_then_deleted_keeps_kubevirts_reason():
+    progress = progress_of("mig-failed-then-deleted")
+    assert progress.outcome_message.startswith("Failed: Live migration failed")
+    assert "guest CPU doesn't match specification" in progress.outcome_message
+
+
+def test_an_unschedulable_target_then_a_deletion_is_a_failure_not_an_abort():
+    progress = progress_of("mig-unschedulable-deleted")
+    assert "unschedulable pod" in progress.outcome_message

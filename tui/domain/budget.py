@@ -197,6 +197,15 @@ def data_size(vmi: VMI) -> tuple[int | None, int, bool, Fraction | None]:
     return memory.ceil(), ephemeral, complete, memory.value + ephemeral
 
 
+def data_units(vmi: VMI) -> int | None:
+    """KubeVirt's dataSize: whole units of 10^9 bytes, rounded up; None when unknown or beyond int64."""
+    total = data_size(vmi)[3]
+    if total is None:
+        return None
+    units = max(math.ceil(total / DATA_UNIT_BYTES), 0)
+    return units if units <= _MAX_UNITS else None
+
+
 def completion_budget(snapshot: ClusterSnapshot, vmi: VMI) -> CompletionBudget:
     """KubeVirt's completion timeout for migrating this VMI, with where each number came from."""
     kubevirt = snapshot.kubevirt

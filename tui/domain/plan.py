@@ -108,7 +108,7 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
     progress = remaining = None
     newest = snapshot.newest_migration_of(namespace, name) if vmi is not None else None
     if newest is not None:
-        progress = migration_progress(newest, vmi)
+        progress = migration_progress(newest, vmi, budget=budget)
         if not progress.final and budget is not None and vmi is not None:
             remaining = remaining_seconds(budget, vmi.migration_state, now) if progress.started else None
 

@@ -9,9 +9,16 @@ the start of the copy rather than guess.
 How it ended, from the VMIM and the VMI's (or the final VMIM's) migrationState:
 Succeeded; TimedOut (KubeVirt's "Live migration is not completed after N seconds and has been
 aborted"); Stuck ("Live migration stuck for N seconds and has been aborted"); AbortFailed
-(abortStatus Failed); Aborted (abortRequested and abortStatus Succeeded, or the
-migrationAbortRequested condition of a migration cancelled before hand-off); else Failed with
-KubeVirt's failureReason.
+(abortStatus Failed); Aborted when the abort was asked for (abortRequested, the
+migrationAbortRequested condition, or the VMIM deleted before the migration ended) and KubeVirt's
+reason is an abort or none; else Failed with KubeVirt's failureReason, even if the VMIM was deleted
+afterwards.
+
+Newer KubeVirt aborts a timed-out or stuck migration the way it aborts one on request, and records
+only "Live migration has been aborted" with abortStatus Succeeded. When nobody asked for that abort,
+the outcome is inferred from how long the copy ran against the completion budget (the one KubeVirt
+recorded in migrationConfiguration, else the caller's): past it, TimedOut; before it but past the
+progress timeout, Stuck; the message then says it was inferred.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from tui.domain.budget import DEFAULT_PROGRESS_TIMEOUT, CompletionBudget, data_units
 from tui.domain.objects import VMI, Migration, MigrationState
+from tui.domain.units import exact_duration
 
 OUTCOME_SUCCEEDED = "Succeeded"
 OUTCOME_FAILED = "Failed"
@@ -56,6 +65,13 @@ _BEFORE_COPY_SHARE = 0.1  # of the bar, for everything before the memory copy
 TIMED_OUT = re.compile(r"Live migration is not completed after (\d+) seconds and has been aborted")
 STUCK = re.compile(r"Live migration stuck for (\d+) seconds")
 _ABORT_CONDITION = "migrationAbortRequested"
+# What KubeVirt records when libvirt's job was cancelled, whoever cancelled it ("canceled by client" is
+# libvirt's own text, which newer KubeVirt rewrites to "Live migration has been aborted").
+_GENERIC_ABORT = re.compile(r"^\s*live migration (has been )?aborted\.?\s*$|canceled by client", re.IGNORECASE)
+_ABORT_WORD = re.compile(r"abort", re.IGNORECASE)
+# The VMIM's deletionTimestamp comes from the API server's clock and endTimestamp from the node's: a
+# deletion up to this much after the end still counts as what ended it.
+_CLOCK_SLACK = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -95,7 +111,7 @@ class MigrationProgress:
     outcome: str = ""  # "" until final; then OUTCOME_*
     outcome_message: str = ""
     failure_reason: str = ""  # KubeVirt's, verbatim
-    timeout_seconds: int | None = None  # the N of a TimedOut or Stuck message
+    timeout_seconds: int | None = None  # the N of a TimedOut or Stuck message (or the timeout inferred)
     abort_requested: bool = False
     abort_status: str = ""  # "", Aborting, Succeeded, Failed
     mode: str = ""  # PreCopy, PostCopy, Paused
@@ -108,6 +124,8 @@ class MigrationProgress:
     converging: bool | None = None  # transfer rate above dirty rate; None when unknown
     went_backwards: bool = False  # the byte fraction fell since the previous counters
     unknown_phase: bool = False
+    # True when TimedOut or Stuck was inferred from the times, KubeVirt having recorded only an abort.
+    outcome_inferred: bool = False
 
     @property
     def final(self) -> bool:
@@ -127,17 +145,20 @@ def migration_progress(
     vmi: VMI | None,
     counters: ByteCounters | None = None,
     previous: ByteCounters | None = None,
+    *,
+    budget: CompletionBudget | None = None,
 ) -> MigrationProgress:
     """The progress of one migration. `previous` are the counters seen before `counters`, so that a
-    byte fraction going backwards (the guest dirties memory faster than it is copied) is flagged."""
+    byte fraction going backwards (the guest dirties memory faster than it is copied) is flagged.
+
+    `budget` (completion_budget of the VMI) is used to tell a timeout from a stuck migration when
+    KubeVirt recorded neither its reason nor the configuration it applied."""
     state = migration_state_of(migration, vmi)
     phase = migration.phase
     known = phase in _STEP
     step = _STEP.get(phase)
     label = _LABEL[phase] if known else f"Unknown phase {phase!r}"
-    abort_condition = migration.condition(_ABORT_CONDITION)
-    aborting = (abort_condition is not None and abort_condition.status is True) or migration.meta.deleted is not None
-    outcome, message, seconds = _outcome(migration, state, aborting)
+    outcome, message, seconds, inferred = _outcome(migration, state, vmi, budget)
 
     byte_fraction = eta = converging = None
     backwards = False
@@ -157,7 +178,7 @@ def migration_progress(
         outcome_message=message,
         failure_reason=state.failure_reason if state else "",
         timeout_seconds=seconds,
-        abort_requested=bool(state and state.abort_requested) or aborting,
+        abort_requested=_abort_asked(migration, state),
         abort_status=state.abort_status if state else "",
         mode=state.mode if state else "",
         source_node=(state.source_node if state else "") or (vmi.node_name if vmi and not outcome else ""),
@@ -169,16 +190,20 @@ def migration_progress(
         converging=converging,
         went_backwards=backwards,
         unknown_phase=not known,
+        outcome_inferred=inferred,
     )
 
 
-def _outcome(migration: Migration, state: MigrationState | None, aborting: bool) -> tuple[str, str, int | None]:
+def _outcome(
+    migration: Migration, state: MigrationState | None, vmi: VMI | None, budget: CompletionBudget | None
+) -> tuple[str, str, int | None, bool]:
+    """(outcome, message, timeout seconds, inferred)."""
     source = state.source_node if state and state.source_node else "its node"
     if migration.phase == "Succeeded":
         target = state.target_node if state and state.target_node else "the target node"
-        return OUTCOME_SUCCEEDED, f"Migrated from {source} to {target}.", None
+        return OUTCOME_SUCCEEDED, f"Migrated from {source} to {target}.", None, False
     if migration.phase != "Failed":
-        return "", "", None
+        return "", "", None, False
     reason = state.failure_reason if state else ""
     timed_out, stuck = TIMED_OUT.search(reason), STUCK.search(reason)
     if timed_out:
@@ -188,6 +213,7 @@ def _outcome(migration: Migration, state: MigrationState | None, aborting: bool)
             f"KubeVirt aborted it: not completed within its completion timeout of {seconds} s. "
             f"The VM stays on {source}.",
             seconds,
+            False,
         )
     if stuck:
         seconds = int(stuck.group(1))
@@ -195,14 +221,100 @@ def _outcome(migration: Migration, state: MigrationState | None, aborting: bool)
             OUTCOME_STUCK,
             f"KubeVirt aborted it: no progress for {seconds} s (its progress timeout). The VM stays on {source}.",
             seconds,
+            False,
         )
     if state is not None and state.abort_status == "Failed":
-        return OUTCOME_ABORT_FAILED, f"The abort failed{f': {reason}' if reason else ''}.", None
-    if (state is not None and state.abort_requested and state.abort_status == "Succeeded") or aborting:
-        return OUTCOME_ABORTED, f"Aborted on request; the VM stays on {source}.", None
+        return OUTCOME_ABORT_FAILED, f"The abort failed{f': {reason}' if reason else ''}.", None, False
+    abort_succeeded = state is not None and state.abort_status == "Succeeded"
+    if _abort_asked(migration, state):
+        # The reason first: a migration that failed on its own and was deleted afterwards failed.
+        if abort_succeeded or not reason or _ABORT_WORD.search(reason):
+            return OUTCOME_ABORTED, f"Aborted on request; the VM stays on {source}.", None, False
+    elif abort_succeeded and (not reason or _GENERIC_ABORT.search(reason)):
+        return _kubevirts_own_abort(state, vmi, budget, source)
     if reason:
-        return OUTCOME_FAILED, f"Failed: {reason}", None
-    return OUTCOME_FAILED, "Failed; KubeVirt recorded no reason (see the migration's events).", None
+        return OUTCOME_FAILED, f"Failed: {reason}", None, False
+    return OUTCOME_FAILED, "Failed; KubeVirt recorded no reason (see the migration's events).", None, False
+
+
+def _abort_asked(migration: Migration, state: MigrationState | None) -> bool:
+    """Whether someone asked for this migration to stop before it ended."""
+    if state is not None and state.abort_requested:
+        return True
+    condition = migration.condition(_ABORT_CONDITION)
+    if condition is not None and condition.status is True:
+        return True
+    deleted = migration.meta.deleted
+    if deleted is None:
+        return False
+    # Deleting a migration that had already ended (tidying up) did not end it.
+    end = state.end if state is not None else None
+    return end is None or deleted <= end + _CLOCK_SLACK
+
+
+def _kubevirts_own_abort(
+    state: MigrationState, vmi: VMI | None, budget: CompletionBudget | None, source: str
+) -> tuple[str, str, int | None, bool]:
+    """An abort nobody asked for, recorded only as an abort: KubeVirt's completion or progress timeout.
+    Which one follows from how long the copy ran."""
+    recorded = state.failure_reason or "no reason"
+    inferred = f'(inferred: KubeVirt recorded only "{recorded}", and nobody asked for an abort)'
+    elapsed = (state.end - state.start).total_seconds() if state.end and state.start else None
+    allowed = _allowed_seconds(state, vmi, budget)
+    if allowed is not None and state.mode == "Paused":
+        allowed *= 2  # a guest paused under allowWorkloadDisruption gets the budget twice
+    progress_timeout = _progress_timeout(state, budget)
+    stays = f"The VM stays on {source}."
+    if elapsed is not None and allowed:
+        if elapsed >= allowed:
+            return (
+                OUTCOME_TIMED_OUT,
+                f"KubeVirt aborted it after {exact_duration(elapsed)}, past its completion timeout of "
+                f"{exact_duration(allowed)} {inferred}. {stays}",
+                allowed,
+                True,
+            )
+    if elapsed is not None and allowed is not None and progress_timeout > 0 and elapsed >= progress_timeout:
+        within = f", within its completion timeout of {exact_duration(allowed)}" if allowed else ""
+        return (
+            OUTCOME_STUCK,
+            f"KubeVirt aborted it after {exact_duration(elapsed)}{within}: most likely its progress timeout, "
+            f"{exact_duration(progress_timeout)} without progress {inferred}. {stays}",
+            progress_timeout,
+            True,
+        )
+    if elapsed is None:
+        unknown = "no start or end time was recorded"
+    elif allowed is None:
+        unknown = "its completion budget is not known"
+    else:
+        unknown = f"it ran {exact_duration(elapsed)}, short of both"
+    return (
+        OUTCOME_FAILED,
+        f"KubeVirt aborted it itself, not on request: its completion timeout or its progress timeout ran out, "
+        f'and which one cannot be told ({unknown}; KubeVirt recorded only "{recorded}"). {stays}',
+        None,
+        False,
+    )
+
+
+def _allowed_seconds(state: MigrationState, vmi: VMI | None, budget: CompletionBudget | None) -> int | None:
+    """The completion budget the migration ran against (0: none): KubeVirt's recorded completionTimeoutPerGiB
+    times the VMI's data size, else the caller's budget; None when neither is known."""
+    per_gib = state.configuration.completion_timeout_per_gib if state.configuration is not None else None
+    units = data_units(vmi) if vmi is not None else None
+    if per_gib is not None and units is not None:
+        return max(per_gib, 0) * units
+    if budget is not None:
+        return budget.seconds if budget.limited else 0
+    return None
+
+
+def _progress_timeout(state: MigrationState, budget: CompletionBudget | None) -> int:
+    recorded = state.configuration.progress_timeout if state.configuration is not None else None
+    if recorded is not None:
+        return max(recorded, 0)
+    return budget.progress_timeout if budget is not None else DEFAULT_PROGRESS_TIMEOUT
 
 
 def _bar(migration: Migration, outcome: str, step: int | None, byte_fraction: float | None) -> float:
