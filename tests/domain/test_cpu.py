@@ -53,6 +53,13 @@ def verdicts_of(vmi: str):
         ("vm-passthrough", "node-unlabelled", ["CPUModel"]),
         # host-model on a node without host-model labels: no target pod anywhere.
         ("vm-on-unlabelled", "node-sky-2", ["CPUModel"]),
+        # host-model with its own required feature: KubeVirt leaves the host model out of the target's
+        # selector, livemig still checks the source's host model (and its required features).
+        ("vm-features", "node-sky-2", []),
+        ("vm-features", "node-cascade", []),
+        ("vm-features", "node-haswell", ["CPUModel", "CPUFeature"]),
+        ("vm-features", "node-sky-nopdpe", ["CPUFeature"]),
+        ("vm-features", "node-unlabelled", ["CPUModel", "CPUFeature", "CPUFeature"]),
     ],
 )
 def test_cpu_rules_per_vm_and_node(vmi, node, expected):
@@ -213,3 +220,53 @@ def test_without_pods_a_host_model_reason_says_an_earlier_migration_would_change
     snapshot = cluster("cpu", pods_known=False)
     message = verdict(node_verdicts(snapshot, snapshot.vmis["default/vm-fresh"]), "node-haswell").reasons[0].message
     assert "pods could not be read" in message and "migrated before" in message
+
+
+# -- host-model with cpu.features: the selector KubeVirt really uses, and the check it leaves out --------
+
+
+def test_kubevirt_drops_the_host_model_for_a_vm_with_its_own_cpu_features_and_livemig_shows_its_selector():
+    vmi = CPU.vmis["default/vm-features"]
+    selector = migration_target_node_selector(vmi, CPU.nodes["node-sky-1"], CPU.source_launcher_pod(vmi), CPU.kubevirt)
+    assert selector == {"kubevirt.io/schedulable": "true", "cpu-feature.node.kubevirt.io/vmx": "true"}
+
+
+def test_a_vm_with_its_own_cpu_features_has_not_migrated_before():
+    vmi = CPU.vmis["default/vm-features"]
+    labels = host_model_labels(
+        CPU.nodes["node-sky-1"], CPU.source_launcher_pod(vmi), ["cpu-feature.node.kubevirt.io/vmx"]
+    )
+    assert labels.from_source_pod and not labels.migrated_before and labels.host_model == ""
+
+
+def test_a_vm_whose_pod_asks_for_a_host_model_migrated_before():
+    vmi = CPU.vmis["default/vm-migrated"]
+    labels = host_model_labels(CPU.nodes["node-cascade"], CPU.source_launcher_pod(vmi))
+    assert labels.migrated_before
+
+
+def test_a_node_of_another_cpu_generation_is_refused_and_the_reason_says_kubevirt_would_not_stop_it():
+    reason = verdict(verdicts_of("vm-features"), "node-haswell").reasons[0]
+    assert reason.code == "CPUModel"
+    assert "Skylake-Client-IBRS" in reason.message and "node-sky-1" in reason.message
+    assert "cpu-model-migration.node.kubevirt.io/Skylake-Client-IBRS" in reason.message
+    assert "would not stop" in reason.message and "cpu.features" in reason.message
+
+
+def test_a_missing_host_model_feature_is_named_and_said_not_to_be_checked_by_kubevirt():
+    reason = verdict(verdicts_of("vm-features"), "node-sky-nopdpe").reasons[0]
+    assert reason.code == "CPUFeature" and "pdpe1gb" in reason.message and "would not stop" in reason.message
+
+
+def test_the_vms_own_feature_is_attributed_to_its_cpu_features_not_to_an_earlier_migration():
+    found = [r for r in verdict(verdicts_of("vm-features"), "node-unlabelled").reasons if "vmx" in r.message]
+    assert len(found) == 1
+    assert "cpu.features" in found[0].message and "migrated before" not in found[0].message
+
+
+@pytest.mark.parametrize("node", ["node-sky-2", "node-cascade", "node-haswell", "node-sky-nopdpe", "node-unlabelled"])
+def test_with_or_without_pods_a_host_model_vm_with_features_gets_the_same_codes(node):
+    unread = cluster("cpu", pods_known=False)
+    with_pods = verdict(verdicts_of("vm-features"), node)
+    without = verdict(node_verdicts(unread, unread.vmis["default/vm-features"]), node)
+    assert (codes(without.reasons), without.eligible) == (codes(with_pods.reasons), with_pods.eligible)

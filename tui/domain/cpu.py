@@ -13,21 +13,27 @@ watch/migration/migration.go):
   added to every term.
 - A migration target pod: the VMIM's `addedNodeSelector`, overridden by everything above (so it only
   narrows), then for host-model the source's CPU labels: copied from the source launcher pod when it
-  carries `cpu-model-migration.*` / `cpu-feature.*` selectors (the VM migrated before), otherwise
-  derived from the source node (`host-model-cpu.node.kubevirt.io/<M>` becomes
-  `cpu-model-migration.node.kubevirt.io/<M>`, each `host-model-required-features.node.kubevirt.io/<f>`
-  becomes `cpu-feature.node.kubevirt.io/<f>`). A source node without a host-model label means
-  KubeVirt cannot create the target pod at all.
+  carries any key containing `cpu-model-migration.` or `cpu-feature.` (KubeVirt takes that as "the VM
+  migrated before"), otherwise derived from the source node (`host-model-cpu.node.kubevirt.io/<M>`
+  becomes `cpu-model-migration.node.kubevirt.io/<M>`, each
+  `host-model-required-features.node.kubevirt.io/<f>` becomes `cpu-feature.node.kubevirt.io/<f>`). A
+  source node without a host-model label means KubeVirt cannot create the target pod at all.
+
+A host-model VM with required `cpu.features` of its own has `cpu-feature.*` keys on its launcher pod
+from the start, so KubeVirt copies those and never asks for the source's host model: the scheduler may
+place the target on another CPU generation, where libvirt refuses the migration or the guest sees a
+different CPU. `host_model_guard` gives the labels KubeVirt left out, for livemig to check itself.
 
 Not modelled: Hyper-V strict checks (feature gate HypervStrictCheck), the TSC-frequency label for
-guests that need an invariant TSC, realtime, SEV/TDX/secure-execution labels. A VMI using those can
-be refused by nodes for reasons these rules do not show.
+guests that need an invariant TSC, realtime, SEV/TDX/secure-execution labels. Placement says when a
+VMI asks for the first two (a verdict's `unchecked`); the others can refuse a node for reasons these
+rules do not show.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Collection, Mapping
 
 from tui.domain.objects import VMI, GuestSpec, KubeVirt, Node, NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement
 
@@ -164,11 +170,22 @@ class HostModelLabels:
     from_source_pod: bool = False
     host_model: str = ""  # the source's host model (from the node, or read back from the pod's selector)
     problem: str = ""  # set when KubeVirt cannot build them: it then creates no target pod
+    # The pod asks for more than the VM's own features: a host model (or its features) from an earlier
+    # migration. False when the copied keys are all the VM's own cpu.features.
+    migrated_before: bool = False
 
 
-def host_model_labels(source_node: Node | None, source_pod: Pod | None) -> HostModelLabels:
+def host_model_labels(
+    source_node: Node | None, source_pod: Pod | None, own_feature_labels: Collection[str] = ()
+) -> HostModelLabels:
     """KubeVirt's prepareNodeSelectorForHostCpuModel: the source pod's CPU selectors if it has any,
-    else the source node's host-model labels turned into migration selectors."""
+    else the source node's host-model labels turned into migration selectors.
+
+    `own_feature_labels` are the VM's own required features (`required_feature_labels`): KubeVirt puts
+    them on every launcher pod, so with the pod unknown (None) they are what it will find and copy.
+    """
+    if source_pod is None and own_feature_labels:
+        return HostModelLabels({label: "true" for label in own_feature_labels}, from_source_pod=True)
     if source_pod is not None:
         copied = {
             key: value
@@ -180,7 +197,9 @@ def host_model_labels(source_node: Node | None, source_pod: Pod | None) -> HostM
                 (k[len(CPU_MODEL_MIGRATION_LABEL):] for k in sorted(copied) if k.startswith(CPU_MODEL_MIGRATION_LABEL)),
                 "",
             )
-            return HostModelLabels(copied, from_source_pod=True, host_model=model)
+            own = set(own_feature_labels)
+            migrated = any(key not in own or value != "true" for key, value in copied.items())
+            return HostModelLabels(copied, from_source_pod=True, host_model=model, migrated_before=migrated)
     if source_node is None:
         return HostModelLabels(problem="the source node is not known, so its host CPU model cannot be read")
     selector: dict[str, str] = {}
@@ -203,6 +222,19 @@ def host_model_labels(source_node: Node | None, source_pod: Pod | None) -> HostM
     return HostModelLabels(selector, host_model=model)
 
 
+def host_model_guard(source_node: Node | None, labels: HostModelLabels) -> HostModelLabels | None:
+    """The source node's host-model labels that KubeVirt leaves out of a target's selector, or None when
+    it asks for them itself.
+
+    KubeVirt leaves them out when it copies the source pod's CPU selectors and those name no host model:
+    the pod's cpu-feature keys are the VM's own cpu.features, not an earlier migration's. The VM still
+    runs the source's host model, so a target must offer it: livemig checks these labels itself.
+    """
+    if not labels.from_source_pod or labels.host_model:
+        return None
+    return host_model_labels(source_node, None)
+
+
 def target_selector_entries(
     vmi: VMI,
     source_node: Node | None,
@@ -214,9 +246,11 @@ def target_selector_entries(
     entries = {k: SelectorEntry(v, ORIGIN_ADDED) for k, v in (added_node_selector or {}).items()}
     entries.update(launcher_selector_entries(vmi, kubevirt))
     if effective_cpu_model(vmi.spec, kubevirt) == HOST_MODEL:
-        labels = host_model_labels(source_node, source_pod)
+        labels = host_model_labels(source_node, source_pod, required_feature_labels(vmi.spec))
         origin = ORIGIN_HOST_MODEL_POD if labels.from_source_pod else ORIGIN_HOST_MODEL_NODE
-        entries.update((k, SelectorEntry(v, origin)) for k, v in labels.selector.items())
+        for key, value in labels.selector.items():
+            if entries.get(key) != SelectorEntry(value, ORIGIN_CPU_FEATURE):
+                entries[key] = SelectorEntry(value, origin)  # the VM's own features keep their origin
     return entries
 
 

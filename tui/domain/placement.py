@@ -34,10 +34,12 @@ from tui.domain.cpu import (
     HostModelLabels,
     SelectorEntry,
     effective_cpu_model,
+    host_model_guard,
     host_model_labels,
     host_model_of,
     launcher_node_affinity,
     launcher_selector_entries,
+    required_feature_labels,
     target_selector_entries,
 )
 from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Node, NodeAffinity, Pod, Toleration
@@ -94,6 +96,7 @@ class _Target:
     source_node: Node | None = None  # None when the VM is to be started, not migrated
     source_name: str = ""
     host_labels: HostModelLabels | None = None
+    host_guard: HostModelLabels | None = None  # host-model labels KubeVirt leaves out, checked by livemig
     source_pod: Pod | None = None
     pods_known: bool = False
     cluster_networks: tuple[tuple[str, str, str], ...] = ()  # (VM network, NAD reference, cluster network)
@@ -140,6 +143,9 @@ def _signature(target: _Target) -> tuple:
         target.tolerations,
         target.source_name,
         target.host_labels.problem if target.host_labels is not None else None,
+        (tuple(sorted(target.host_guard.selector.items())), target.host_guard.problem)
+        if target.host_guard is not None
+        else None,
         target.pods_known,
         target.cluster_networks,
         target.migration_network,
@@ -153,6 +159,7 @@ def _migration_target(
     source_pod = snapshot.source_launcher_pod(vmi) if snapshot.pods_known else None
     kubevirt = snapshot.kubevirt
     model = effective_cpu_model(vmi.spec, kubevirt)
+    host_labels = host_model_labels(source_node, source_pod, required_feature_labels(vmi.spec))
     return _Target(
         kubevirt=kubevirt,
         model=model,
@@ -161,7 +168,8 @@ def _migration_target(
         tolerations=with_default_tolerations(vmi.spec.tolerations),
         source_node=source_node,
         source_name=vmi.node_name,
-        host_labels=host_model_labels(source_node, source_pod) if model == HOST_MODEL else None,
+        host_labels=host_labels if model == HOST_MODEL else None,
+        host_guard=host_model_guard(source_node, host_labels) if model == HOST_MODEL else None,
         source_pod=source_pod,
         pods_known=snapshot.pods_known,
         cluster_networks=_cluster_networks(snapshot, vmi.spec, vmi.namespace),
@@ -527,6 +535,59 @@ def _host_model_problem(node: Node, target: _Target) -> list[Reason]:
     return [Reason(codes.CPU_MODEL, f"The VM uses host-model and {target.host_labels.problem}.")]
 
 
+_UNGUARDED = (
+    "KubeVirt would not stop it: the VM's own cpu.features, on its launcher pod, make KubeVirt leave the host "
+    "model off the target pod, and libvirt would then refuse the migration or the guest see a different CPU"
+)
+
+
+def _unguarded_host_model(node: Node, target: _Target) -> list[Reason]:
+    """The source's host model and its required features, for a host-model VM whose target pod KubeVirt
+    builds without them (see cpu.host_model_guard)."""
+    guard = target.host_guard
+    if guard is None:
+        return []
+    note = _unread_pod_note(target)
+    if guard.problem:
+        detail = (
+            f"source node {target.source_name} has no {HOST_MODEL_CPU_LABEL}<model> label"
+            if target.source_node is not None
+            else "the source node is not known"
+        )
+        return [
+            Reason(
+                codes.CPU_MODEL,
+                f"VM uses host-model and its CPU cannot be confirmed on this node: {detail}. {_UNGUARDED}{note}.",
+            )
+        ]
+    found = []
+    model_key = CPU_MODEL_MIGRATION_LABEL + guard.host_model
+    wanted = guard.selector.get(model_key, "true")
+    if node.labels.get(model_key) != wanted and model_key not in target.selector:
+        found.append(
+            Reason(
+                codes.CPU_MODEL,
+                f"Node cannot take host CPU model {guard.host_model} of source node {target.source_name} "
+                f"(label {model_key}={wanted} missing). {_UNGUARDED}{note}.",
+            )
+        )
+    features = sorted(
+        key[len(CPU_FEATURE_LABEL):]
+        for key, value in guard.selector.items()
+        if key.startswith(CPU_FEATURE_LABEL) and node.labels.get(key) != value and key not in target.selector
+    )
+    if features:
+        count = f"{len(features)} CPU feature{'s' if len(features) != 1 else ''}"
+        found.append(
+            Reason(
+                codes.CPU_FEATURE,
+                f"Node lacks {count} of the host CPU model of source node {target.source_name}: "
+                f"{', '.join(features)} (labels {CPU_FEATURE_LABEL}<feature>). {_UNGUARDED}{note}.",
+            )
+        )
+    return found
+
+
 def _host_passthrough(node: Node, target: _Target) -> list[Reason]:
     if target.model != HOST_PASSTHROUGH or not target.source_name:
         return []
@@ -645,6 +706,7 @@ _RULES: tuple[Callable[[Node, _Target], list[Reason]], ...] = (
     _affinity,
     _taints,
     _host_model_problem,
+    _unguarded_host_model,
     _host_passthrough,
     _networks,
     _migration_network_rule,
