@@ -7,7 +7,10 @@ watch/migration/migration.go):
   then the KubeVirt CR's `developerConfiguration.nodeSelectors`, then the VMI's own `nodeSelector`
   (later ones win), then `"true"` for: the CPU-manager label (dedicated CPUs), the named model's
   `cpu-model.node.kubevirt.io/<M>` and a `cpu-feature.node.kubevirt.io/<f>` per feature with policy
-  "" or require, and the machine type's `machine-type.node.kubevirt.io/<t>` (KubeVirt >= 1.5).
+  "" or require, the machine type's `machine-type.node.kubevirt.io/<t>` (KubeVirt >= 1.5), and
+  `scheduling.node.kubevirt.io/tsc-frequency-<Hz>` when the guest needs a stable TSC (feature invtsc
+  required or forced, or Hyper-V reenlightenment) and KubeVirt fixed its frequency
+  (status.topologyHints.tscFrequency).
   Required node affinity: the VMI's, with `node-labeller.kubevirt.io/obsolete-host-model DoesNotExist`
   (host-model) and `cpu-feature.node.kubevirt.io/<f> DoesNotExist` (features with policy forbid)
   added to every term.
@@ -24,10 +27,9 @@ from the start, so KubeVirt copies those and never asks for the source's host mo
 place the target on another CPU generation, where libvirt refuses the migration or the guest sees a
 different CPU. `host_model_guard` gives the labels KubeVirt left out, for livemig to check itself.
 
-Not modelled: Hyper-V strict checks (feature gate HypervStrictCheck), the TSC-frequency label for
-guests that need an invariant TSC, realtime, SEV/TDX/secure-execution labels. Placement says when a
-VMI asks for the first two (a verdict's `unchecked`); the others can refuse a node for reasons these
-rules do not show.
+Not modelled: Hyper-V strict checks (feature gate HypervStrictCheck; placement says when a VMI may be
+subject to them, in a verdict's `unchecked`), realtime, SEV/TDX/secure-execution labels, which can
+refuse a node for reasons these rules do not show.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ HOST_MODEL_REQUIRED_FEATURES_LABEL = "host-model-required-features.node.kubevirt
 CPU_FEATURE_LABEL = "cpu-feature.node.kubevirt.io/"
 MACHINE_TYPE_LABEL = "machine-type.node.kubevirt.io/"
 OBSOLETE_HOST_MODEL_LABEL = "node-labeller.kubevirt.io/obsolete-host-model"
+TSC_FREQUENCY_LABEL = "scheduling.node.kubevirt.io/tsc-frequency-"  # + the frequency in Hz
 CPU_MANAGER_LABEL_OLD = "cpumanager"  # KubeVirt <= 1.7
 CPU_MANAGER_LABEL = "kubevirt.io/cpumanager"  # KubeVirt >= 1.8
 CPU_MANAGER_LABELS = (CPU_MANAGER_LABEL_OLD, CPU_MANAGER_LABEL)
@@ -67,6 +70,7 @@ ORIGIN_CPU_MANAGER = "dedicatedCpuPlacement"
 ORIGIN_CPU_MODEL = "cpu.model"
 ORIGIN_CPU_FEATURE = "cpu.features"
 ORIGIN_MACHINE_TYPE = "machine.type"
+ORIGIN_TSC = "topologyHints.tscFrequency"
 ORIGIN_HOST_MODEL_NODE = "host-model (source node)"
 ORIGIN_HOST_MODEL_POD = "host-model (source pod)"
 
@@ -99,6 +103,13 @@ def machine_type_selected(kubevirt: KubeVirt | None) -> bool:
 def required_feature_labels(spec: GuestSpec) -> list[str]:
     """cpu-feature labels a named model needs: features with policy "" or require."""
     return [CPU_FEATURE_LABEL + f.name for f in spec.cpu_features if f.policy in ("", "require")]
+
+
+def needs_stable_tsc(spec: GuestSpec) -> bool:
+    """KubeVirt's topology.IsManualTSCFrequencyRequired: invtsc required or forced, or Hyper-V
+    reenlightenment. Such a guest keeps its TSC frequency, so a node must be able to run it."""
+    invtsc = any(f.name == "invtsc" and f.policy in ("require", "force") for f in spec.cpu_features)
+    return invtsc or spec.hyperv_reenlightenment
 
 
 def forbidden_feature_labels(spec: GuestSpec) -> list[str]:
@@ -135,6 +146,9 @@ def launcher_selector_entries(vmi: VMI | GuestSpec, kubevirt: KubeVirt | None) -
         entries[MACHINE_TYPE_LABEL + machine_type] = SelectorEntry("true", ORIGIN_MACHINE_TYPE)
     # KubeVirt asks for required features whatever the model (host-model and host-passthrough included).
     entries.update((label, SelectorEntry("true", ORIGIN_CPU_FEATURE)) for label in required_feature_labels(spec))
+    frequency = vmi.tsc_frequency if isinstance(vmi, VMI) else None
+    if frequency is not None and frequency > 0 and needs_stable_tsc(spec):
+        entries[f"{TSC_FREQUENCY_LABEL}{frequency}"] = SelectorEntry("true", ORIGIN_TSC)
     return entries
 
 

@@ -333,6 +333,9 @@ class Node(Named):
     allocatable_pods: int | None = None
     arch: str = ""  # kubernetes.io/arch label, else status.nodeInfo.architecture
     internal_ip: str = ""
+    # Every other allocatable resource (ephemeral-storage, hugepages-*, device-plugin resources such as
+    # devices.kubevirt.io/kvm), rounded up; None for a value that could not be read.
+    allocatable_other: Mapping[str, int | None] = field(default_factory=dict)
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -371,7 +374,22 @@ def parse_node(obj: Any) -> Node:
         allocatable_pods=_int(allocatable.get("pods")),
         arch=meta.labels.get("kubernetes.io/arch") or _str(_path(status, "nodeInfo", "architecture")),
         internal_ip=internal_ip,
+        allocatable_other={
+            name: _whole(amount)
+            for name, amount in allocatable.items()
+            if isinstance(name, str) and name not in _BASIC_RESOURCES
+        },
     )
+
+
+# Resources with fields of their own; every other one is an "other" (scalar) resource.
+_BASIC_RESOURCES = ("cpu", "memory", "pods")
+
+
+def _whole(raw: Any) -> int | None:
+    """A quantity rounded up to a whole number (Value()); None when it cannot be read."""
+    parsed = parse_quantity(raw)
+    return None if parsed is None else parsed.ceil()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,6 +458,13 @@ class GuestSpec:
     eviction_strategy: str = ""
     architecture: str = ""  # spec.architecture (a webhook fills it on a VMI: "amd64")
     machine_type: str = ""  # spec.domain.machine.type ("q35")
+    # Scheduling rules placement does not evaluate (they depend on other pods): how many of each can
+    # make the scheduler refuse a node. Preferred terms and ScheduleAnyway constraints only score.
+    required_pod_affinity: int = 0  # affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution
+    required_pod_anti_affinity: int = 0  # affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution
+    spread_constraints: int = 0  # topologySpreadConstraints with whenUnsatisfiable DoNotSchedule
+    hyperv: bool = False  # spec.domain.features.hyperv is set (HypervStrictCheck turns it into node labels)
+    hyperv_reenlightenment: bool = False  # features.hyperv.reenlightenment.enabled: true
 
     @property
     def memory(self) -> Quantity | None:
@@ -533,6 +558,8 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         interfaces.append(Interface(name=_str(item.get("name")), binding=binding or "unknown"))
 
     cpu_request = millicores_of(requests.get("cpu"))
+    affinity = _dict(spec.get("affinity"))
+    hyperv = _path(domain, "features", "hyperv")
     return GuestSpec(
         cpu_model=_str(cpu.get("model")),
         cpu_features=tuple(features),
@@ -563,6 +590,19 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         eviction_strategy=_str(spec.get("evictionStrategy")),
         architecture=_str(spec.get("architecture")),
         machine_type=_str(_path(domain, "machine", "type")),
+        required_pod_affinity=len(
+            _list(_path(affinity, "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
+        ),
+        required_pod_anti_affinity=len(
+            _list(_path(affinity, "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
+        ),
+        spread_constraints=sum(
+            1
+            for item in _list(spec.get("topologySpreadConstraints"))
+            if isinstance(item, dict) and item.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
+        ),
+        hyperv=isinstance(hyperv, dict) and bool(hyperv),
+        hyperv_reenlightenment=_path(hyperv, "reenlightenment", "enabled") is True,
     )
 
 
@@ -708,6 +748,7 @@ class VMI(Named):
     volume_status: tuple[VolumeStatus, ...] = ()
     active_pods: Mapping[str, str] = field(default_factory=dict)  # pod uid -> node
     machine_type: str = ""  # status.machine.type, the machine type the guest really runs ("pc-q35-8.2")
+    tsc_frequency: int | None = None  # status.topologyHints.tscFrequency (Hz), when KubeVirt fixed one
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)
@@ -749,6 +790,7 @@ def parse_vmi(obj: Any) -> VMI:
         volume_status=tuple(volume_status),
         active_pods=_str_map(status.get("activePods")),
         machine_type=_str(_path(status, "machine", "type")),
+        tsc_frequency=_int(_path(status, "topologyHints", "tscFrequency")),
     )
 
 
@@ -900,6 +942,9 @@ class Pod(Named):
     cpu_request_milli: int = 0  # effective request, as kube-scheduler sums it
     memory_request: int = 0  # bytes, effective request
     requests_known: bool = True  # False when a request could not be read
+    # Effective requests of every other resource (ephemeral-storage, hugepages-*, devices.kubevirt.io/kvm,
+    # GPUs, SR-IOV networks...), those above zero only.
+    other_requests: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def is_launcher(self) -> bool:
@@ -924,47 +969,61 @@ class Pod(Named):
         return self.phase in ("Succeeded", "Failed")
 
 
-def _container_requests(containers: Any) -> tuple[int, int, bool]:
-    cpu = memory = 0
+def _requests_of(container: Any) -> tuple[dict[str, int], bool]:
+    """One container's requests: CPU in millicores, everything else rounded up to whole units (bytes for
+    memory, ephemeral-storage and hugepages); and whether every value could be read."""
+    found: dict[str, int] = {}
     known = True
-    for container in _list(containers):
-        requests = _dict(_path(container, "resources", "requests"))
-        if "cpu" in requests:
-            value = millicores_of(requests.get("cpu"))
-            known = known and value is not None
-            cpu += value or 0
-        if "memory" in requests:
-            value = parse_quantity(requests.get("memory"))
-            known = known and value is not None
-            memory += 0 if value is None else value.ceil()
-    return cpu, memory, known
+    for name, raw in _dict(_path(container, "resources", "requests")).items():
+        if not isinstance(name, str):
+            continue
+        amount = millicores_of(raw) if name == "cpu" else _whole(raw)
+        known = known and amount is not None
+        found[name] = amount or 0
+    return found, known
+
+
+def _plus(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    return {name: a.get(name, 0) + b.get(name, 0) for name in {*a, *b}}
+
+
+def _at_least(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    return {name: max(a.get(name, 0), b.get(name, 0)) for name in {*a, *b}}
 
 
 def parse_pod(obj: Any) -> Pod:
     obj = _dict(obj)
     spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
-    # kube-scheduler (computePodResourceRequest): the containers' sum, plus sidecars (init containers
-    # with restartPolicy Always, which keep running); at least what any init container needs while it
-    # runs next to the sidecars started before it; plus the pod overhead.
-    cpu, memory, known = _container_requests(spec.get("containers"))
-    sidecar_cpu = sidecar_memory = 0
-    init_cpu_peak = init_memory_peak = 0
+    # kube-scheduler (computePodResourceRequest), resource by resource: the containers' sum, plus sidecars
+    # (init containers with restartPolicy Always, which keep running); at least what any init container
+    # needs while it runs next to the sidecars started before it; plus the pod overhead.
+    total: dict[str, int] = {}
+    known = True
+    for container in _list(spec.get("containers")):
+        requests, container_known = _requests_of(container)
+        total, known = _plus(total, requests), known and container_known
+    sidecars: dict[str, int] = {}
+    init_peak: dict[str, int] = {}
     for init in _list(spec.get("initContainers")):
-        init_cpu, init_memory, init_known = _container_requests([init])
+        requests, init_known = _requests_of(init)
         known = known and init_known
         if isinstance(init, dict) and init.get("restartPolicy") == "Always":
-            cpu, memory = cpu + init_cpu, memory + init_memory
-            sidecar_cpu, sidecar_memory = sidecar_cpu + init_cpu, sidecar_memory + init_memory
-            init_cpu, init_memory = sidecar_cpu, sidecar_memory
+            total, sidecars = _plus(total, requests), _plus(sidecars, requests)
+            running = sidecars
         else:
-            init_cpu, init_memory = init_cpu + sidecar_cpu, init_memory + sidecar_memory
-        init_cpu_peak, init_memory_peak = max(init_cpu_peak, init_cpu), max(init_memory_peak, init_memory)
-    cpu, memory = max(cpu, init_cpu_peak), max(memory, init_memory_peak)
+            running = _plus(requests, sidecars)
+        init_peak = _at_least(init_peak, running)
+    total = _at_least(total, init_peak)
     overhead = _dict(spec.get("overhead"))
-    if overhead:
-        cpu += millicores_of(overhead.get("cpu")) or 0
-        memory_overhead = parse_quantity(overhead.get("memory"))
-        memory += 0 if memory_overhead is None else memory_overhead.ceil()
+    total = _plus(
+        total,
+        {
+            name: (millicores_of(raw) if name == "cpu" else _whole(raw)) or 0
+            for name, raw in overhead.items()
+            if isinstance(name, str)
+        },
+    )
+    cpu, memory = total.pop("cpu", 0), total.pop("memory", 0)
     return Pod(
         meta=parse_meta(obj),
         node_name=_str(spec.get("nodeName")),
@@ -975,4 +1034,5 @@ def parse_pod(obj: Any) -> Pod:
         cpu_request_milli=cpu,
         memory_request=memory,
         requests_known=known,
+        other_requests={name: amount for name, amount in sorted(total.items()) if amount},
     )

@@ -3,8 +3,10 @@
 The checks are what KubeVirt puts on the migration target pod (cpu.py) read the way kube-scheduler
 reads them (scheduling.py), plus what Harvester and the migration itself need: a Ready node, no
 maintenance, no witness node, the VM's cluster networks and KubeVirt's migration network present,
-and for host-passthrough the same host CPU as the source. Each failing check becomes a Reason whose
-code says which rule and whose message names the label, taint, value or number.
+and for host-passthrough (or a host-model VM whose target pod KubeVirt builds without its host model)
+the same host CPU as the source. Each failing check becomes a Reason whose code says which rule and
+whose message names the label, taint, value or number. Rules that depend on other pods (pod affinity,
+topology spread) are not evaluated: a verdict names them in `unchecked` instead.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tui.domain.cpu import (
     ORIGIN_HOST_MODEL_POD,
     ORIGIN_VMI,
     SCHEDULABLE_LABEL,
+    TSC_FREQUENCY_LABEL,
     HostModelLabels,
     SelectorEntry,
     effective_cpu_model,
@@ -73,12 +76,16 @@ class NodeVerdict:
 
     `resources_checked` is False when free CPU and memory could not be compared (pods not readable,
     or the VM's launcher pod not known): the UI says so instead of implying the node has room.
+    `unchecked` names the scheduling rules the VM asks for that these checks do not evaluate (pod
+    affinity, topology spread, Hyper-V strict checks), one sentence each: the scheduler may still refuse
+    an eligible node for them, so the UI shows them next to a "yes".
     """
 
     node: str
     eligible: bool
     reasons: tuple[Reason, ...]
     resources_checked: bool
+    unchecked: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"name": self.node, "eligible": self.eligible, "reasons": [r.to_dict() for r in self.reasons]}
@@ -101,6 +108,7 @@ class _Target:
     pods_known: bool = False
     cluster_networks: tuple[tuple[str, str, str], ...] = ()  # (VM network, NAD reference, cluster network)
     migration_network: tuple[str, str] | None = None  # (NAD reference, cluster network)
+    unchecked: tuple[str, ...] = ()  # see NodeVerdict.unchecked
 
 
 def node_verdicts(
@@ -149,6 +157,7 @@ def _signature(target: _Target) -> tuple:
         target.pods_known,
         target.cluster_networks,
         target.migration_network,
+        target.unchecked,
     )
 
 
@@ -174,7 +183,40 @@ def _migration_target(
         pods_known=snapshot.pods_known,
         cluster_networks=_cluster_networks(snapshot, vmi.spec, vmi.namespace),
         migration_network=_migration_network(snapshot),
+        unchecked=unchecked_rules(vmi.spec, kubevirt),
     )
+
+
+def unchecked_rules(spec: GuestSpec, kubevirt: KubeVirt | None) -> tuple[str, ...]:
+    """The scheduling rules this VM asks for that placement does not evaluate, in an operator's words.
+
+    Pod (anti-)affinity and topology spread depend on where other pods run; Hyper-V strict checks add
+    node labels that differ between KubeVirt versions. Only rules that can refuse a node are named:
+    preferred terms and ScheduleAnyway constraints only rank nodes.
+    """
+    found = []
+    if spec.required_pod_affinity:
+        found.append(
+            "The VM's required pod affinity (spec.affinity.podAffinity) is not checked: the scheduler may "
+            "refuse this node if the pods it must run next to are elsewhere."
+        )
+    if spec.required_pod_anti_affinity:
+        found.append(
+            "The VM's required pod anti-affinity (spec.affinity.podAntiAffinity) is not checked: the scheduler "
+            "may refuse this node if pods it must avoid run there."
+        )
+    if spec.spread_constraints:
+        found.append(
+            "The VM's topology spread constraints (spec.topologySpreadConstraints, DoNotSchedule) are not "
+            "checked: the scheduler may refuse this node to keep the spread."
+        )
+    gates = kubevirt.feature_gates if kubevirt is not None else ()
+    if spec.hyperv and "HypervStrictCheck" in gates:
+        found.append(
+            "KubeVirt's Hyper-V strict check (feature gate HypervStrictCheck) is not checked: the scheduler "
+            "may refuse this node if it lacks a Hyper-V feature the VM enables."
+        )
+    return tuple(found)
 
 
 def node_verdicts_for_template(snapshot: ClusterSnapshot, vm: VM) -> list[NodeVerdict]:
@@ -191,6 +233,7 @@ def node_verdicts_for_template(snapshot: ClusterSnapshot, vm: VM) -> list[NodeVe
         affinity=launcher_node_affinity(vm.template, kubevirt),
         tolerations=with_default_tolerations(vm.template.tolerations),
         cluster_networks=_cluster_networks(snapshot, vm.template, vm.namespace),
+        unchecked=unchecked_rules(vm.template, kubevirt),
     )
     return [_verdict(snapshot, node, target) for node in _nodes_by_name(snapshot)]
 
@@ -236,7 +279,7 @@ def _verdict(snapshot: ClusterSnapshot, node: Node, target: _Target) -> NodeVerd
         found.extend(rule(node, target))
     checked, resource_reasons = _resources(snapshot, node, target)
     found.extend(resource_reasons)
-    return NodeVerdict(node.name, not found, in_node_order(found), checked)
+    return NodeVerdict(node.name, not found, in_node_order(found), checked, target.unchecked)
 
 
 def _not_ready(node: Node, target: _Target) -> list[Reason]:
@@ -358,6 +401,13 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target:
         return Reason(
             codes.NETWORK,
             f"Node is not attached to cluster network {network} (label {key}={wanted} asked by the VM's nodeSelector).",
+        )
+    if key.startswith(TSC_FREQUENCY_LABEL):
+        frequency = key[len(TSC_FREQUENCY_LABEL):]
+        return Reason(
+            codes.NODE_SELECTOR,
+            f"Node cannot run the VM's TSC at {frequency} Hz, which the guest keeps across a migration (label "
+            f"{key}={wanted} missing; the VM needs a stable TSC: CPU feature invtsc or Hyper-V reenlightenment).",
         )
     if key.startswith(MACHINE_TYPE_LABEL):
         machine = key[len(MACHINE_TYPE_LABEL):]
@@ -666,17 +716,33 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
         _usage(snapshot, node.name),
         pod.cpu_request_milli,
         pod.memory_request,
+        request_other=pod.other_requests,
+        allocatable_other=node.allocatable_other,
     )
     checked = node.allocatable_cpu_milli is not None and node.allocatable_memory is not None
     found = []
+    # Resources the node does not list at all make one reason (a node without virt-handler's device
+    # plugins lacks all three of KubeVirt's devices at once).
+    absent = [s for s in shortfalls if s.resource not in _OWN_FIELDS and s.resource not in node.allocatable_other]
+    if absent:
+        asked = ", ".join(f"{short.resource} ({_amount(short.resource, short.requested)})" for short in absent)
+        found.append(
+            Reason(
+                codes.RESOURCES,
+                f"Node does not offer what the VM's launcher pod requests (not in its allocatable resources): {asked}.",
+            )
+        )
     for short in shortfalls:
         pods = f"{short.pods_counted} pod{'s' if short.pods_counted != 1 else ''}"
+        if short in absent:
+            continue
         if short.resource == "pods":
             text = f"Node already runs {pods}, its maximum (allocatable pods: {short.allocatable})."
         else:
+            name, show = short.resource, lambda amount: _amount(short.resource, amount)
             if short.resource == "memory":
                 name, show = "memory", human_bytes
-            else:
+            elif short.resource == "cpu":
                 name, show = "CPU", lambda milli: f"{human_cpu(milli)} CPU"
             text = (
                 f"Not enough {name}: the VM's launcher pod requests {show(short.requested)}; the node has "
@@ -685,6 +751,16 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
             )
         found.append(Reason(codes.RESOURCES, text))
     return checked, found
+
+
+_OWN_FIELDS = ("cpu", "memory", "pods")  # resources with Node fields of their own, always listed
+
+
+def _amount(resource: str, amount: int) -> str:
+    """An amount of a resource other than CPU: bytes where the resource is storage or memory, else a count."""
+    if resource == "ephemeral-storage" or resource.startswith("hugepages-"):
+        return human_bytes(amount)
+    return str(amount)
 
 
 def _usage(snapshot: ClusterSnapshot, node_name: str) -> NodeUsage:

@@ -4,14 +4,15 @@ One small function per rule: node selector (NodeAffinity plugin, `spec.nodeSelec
 affinity (component-helpers nodeaffinity: terms ORed, expressions ANDed, an empty term matches
 nothing, a term that does not parse matches nothing), taints against tolerations (TaintToleration
 plugin: NoSchedule and NoExecute only), the cordon (NodeUnschedulable plugin) and resource fit
-(NodeResourcesFit: allocatable minus the requests of the pods already there). Each returns what
+(NodeResourcesFit: allocatable minus the requests of the pods already there, for CPU, memory, the pod
+count and every extended resource). Each returns what
 failed, not just a yes or no, so callers can say why.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from tui.domain.objects import Node, NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement, Taint, Toleration
@@ -278,7 +279,9 @@ def cordon_blocks(unschedulable: bool, tolerations: Iterable[Toleration]) -> boo
 class ResourceShortfall:
     """A resource the node cannot give: what the pod asks, what the node has, what is already asked."""
 
-    resource: str  # "cpu" (millicores), "memory" (bytes) or "pods" (count)
+    # "cpu" (millicores), "memory" (bytes), "pods" (count), or any other resource by its name in whole
+    # units: "ephemeral-storage" and "hugepages-2Mi" in bytes, "devices.kubevirt.io/kvm" in devices
+    resource: str
     requested: int
     allocatable: int
     used: int
@@ -296,15 +299,21 @@ class NodeUsage:
     cpu_milli: int = 0
     memory: int = 0
     pods: int = 0
+    other: Mapping[str, int] = field(default_factory=dict)  # every other resource (see Pod.other_requests)
 
 
 def node_usage(pods_on_node: Iterable[Pod]) -> NodeUsage:
     """The requests of the pods that hold node resources: every pod but finished ones (Succeeded/Failed)."""
     counted = [pod for pod in pods_on_node if not pod.is_terminal]
+    other: dict[str, int] = {}
+    for pod in counted:
+        for name, amount in pod.other_requests.items():
+            other[name] = other.get(name, 0) + amount
     return NodeUsage(
         cpu_milli=sum(pod.cpu_request_milli for pod in counted),
         memory=sum(pod.memory_request for pod in counted),
         pods=len(counted),
+        other=other,
     )
 
 
@@ -315,11 +324,16 @@ def resource_shortfalls(
     usage: NodeUsage,
     request_cpu_milli: int,
     request_memory: int,
+    *,
+    request_other: Mapping[str, int] | None = None,
+    allocatable_other: Mapping[str, int | None] | None = None,
 ) -> list[ResourceShortfall]:
     """NodeResourcesFit: each resource whose allocatable minus what is already asked is below the request.
 
-    An allocatable value that is unknown is not checked (the caller says so). A request of zero is
-    not checked either (kube-scheduler skips it), but the pod count always is.
+    An allocatable value that is unknown (None) is not checked (the caller says so). A request of zero
+    is not checked either (kube-scheduler skips it), but the pod count always is. For every other
+    resource (`request_other`: ephemeral-storage, hugepages, device plugins), a node that does not list
+    it has none of it, as kube-scheduler counts.
     """
     shortfalls = []
     if allocatable_pods is not None and usage.pods + 1 > allocatable_pods:
@@ -334,6 +348,14 @@ def resource_shortfalls(
             shortfalls.append(
                 ResourceShortfall("memory", request_memory, allocatable_memory, usage.memory, usage.pods)
             )
+    offered = allocatable_other or {}
+    for name, requested in sorted((request_other or {}).items()):
+        allocatable = offered.get(name, 0)
+        if requested <= 0 or allocatable is None:
+            continue
+        used = usage.other.get(name, 0)
+        if requested > allocatable - used:
+            shortfalls.append(ResourceShortfall(name, requested, allocatable, used, usage.pods))
     return shortfalls
 
 
@@ -346,8 +368,9 @@ def pod_fit_failures(pod: Pod, node: Node, usage: NodeUsage) -> list[str]:
     empty when the pod fits. `usage` is what the node's pods already ask for (see `node_usage`).
 
     Covers NodeUnschedulable, NodeAffinity (nodeSelector and required node affinity), TaintToleration
-    and NodeResourcesFit (CPU, memory, pod count). Not covered: pod (anti-)affinity, host ports,
-    volumes and topology spread, which the caller must add if it needs them.
+    and NodeResourcesFit (CPU, memory, pod count, and every other resource the pod requests). Not
+    covered: pod (anti-)affinity, host ports, volumes and topology spread, which the caller must add if
+    it needs them.
     """
     failures = []
     if cordon_blocks(node.unschedulable, pod.tolerations):
@@ -366,6 +389,8 @@ def pod_fit_failures(pod: Pod, node: Node, usage: NodeUsage) -> list[str]:
         usage,
         pod.cpu_request_milli,
         pod.memory_request,
+        request_other=pod.other_requests,
+        allocatable_other=node.allocatable_other,
     ):
         failures.append("Too many pods" if short.resource == "pods" else f"Insufficient {short.resource}")
     return failures
