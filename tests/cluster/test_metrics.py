@@ -1,8 +1,10 @@
-"""Byte progress from Prometheus behind the service proxy: asked only while migrations run, said once when absent."""
+"""Byte progress from Prometheus behind the service proxy: asked only while migrations run, said once when absent,
+each reading one sample at its own time; an API server that does not answer changes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import pytest
 
@@ -18,21 +20,37 @@ SERIES = {
 }
 
 
+REMAINING = "kubevirt_vmi_migration_data_remaining_bytes"
+
+
 class Prometheus:
-    """The simulated Prometheus's series: what a source-node virt-handler exports for web-1's migration."""
+    """The simulated Prometheus's series: what a source-node virt-handler exports for web-1's migration.
+
+    `scrape(remaining, at)` stores a new sample; until the first, each value is read at the query.
+    `on_ask(metric)` runs before each answer (to scrape in the middle of a poll).
+    """
 
     def __init__(self) -> None:
         self.asked: list[str] = []
-        self.remaining = SERIES["kubevirt_vmi_migration_data_remaining_bytes"]
+        self.remaining = SERIES[REMAINING]
+        self.sample_time: datetime | None = None
+        self.on_ask: Callable[[str], None] | None = None
 
-    def __call__(self, metric: str, now: datetime) -> list[tuple[dict[str, str], float]]:
+    def scrape(self, remaining: int, at: datetime) -> None:
+        self.remaining, self.sample_time = remaining, at
+
+    def __call__(self, metric: str, now: datetime) -> list[tuple]:
         self.asked.append(metric)
+        if self.on_ask is not None:
+            self.on_ask(metric)
         labels = {"namespace": "default", "name": "web-1", "node": "harv-1", "job": "kubevirt-prometheus-metrics"}
-        if metric == "kubevirt_vmi_migration_data_remaining_bytes":
-            return [(labels, float(self.remaining))]
-        if metric in SERIES:
-            return [(labels, float(SERIES[metric]))]
-        return []
+        if metric == REMAINING:
+            value = float(self.remaining)
+        elif metric in SERIES:
+            value = float(SERIES[metric])
+        else:
+            return []
+        return [(labels, value)] if self.sample_time is None else [(labels, value, self.sample_time)]
 
 
 @pytest.fixture
@@ -124,3 +142,91 @@ def test_once_one_name_of_a_counter_answers_its_other_name_is_not_asked(cluster,
         metrics_of(session).poll()
     assert "kubevirt_vmi_migration_data_total_bytes" in prometheus.asked
     assert "kubevirt_vmi_migration_data_bytes_total" not in prometheus.asked
+
+
+# -- sample times ------------------------------------------------------------------------------------------------
+
+SCRAPED = datetime(2026, 3, 2, 9, 0, 30, tzinfo=timezone.utc)
+
+
+def test_the_counters_carry_the_time_of_their_sample_not_of_the_question(cluster, kubeconfig, prometheus):
+    prometheus.scrape(1_500_000_000, SCRAPED)
+    with connect(kubeconfig) as session:
+        start_running_migration(cluster, session)
+        cluster.advance(17)  # the question comes 17 s (or more) after the scrape
+        metrics = metrics_of(session)
+        metrics.poll()
+        latest, _ = metrics.counters("default", "web-1")
+    assert latest is not None and latest.at == SCRAPED
+
+
+def test_the_same_sample_asked_again_is_not_a_new_reading(cluster, kubeconfig, prometheus):
+    prometheus.scrape(1_500_000_000, SCRAPED)
+    with connect(kubeconfig) as session:
+        start_running_migration(cluster, session)
+        metrics = metrics_of(session)
+        metrics.poll()
+        first = metrics.counters("default", "web-1")
+        cluster.advance(5)
+        metrics.poll()
+        assert metrics.counters("default", "web-1") == first
+    assert first[1] is None
+
+
+def test_a_scrape_in_the_middle_of_a_poll_keeps_the_reading_before_it_until_the_next_poll(cluster, kubeconfig, prometheus):
+    prometheus.scrape(1_500_000_000, SCRAPED)
+    later = SCRAPED + timedelta(seconds=30)
+    with connect(kubeconfig) as session:
+        start_running_migration(cluster, session)
+        metrics = metrics_of(session)
+        metrics.poll()
+        before = metrics.counters("default", "web-1")
+
+        asked_remaining = []
+
+        def scrape_after_the_first_question(metric: str) -> None:
+            if metric == REMAINING:
+                asked_remaining.append(metric)
+                if len(asked_remaining) == 2:  # the poll has asked the sample's time, not yet its value
+                    prometheus.scrape(1_200_000_000, later)
+
+        prometheus.on_ask = scrape_after_the_first_question
+        metrics.poll()
+        during = metrics.counters("default", "web-1")
+        metrics.poll()
+        latest, previous = metrics.counters("default", "web-1")
+    assert during == before
+    assert (latest.remaining, latest.at) == (1_200_000_000, later)
+    assert previous == before[0]
+
+
+# -- an API server that does not answer ------------------------------------------------------------------------
+
+
+def test_an_api_server_failing_a_poll_keeps_the_state_and_the_counters_and_the_next_poll_asks_again(cluster, kubeconfig, prometheus):
+    with connect(kubeconfig, probe_interval=3600) as session:  # no health probe to take the failure
+        start_running_migration(cluster, session)
+        metrics = metrics_of(session)
+        metrics.poll()
+        counters = metrics.counters("default", "web-1")
+        cluster.fault("fail", count=1, code=500)
+        state = metrics.poll()
+        kept = metrics.counters("default", "web-1")
+        asked = len(prometheus.asked)
+        metrics.poll()  # at the usual interval, not after the minute an unavailable Prometheus waits
+    assert state.status == AVAILABLE
+    assert kept == counters and counters[0] is not None
+    assert len(prometheus.asked) > asked
+
+
+def test_an_api_server_that_is_gone_keeps_the_state_and_the_counters(cluster, kubeconfig, prometheus):
+    with connect(kubeconfig) as session:
+        start_running_migration(cluster, session)
+        metrics = metrics_of(session)
+        metrics.poll()
+        counters = metrics.counters("default", "web-1")
+        cluster.stop()  # the port is closed: no answer at all
+        state = metrics.poll()
+        kept = metrics.counters("default", "web-1")
+    assert state.status == AVAILABLE
+    assert kept == counters and counters[0] is not None

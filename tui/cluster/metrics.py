@@ -3,9 +3,19 @@
 KubeVirt has no byte counters in its API; virt-handler exports them as Prometheus metrics while a
 migration copies memory, and Harvester's monitoring add-on (rancher-monitoring, off by default) is
 reachable at the service-proxy path below. `MigrationMetrics` asks only while some migration is in
-phase Running, every few seconds, and produces the domain's `ByteCounters` per VMI. When Prometheus
-does not answer, the state says "no byte progress: monitoring not available" once, and the UI goes
-on with phases; it is asked again now and then.
+phase Running, every few seconds, and produces the domain's `ByteCounters` per VMI.
+
+Prometheus changes a value only when it scrapes (every 30 s to 1 min in common installations), and
+an instant query's answer carries the evaluation time, not the sample's. So each poll also asks
+`timestamp(remaining)`, before and after the counters: `ByteCounters.at` is the sample's own time,
+and a VMI whose sample changed between the two (a scrape fell inside the poll) keeps its previous
+counters until the next poll, so no reading mixes two samples.
+
+When the proxy or Prometheus answers that it cannot help (no such service, no endpoints, forbidden,
+an error status), the state says "no byte progress: monitoring not available" once, and the UI goes
+on with phases; it is asked again now and then. When the API server itself does not answer (or
+asks to retry later), the state and the last counters stay and the next poll comes at the usual
+interval.
 
 Metric names changed across KubeVirt versions: the transfer rate was
 kubevirt_vmi_migration_disk_transfer_rate_bytes up to 1.6 and is ..._memory_transfer_rate_bytes
@@ -76,8 +86,32 @@ def _selector(metric: str, names: list[str]) -> str:
     return f"{metric}{{name=~{_promql_string(pattern)}}}"
 
 
-def _samples(answer: Any) -> list[tuple[dict, float, float]]:
-    """(labels, timestamp, value) of an instant-vector answer; malformed entries are skipped."""
+class _NoAnswer(Exception):
+    """The API server did not answer, or asked to be asked again later: nothing is known of monitoring."""
+
+
+class _Unavailable(Exception):
+    """The service proxy or Prometheus answered that it cannot give byte counters; `detail` is what it said."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _api_server_busy(error: ApiError) -> bool:
+    """An answer of the API server itself rather than of the proxied Prometheus: throttled (429), failing
+    (500), timed out (504), or any 5xx with Retry-After (shutting down). The proxy's own answers, such
+    as 503 "no endpoints available for service", come without Retry-After."""
+    return error.code in (429, 500, 504) or (error.code >= 500 and error.retry_after is not None)
+
+
+def _key(labels: dict) -> str:
+    return f"{labels.get('namespace', '')}/{labels.get('name', '')}"
+
+
+def _samples(answer: Any) -> list[tuple[dict, float]]:
+    """(labels, value) of an instant-vector answer (the pair's time is the evaluation time, not the
+    sample's, so it is not kept); malformed entries are skipped."""
     data = answer.get("data") if isinstance(answer, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     samples = []
@@ -88,7 +122,7 @@ def _samples(answer: Any) -> list[tuple[dict, float, float]]:
         if not isinstance(labels, dict) or not isinstance(value, list) or len(value) != 2:
             continue
         try:
-            samples.append((labels, float(value[0]), float(value[1])))
+            samples.append((labels, float(value[1])))
         except (TypeError, ValueError):
             continue
     return samples
@@ -191,57 +225,81 @@ class MigrationMetrics:
         vmi_names = [name for names_in_ns in running.values() for name in names_in_ns]
         wanted = {f"{ns}/{name}" for ns, names_in_ns in running.items() for name in names_in_ns}
         values: dict[str, dict[str, float]] = {key: {} for key in wanted}
-        stamps: dict[str, float] = {}
-        for counter, metrics in names.items():
-            for metric in metrics:
-                try:
-                    response = self.transport.request(
-                        "GET", PROMETHEUS_QUERY_PATH, query={"query": _selector(metric, vmi_names)}, timeout=(5.0, 10.0)
-                    )
-                    answer = response.json()
-                except (ApiError, TransportError, ValueError) as error:
-                    detail = getattr(error, "message", str(error))
-                    self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, detail))
-                    with self._lock:
-                        self._counters = {}
-                    return self.state
-                if not isinstance(answer, dict) or answer.get("status") != "success":
-                    error_text = answer.get("error") if isinstance(answer, dict) else ""
-                    self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, str(error_text or "unexpected answer")))
-                    return self.state
-                found_any = False
-                for labels, stamp, value in _samples(answer):
-                    key = f"{labels.get('namespace', '')}/{labels.get('name', '')}"
-                    if key in values and counter not in values[key]:
-                        values[key][counter] = value
-                        stamps[key] = max(stamps.get(key, 0.0), stamp)
-                        found_any = True
-                if found_any:
-                    break  # this name answered: the other name of the same counter need not be asked
+        sample_time = f"timestamp({_selector(REMAINING, vmi_names)})"
+        try:
+            before = self._stamps(self._ask(sample_time))
+            for counter, metrics in names.items():
+                for metric in metrics:
+                    found_any = False
+                    for labels, value in self._ask(_selector(metric, vmi_names)):
+                        key = _key(labels)
+                        if key in values and counter not in values[key]:
+                            values[key][counter] = value
+                            found_any = True
+                    if found_any:
+                        break  # this name answered: the other name of the same counter need not be asked
+            after = self._stamps(self._ask(sample_time))
+        except _NoAnswer:
+            return self.state  # the API server is away: keep what is known, ask again at the usual interval
+        except _Unavailable as unavailable:
+            self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, unavailable.detail))
+            with self._lock:
+                self._counters = {}
+            return self.state
         self._set_state(MonitoringState(AVAILABLE))
         with self._lock:
             previous = self._counters
             fresh: dict[str, tuple[ByteCounters, ByteCounters | None]] = {}
             for key, counted in values.items():
+                before_key = previous.get(key)
+                if before.get(key) != after.get(key):
+                    # A scrape fell between the questions: the counters may mix two samples.
+                    if before_key is not None:
+                        fresh[key] = before_key
+                    continue
                 if not counted:
                     continue
-                at = datetime.fromtimestamp(stamps[key], tz=timezone.utc) if key in stamps else None
+                stamp = after.get(key)
                 counters = ByteCounters(
                     processed=_int(counted.get("processed")),
                     remaining=_int(counted.get("remaining")),
                     total=_int(counted.get("total")),
                     transfer_rate=counted.get("transfer_rate"),
                     dirty_rate=counted.get("dirty_rate"),
-                    at=at,
+                    at=datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp is not None else None,
                 )
-                before = previous.get(key)
-                if before is not None and before[0] == counters:
-                    fresh[key] = before
+                if before_key is not None and before_key[0] == counters:
+                    fresh[key] = before_key
                 else:
-                    fresh[key] = (counters, before[0] if before is not None else None)
+                    fresh[key] = (counters, before_key[0] if before_key is not None else None)
             self._counters = fresh
         self._notify()
         return self.state
+
+    def _ask(self, query: str) -> list[tuple[dict, float]]:
+        """(labels, value) of each series Prometheus answers to an instant query; raises _NoAnswer when
+        the API server gives none, _Unavailable when the proxy or Prometheus says it cannot help."""
+        try:
+            response = self.transport.request("GET", PROMETHEUS_QUERY_PATH, query={"query": query}, timeout=(5.0, 10.0))
+        except TransportError as error:
+            raise _NoAnswer(error.message) from None
+        except ApiError as error:
+            if _api_server_busy(error):
+                raise _NoAnswer(error.message) from None
+            raise _Unavailable(error.message) from None
+        try:
+            answer = response.json()
+        except ValueError as error:
+            raise _Unavailable(f"not a Prometheus answer: {error}") from None
+        if not isinstance(answer, dict) or answer.get("status") != "success":
+            error_text = answer.get("error") if isinstance(answer, dict) else ""
+            raise _Unavailable(str(error_text or "unexpected answer"))
+        return _samples(answer)
+
+    @staticmethod
+    def _stamps(samples: list[tuple[dict, float]]) -> dict[str, float]:
+        """namespace/name -> the sample time `timestamp(...)` answered."""
+        return {_key(labels): value for labels, value in samples}
 
     def _set_state(self, state: MonitoringState) -> None:
         with self._lock:
