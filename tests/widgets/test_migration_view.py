@@ -1,5 +1,5 @@
-"""The migration ledger: the countdown from the cluster's clock, stalls, outcomes of deleted migrations,
-what counts as finished since the UI started, and one notice per ending."""
+"""The migration ledger: the countdown from the cluster's clock, stalls judged on Prometheus samples at their own
+times, outcomes of deleted migrations, what counts as finished since the UI started, and one notice per ending."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 from tui.domain.objects import parse_kubevirt, parse_migration, parse_vmi
 from tui.domain.progress import ByteCounters
 from tui.domain.snapshot import ClusterSnapshot
-from tui.widgets.migration_view import STALL_WARNING_SECONDS, MigrationLedger
+from tui.widgets.migration_view import MigrationLedger, stall_threshold
 
 FIXTURES = yaml.safe_load((Path(__file__).parent / "fixtures" / "ledger.yaml").read_text())
 STARTED = datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc)  # when the UI started
@@ -63,7 +63,92 @@ def test_less_than_a_fifth_of_the_budget_left_is_low_on_time(ledger):
     assert ledger.view(KEY).low_on_time
 
 
-def test_remaining_data_that_stops_shrinking_becomes_a_stall(ledger):
+class Samples:
+    """Prometheus samples of web-1's remaining data, each at its scrape time; the ledger asks for the newest."""
+
+    def __init__(self) -> None:
+        self.latest: ByteCounters | None = None
+
+    def scrape(self, seconds: float, remaining: int) -> None:
+        self.latest = ByteCounters(remaining=remaining, total=4_294_967_296, at=at(seconds))
+
+    def __call__(self, namespace: str, vmi: str):
+        return self.latest, None
+
+
+@pytest.fixture
+def samples() -> Samples:
+    return Samples()
+
+
+def poll_every_5_s(ledger: MigrationLedger, samples: Samples, start: float, end: float) -> list[bool]:
+    """The ledger refreshed every 5 s from `start` to `end`; whether it said stalled each time."""
+    said = []
+    for second in range(int(start), int(end) + 1, 5):
+        ledger.tick(snapshot("running"), samples, at(second))
+        said.append(ledger.view(KEY).stalled)
+    return said
+
+
+def test_a_sample_seen_again_until_the_next_scrape_is_no_stall(ledger, samples):
+    samples.scrape(30, 4_000_000_000)
+    ledger.update(snapshot("running"), None, (), samples, at(31))
+    samples.scrape(60, 3_000_000_000)
+    said = poll_every_5_s(ledger, samples, 61, 89)
+    assert not any(said)
+    assert ledger.view(KEY).stalled_for == 0
+
+
+def test_a_migration_whose_every_sample_shrank_is_no_stall_however_late_the_next_sample(ledger, samples):
+    samples.scrape(30, 4_000_000_000)
+    ledger.update(snapshot("running"), None, (), samples, at(31))
+    samples.scrape(60, 3_000_000_000)
+    said = poll_every_5_s(ledger, samples, 61, 61 + 120)  # Prometheus missed four scrapes
+    assert not any(said)
+
+
+def test_samples_that_stop_shrinking_for_two_scrape_intervals_are_a_stall(ledger, samples):
+    samples.scrape(30, 4_000_000_000)
+    ledger.update(snapshot("running"), None, (), samples, at(31))
+    samples.scrape(60, 3_000_000_000)
+    ledger.tick(snapshot("running"), samples, at(61))
+    samples.scrape(90, 3_200_000_000)  # dirtied faster than copied: it grew
+    ledger.tick(snapshot("running"), samples, at(91))
+    assert not ledger.view(KEY).stalled  # one sample without a shrink: not yet
+    samples.scrape(120, 3_200_000_000)
+    ledger.tick(snapshot("running"), samples, at(124))
+    view = ledger.view(KEY)
+    assert view.stalled and view.stalled_for == 124 - 60
+
+
+def test_a_stall_needs_at_least_15_s_of_samples_without_a_shrink(ledger, samples):
+    samples.scrape(0, 4_000_000_000)
+    ledger.update(snapshot("running"), None, (), samples, at(1))
+    for second in (5, 10):
+        samples.scrape(second, 4_000_000_000)
+        ledger.tick(snapshot("running"), samples, at(second + 1))
+    assert not ledger.view(KEY).stalled  # two scrape intervals of 5 s, but only 10 s
+    samples.scrape(15, 4_000_000_000)
+    ledger.tick(snapshot("running"), samples, at(16))
+    assert ledger.view(KEY).stalled
+
+
+def test_the_stall_threshold_is_two_scrape_intervals_and_never_below_15_s():
+    assert [stall_threshold(interval) for interval in (None, 5.0, 7.5, 30.0, 60.0)] == [15.0, 15.0, 15.0, 60.0, 120.0]
+
+
+def test_a_reading_below_the_one_before_is_progress_even_above_the_lowest(ledger, samples):
+    """KubeVirt's progress timeout compares each reading with the previous one, not with the lowest."""
+    samples.scrape(0, 3_000_000_000)
+    ledger.update(snapshot("running"), None, (), samples, at(1))
+    for second, remaining in ((30, 3_200_000_000), (60, 3_100_000_000), (90, 3_000_000_000)):
+        samples.scrape(second, remaining)
+        ledger.tick(snapshot("running"), samples, at(second + 1))
+    assert not ledger.view(KEY).stalled
+    assert ledger.view(KEY).stalled_for == 0
+
+
+def test_without_sample_times_a_change_of_the_counters_is_a_new_sample_taken_then(ledger):
     counters = {"remaining": 4_000_000_000}
 
     def counters_of(namespace: str, vmi: str):
@@ -72,28 +157,14 @@ def test_remaining_data_that_stops_shrinking_becomes_a_stall(ledger):
     ledger.update(snapshot("running"), None, (), counters_of, at(20))
     counters["remaining"] = 3_000_000_000
     ledger.tick(snapshot("running"), counters_of, at(25))
-    counters["remaining"] = 3_200_000_000  # dirtied faster than copied: it grew
-    ledger.tick(snapshot("running"), counters_of, at(25 + STALL_WARNING_SECONDS - 1))
-    assert not ledger.view(KEY).stalled
-    ledger.tick(snapshot("running"), counters_of, at(25 + STALL_WARNING_SECONDS))
-    assert ledger.view(KEY).stalled and ledger.view(KEY).stalled_for == STALL_WARNING_SECONDS
-
-
-def test_a_reading_below_the_one_before_is_progress_even_above_the_lowest(ledger):
-    """KubeVirt's progress timeout compares each reading with the previous one, not with the lowest."""
-    counters = {"remaining": 3_000_000_000}
-
-    def counters_of(namespace: str, vmi: str):
-        return ByteCounters(remaining=counters["remaining"], total=4_294_967_296), None
-
-    ledger.update(snapshot("running"), None, (), counters_of, at(20))
+    ledger.tick(snapshot("running"), counters_of, at(30))  # the same counters: no new sample
     counters["remaining"] = 3_200_000_000
-    ledger.tick(snapshot("running"), counters_of, at(30))
-    counters["remaining"] = 3_100_000_000
-    ledger.tick(snapshot("running"), counters_of, at(40))
-    ledger.tick(snapshot("running"), counters_of, at(40 + STALL_WARNING_SECONDS - 1))
+    ledger.tick(snapshot("running"), counters_of, at(35))
     assert not ledger.view(KEY).stalled
-    assert ledger.view(KEY).stalled_for == STALL_WARNING_SECONDS - 1
+    counters["remaining"] = 3_300_000_000
+    ledger.tick(snapshot("running"), counters_of, at(45))
+    view = ledger.view(KEY)
+    assert view.stalled and view.stalled_for == 45 - 25
 
 
 def test_a_migration_deleted_before_it_ended_shows_as_aborted(ledger):

@@ -4,6 +4,12 @@
 migration that is deleted (an abort removes the object once KubeVirt is done with it) still shows how
 it ended, and it tracks when the remaining byte count of each running one last shrank, so a stall is
 noticed.
+
+Stalls are judged on Prometheus samples, by their own times: each new sample (a later sample time)
+is compared with the one before it, as KubeVirt's progress watermark does; a stall is a run of
+samples without a shrink spanning at least two observed scrape intervals, and never less than
+STALL_WARNING_SECONDS. A value repeated between scrapes is the same sample, not a stall, and a
+migration whose every sample shrank is never called stalled, however late the next sample comes.
 It is the UI's memory of what it saw, not a copy of cluster truth: every view is recomputed from the
 current snapshot, the byte counters and the cluster's clock.
 """
@@ -20,8 +26,10 @@ from tui.domain.objects import Migration
 from tui.domain.progress import ByteCounters, MigrationProgress, migration_progress, migration_state_of
 from tui.domain.snapshot import ClusterSnapshot
 
-# How long the remaining data may go without shrinking before the UI warns of a stall.
+# The least time the remaining data may go without shrinking before the UI warns of a stall.
 STALL_WARNING_SECONDS = 15.0
+# ...and the least number of scrape intervals: one sample that did not shrink is not yet a stall.
+STALL_WARNING_SCRAPES = 2
 # Below this share of the completion budget left, the countdown turns to a warning.
 LOW_TIME_SHARE = 0.2
 
@@ -42,11 +50,12 @@ class MigrationView:
     budget: CompletionBudget | None
     remaining: float | None  # seconds before KubeVirt's completion timeout; None when not counting
     elapsed: float | None  # seconds since the migration was created (until it finished)
-    stalled_for: float | None  # seconds the remaining data has not shrunk; None without bytes
+    stalled_for: float | None  # seconds since the remaining data last shrank, once a later sample did not; None without bytes
     counters: ByteCounters | None
     created: datetime | None
     finished: datetime | None
     deleted: bool = False  # gone from the cluster; `progress` is its last state
+    stalled: bool = False  # samples without a shrink for at least the stall threshold (see the module docstring)
 
     @property
     def vm_key(self) -> str:
@@ -68,10 +77,6 @@ class MigrationView:
         return self.remaining < LOW_TIME_SHARE * self.budget.seconds
 
     @property
-    def stalled(self) -> bool:
-        return self.stalled_for is not None and self.stalled_for >= STALL_WARNING_SECONDS and not self.final
-
-    @property
     def source(self) -> str:
         return self.progress.source_node
 
@@ -87,8 +92,11 @@ class _Record:
     migration: Migration
     seen_running: bool  # seen not final by this UI
     deleted_at: datetime | None = None
-    last_remaining: int | None = None  # the remaining data at the last sample
-    shrunk_at: datetime | None = None  # when the remaining data last fell below the sample before it
+    last_sample: ByteCounters | None = None  # the newest sample seen
+    last_at: datetime | None = None  # its time
+    last_remaining: int | None = None  # the remaining data at that sample
+    shrunk_at: datetime | None = None  # time of the last sample below the one before it (or of the first)
+    scrape_interval: float | None = None  # seconds between the last two samples seen
     view: MigrationView | None = None
 
 
@@ -235,7 +243,7 @@ class MigrationLedger:
         created = migration.meta.created
         finished = _finished_at(migration, progress, record.deleted_at) if progress.final else None
         elapsed = ((finished or now) - created).total_seconds() if created is not None else None
-        stalled_for = self._stall(record, counters, now) if not progress.final else None
+        stalled_for, stalled = self._stall(record, counters, now) if not progress.final else (None, False)
         was_running = record.view is not None and not record.view.final
         record.view = MigrationView(
             key=migration.key,
@@ -253,22 +261,40 @@ class MigrationLedger:
             created=created,
             finished=finished,
             deleted=record.deleted_at is not None,
+            stalled=stalled,
         )
         if was_running and record.view.final:
             self._ended.append(record.view)
 
     @staticmethod
-    def _stall(record: _Record, counters: ByteCounters | None, now: datetime) -> float | None:
-        """Seconds since the remaining data last shrank from one sample to the next: KubeVirt's
-        progress timeout compares each reading with the one before it (its "progress watermark")."""
+    def _stall(record: _Record, counters: ByteCounters | None, now: datetime) -> tuple[float | None, bool]:
+        """(seconds since the remaining data last shrank, stalled). Only samples with different times are
+        compared, each with the one before it (KubeVirt's "progress watermark"); without a sample time,
+        a change of the counters is a new sample taken `now`."""
         if counters is None or counters.remaining is None:
-            return None
-        at = counters.at or now
-        if record.last_remaining is None or counters.remaining < record.last_remaining:
-            record.shrunk_at = at
-        record.last_remaining = counters.remaining
-        assert record.shrunk_at is not None
-        return max((now - record.shrunk_at).total_seconds(), 0.0)
+            return None, False
+        if counters.at is not None:
+            at = counters.at
+            new = record.last_at is None or at > record.last_at
+        else:
+            at = now
+            new = counters != record.last_sample
+        if new:
+            if record.last_at is not None and at > record.last_at:
+                record.scrape_interval = (at - record.last_at).total_seconds()
+            if record.last_remaining is None or counters.remaining < record.last_remaining:
+                record.shrunk_at = at
+            record.last_sample, record.last_at, record.last_remaining = counters, at, counters.remaining
+        assert record.shrunk_at is not None and record.last_at is not None
+        flat = (record.last_at - record.shrunk_at).total_seconds()  # sample time without a shrink
+        if flat <= 0:
+            return 0.0, False
+        return max((now - record.shrunk_at).total_seconds(), flat), flat >= stall_threshold(record.scrape_interval)
+
+
+def stall_threshold(scrape_interval: float | None) -> float:
+    """Seconds of samples without a shrink that make a stall: two observed scrape intervals, at least 15 s."""
+    return max(STALL_WARNING_SECONDS, STALL_WARNING_SCRAPES * (scrape_interval or 0.0))
 
 
 def _finished_at(migration: Migration, progress: MigrationProgress, deleted_at: datetime | None) -> datetime | None:
