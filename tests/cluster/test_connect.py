@@ -171,3 +171,33 @@ def test_kinds_the_server_does_not_serve_are_absent_not_failing(tmp_path, kubevi
         state = eventually(lambda: (s := session.store.state("nads")).status == ConnectionStatus.ABSENT and s)
         assert "network-attachment-definitions.k8s.cni.cncf.io" in state.last_error
         assert session.store.snapshot().nads == {}
+
+
+def test_a_busy_server_is_asked_again_after_its_retry_after_while_connecting(cluster, kubeconfig):
+    cluster.fault("fail", count=2, code=429, retryAfter=1)  # /version, then /version again
+    with connect(kubeconfig, start=False) as session:
+        assert session.info.kubevirt_versions == ("v1",)
+
+
+def test_a_retry_after_longer_than_the_check_fails_in_one_sentence_saying_to_try_again(cluster, kubeconfig):
+    cluster.fault("fail", count=2, code=429, retryAfter=60)
+    error = failure(kubeconfig)
+    assert error.problem == errors.SERVER_ERROR
+    assert "HTTP 429: Too many requests, please try again later. It is busy" in error.message
+    assert "(it asks to wait 60 s)" in error.message and ".." not in error.message
+
+
+def test_plain_http_to_a_tls_port_suggests_https(cluster, tmp_path):
+    config = cluster.kubeconfig()
+    config["clusters"][0]["cluster"]["server"] = f"http://127.0.0.1:{cluster.port}"
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(config))
+    error = failure(path)
+    assert error.problem == errors.UNREACHABLE
+    assert "the URL must start with https://" in error.message
+
+
+def test_a_tls_failure_leaves_no_broken_parenthesis_or_openssl_source_line(tmp_path, without_kubevirt):
+    error = failure(kubeconfig_for(tmp_path, f"https://127.0.0.1:{without_kubevirt.port}"))
+    assert "_ssl.c" not in error.message and ".." not in error.message
+    assert error.message.count("(") == error.message.count(")")

@@ -7,6 +7,7 @@ import socket
 import stat
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,48 @@ def test_an_unparsable_kubeconfig_is_named_with_the_line(tmp_path):
         target({}, kubeconfig=str(path))
     assert raised.value.problem == errors.BAD_KUBECONFIG
     assert str(path) in raised.value.message and "line" in raised.value.message
+
+
+def test_a_context_naming_a_user_the_kubeconfig_does_not_define_is_refused_before_any_request(cluster, tmp_path):
+    config = config_of(cluster)
+    config["contexts"][0]["context"]["user"] = "ghost"
+    with pytest.raises(ConnectError) as raised:
+        target({}, kubeconfig=str(write(tmp_path / "config", config)))
+    assert raised.value.problem == errors.BAD_KUBECONFIG
+    assert raised.value.message.startswith('The context "sim-admin" names the user "ghost", which the kubeconfig (')
+    assert "(users: admin, viewer, alice, tenant, operator)" in raised.value.message
+
+
+def test_a_user_entry_that_is_a_string_is_malformed_and_not_shown(cluster, tmp_path):
+    config = config_of(cluster)
+    config["users"][0]["user"] = "pasted-token-1234"
+    with pytest.raises(ConnectError) as raised:
+        target({}, kubeconfig=str(write(tmp_path / "config", config)))
+    assert raised.value.problem == errors.BAD_KUBECONFIG
+    assert 'The user "admin" in the kubeconfig' in raised.value.message
+    assert "its user: must be a mapping of fields" in raised.value.message and "not a string" in raised.value.message
+    assert "pasted-token-1234" not in raised.value.message
+
+
+def test_a_context_naming_a_cluster_the_kubeconfig_does_not_define_says_so(cluster, tmp_path):
+    config = config_of(cluster)
+    config["contexts"][0]["context"]["cluster"] = "prod"
+    with pytest.raises(ConnectError) as raised:
+        target({}, kubeconfig=str(write(tmp_path / "config", config)))
+    assert raised.value.message.startswith('The context "sim-admin" names the cluster "prod", which the kubeconfig (')
+
+
+def test_a_server_without_a_scheme_is_https_when_the_cluster_has_a_certificate_authority(cluster, tmp_path):
+    config = config_of(cluster, server=f"127.0.0.1:{cluster.port}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # urllib3 warns about URLs without a scheme
+        with connect(write(tmp_path / "config", config), start=False) as session:
+            assert session.server_url == f"https://127.0.0.1:{cluster.port}"
+
+
+def test_a_server_without_a_scheme_or_tls_settings_is_http_as_kubectl_reads_it(cluster, tmp_path):
+    config = config_of(cluster, server="api.example:6443", **{"certificate-authority-data": None})
+    assert target({}, kubeconfig=str(write(tmp_path / "config", config))).server == "http://api.example:6443"
 
 
 # -- contexts and namespaces ---------------------------------------------------------------------

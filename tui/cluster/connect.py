@@ -2,7 +2,8 @@
 
 `check_connection` answers within its time budget (10 s by default) with a `ServerInfo`, or raises
 `ConnectError` with one paragraph an operator can act on: unreachable server, TLS failure, rejected
-credentials (401), discovery forbidden (403), or a cluster without the kubevirt.io API group.
+credentials (401), discovery forbidden (403), or a cluster without the kubevirt.io API group. A busy
+server (429, or a 5xx with Retry-After) is asked again within the budget, after the Retry-After.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _transport_problem(error: TransportError, target: ClusterTarget) -> ConnectE
     problem = TLS if error.kind == "tls" else UNREACHABLE
     return ConnectError(
         problem,
-        f'Cannot connect to the cluster of context "{target.context_name}": {error.message}.',
+        _sentence(f'Cannot connect to the cluster of context "{target.context_name}": {error.message}'),
     )
 
 
@@ -53,9 +54,19 @@ def _unauthorized(error: ApiError, target: ClusterTarget) -> ConnectError:
     return ConnectError(
         UNAUTHORIZED,
         f"The API server at {target.server} rejected the credentials of {_who(target)} (401 Unauthorized: "
-        f"{error.message}). The token or certificate may have expired or been revoked: get a fresh kubeconfig "
+        f"{error.message.rstrip('.')}). The token or certificate may have expired or been revoked: get a fresh kubeconfig "
         "(Rancher and Harvester: download it again from the UI) or log in again.",
     )
+
+
+def _sentence(text: str) -> str:
+    """`text` ending in exactly one full stop (the server's messages often bring their own)."""
+    return text.rstrip().rstrip(".") + "."
+
+
+def _busy(error: ApiError) -> bool:
+    """The server asks to be asked again later: 429, or a 5xx that names a Retry-After."""
+    return error.code == 429 or (500 <= error.code < 600 and error.retry_after is not None)
 
 
 def check_connection(transport: ApiTransport, target: ClusterTarget, timeout: float = CHECK_TIMEOUT) -> ServerInfo:
@@ -66,9 +77,21 @@ def check_connection(transport: ApiTransport, target: ClusterTarget, timeout: fl
         left = max(deadline - time.monotonic(), 0.5)
         return (min(left, 6.0), min(left, 6.0))
 
+    def ask(path: str) -> Any:
+        """GET `path`; a busy server is asked again after its Retry-After (1 s without one) while the
+        budget lasts. The last error is raised."""
+        while True:
+            try:
+                return transport.request("GET", path, timeout=budget()).json()
+            except ApiError as error:
+                wait = error.retry_after if error.retry_after is not None else 1.0
+                if not _busy(error) or time.monotonic() + wait >= deadline:
+                    raise
+                time.sleep(max(wait, 0.0))
+
     version = ""
     try:
-        answer: Any = transport.request("GET", "/version", timeout=budget()).json()
+        answer: Any = ask("/version")
         if isinstance(answer, dict) and isinstance(answer.get("gitVersion"), str):
             version = answer["gitVersion"]
     except TransportError as error:
@@ -81,7 +104,7 @@ def check_connection(transport: ApiTransport, target: ClusterTarget, timeout: fl
         pass  # not JSON: discovery below will say what this server is
 
     try:
-        groups: Any = transport.request("GET", "/apis", timeout=budget()).json()
+        groups: Any = ask("/apis")
     except TransportError as error:
         raise _transport_problem(error, target) from None
     except ApiError as error:
@@ -91,11 +114,15 @@ def check_connection(transport: ApiTransport, target: ClusterTarget, timeout: fl
             raise ConnectError(
                 FORBIDDEN,
                 f"{_who(target).capitalize()} may not read the API server's discovery documents at {target.server} "
-                f"(403 Forbidden: {error.message}); livemig needs at least read access to KubeVirt's resources.",
+                f"(403 Forbidden: {error.message.rstrip('.')}); livemig needs at least read access to KubeVirt's resources.",
             ) from None
+        later = ""
+        if _busy(error):
+            after = f" (it asks to wait {error.retry_after:g} s)" if error.retry_after else ""
+            later = f" It is busy or failing{after}: try again in a moment."
         raise ConnectError(
             SERVER_ERROR,
-            f"The API server at {target.server} answered discovery with HTTP {error.code}: {error.message}.",
+            _sentence(f"The API server at {target.server} answered discovery with HTTP {error.code}: {error.message}") + later,
         ) from None
     except ValueError:
         groups = None

@@ -7,6 +7,7 @@ answer at all (refused, timed out, TLS), worded for an operator by `describe_tra
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from typing import Any
@@ -136,11 +137,18 @@ def describe_transport_error(error: BaseException, server: str) -> TransportErro
             return TransportError("timeout", f"{server} accepted the connection but did not answer in time")
     for cause in causes:
         if isinstance(cause, (ConnectionResetError, BrokenPipeError, u3.ProtocolError)) or "RemoteDisconnected" in type(cause).__name__:
-            return TransportError("reset", f"{server} closed the connection without an answer")
+            hint = ""
+            if server.startswith("http://"):
+                # A TLS port drops a plain HTTP request without a word.
+                hint = " (if it speaks TLS, as API servers do, the URL must start with https://)"
+            return TransportError("reset", f"{server} closed the connection without an answer{hint}")
     for cause in causes:
         if isinstance(cause, OSError) and cause.errno is not None:
             return TransportError("other", f"cannot reach {server}: {cause.strerror or cause}")
     return TransportError("other", f"cannot reach {server}: {_short(error)}")
+
+
+_SSL_SOURCE = re.compile(r"\s*\(_ssl\.c:\d+\)")
 
 
 def _short(error: BaseException) -> str:
@@ -148,4 +156,17 @@ def _short(error: BaseException) -> str:
     # urllib3 repeats the connection object's repr in its messages; keep the part after it.
     if ">: " in text:
         text = text.rsplit(">: ", 1)[1]
-    return text.strip("() ")
+    # OpenSSL's source line ("(_ssl.c:1000)") tells an operator nothing.
+    text = _SSL_SOURCE.sub("", text).strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text.rstrip(".")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0

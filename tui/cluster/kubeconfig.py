@@ -163,8 +163,11 @@ def merge_kubeconfigs(paths: list[Path]) -> dict[str, Any]:
                     continue
                 names[kind].add(entry["name"])
                 key = {"clusters": "cluster", "users": "user", "contexts": "context"}[kind]
-                body = entry.get(key) if isinstance(entry.get(key), dict) else {}
-                merged[kind].append({"name": entry["name"], key: _resolve_paths(kind, body, base)})
+                body = entry.get(key)
+                if body is None:
+                    body = {}
+                # A body that is no mapping is kept as it is, so choosing that entry can say so.
+                merged[kind].append({"name": entry["name"], key: _resolve_paths(kind, body, base) if isinstance(body, dict) else body})
     return merged
 
 
@@ -212,8 +215,38 @@ def _named(config: Mapping[str, Any], kind: str, name: str) -> dict | None:
 
 
 def _known(config: Mapping[str, Any]) -> str:
-    names = [entry["name"] for entry in config.get("contexts", [])]
+    return _names(config, "contexts")
+
+
+def _names(config: Mapping[str, Any], kind: str) -> str:
+    names = [entry["name"] for entry in config.get(kind, [])]
     return ", ".join(names) if names else "none"
+
+
+def _body(entry: Mapping[str, Any], key: str, what: str, files: str) -> dict:
+    """The mapping under an entry's `key` (`context`, `cluster`, `user`); ConnectError when it is none."""
+    body = entry.get(key)
+    if not isinstance(body, dict):
+        raise ConnectError(
+            BAD_KUBECONFIG,
+            # The value itself is not shown: a user's may be a token pasted in the wrong place.
+            f"{what} in the kubeconfig ({files}) is malformed: its {key}: must be a mapping of fields "
+            f"({_FIELDS[key]}), not {_KINDS_OF_VALUE.get(type(body).__name__, type(body).__name__)}.",
+        )
+    return body
+
+
+_FIELDS = {"context": "cluster, user, namespace", "cluster": "server, certificate-authority-data, ...", "user": "token, client-certificate-data, exec, ..."}
+_KINDS_OF_VALUE = {"str": "a string", "list": "a list", "int": "a number", "float": "a number", "bool": "true or false"}
+
+
+def _with_scheme(server: str, cluster: Mapping[str, Any]) -> str:
+    """A server URL with its scheme. Without one, client-go (and so kubectl) uses https when the
+    cluster has TLS settings (a certificate authority, or insecure-skip-tls-verify), else http."""
+    if "://" in server:
+        return server
+    tls = any(cluster.get(key) for key in ("certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify"))
+    return ("https://" if tls else "http://") + server
 
 
 def choose_target(
@@ -258,18 +291,43 @@ def choose_target(
             f'The context "{name}" {where} is not in the kubeconfig ({", ".join(sources)}); '
             f"known contexts: {_known(config)}.",
         )
-    context = context_entry.get("context") or {}
-    cluster_name = context.get("cluster") if isinstance(context.get("cluster"), str) else ""
-    cluster_entry = _named(config, "clusters", cluster_name) if cluster_name else None
+    files = ", ".join(sources)
+    context = _body(context_entry, "context", f'The context "{name}"', files)
+    cluster_name = context.get("cluster")
+    if not isinstance(cluster_name, str) or not cluster_name:
+        raise ConnectError(
+            BAD_KUBECONFIG,
+            f'The context "{name}" in the kubeconfig ({files}) names no cluster'
+            + (f" (its cluster is {cluster_name!r}, not a name)." if cluster_name else "."),
+        )
+    cluster_entry = _named(config, "clusters", cluster_name)
     if cluster_entry is None:
         raise ConnectError(
             BAD_KUBECONFIG,
-            f'The context "{name}" names the cluster "{cluster_name}", which the kubeconfig ({", ".join(sources)}) does not define.',
+            f'The context "{name}" names the cluster "{cluster_name}", which the kubeconfig ({files}) does not define.',
         )
-    server = (cluster_entry.get("cluster") or {}).get("server")
+    cluster = _body(cluster_entry, "cluster", f'The cluster "{cluster_name}"', files)
+    server = cluster.get("server")
     if not isinstance(server, str) or not server:
         raise ConnectError(BAD_KUBECONFIG, f'The cluster "{cluster_name}" in the kubeconfig has no server URL.')
-    user_name = context.get("user") if isinstance(context.get("user"), str) else ""
+    server = _with_scheme(server.strip(), cluster)
+    user_name = context.get("user", "")
+    if user_name is None:
+        user_name = ""
+    if not isinstance(user_name, str):
+        raise ConnectError(
+            BAD_KUBECONFIG, f'The context "{name}" in the kubeconfig ({files}) names its user as {user_name!r}, not by a name.'
+        )
+    if user_name:
+        user_entry = _named(config, "users", user_name)
+        if user_entry is None:
+            # Going on would send no credentials, and the server's 401 would blame an expired token.
+            raise ConnectError(
+                BAD_KUBECONFIG,
+                f'The context "{name}" names the user "{user_name}", which the kubeconfig ({files}) does not define '
+                f"(users: {_names(config, 'users')}).",
+            )
+        _body(user_entry, "user", f'The user "{user_name}"', files)
 
     context_namespace = context.get("namespace") if isinstance(context.get("namespace"), str) else ""
     if choice.all_namespaces:
@@ -281,9 +339,17 @@ def choose_target(
     else:
         namespaces, scope = None, f"all namespaces (context {name} sets no namespace)"
 
-    # The client reads the context named current-context: make it the chosen one.
+    # The client reads the context named current-context: make it the chosen one, with the server
+    # URL as livemig reads it; entries that are no mapping (not chosen, so harmless) become empty.
     resolved = copy.deepcopy(dict(config))
     resolved["current-context"] = name
+    for kind, key in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+        for entry in resolved.get(kind, []):
+            if not isinstance(entry.get(key), dict):
+                entry[key] = {}
+    for entry in resolved.get("clusters", []):
+        if entry.get("name") == cluster_name:
+            entry["cluster"]["server"] = server
     return ClusterTarget(
         config=resolved,
         context_name=name,
