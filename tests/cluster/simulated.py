@@ -45,7 +45,8 @@ T = TypeVar("T")
 
 def start_cluster(scenario: str | Path = HARVESTER, controller: bool = False, **kwargs: Any) -> SimCluster:
     """A simulated cluster with a manual clock; without the KubeVirt controller unless asked."""
-    return SimCluster.start(scenario, manual_clock=True, bookmark_interval=0.2, installers=None if controller else [], **kwargs)
+    kwargs.setdefault("bookmark_interval", 0.2)
+    return SimCluster.start(scenario, manual_clock=True, installers=None if controller else [], **kwargs)
 
 
 def options(kubeconfig: Path | str | None, **kwargs: Any) -> ConnectOptions:

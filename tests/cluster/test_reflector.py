@@ -136,6 +136,28 @@ def test_server_errors_are_retried_with_back_off_until_the_server_recovers(clust
         eventually(lambda: in_step(session, cluster))
 
 
+def test_first_lists_that_fail_are_waited_for_until_they_succeed(cluster, kubeconfig):
+    session = connect(kubeconfig, start=False)
+    with session:
+        cluster.fault("fail", count=3, code=500)  # the first three lists
+        session.start()
+        assert session.wait_until_synced(30)
+        assert {kind: state.status for kind, state in session.store.states().items()} == {
+            kind: ConnectionStatus.CONNECTED for kind in session.store.states()
+        }
+        assert in_step(session, cluster), differences(session, cluster)
+
+
+def test_a_user_who_may_not_read_the_kubevirt_cr_gets_its_version_from_virt_api(cluster, kubeconfig):
+    with connect(kubeconfig, context="sim-operator") as session:
+        state = session.store.state("kubevirts")
+        assert state.status == ConnectionStatus.FORBIDDEN
+        assert "only KubeVirt's version, v1.6.3-150700.3.13.1, from /apis/subresources.kubevirt.io/v1/version" in state.partial
+        kubevirt = session.store.snapshot().kubevirt
+        assert kubevirt is not None and kubevirt.version == (1, 6, 3)
+        assert kubevirt.migrations.completion_timeout_per_gib is None  # its settings stay unknown
+
+
 def test_a_kind_the_user_may_not_list_stays_empty_and_says_forbidden(cluster, kubeconfig):
     with connect(kubeconfig, context="sim-alice") as session:
         state = session.store.state("nodes")

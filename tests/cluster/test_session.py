@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
+import urllib3
 
-from tests.cluster.simulated import connect
+from tests.cluster.simulated import FAST, connect, start_cluster
 from tui.cluster.transport import ServerClock
 
 
@@ -47,3 +50,39 @@ def test_stop_twice_is_harmless(kubeconfig):
     session.stop()
     session.stop()
     assert session.threads() == []
+
+
+def test_waiting_for_the_first_lists_ends_with_the_probes_verdict_when_the_server_stops_answering(cluster, kubeconfig):
+    session = connect(kubeconfig, start=False, probe_timeout=0.5)
+    try:
+        cluster.fault("stall", seconds=60)  # right after connecting: no list is answered
+        session.start()
+        listing = session.wait_until_listed(timeout=30)
+        assert not listing.complete and "vms" in listing.unsettled
+        assert listing.server_lost.startswith("no answer from the API server: ")
+        assert "did not answer in time" in listing.server_lost
+    finally:
+        cluster.fault("stall", seconds=0)
+        session.stop()
+
+
+def test_waiting_for_some_kinds_returns_once_they_are_listed_or_forbidden(cluster, kubeconfig):
+    with connect(kubeconfig, start=False, context="sim-tenant") as session:
+        session.start()
+        listing = session.wait_until_listed(("migrations", "nodes"), timeout=30)
+        assert listing.complete and listing.server_lost == ""
+        assert session.store.state("nodes").status == "forbidden"
+
+
+def test_stop_wakes_silent_watches_when_urllib3_has_no_response_shutdown(monkeypatch, tmp_path):
+    # urllib3 before 2.3 (which the kubernetes client allows) has no HTTPResponse.shutdown().
+    monkeypatch.delattr(urllib3.response.HTTPResponse, "shutdown", raising=False)
+    monkeypatch.delattr(urllib3.response.BaseHTTPResponse, "shutdown", raising=False)
+    quiet = replace(FAST, watch_idle_timeout=120.0)  # a blocked watch would hold its thread two minutes
+    with start_cluster(bookmark_interval=3600) as silent:
+        session = connect(silent.write_kubeconfig(tmp_path / "config"), timings=quiet)
+        stopping = threading.Thread(target=session.stop, kwargs={"timeout": 5}, daemon=True)
+        stopping.start()
+        stopping.join(30)  # far less than the watches' idle timeout: only a woken reader ends in time
+        assert not stopping.is_alive(), "session.stop() is still waiting for a watch blocked on its socket"
+        assert session.threads() == []

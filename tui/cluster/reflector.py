@@ -2,11 +2,13 @@
 
 client-go's Reflector, in a thread: list (pages of 500), `Store.replace`, then watch from the list's
 resourceVersion with bookmarks. A watch that ends is resumed from the last resourceVersion seen; a
-410 (history compacted while away) means a fresh list, whose `replace` reports what vanished as
-deleted. Any other failure backs off (0.8 s doubling to 30 s, with jitter) and retries. A watch
-that stays silent longer than the idle timeout is treated as dead. 403 leaves the kind empty and
-says so (FORBIDDEN); 404 means the API does not exist here (ABSENT); both are tried again now and
-then, since RBAC and CRDs change.
+410 (history compacted while away, as an ERROR event or as the watch request's own status) means a
+fresh list, whose `replace` reports what vanished as deleted. Any other failure backs off (0.8 s
+doubling to 30 s, with jitter) and retries; `synced` waits for the retries, since a first list that
+failed once says nothing yet. A watch that stays silent longer than the idle timeout is treated as
+dead. 403 leaves the kind empty (the KubeVirt CR gets a stand-in that knows only KubeVirt's version,
+from virt-api) and says so (FORBIDDEN); 404 means the API does not exist here (ABSENT); both are
+tried again now and then, since RBAC and CRDs change.
 
 Objects are decoded with orjson straight into the domain's parse_* functions: the API's objects are
 ten times larger than what the rules read.
@@ -25,6 +27,7 @@ from urllib.parse import quote
 import orjson
 
 from tui.cluster.errors import ApiError, TransportError, describe_transport_error
+from tui.cluster.kubevirt_version import kubevirt_stand_in
 from tui.cluster.store import ConnectionState, ConnectionStatus, Store
 from tui.cluster.transport import ApiTransport, WatchStream
 from tui.domain.objects import (
@@ -58,6 +61,8 @@ class ResourceKind:
     # When reading all namespaces is forbidden and livemig is scoped: read this much in the scoped
     # namespace instead, and say the kind is partial.
     fallback_selector: str = ""
+    # When the kind is forbidden: read what can stand in for it elsewhere (objects, and a partial note).
+    stand_in: Callable[[ApiTransport, tuple[float, float]], tuple[list[Any], str]] | None = None
 
     def path(self, namespace: str | None = None) -> str:
         root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
@@ -76,7 +81,7 @@ KINDS: tuple[ResourceKind, ...] = (
     ResourceKind("vms", "kubevirt.io", "v1", "virtualmachines", True, parse_vm),
     ResourceKind("vmis", "kubevirt.io", "v1", "virtualmachineinstances", True, parse_vmi),
     ResourceKind("migrations", "kubevirt.io", "v1", "virtualmachineinstancemigrations", True, parse_migration),
-    ResourceKind("kubevirts", "kubevirt.io", "v1", "kubevirts", True, parse_kubevirt, all_namespaces=True),
+    ResourceKind("kubevirts", "kubevirt.io", "v1", "kubevirts", True, parse_kubevirt, all_namespaces=True, stand_in=kubevirt_stand_in),
     ResourceKind("policies", "migrations.kubevirt.io", "v1alpha1", "migrationpolicies", False, parse_migration_policy),
     ResourceKind("nads", "k8s.cni.cncf.io", "v1", "network-attachment-definitions", True, parse_nad),
     ResourceKind("pods", "", "v1", "pods", True, parse_pod, all_namespaces=True, fallback_selector=LAUNCHER_SELECTOR),
@@ -111,6 +116,11 @@ class _Scope:
 
 class _Expired(Exception):
     """The watch's resourceVersion is older than the server's history (410): list again."""
+
+
+def _expired(code: Any, reason: Any) -> bool:
+    """A 410 Gone, or a Status whose reason says the resourceVersion is too old: list again."""
+    return code == 410 or reason in ("Expired", "Gone")
 
 
 class _Backoff:
@@ -156,7 +166,7 @@ class Reflector:
         self.namespace = namespace if kind.namespaced and not kind.all_namespaces else None
         self.scoped_namespace = namespace if kind.namespaced else None
         self.timings = timings
-        self.synced = threading.Event()  # set once the first list ended (listed, forbidden or absent)
+        self.synced = threading.Event()  # set once the kind is listed, forbidden or absent (not on a mere failure)
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -299,16 +309,20 @@ class Reflector:
     def _failed(self, message: str, backoff: _Backoff, retry_after: float | None = None) -> None:
         if self._stopping.is_set():
             return
+        # `synced` stays unset: a failed first list is retried, and callers wait for its outcome.
         self._set(ConnectionStatus.RECONNECTING, message)
-        self.synced.set()  # the first list failed: callers waiting for it should look at the state
         delay = backoff.next()
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.timings.backoff_max))
         self._sleep(delay)
 
     def _forbidden(self, error: ApiError) -> None:
-        self.store.replace(self.kind.kind, [])
-        self._set(ConnectionStatus.FORBIDDEN, error.message, partial="")
+        objects: list[Any] = []
+        partial = ""
+        if self.kind.stand_in is not None:
+            objects, partial = self.kind.stand_in(self.transport, (self.timings.connect_timeout, self.timings.list_read_timeout))
+        self.store.replace(self.kind.kind, objects)
+        self._set(ConnectionStatus.FORBIDDEN, error.message, partial=partial)
         self.synced.set()
         self._sleep(self.timings.recheck_after)
 
@@ -409,12 +423,18 @@ class Reflector:
         ]
         if scope.selector:
             query.append(("labelSelector", scope.selector))
-        stream = self.transport.watch(
-            scope.path,
-            query,
-            timeout=(self.timings.connect_timeout, min(self.timings.connect_timeout, self.timings.watch_idle_timeout)),
-            idle_timeout=self.timings.watch_idle_timeout,
-        )
+        try:
+            stream = self.transport.watch(
+                scope.path,
+                query,
+                timeout=(self.timings.connect_timeout, min(self.timings.connect_timeout, self.timings.watch_idle_timeout)),
+                idle_timeout=self.timings.watch_idle_timeout,
+            )
+        except ApiError as error:
+            # Some servers refuse an expired resourceVersion with HTTP 410 instead of an ERROR event.
+            if _expired(error.code, error.reason):
+                raise _Expired() from None
+            raise
         with self._lock:
             self._stream = stream
         if self._stopping.is_set():
@@ -440,7 +460,7 @@ class Reflector:
                 elif event_type == "ERROR":
                     status = obj if isinstance(obj, dict) else {}
                     code = status.get("code")
-                    if code == 410 or status.get("reason") in ("Expired", "Gone"):
+                    if _expired(code, status.get("reason")):
                         raise _Expired()
                     raise ApiError(int(code) if isinstance(code, int) else 500, str(status.get("reason", "")), str(status.get("message", "")))
         except (_Expired, ApiError):

@@ -3,6 +3,7 @@
     session = ClusterSession.connect(ConnectOptions(context="prod", namespace="vms"))  # ConnectError
     session.start()                      # reflector threads fill session.store
     session.wait_until_synced(30)        # optional: every kind listed once (or known forbidden/absent)
+    session.wait_until_listed(("vms",), 30)  # or: these kinds, giving up when the server stops answering
     snapshot = session.store.snapshot()  # plus session.store.subscribe(...) for change batches
     result = session.actions.migrate("vms", "web-1", target="node-3")
     session.stop()                       # every thread ends; safe to call twice
@@ -20,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from tui.cluster.access import AccessReviews
 from tui.cluster.actions import ClusterActions
@@ -31,8 +32,22 @@ from tui.cluster.metrics import MigrationMetrics
 from tui.cluster.reflector import KINDS, Reflector, ReflectorTimings
 from tui.cluster.store import ConnectionStatus, Store
 from tui.cluster.transport import ApiTransport
+from tui.cluster.vm_search import namespaces_holding
 
-__all__ = ["ClusterSession", "ConnectOptions", "ConnectError"]
+__all__ = ["ClusterSession", "ConnectOptions", "ConnectError", "Listing"]
+
+
+SETTLED = (ConnectionStatus.CONNECTED, ConnectionStatus.FORBIDDEN, ConnectionStatus.ABSENT)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How waiting for the first lists ended: every kind asked for settled (listed, forbidden or
+    absent), or which are still failing, or the health probe's word that the server stopped answering."""
+
+    complete: bool
+    unsettled: tuple[str, ...] = ()
+    server_lost: str = ""  # the probe's error when the server stopped answering; "" otherwise
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,38 @@ class ClusterSession:
             if not reflector.synced.wait(left):
                 return False
         return True
+
+    def wait_until_listed(self, kinds: Iterable[str] | None = None, timeout: float | None = None) -> Listing:
+        """Wait until each of `kinds` (default: all) is listed, forbidden or absent, or `timeout` passed,
+        or the health probe finds the server gone (then at once: a command should not wait out a
+        silent server). A kind whose list failed is still being retried: it is waited for."""
+        wanted = tuple(kinds) if kinds is not None else tuple(kind.kind for kind in KINDS)
+        end = None if timeout is None else time.monotonic() + timeout
+        version = -1
+        while True:
+            states = self.store.states()
+            unsettled = tuple(kind for kind in wanted if states[kind].status not in SETTLED)
+            if not unsettled:
+                return Listing(complete=True)
+            with self._lock:
+                lost = "" if self._server_ok else self._server_error
+            if lost:
+                return Listing(complete=False, unsettled=unsettled, server_lost=lost)
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
+                return Listing(complete=False, unsettled=unsettled)
+            version = self.store.wait_for_change(version, 0.5 if left is None else min(left, 0.5))
+
+    @property
+    def server_error(self) -> str:
+        """Why the health probe last found the server gone ("" while it answers)."""
+        with self._lock:
+            return "" if self._server_ok else self._server_error
+
+    def namespaces_with_vm(self, name: str) -> list[str] | None:
+        """The namespaces that hold a VM or VM instance called `name`, read across the cluster; None when
+        the user may not list them there (or the server does not answer)."""
+        return namespaces_holding(self.transport, name)
 
     @property
     def reflectors(self) -> tuple[Reflector, ...]:

@@ -157,6 +157,14 @@ class Store:
         with self._lock:
             return list(self._objects[kind])
 
+    def wait_for_change(self, seen: int, timeout: float) -> int:
+        """Wait until the version differs from `seen` (an object or a connection state changed) or
+        `timeout` passed; returns the version now."""
+        with self._lock:
+            if self._version == seen and not self._closed:
+                self._wake.wait(timeout)
+            return self._version
+
     def states(self) -> dict[str, ConnectionState]:
         with self._lock:
             return dict(self._states)

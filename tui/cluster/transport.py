@@ -9,6 +9,7 @@ answer's Date header feeds `ServerClock`, so remaining-timeout countdowns use th
 from __future__ import annotations
 
 import email.utils
+import socket
 import statistics
 import threading
 import time
@@ -124,15 +125,41 @@ class WatchStream:
             if self.closed_here:
                 return
             self.closed_here = True
-        try:
-            self._response.shutdown()  # wakes a thread blocked in recv on this socket
-        except Exception:  # already closed, or no socket left: nothing more to wake
-            pass
+        _wake_reader(self._response)
         try:
             self._response.release_conn()
             self._response.close()
         except Exception:  # closing a dead connection may fail; it is gone either way
             pass
+
+
+def _socket_of(response: Any) -> Any:
+    """The socket under a streaming urllib3 response (its connection's, or the body reader's)."""
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    if sock is not None:
+        return sock
+    reader = getattr(getattr(response, "_fp", None), "fp", None)
+    return getattr(getattr(reader, "raw", None), "_sock", None)
+
+
+def _wake_reader(response: Any) -> None:
+    """Shut the response's socket down, so a thread blocked in recv on it returns at once. urllib3
+    2.3 and later do it with HTTPResponse.shutdown(); older ones (which the kubernetes client allows)
+    lack it, and closing alone leaves the reader blocked until its read timeout."""
+    shutdown = getattr(response, "shutdown", None)
+    if shutdown is not None:
+        try:
+            shutdown()
+            return
+        except Exception:  # no socket known to urllib3 any more: try the socket itself
+            pass
+    sock = _socket_of(response)
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed or not connected: nothing left to wake
+        pass
 
 
 class ApiTransport:
