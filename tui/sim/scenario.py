@@ -77,16 +77,21 @@ DEFAULT_USERS = (UserSpec("admin", role=ADMIN), UserSpec("viewer", role=VIEWER))
 
 @dataclass(frozen=True)
 class Simulation:
-    """What a scenario says beyond its objects (see the module docstring for the YAML)."""
+    """What a scenario says beyond its objects (see the module docstring for the YAML).
+
+    `scrape_interval` (scrapeInterval, seconds or a Prometheus duration such as 30s) is how often the
+    simulated Prometheus reads the migration metrics: byte counters change only at scrapes, and
+    each sample carries its scrape's time, which `timestamp()` answers. Installations of
+    rancher-monitoring commonly scrape every 30 s to 1 min; the default, 5 s, keeps the demo's bars
+    moving.
+    """
 
     kubevirt_version: str = "1.6.3"
     migration_bandwidth: int = 128 * 1024 * 1024
     dirty_rates: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     default_dirty_rate: int = 0
     monitoring: bool = False
-    # Seconds between Prometheus scrapes: byte counters change only this often, each sample stamped
-    # with its scrape's time. Real installations scrape every 30 s to 1 min; 5 s keeps the demo moving.
-    scrape_interval: float = 5.0
+    scrape_interval: float = 5.0  # seconds between Prometheus scrapes
     users: tuple[UserSpec, ...] = DEFAULT_USERS
     history_size: int = 1000
     start_time: datetime | None = None
