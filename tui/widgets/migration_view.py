@@ -4,14 +4,14 @@
 migration that is deleted (an abort removes the object once KubeVirt is done with it) still shows how
 it ended, and it tracks when the remaining byte count of each running one last shrank, so a stall is
 noticed.
+It is the UI's memory of what it saw, not a copy of cluster truth: every view is recomputed from the
+current snapshot, the byte counters and the cluster's clock.
 
 Stalls are judged on Prometheus samples, by their own times: each new sample (a later sample time)
 is compared with the one before it, as KubeVirt's progress watermark does; a stall is a run of
 samples without a shrink spanning at least two observed scrape intervals, and never less than
 STALL_WARNING_SECONDS. A value repeated between scrapes is the same sample, not a stall, and a
 migration whose every sample shrank is never called stalled, however late the next sample comes.
-It is the UI's memory of what it saw, not a copy of cluster truth: every view is recomputed from the
-current snapshot, the byte counters and the cluster's clock.
 """
 
 from __future__ import annotations
