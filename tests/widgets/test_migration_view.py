@@ -202,3 +202,16 @@ def test_a_migration_aborted_before_hand_off_keeps_the_source_it_was_seen_leavin
     view = ledger.view(key)
     assert view.final and view.progress.outcome == "Aborted"
     assert view.source == "harv-1"
+
+
+def test_an_abort_kubevirt_did_on_its_own_past_the_budget_shows_as_timed_out(ledger):
+    ledger.update(snapshot("running"), None, (), no_counters, at(600))
+    ended = FIXTURES["aborted_by_kubevirt"]
+    vmi = {**FIXTURES["vmi"], "status": {**FIXTURES["vmi"]["status"], "migrationState": ended["status"]["migrationState"]}}
+    after = ClusterSnapshot.of(
+        vmis=[parse_vmi(vmi)], migrations=[parse_migration(ended)], kubevirt=parse_kubevirt(FIXTURES["kubevirt"])
+    )
+    ledger.update(after, [KEY], [VM], no_counters, at(810))
+    view = ledger.view(KEY)
+    assert view.final
+    assert view.progress.outcome == "TimedOut" and view.progress.outcome_inferred

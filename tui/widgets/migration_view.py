@@ -231,11 +231,12 @@ class MigrationLedger:
         counters = previous = None
         if migration.phase == "Running" and record.deleted_at is None:
             counters, previous = counters_of(migration.namespace, migration.vmi_name)
-        progress = migration_progress(migration, vmi, counters, previous)
+        budget = completion_budget(snapshot, vmi) if vmi is not None else None
+        # The budget lets an abort KubeVirt did on its own be told apart: a timeout or a stall.
+        progress = migration_progress(migration, vmi, counters, previous, budget=budget)
         if not progress.source_node and record.view is not None and record.view.source:
             # Ended before hand-off: the migration never recorded a source; the VM was where we saw it.
             progress = replace(progress, source_node=record.view.source)
-        budget = completion_budget(snapshot, vmi) if vmi is not None else None
         state = migration_state_of(migration, vmi)
         remaining = None
         if budget is not None and progress.started is not None and not progress.final:
