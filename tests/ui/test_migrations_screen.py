@@ -98,3 +98,30 @@ async def test_without_monitoring_the_bar_follows_the_phases(cluster, admin):
         await open_with_copying(pilot, cluster, app, STEADY)
         await until(pilot, lambda: "monitoring not available" in screen_text(app))
         assert cell(app, STEADY, "progress").endswith("7/8")
+
+
+async def test_a_stall_is_shown_by_a_sign_and_a_word_not_only_by_colour(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_with_copying(pilot, cluster, app, BUSY)
+        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm(BUSY).stalled, what="a stall")
+        await until(pilot, lambda: cell(app, BUSY, "phase") == "Stalled")
+        assert re.fullmatch(r"⚠ [█▉▊▋▌▍▎▏░]{6} +\d+%", cell(app, BUSY, "progress"))
+
+
+async def test_a_migration_outpaced_by_the_guest_says_not_converging(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, BUSY)
+        view = app.ledger.running_for_vm(BUSY)
+        assert view.progress.converging is False and not view.stalled
+        await until(pilot, lambda: cell(app, BUSY, "phase") == "Not converging")
+        assert cell(app, BUSY, "progress").startswith("⚠ ")
+
+
+async def test_a_healthy_migration_shows_no_warning_sign(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, STEADY)
+        await until(pilot, lambda: "%" in cell(app, STEADY, "progress"), what="byte progress")
+        assert "⚠" not in cell(app, STEADY, "progress") and cell(app, STEADY, "phase") == "Running"

@@ -53,8 +53,14 @@ def route_text(source: str, target: str) -> str:
     return f"{source} → {target}"
 
 
+def warned(view: MigrationView) -> bool:
+    """A running migration in trouble: stalled, not converging, or low on time."""
+    return not view.final and (view.stalled or view.low_on_time or view.progress.converging is False)
+
+
 def progress_cell(view: MigrationView) -> Text:
-    """Bytes when known, else the phase step: "███▌░░░░ 45%", "█░░░░░░░ 3/8"."""
+    """Bytes when known, else the phase step: "███▌░░░░ 45%", "█░░░░░░░ 3/8"; in trouble "⚠ ███▌░░ 45%"
+    (the sign, not only the colour, says so: 16-colour and NO_COLOR terminals lose nothing)."""
     progress = view.progress
     if view.final:
         return outcome_text(progress.outcome)
@@ -64,8 +70,23 @@ def progress_cell(view: MigrationView) -> Text:
         amount = f"{progress.step}/{progress.total_steps}"
     else:
         amount = "?"
-    style = "warning" if view.stalled or view.low_on_time else "accent"
-    return Text(f"{bar(progress.fraction, 8)} {amount:>4}", style=style)
+    if warned(view):
+        return Text(f"⚠ {bar(progress.fraction, 6)} {amount:>4}", style="warning")
+    return Text(f"{bar(progress.fraction, 8)} {amount:>4}", style="accent")
+
+
+def phase_cell(view: MigrationView) -> Text:
+    """KubeVirt's phase, or what is wrong with it in a word: "Aborting", "Stalled", "Not converging"."""
+    progress = view.progress
+    if view.final:
+        return Text(clean(progress.phase or "New"))
+    if view.aborting:
+        return Text("Aborting", style="warning")
+    if view.stalled:
+        return Text("Stalled", style="warning")
+    if progress.converging is False:
+        return Text("Not converging", style="warning")
+    return Text(clean(progress.phase or "New"))
 
 
 def time_left_cell(view: MigrationView) -> Text:
@@ -85,16 +106,13 @@ def time_left_cell(view: MigrationView) -> Text:
 
 def migration_row(view: MigrationView) -> TableRow:
     progress = view.progress
-    phase = progress.phase or "New"
-    if view.aborting:
-        phase = "Aborting"
     return TableRow(
         view.key,
         {
             "name": view.vm,
             "namespace": view.namespace,
             "progress": progress_cell(view),
-            "phase": Text(clean(phase), style="warning" if view.aborting else ""),
+            "phase": phase_cell(view),
             "route": route_text(view.source, view.target),
             "elapsed": countdown(view.elapsed) if view.elapsed is not None else "",
             "left": time_left_cell(view),
