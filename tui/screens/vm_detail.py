@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -21,6 +22,7 @@ from tui.screens.node_picker import free_memory, node_state, verdict_text
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
+from tui.widgets.progress_cell import time_left
 from tui.widgets.row_table import Column, RowTable, TableRow
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class VMDetailScreen(Screen[None]):
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("m", "migrate", "Migrate", id="detail.migrate"),
         Binding("a", "abort", "Abort", id="detail.abort"),
+        # The reasons under the table can be longer than the room left for them: tab reaches them.
+        Binding("tab", "app.focus_next", "Reasons", id="detail.reasons"),
     ]
 
     def __init__(self, vm_key: str) -> None:
@@ -61,7 +65,8 @@ class VMDetailScreen(Screen[None]):
         yield ConnectionBanner(id="banner")
         yield Static(id="detail-summary", markup=False)
         yield RowTable(COLUMNS, id="detail-nodes", empty_text="No nodes known.")
-        yield Static(id="detail-node", markup=False)
+        with VerticalScroll(id="detail-node-scroll"):
+            yield Static(id="detail-node", markup=False)
         yield Static(id="detail-advice", markup=False)
         yield Footer(compact=True)
 
@@ -69,6 +74,15 @@ class VMDetailScreen(Screen[None]):
         self.query_one(RowTable).focus()
         self.livemig.ensure_permissions(self.vm_key.partition("/")[0])
         self.show_view()
+
+    def show_vm(self, vm_key: str) -> None:
+        """Show another VM (or the same one again) on this screen."""
+        if vm_key == self.vm_key:
+            return
+        self.vm_key = vm_key
+        self.livemig.ensure_permissions(vm_key.partition("/")[0])
+        self.show_view()
+        self.query_one(RowTable).action_first()
 
     def on_view_updated(self, message: ViewUpdated) -> None:
         if not self.is_current:
@@ -90,7 +104,9 @@ class VMDetailScreen(Screen[None]):
         self.query_one(ConnectionBanner).show(app.connection)
         self.query_one("#detail-summary", Static).update(self.summary())
         table = self.query_one(RowTable)
-        table.set_rows(self.node_rows())
+        rows = self.node_rows()
+        table.set_rows(rows)
+        table.styles.max_height = len(rows) + 1  # the header and every node: more would stay blank
         self._show_node(table.cursor_key)
         self.query_one("#detail-advice", Static).update(self.advice())
         states = (app.action_state(MIGRATE, self.vm_key)[0], app.action_state(ABORT, self.vm_key)[0])
@@ -142,6 +158,13 @@ class VMDetailScreen(Screen[None]):
                 parts.append(clean(view.progress.label))
                 if view.aborting:
                     parts.append(", abort requested")
+                if view.remaining is not None:
+                    left = time_left(view.remaining, " before KubeVirt's timeout")
+                    parts += [", ", (f"⚠ {left}", "bold $text-warning") if view.low_on_time else left]
+                if view.stalled:
+                    parts += [" ", (f"⚠ no progress for {int(view.stalled_for or 0)} s", "bold $text-warning")]
+                elif view.progress.converging is False:
+                    parts += [" ", ("⚠ not converging", "bold $text-warning")]
         return Content.assemble(*parts)
 
     def node_rows(self) -> list[TableRow]:
