@@ -11,6 +11,7 @@ Time is the session's `now()`, the cluster's clock.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import tempfile
 import threading
@@ -23,6 +24,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES, Theme
 
@@ -34,6 +36,7 @@ from tui.domain.plan import Plan, plan_for
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
 from tui.screens.commands import LivemigCommands
+from tui.screens.question import is_question
 from tui.messages import (
     AbortRequested,
     ByteProgressChanged,
@@ -44,6 +47,7 @@ from tui.messages import (
 )
 from tui.widgets.banner import ConnectionSummary, connection_summary
 from tui.widgets.header import HeaderFacts
+from tui.widgets.keystrokes import KEY_PASS_TIMEOUT, KeyPassed, KeyQueue, typed_before
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationLedger, MigrationView
 from tui.widgets.vm_rows import VMListModel
@@ -159,6 +163,15 @@ class _Inbox:
             return changed, connection
 
 
+@dataclass(frozen=True)
+class _Notice:
+    message: str
+    title: str
+    severity: SeverityLevel
+    timeout: float | None
+    markup: bool
+
+
 class LivemigApp(App[int]):
     """livemig's terminal UI over one `ClusterSession`."""
 
@@ -202,6 +215,8 @@ class LivemigApp(App[int]):
         self._started_names: dict[str, str] = {}  # VM key -> migration created, until the store shows it
         self._aborting: set[str] = set()  # migration keys whose abort is on its way
         self._monitoring_told = False
+        self._keys = KeyQueue()
+        self._held_notices: list[_Notice] = []  # said while a question was open, shown once it closes
         # While True, cluster changes wait in the inbox: the picture holds still (snapshots, screenshots).
         self.updates_paused = False
 
@@ -596,14 +611,103 @@ class LivemigApp(App[int]):
     def open_vm(self, vm_key: str) -> None:
         from tui.screens.vm_detail import VMDetailScreen
 
-        if self.plan(vm_key) is not None:
-            self.push_screen(VMDetailScreen(vm_key))
+        if self.plan(vm_key) is None:
+            return
+        # One details screen at a time (a second enter, or enter on the migrations screen opened from
+        # the details): go back to it and show this VM there.
+        for screen in self.screen_stack:
+            if isinstance(screen, VMDetailScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                screen.show_vm(vm_key)
+                return
+        self.push_screen(VMDetailScreen(vm_key))
+
+    # -- notices ---------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast; while a question is open it waits, since at 80x24 it would cover the question's
+        buttons or reasons."""
+        notice = _Notice(message, title, severity, timeout, markup)
+        if is_question(self.screen):
+            self._held_notices.append(notice)
+            return
+        self._show(notice)
+
+    def _show(self, notice: _Notice) -> None:
+        super().notify(notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=notice.markup)
+
+    def show_held_notices(self) -> None:
+        """The toasts held while a question was open (called when one closes; another may have opened)."""
+        if is_question(self.screen):
+            return
+        held, self._held_notices = self._held_notices, []
+        for notice in held:
+            self._show(notice)
+
+    # -- keys, one at a time ----------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                # From the terminal: wait for the keys before it to act first.
+                self._keys.add(event)
+                await self._hand_out_keys()
+                return
+            if self._keys.strayed(event, self.screen) or self._dropped(event):
+                # Back from the widgets, but the screen it was meant for is gone: not for this one.
+                self._ring_once()
+                return
+        await super().on_event(event)
+
+    async def _hand_out_keys(self) -> None:
+        while (key := self._keys.next()) is not None:
+            if self._dropped(key):
+                self._ring_once()
+                continue
+            screen = self.screen
+            await super().on_event(key)  # priority bindings, else handed to the focused widget
+            if key.is_forwarded:
+                turn = self._keys.handed_out(key, screen)
+                (self.focused or self.screen).post_message(KeyPassed(turn))
+                self.set_timer(KEY_PASS_TIMEOUT, partial(self._key_passed, turn), name="key pass")
+
+    async def on_key_passed(self, message: KeyPassed) -> None:
+        await self._key_passed(message.turn)
+
+    async def _key_passed(self, turn: int) -> None:
+        if self._keys.passed(turn):
+            await self._hand_out_keys()
+
+    def _dropped(self, key: events.Key) -> bool:
+        """A key typed before the question now on screen appeared is not an answer to it."""
+        return typed_before(self.screen, key)
+
+    def _ring_once(self) -> None:
+        # One bell per screen says keys were dropped, however many there were.
+        if self._keys.rang_for != id(self.screen):
+            self._keys.rang_for = id(self.screen)
+            self.bell()
 
     def on_key(self, event: events.Key) -> None:
         """A dimmed key still says why it does nothing. Handled here, after the bindings, so it sees the
         cursor where the keys typed before it left it."""
         active = self.screen.active_bindings.get(event.key)
-        if active is None or active.enabled:
+        if active is None:
+            if self.readonly and self._change_key(event):
+                # Read-only hides migrate and abort; their keys still say why they do nothing.
+                self.bell()
+                self.notify("livemig runs read-only (--readonly): it changes nothing.", title="Read-only", severity="warning", markup=False)
+            return
+        if active.enabled:
             return
         explain = getattr(active.node, "explain_unavailable", None)
         reason = explain(active.binding.action) if callable(explain) else ""
@@ -611,6 +715,15 @@ class LivemigApp(App[int]):
             self.bell()
             title = {"migrate": "Cannot migrate", "abort": "Cannot abort"}.get(active.binding.action, "Not available")
             self.notify(clean(reason), title=title, severity="warning", markup=False)
+
+    def _change_key(self, event: events.Key) -> bool:
+        """Whether `event` is a key the current screen binds to migrate or abort (keymap included)."""
+        for binding in getattr(self.screen, "BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.action in (MIGRATE, ABORT):
+                keys = {key.strip() for key in self.keymap.get(binding.id or "", binding.key).split(",")}
+                if event.key in keys or (event.character is not None and event.character in keys):
+                    return True
+        return False
 
     def _print_error_renderables(self) -> None:
         # Never a traceback in front of the operator: it goes to a file (readable by this user only)
@@ -681,10 +794,20 @@ def parse_keymap(text: str) -> tuple[dict[str, str], list[str]]:
     return keymap, problems
 
 
-def run_app(session: Any, readonly: bool = False, theme: str | None = None) -> int:
+def run_app(
+    session: Any,
+    readonly: bool = False,
+    theme: str | None = None,
+    *,
+    kubeconfig: str | None = None,
+    demo: bool = False,
+) -> int:
     """Run the terminal UI over a started session until the operator quits; returns the exit code.
 
-    LIVEMIG_KEYMAP rebinds keys by binding id ("vms.migrate=x;app.quit=ctrl+q"); help (?) lists the ids.
+    `kubeconfig` is the file the operator named (--kubeconfig), if any, and `demo` says the session
+    runs against the built-in simulated cluster: both only shape what is printed after quitting while
+    migrations run. LIVEMIG_KEYMAP rebinds keys by binding id ("vms.migrate=x;app.quit=ctrl+q");
+    help (?) lists the ids.
     """
     app = LivemigApp(session, readonly=readonly, theme=theme)
     keymap, problems = parse_keymap(os.environ.get("LIVEMIG_KEYMAP", ""))
@@ -693,17 +816,35 @@ def run_app(session: Any, readonly: bool = False, theme: str | None = None) -> i
     if keymap:
         app.set_keymap(keymap)
     app.run()
-    for line in still_running(app):
+    for line in still_running(app, kubeconfig=kubeconfig, demo=demo):
         print(line)
     return app.return_code or 0
 
 
-def still_running(app: LivemigApp) -> list[str]:
-    """What to say after quitting while migrations run: they go on in the cluster without livemig."""
+def abort_command(context: str, kubeconfig: str | None = None) -> str:
+    """The command that aborts a migration in the same cluster: the context (and file) this session used,
+    so it cannot reach another cluster where a VM has the same name."""
+    words = ["livemig"]
+    if kubeconfig:
+        words += ["--kubeconfig", shlex.quote(clean(os.path.abspath(kubeconfig)))]
+    if context:
+        words += ["--context", shlex.quote(clean(context))]
+    return " ".join(words + ["abort"])
+
+
+def still_running(app: LivemigApp, *, kubeconfig: str | None = None, demo: bool = False) -> list[str]:
+    """What to say after quitting while migrations run: on a real cluster they go on without livemig
+    (and how to abort each); the demo's simulated cluster stopped, and they with it."""
     running = [view for view in app.ledger.views() if not view.final]
     if not running:
         return []
-    lines = [f"livemig: {len(running)} migration{'s' if len(running) > 1 else ''} still running in the cluster:"]
+    several = len(running) > 1
+    if demo:
+        lines = [f"livemig: the demo's simulated cluster stopped with livemig; {'these migrations' if several else 'this migration'} stopped with it:"]
+        return lines + [clean(f"  {view.vm_key} ({view.name}): {view.progress.label}") for view in running]
+    context = app.session.context_name
+    command = abort_command(context, kubeconfig)
+    lines = [clean(f"livemig: {len(running)} migration{'s' if several else ''} still running in the cluster of context {context}:")]
     for view in running:
-        lines.append(clean(f"  {view.vm_key} ({view.name}): {view.progress.label}; stop it with: livemig abort {view.vm_key}"))
+        lines.append(clean(f"  {view.vm_key} ({view.name}): {view.progress.label}; stop it with: {command} {shlex.quote(view.vm_key)}"))
     return lines

@@ -1,6 +1,7 @@
 """livemig --demo in a real terminal (tmux at 80x24), driven by keys, read from the pane as a person reads it.
 
-From the first screen to a finished migration, in real time (the demo's clock runs with the wall clock).
+From the first screen to a finished migration, in real time (the demo's clock runs with the wall clock);
+and keys typed in one burst, each acting on what the key before it left on screen.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class Terminal:
 
     def type(self, text: str) -> None:
         self._tmux("send-keys", "-t", "e2e", "-l", text)
+
+    def burst(self, *keys: str) -> None:
+        """Several keys in one write to the terminal, as keys typed fast often arrive over SSH."""
+        self._tmux("send-keys", "-t", "e2e", *keys)
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "e2e")
@@ -101,4 +106,24 @@ def test_an_operator_migrates_a_vm_in_the_demo_and_sees_it_finish(terminal: Term
     assert "✓ Succeeded" in migrations and "harvester-node-3 →" in migrations
 
     terminal.keys("q")
+    terminal.wait_for("livemig exited 0", timeout=20)
+
+
+def test_keys_typed_in_one_burst_act_in_order_and_do_not_answer_the_picker(terminal: Terminal) -> None:
+    terminal.wait_for("● connected", timeout=60)
+
+    terminal.burst("/", "jump")  # one write: the filter opens and takes the text
+    filtered = terminal.wait_for("filter jump (1 shown)")
+    assert "jump-host runs on harvester-node-3" in filtered
+    assert "Migrate default/" not in filtered
+
+    terminal.burst("Enter", "m", "Enter", "Enter")  # keep the filter, open the picker; the enters came too early for it
+    picker = terminal.wait_for("Migrate default/jump-host from harvester-node-3 to…")
+    time.sleep(1.0)  # were the enters taken, the question would be up by now
+    shown = terminal.screen()
+    assert "any eligible node (the scheduler decides)" in shown
+    assert "Start this live migration?" not in shown and "Migration started" not in shown
+    assert "jump-host" in picker
+
+    terminal.keys("Escape", "q")
     terminal.wait_for("livemig exited 0", timeout=20)

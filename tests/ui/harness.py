@@ -8,7 +8,8 @@
             step(cluster, 30)                   # thirty simulated seconds, one tick a second
 
 Text on screen is read from the compositor (what the terminal would show), so a test asserts what a
-person would see. The store and the UI are fed by real HTTP watches over loopback, so `until` polls
+person would see. `pilot.press` lets each key act before sending the next; `burst` sends keys the way a
+terminal (an SSH session above all) often delivers them: all at once. The store and the UI are fed by real HTTP watches over loopback, so `until` polls
 (in real time) for them to catch up; the cluster's own time only moves with `step`.
 """
 
@@ -21,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from tui.app import LivemigApp
 from tui.cluster.reflector import ReflectorTimings
@@ -122,6 +125,27 @@ async def step_until(
     if value:
         return value
     raise AssertionError(f"not reached in {seconds} simulated seconds: {what or check}\n{screen_text(pilot.app)}")
+
+
+def burst(pilot: Pilot, *keys: str) -> None:
+    """Put keys in the app's input all at once, without waiting for any to act (as a terminal delivers
+    keys typed fast or sent together). Keys are single characters or names ("enter", "escape")."""
+    app = pilot.app
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        if len(key) == 1:
+            event = events.Key(key if key.isalnum() else _character_to_key(key), key)
+        else:
+            event = events.Key(key, None)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+async def typed(pilot: Pilot, *keys: str) -> None:
+    """A burst, then time for every key of it to act."""
+    burst(pilot, *keys)
+    await settle(pilot, rounds=6)
 
 
 async def settle(pilot: Pilot, rounds: int = 3) -> None:

@@ -69,12 +69,35 @@ async def test_abort_without_a_running_migration_says_so(cluster, admin):
         assert isinstance(app.screen, VMListScreen)
 
 
-async def test_quitting_during_a_migration_says_it_goes_on_and_how_to_stop_it(cluster, admin):
+async def test_quitting_during_a_migration_names_the_context_in_the_abort_command(cluster, admin):
     from tui.app import still_running
 
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
         lines = still_running(app)
-    assert lines[0] == "livemig: 1 migration still running in the cluster:"
-    assert lines[1].startswith("  default/db-primary (db-primary-") and lines[1].endswith("stop it with: livemig abort default/db-primary")
+    assert lines[0] == "livemig: 1 migration still running in the cluster of context sim-admin:"
+    assert lines[1].startswith("  default/db-primary (db-primary-")
+    assert lines[1].endswith("stop it with: livemig --context sim-admin abort default/db-primary")
+
+
+async def test_quitting_during_a_migration_names_the_kubeconfig_given(cluster, admin, tmp_path):
+    from tui.app import still_running
+
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_copying(pilot, cluster, app)
+        lines = still_running(app, kubeconfig=str(tmp_path / "prod config"))
+    assert lines[1].endswith(f"stop it with: livemig --kubeconfig '{tmp_path}/prod config' --context sim-admin abort default/db-primary")
+
+
+async def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(cluster, admin):
+    from tui.app import still_running
+
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_copying(pilot, cluster, app)
+        lines = still_running(app, demo=True)
+    assert lines[0] == "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:"
+    assert lines[1].startswith("  default/db-primary (db-primary-")
+    assert not any("livemig abort" in line for line in lines)

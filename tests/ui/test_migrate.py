@@ -15,6 +15,7 @@ from tests.ui.harness import (
     step_until,
     until,
     vmi_node,
+    widget_text,
 )
 from tui.screens.confirm import ConfirmScreen
 from tui.sim.admission import AdmissionDenied, AdmissionRequest
@@ -169,3 +170,31 @@ async def test_on_kubevirt_older_than_1_6_only_the_scheduler_can_be_chosen(tmp_p
                 await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         finally:
             session.stop()
+
+
+async def test_enter_on_an_ineligible_node_says_why_on_the_key_line_not_in_a_toast(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_vm(pilot, "web-frontend-01")
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
+        await cursor_to(pilot, "harvester-node-5", "picker-table")
+        await pilot.press("enter")
+        await until(pilot, lambda: "harvester-node-5 cannot take it: its reasons are above." in widget_text(app, "#picker-keys"))
+        assert list(app._notifications) == []
+        assert "Maintenance: Node is in Harvester maintenance mode" in screen_text(app)
+        await pilot.press("up")
+        await until(pilot, lambda: widget_text(app, "#picker-keys").startswith("enter choose"))
+
+
+async def test_at_80x24_tab_scrolls_the_pickers_reasons_into_view(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_vm(pilot, "analytics-etl")
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
+        await cursor_to(pilot, "harvester-witness", "picker-table")
+        assert "devices.kubevirt.io/vhost-net (1)." not in screen_text(app)
+        await pilot.press("tab", "end")
+        await until(pilot, lambda: "devices.kubevirt.io/vhost-net (1)." in screen_text(app))
+        assert "tab scroll them" in widget_text(app, "#picker-keys")

@@ -35,6 +35,21 @@ async def test_readonly_hides_migrate_and_abort_and_says_so(cluster, tmp_path: P
     assert migrations_of(cluster, "jump-host") == []
 
 
+async def test_under_readonly_the_hidden_migrate_key_says_why_it_does_nothing(cluster, tmp_path: Path):
+    session = connect_as(cluster, tmp_path, readonly=True)
+    try:
+        app = make_app(session, readonly=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await select_vm(pilot, "jump-host")
+            await pilot.press("m")
+            await until(pilot, lambda: [n for n in app._notifications if n.title == "Read-only"])
+            [note] = [n for n in app._notifications if n.title == "Read-only"]
+            assert note.message == "livemig runs read-only (--readonly): it changes nothing."
+            assert isinstance(app.screen, VMListScreen)
+    finally:
+        session.stop()
+
+
 async def test_the_viewer_sees_migrate_dimmed_and_is_told_why(cluster, tmp_path: Path):
     session = connect_as(cluster, tmp_path, user="viewer")
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.ui.harness import make_app, screen_text, select_vm, step_until, until, widget_text
 from tui.widgets.row_table import RowTable
 
@@ -99,3 +101,21 @@ async def test_rows_follow_the_cluster(cluster, admin):
         cluster.store.delete("virtualmachines", "default", "old-backup")
         await step_until(pilot, cluster, lambda: "default/old-backup" not in rows())
         assert "10 VMs" in screen_text(app)
+
+
+async def test_the_line_under_the_list_signs_little_time_left_not_only_by_colour(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_vm(pilot, "kafka-broker-2")
+        assert app.start_migration("default/kafka-broker-2", None)
+        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.low_on_time, stride=5)
+        await until(pilot, lambda: re.search(r"⚠ 0:\d\d before KubeVirt's timeout", widget_text(app, "#vm-info")))
+
+
+async def test_the_line_under_the_list_says_when_a_migration_does_not_converge(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_vm(pilot, "kafka-broker-2")
+        assert app.start_migration("default/kafka-broker-2", None)
+        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.progress.converging is False)
+        await until(pilot, lambda: "⚠ not converging" in widget_text(app, "#vm-info"))

@@ -8,15 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.screens.question import Question
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Ask once; answers True only for the "yes" button or key. Escape and "n" answer False.
 
-    The screen answers at most once, so a key pressed twice cannot confirm twice.
-    """
+class ConfirmScreen(Question[bool]):
+    """Ask once; answers True only for the "yes" button or key. Escape and "n" answer False."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "No", id="confirm.no"),
@@ -43,7 +41,6 @@ class ConfirmScreen(ModalScreen[bool]):
         self.no_label = no_label
         self.focus_yes = focus_yes
         self.danger = danger
-        self.answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
@@ -66,13 +63,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self._answer(event.button.id == "yes")
+        self.answer(event.button.id == "yes")
 
     def action_answer(self, yes: bool) -> None:
-        self._answer(yes)
-
-    def _answer(self, yes: bool) -> None:
-        if self.answered:
-            return
-        self.answered = True
-        self.dismiss(yes)
+        self.answer(yes)

@@ -94,7 +94,9 @@ class HelpScreen(ModalScreen[None]):
         parts += [
             ("Safety", "bold $text-accent"),
             "\n  Migrate asks which node, then confirms with the time limit; abort asks first, with No focused.",
-            "\n  --readonly hides every change; keys you may not use are dimmed, and pressing one says why.",
+            "\n  Keys typed before the node picker or a question appeared do not answer it (a bell rings).",
+            "\n  --readonly hides migrate and abort (their keys say so); other keys you may not use are",
+            "\n  dimmed, and pressing one says why.",
             "\n",
             ("Keymap", "bold $text-accent"),
             "\n  LIVEMIG_KEYMAP=\"vms.migrate=x;app.quit=ctrl+q\" rebinds keys by the ids above.",

@@ -1,7 +1,8 @@
 """The node picker: where a VM may go, the scheduler's choice first, every other node with its verdict.
 
 Ineligible nodes stay in the list so their reasons can be read (all of them, in the detail lines
-under the table) but cannot be chosen. On a KubeVirt that cannot pin a target (older than 1.6) the
+under the table, which tab reaches to scroll) but cannot be chosen: enter on one rings the bell and
+the key line says why, with no toast over the reasons. On a KubeVirt that cannot pin a target (older than 1.6) the
 picker says so and only the scheduler can be chosen. Dismisses with "" for the scheduler, a node
 name, or None when cancelled.
 """
@@ -15,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.domain.cpu import host_model_of
@@ -25,6 +25,7 @@ from tui.domain.scheduling import node_usage
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
+from tui.screens.question import Question
 from tui.widgets.literal import clean
 from tui.widgets.row_table import Column, RowTable, TableRow
 
@@ -69,7 +70,12 @@ def verdict_text(verdict: NodeVerdict) -> Text:
     return Text("✗ " + ", ".join(codes), style="error")
 
 
-class NodePickerScreen(ModalScreen["str | None"]):
+KEYS = Content.assemble(
+    ("enter", "bold"), " choose  ", ("esc", "bold"), " cancel  ", ("↑↓", "bold"), " each node's reasons  ", ("tab", "bold"), " scroll them"
+)
+
+
+class NodePickerScreen(Question["str | None"]):
     """Choose where `namespace/vm` goes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -80,7 +86,7 @@ class NodePickerScreen(ModalScreen["str | None"]):
     def __init__(self, plan: Plan, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plan = plan
-        self.answered = False
+        self.refusal: Content | None = None  # why enter chose nothing, until the cursor moves
 
     @property
     def livemig(self) -> "LivemigApp":
@@ -101,11 +107,7 @@ class NodePickerScreen(ModalScreen["str | None"]):
             yield RowTable(COLUMNS, id="picker-table", empty_text="No nodes known.")
             with VerticalScroll(id="picker-detail-scroll"):
                 yield Static(id="picker-detail", markup=False)
-            yield Static(
-                Content.assemble(("enter", "bold"), " choose  ", ("esc", "bold"), " cancel  ", ("↑↓", "bold"), " read each node's reasons"),
-                id="picker-keys",
-                markup=False,
-            )
+            yield Static(KEYS, id="picker-keys", markup=False)
 
     def on_mount(self) -> None:
         self._show()
@@ -170,7 +172,15 @@ class NodePickerScreen(ModalScreen["str | None"]):
         self._show_detail(table.cursor_key)
 
     def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
+        self._refuse(None)
         self._show_detail(message.key)
+
+    def _refuse(self, why: Content | None) -> None:
+        """Say on the key line why enter chose nothing (None: the keys again); a bell with it."""
+        if why is not None:
+            self.app.bell()
+        self.refusal = why
+        self.query_one("#picker-keys", Static).update(KEYS if why is None else why)
 
     def _show_detail(self, key: str | None) -> None:
         detail = self.query_one("#picker-detail", Static)
@@ -223,33 +233,25 @@ class NodePickerScreen(ModalScreen["str | None"]):
             return
         if key == SCHEDULER:
             if not any(v.eligible for v in self.plan.nodes):
-                self.app.bell()
-                self.notify("No node can take this VM now; nothing to choose.", title="Cannot migrate", severity="warning", markup=False)
+                self._refuse(self._refusal_text("No node can take this VM now: nothing to choose."))
                 return
-            self._answer("")
+            self.answer("")
             return
         verdict = next((v for v in self.plan.nodes if v.node == key), None)
-        if verdict is None or not verdict.eligible:
-            self.app.bell()
-            codes = ", ".join(dict.fromkeys(r.code for r in verdict.reasons)) if verdict is not None else "it is gone"
-            self.notify(
-                clean(f"{key} cannot take {self.plan.name}: {codes}. Its reasons are under the list."),
-                title="Not eligible",
-                severity="warning",
-                markup=False,
-            )
+        if verdict is None:
+            self._refuse(self._refusal_text(f"{key} is gone."))
+            return
+        if not verdict.eligible:
+            self._refuse(self._refusal_text(f"{key} cannot take it: its reasons are above."))
             return
         if not self.pinning:
-            self.app.bell()
-            self.notify(clean(self.plan.target_pinning_reason), title="Cannot choose a node", severity="warning", markup=False)
+            self._refuse(self._refusal_text("Only the scheduler can be chosen here (see the note at the top)."))
             return
-        self._answer(key)
+        self.answer(key)
+
+    @staticmethod
+    def _refusal_text(why: str) -> Content:
+        return Content.assemble(("✗ ", "$text-error"), clean(why), "  ", ("esc", "bold"), " cancel")
 
     def action_cancel(self) -> None:
-        if not self.answered:
-            self.answered = True
-            self.dismiss(None)
-
-    def _answer(self, node: str) -> None:
-        self.answered = True
-        self.dismiss(node)
+        self.answer(None)

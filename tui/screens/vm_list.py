@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from tui.app import LivemigApp
 
 
+class FilterField(Input):
+    """The filter line. Enter gives the keys back to the list at once (not when its Submitted message is
+    handled), so a key typed right after it moves the list instead of joining the filter."""
+
+    async def action_submit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, VMListScreen):
+            screen.keep_filter()
+        await super().action_submit()
+
+
 class VMListScreen(Screen[None]):
     """Every VM the session can see, updated as the cluster changes; the cursor stays on its VM."""
 
@@ -60,7 +71,7 @@ class VMListScreen(Screen[None]):
         yield ClusterHeader()
         yield ConnectionBanner(id="banner")
         yield RowTable(columns, id="vm-table", empty_text="Listing VMs from the API server…")
-        yield Input(id="filter", placeholder="filter by name, namespace, node or status; enter keeps it, esc clears it")
+        yield FilterField(id="filter", placeholder="filter by name, namespace, node or status; enter keeps it, esc clears it")
         yield Static(id="vm-info", markup=False)
         yield Footer(compact=True)
 
@@ -143,10 +154,12 @@ class VMListScreen(Screen[None]):
             if view.aborting:
                 parts.append(", aborting")
             if view.remaining is not None:
-                tone = "bold $text-warning" if view.low_on_time else ""
-                parts += [", ", (time_left(view.remaining, " before KubeVirt's timeout"), tone)]
+                left = time_left(view.remaining, " before KubeVirt's timeout")
+                parts += [", ", (f"⚠ {left}", "bold $text-warning") if view.low_on_time else left]
             if view.stalled:
                 parts += [" ", (f"⚠ no progress for {int(view.stalled_for or 0)} s", "bold $text-warning")]
+            elif progress.converging is False:
+                parts += [" ", ("⚠ not converging", "bold $text-warning")]
         elif view is not None and view.final:
             parts += [" ", clean(view.progress.outcome_message)]
         elif summary.migratable and (blocker := self._full_check(key)):
@@ -207,7 +220,8 @@ class VMListScreen(Screen[None]):
     def action_filter(self) -> None:
         field = self.query_one("#filter", Input)
         field.display = True
-        field.focus()
+        # Focused now, not after the keys already waiting: those are the filter's text.
+        self.set_focus(field)
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)
@@ -216,7 +230,16 @@ class VMListScreen(Screen[None]):
         field.value = ""
         field.display = False
         self.filter_text = ""
-        self.query_one(RowTable).focus()
+        self.set_focus(self.query_one(RowTable))
+        self.show_view()
+
+    def keep_filter(self) -> None:
+        """Enter in the filter: keep its text (hide it when empty) and give the keys back to the list."""
+        field = self.query_one("#filter", Input)
+        self.filter_text = field.value.strip()
+        if not self.filter_text:
+            field.display = False
+        self.set_focus(self.query_one(RowTable))
         self.show_view()
 
     def action_sort(self) -> None:
@@ -243,12 +266,6 @@ class VMListScreen(Screen[None]):
         if event.input.id == "filter":
             self.filter_text = event.value.strip()
             self.show_view()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            if not event.value.strip():
-                event.input.display = False
-            self.query_one(RowTable).focus()
 
     def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
         if message.key:
