@@ -65,8 +65,15 @@ def test_fault_reaches_the_served_cluster(served):
 def test_an_unknown_fault_is_a_one_line_error(served):
     home, _ = served
     result = livemig_sim("fault", "meteor", "--kubeconfig", str(home / "kubeconfig"), home=home)
-    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith('livemig-sim: error: fault meteor refused: unknown fault "meteor"')
+
+
+def test_a_fault_with_a_bad_parameter_is_a_one_line_usage_error(served):
+    home, _ = served
+    result = livemig_sim("fault", "stall", "seconds=soon", "--kubeconfig", str(home / "kubeconfig"), home=home)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith('livemig-sim: error: fault stall refused: parameter "seconds" must be a number')
 
 
 def test_sigterm_stops_serving_cleanly(tmp_path):

@@ -142,7 +142,8 @@ def fault(args: argparse.Namespace) -> int:
             message = json.loads(error.read()).get("message", error.reason)
         except ValueError:
             message = error.reason
-        return _fail(f"fault {args.name} refused: {message}", EXIT_FAILED)
+        # 400 and 404: the fault or its parameters are wrong, as a bad argument is.
+        return _fail(f"fault {args.name} refused: {message}", EXIT_USAGE if error.code in (400, 404) else EXIT_FAILED)
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         return _fail(f"cannot reach the simulated cluster at {server}: {reason}", EXIT_FAILED)
@@ -161,6 +162,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {"serve": serve, "fault": fault, "scenarios": scenarios}[args.command](args)
     except FaultError as error:
-        return _fail(str(error), EXIT_FAILED)
+        return _fail(str(error), EXIT_USAGE)
     except KeyboardInterrupt:
         return 0
