@@ -457,6 +457,8 @@ class LivemigApp(App[int]):
         """The migrate key: the node picker, then the confirmation, then the API call."""
         from tui.screens.node_picker import NodePickerScreen
 
+        if is_question(self.screen):
+            return  # nothing opens over a question (a key or command that raced it): it is answered first
         state, reason = self.action_state(MIGRATE, vm_key)
         if not state or vm_key is None:
             self.bell()
@@ -535,6 +537,8 @@ class LivemigApp(App[int]):
     def begin_abort(self, vm_key: str | None) -> None:
         from tui.screens.questions import abort_question
 
+        if is_question(self.screen):
+            return
         state, reason = self.action_state(ABORT, vm_key)
         if not state or vm_key is None:
             self.bell()
@@ -611,7 +615,7 @@ class LivemigApp(App[int]):
     def open_vm(self, vm_key: str) -> None:
         from tui.screens.vm_detail import VMDetailScreen
 
-        if self.plan(vm_key) is None:
+        if self.plan(vm_key) is None or is_question(self.screen):
             return
         # One details screen at a time (a second enter, or enter on the migrations screen opened from
         # the details): go back to it and show this VM there.
@@ -752,6 +756,12 @@ class LivemigApp(App[int]):
         return True
 
     # -- command palette -------------------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        from tui.screens.commands import LivemigPalette
+
+        if self.use_command_palette and not LivemigPalette.is_open(self):
+            self.push_screen(LivemigPalette(id="--command-palette"))
 
     def commands_for(self, screen: Any) -> Iterable[tuple[str, str, Any]]:
         """(title, help, callback) the command palette offers on `screen`."""

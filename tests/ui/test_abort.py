@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.ui.harness import make_app, migrations_of, screen_text, select_vm, step_until, until, vmi_node
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.migrations import MigrationsScreen
@@ -101,3 +103,14 @@ async def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_sim
     assert lines[0] == "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:"
     assert lines[1].startswith("  default/db-primary (db-primary-")
     assert not any("livemig abort" in line for line in lines)
+
+
+async def test_the_abort_question_says_when_the_migration_is_stalled(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await select_vm(pilot, "kafka-broker-2")
+        assert app.start_migration("default/kafka-broker-2", None)
+        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert re.search(r"⚠ no progress for \d+ s", screen_text(app))

@@ -128,3 +128,18 @@ def test_a_keymap_from_the_environment_names_bindings_by_id():
     keymap, problems = parse_keymap("vms.migrate=x; app.quit=ctrl+q,f10;nonsense;vms.nothing=y")
     assert keymap == {"vms.migrate": "x", "app.quit": "ctrl+q,f10"}
     assert problems == ['"nonsense" is not ID=KEYS', 'no binding has the id "vms.nothing"']
+
+
+async def test_every_j_typed_together_scrolls_help_one_line(cluster, admin):
+    from tests.ui.harness import typed
+
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await typed(pilot, *"jjjjjjjj")
+        assert app.screen.query_one("#help-scroll").scroll_y == 8
+        await typed(pilot, "G")
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.scroll_y == scroll.max_scroll_y > 8

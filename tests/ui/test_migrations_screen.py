@@ -109,14 +109,15 @@ async def test_a_stall_is_shown_by_a_sign_and_a_word_not_only_by_colour(cluster,
         assert re.fullmatch(r"⚠ [█▉▊▋▌▍▎▏░]{6} +\d+%", cell(app, BUSY, "progress"))
 
 
-async def test_a_migration_outpaced_by_the_guest_says_not_converging(cluster, admin):
+async def test_a_migration_outpaced_by_the_guest_says_not_converging_whole_at_80_columns(cluster, admin):
     app = make_app(admin)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await open_with_copying(pilot, cluster, app, BUSY)
         view = app.ledger.running_for_vm(BUSY)
         assert view.progress.converging is False and not view.stalled
         await until(pilot, lambda: cell(app, BUSY, "phase") == "Not converging")
         assert cell(app, BUSY, "progress").startswith("⚠ ")
+        assert "Not converging" in screen_text(app)
 
 
 async def test_a_healthy_migration_shows_no_warning_sign(cluster, admin):

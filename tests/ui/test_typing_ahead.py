@@ -3,7 +3,7 @@ it left on screen, and the node picker and the questions never act on keys typed
 
 from __future__ import annotations
 
-from tests.ui.harness import burst, make_app, migrations_of, select_vm, settle, step_until, typed, until, widget_text
+from tests.ui.harness import make_app, migrations_of, screen_text, select_vm, settle, step_until, typed, until, widget_text
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.node_picker import NodePickerScreen
@@ -128,3 +128,15 @@ async def test_enter_on_a_migration_goes_back_to_the_open_details_and_shows_its_
         assert "default/db-primary" in widget_text(app, "#detail-summary")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, VMListScreen))
+
+
+async def test_enter_typed_three_times_in_the_palette_runs_its_command_once(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_vm(pilot, "jump-host")
+        await typed(pilot, "ctrl+p", *"migrate jump")
+        await until(pilot, lambda: "Migrate jump-host" in screen_text(app), what="the command offered")
+        await typed(pilot, "enter", "enter", "enter")
+        await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
+        await settle(pilot)
+        assert stack(app) == ["VMListScreen", "NodePickerScreen"]

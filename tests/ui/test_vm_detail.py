@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ui.harness import cursor_to, make_app, screen_text, select_vm, step_until, until, widget_text
+from tests.ui.harness import cursor_to, make_app, screen_text, select_vm, step_until, typed, until, widget_text
 from tui.screens.vm_detail import VMDetailScreen
 
 # harvester-witness cannot take analytics-etl for seven reasons; the first and the last:
@@ -55,3 +55,21 @@ async def test_a_stalled_migration_is_signed_in_the_summary(cluster, admin):
         await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
         await until(pilot, lambda: "⚠ no progress for" in widget_text(app, "#detail-summary"))
         assert "before KubeVirt's timeout" in widget_text(app, "#detail-summary")
+
+
+async def test_downs_typed_together_scroll_the_reasons_one_line_each(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_witness(pilot)
+        await pilot.press("tab")
+        await typed(pilot, "down", "down", "down")
+        assert app.screen.query_one("#detail-node-scroll").scroll_y == 3
+
+
+async def test_another_nodes_reasons_start_from_their_first_line(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_witness(pilot)
+        await pilot.press("tab", "end", "tab", "up")
+        await until(pilot, lambda: "harvester-node-6 cannot take it:" in screen_text(app))
+        assert app.screen.query_one("#detail-node-scroll").scroll_y == 0

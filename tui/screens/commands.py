@@ -1,16 +1,22 @@
-"""The command palette's livemig commands: only what makes sense on the screen it was opened from.
+"""The command palette: livemig's commands, only what makes sense on the screen it was opened from.
 
 Command titles can carry cluster text (a VM's name), so they are shown as plain Content with the
-match highlighted by offset, never through markup.
+match highlighted by offset, never through markup. The palette runs one command per opening: enter
+typed twice in a burst would otherwise close it twice (the second time taking the screen under it
+away) and run the command twice.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual import on
+from textual.await_complete import AwaitComplete
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.message import Message
+from textual.widgets import Button, Input, OptionList
 
 from tui.widgets.literal import clean
 
@@ -45,3 +51,26 @@ class LivemigCommands(Provider):
             if score > 0:
                 _, offsets = matcher.fuzzy_search.match(matcher.query, title)
                 yield Hit(score, _highlighted(title, offsets, "bold reverse"), callback, text=title, help=escape(help_text))
+
+
+class LivemigPalette(CommandPalette):
+    """Textual's command palette, closed (and its command run) at most once."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.closing = False
+
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    @on(OptionList.OptionSelected)
+    def _once(self, event: Message) -> None:
+        # Handlers of this class run before the palette's own; once it is closing, they do not run.
+        if self.closing:
+            event.stop()
+            event.prevent_default()
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        if self.closing:
+            return AwaitComplete.nothing()
+        self.closing = True
+        return super().dismiss(result)

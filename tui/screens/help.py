@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, ClassVar, Iterable
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.widgets.row_table import RowTable
+from tui.widgets.scroll_pane import ScrollPane
 
 if TYPE_CHECKING:
     from tui.app import LivemigApp
@@ -33,6 +34,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
         Binding("up,k", "scroll_help(-1)", "Up", show=False, id="help.up"),
         Binding("down,j", "scroll_help(1)", "Down", show=False, id="help.down"),
+        Binding("pageup", "scroll_help(-10)", "Page up", show=False, id="help.page_up"),
+        Binding("pagedown,space", "scroll_help(10)", "Page down", show=False, id="help.page_down"),
+        Binding("home,g", "scroll_help(-10000)", "First", show=False, id="help.first"),
+        Binding("end,G", "scroll_help(10000)", "Last", show=False, id="help.last"),
     ]
 
     @property
@@ -79,7 +84,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static(Content("Keys"), classes="dialog-title", markup=False)
-            with VerticalScroll(id="help-scroll"):
+            with ScrollPane(id="help-scroll"):
                 yield Static(self._text(), id="help-text", markup=False)
             yield Static(self._timing(), id="help-timing", markup=False)
 
@@ -113,5 +118,4 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def action_scroll_help(self, lines: int) -> None:
-        scroll = self.query_one("#help-scroll", VerticalScroll)
-        scroll.scroll_to(y=scroll.scroll_y + lines, animate=False)
+        self.query_one("#help-scroll", ScrollPane).scroll_lines(lines)

@@ -30,7 +30,7 @@ COLUMNS = (
     Column("name", "VM", 14, priority=0, flex=2),
     Column("namespace", "Namespace", 10, priority=5, flex=1),
     Column("progress", "Progress", 13, priority=0),
-    Column("phase", "Phase", 11, priority=3, flex=1),
+    Column("phase", "Phase", 14, priority=3, flex=1),  # "Not converging" whole at 80 columns
     Column("route", "Source → target", 22, priority=2, flex=2),
     Column("elapsed", "Elapsed", 7, priority=4, align="right"),
     Column("left", "Time left", 9, priority=1, align="right"),
@@ -232,8 +232,10 @@ class MigrationsScreen(Screen[None]):
             if view.remaining is not None:
                 tone = "bold $text-warning" if view.low_on_time else "bold"
                 parts += [", ", (time_left(view.remaining), tone)]
-                if view.low_on_time:
+                if view.low_on_time and view.remaining > 0:
                     parts += [" ", ("⚠ (under 20 %)", "bold $text-warning")]
+                elif view.low_on_time:
+                    parts += [" ", ("⚠", "bold $text-warning")]
         if view.stalled and budget is not None:
             parts += [
                 "\n",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from textual.notifications import Notifications
 from textual.screen import ModalScreen
 
 from tui.widgets.keystrokes import opened_now
@@ -29,6 +30,11 @@ class Question(ModalScreen[Answer]):
 
     def on_mount(self) -> None:
         self.app.clear_notifications()
+        # The toasts of the screens under it show through its dimmed backdrop: those go too.
+        for screen in self.app.screen_stack:
+            if screen is not self:
+                for rack in screen.query("ToastRack"):
+                    rack.show(Notifications())  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
         show_held = getattr(self.app, "show_held_notices", None)

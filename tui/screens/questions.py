@@ -66,7 +66,12 @@ def abort_question(view: MigrationView) -> ConfirmScreen:
         state += f", {progress.byte_fraction * 100:.0f}% copied"
     if view.remaining is not None:
         left = time_left(view.remaining, " before KubeVirt's timeout")
-        state += f", {left}"
-    parts += _row("Now", clean(state))
+        state += f", {'⚠ ' if view.low_on_time else ''}{left}"
+    warnings = []
+    if view.stalled:
+        warnings.append(f"⚠ no progress for {int(view.stalled_for or 0)} s")
+    elif progress.converging is False:
+        warnings.append("⚠ not converging: the guest dirties memory faster than it is copied")
+    parts += _row("Now", clean(state), *[("\n" + clean(w), "bold $text-warning") for w in warnings])
     parts += _row("", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded.")
     return ConfirmScreen("Abort this migration?", parts, yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")
