@@ -198,3 +198,18 @@ async def test_at_80x24_tab_scrolls_the_pickers_reasons_into_view(cluster, admin
         await pilot.press("tab", "end")
         await until(pilot, lambda: "devices.kubevirt.io/vhost-net (1)." in screen_text(app))
         assert "tab scroll them" in widget_text(app, "#picker-keys")
+
+
+async def test_the_picker_names_the_scheduling_rules_it_does_not_check_under_a_node_that_can_take_the_vm(cluster, admin):
+    spread = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app": "jump"}}}]
+    cluster.store.patch("virtualmachineinstances", "default", "jump-host", {"spec": {"topologySpreadConstraints": spread}})
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await select_vm(pilot, "jump-host")
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
+        caveat = "? The VM's topology spread constraints (spec.topologySpreadConstraints, DoNotSchedule) are not checked"
+        await until(pilot, lambda: caveat in " ".join(widget_text(app, "#picker-detail").split()), what="the caveat under the scheduler")
+        await cursor_to(pilot, "harvester-node-2", "picker-table")
+        await until(pilot, lambda: "harvester-node-2 can take" in widget_text(app, "#picker-detail"))
+        assert caveat in " ".join(widget_text(app, "#picker-detail").split())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -26,8 +26,10 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
 from tui.screens.question import Question
+from tui.widgets.caveats import caveat_lines
 from tui.widgets.literal import clean
 from tui.widgets.row_table import Column, RowTable, TableRow
+from tui.widgets.scroll_pane import ScrollPane
 
 if TYPE_CHECKING:
     from tui.app import LivemigApp
@@ -105,7 +107,7 @@ class NodePickerScreen(Question["str | None"]):
             yield Static(id="picker-title", classes="dialog-title", markup=False)
             yield Static(id="picker-note", markup=False)
             yield RowTable(COLUMNS, id="picker-table", empty_text="No nodes known.")
-            with VerticalScroll(id="picker-detail-scroll"):
+            with ScrollPane(id="picker-detail-scroll"):
                 yield Static(id="picker-detail", markup=False)
             yield Static(KEYS, id="picker-keys", markup=False)
 
@@ -174,6 +176,7 @@ class NodePickerScreen(Question["str | None"]):
     def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
         self._refuse(None)
         self._show_detail(message.key)
+        self.query_one("#picker-detail-scroll", ScrollPane).to_top()  # another node's reasons, from their first
 
     def _refuse(self, why: Content | None) -> None:
         """Say on the key line why enter chose nothing (None: the keys again); a bell with it."""
@@ -192,8 +195,9 @@ class NodePickerScreen(Question["str | None"]):
         if key == SCHEDULER:
             eligible = [v.node for v in self._verdicts() if v.eligible]
             if eligible:
+                unchecked = next((v.unchecked for v in self._verdicts() if v.unchecked), ())
                 text = Content.assemble(
-                    "The Kubernetes scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), "."
+                    "The Kubernetes scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), ".", *caveat_lines(unchecked)
                 )
             else:
                 text = Content("No node can take the VM now: the scheduler would find none.")
@@ -210,6 +214,7 @@ class NodePickerScreen(Question["str | None"]):
                 parts.append(" Free CPU and memory were not checked (pods not readable).")
             if not self.pinning:
                 parts.append(" This cluster cannot send a migration to a chosen node: choose the scheduler.")
+            parts += caveat_lines(verdict.unchecked)
             detail.update(Content.assemble(*parts))
             return
         lines: list[str | tuple[str, str]] = [("✗ ", "$text-error"), (node, "bold"), f" cannot take {vm}:"]

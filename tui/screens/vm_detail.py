@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -20,10 +19,12 @@ from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
 from tui.screens.node_picker import free_memory, node_state, verdict_text
 from tui.widgets.banner import ConnectionBanner
+from tui.widgets.caveats import caveat_lines
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
 from tui.widgets.progress_cell import time_left
 from tui.widgets.row_table import Column, RowTable, TableRow
+from tui.widgets.scroll_pane import ScrollPane
 
 if TYPE_CHECKING:
     from tui.app import LivemigApp
@@ -65,7 +66,7 @@ class VMDetailScreen(Screen[None]):
         yield ConnectionBanner(id="banner")
         yield Static(id="detail-summary", markup=False)
         yield RowTable(COLUMNS, id="detail-nodes", empty_text="No nodes known.")
-        with VerticalScroll(id="detail-node-scroll"):
+        with ScrollPane(id="detail-node-scroll"):
             yield Static(id="detail-node", markup=False)
         yield Static(id="detail-advice", markup=False)
         yield Footer(compact=True)
@@ -204,7 +205,7 @@ class VMDetailScreen(Screen[None]):
             return
         if verdict.eligible:
             note = "" if verdict.resources_checked else " (free CPU and memory not checked: pods not readable)"
-            widget.update(Content.assemble(("✓ ", "$text-success"), (node, "bold"), f" can take it{note}."))
+            widget.update(Content.assemble(("✓ ", "$text-success"), (node, "bold"), f" can take it{note}.", *caveat_lines(verdict.unchecked)))
             return
         parts: list[str | tuple[str, str]] = [("✗ ", "$text-error"), (node, "bold"), " cannot take it:"]
         for reason in verdict.reasons:
@@ -262,6 +263,7 @@ class VMDetailScreen(Screen[None]):
 
     def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
         self._show_node(message.key)
+        self.query_one("#detail-node-scroll", ScrollPane).to_top()  # another node's reasons, from their first
 
     def on_row_table_selected(self, message: RowTable.Selected) -> None:
         message.stop()
