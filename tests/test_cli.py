@@ -116,13 +116,11 @@ def test_plan_json_says_why_a_vm_or_node_is_not_possible(kubeconfig):
     web = livemig("plan", "default/web-1", "-o", "json", "--kubeconfig", kubeconfig).json()
     db = livemig("plan", "default/db-1", "-o", "json", "--kubeconfig", kubeconfig).json()
     stopped = livemig("plan", "default/build-1", "-o", "json", "--kubeconfig", kubeconfig).json()
-    missing = livemig("plan", "default/nope", "-o", "json", "--kubeconfig", kubeconfig).json()
     nodes = {node["name"]: [r["code"] for r in node["reasons"]] for node in web["nodes"]}
     assert nodes == {"harv-1": ["SourceNode"], "harv-2": [], "harv-3": ["Unschedulable"]}
     assert [b["code"] for b in db["blockers"]] == ["NotLiveMigratable"]
     assert "PVC db-1-disk-0 is not shared" in db["blockers"][0]["message"]
     assert [b["code"] for b in stopped["blockers"]] == ["NotRunning"]
-    assert [b["code"] for b in missing["blockers"]] == ["NotFound"]
 
 
 def scenario_plans(cluster: SimCluster, kubeconfig: str) -> Iterator[tuple[dict, dict]]:
@@ -134,7 +132,7 @@ def scenario_plans(cluster: SimCluster, kubeconfig: str) -> Iterator[tuple[dict,
     for key in sorted(snapshot.vms):
         namespace, name = key.split("/")
         run = livemig("plan", key, "-o", "json", "--kubeconfig", kubeconfig)
-        assert run.code == 0, run.err
+        assert run.code == (0 if run.json()["migratable"] else 1), run.err
         yield run.json(), plan_for(snapshot, namespace, name, cluster.clock.now()).to_dict()
 
 
@@ -367,3 +365,20 @@ def test_migrate_wait_exits_1_when_the_vm_arrived_on_another_node_than_the_chose
     run = waiting.result()
     assert run.code == 1
     assert "runs on harv-3, not on the chosen node harv-2" in run.out
+
+
+def test_plan_text_names_the_scheduling_rules_livemig_does_not_check(cluster, kubeconfig):
+    anti_affinity = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "kubernetes.io/hostname"}
+            ]
+        }
+    }
+    cluster.store.patch("virtualmachineinstances", "default", "web-1", {"spec": {"affinity": anti_affinity}})
+    run = livemig("plan", "default/web-1", "--kubeconfig", kubeconfig)
+    assert run.code == 0, run.err
+    flat = " ".join(run.out.split())
+    assert "Not checked The VM's required pod anti-affinity (spec.affinity.podAntiAffinity) is not checked" in flat
+    assert flat.count("pod anti-affinity") == 1  # once for the VM, not under every node
+    assert "unchecked" not in livemig("plan", "default/web-1", "-o", "json", "--kubeconfig", kubeconfig).json()

@@ -5,20 +5,28 @@
     livemig migrate NAMESPACE/VM [--to NODE] [--wait]
     livemig abort NAMESPACE/VM
 
-Exit codes: 0 done; 1 the migration failed, was aborted, or cannot be done (the plan says why);
-2 usage, configuration, connection or permission problems; 130 interrupted. Every problem is
-printed as a sentence before anything full-screen starts, never as a traceback.
+Exit codes: 0 done (plan: the VM can migrate); 1 the migration failed, was aborted, or cannot be done
+(the plan says why); 2 usage, configuration, connection or permission problems, or no such VM,
+namespace or node; 130 interrupted (Ctrl-C, SIGTERM, SIGHUP). Every problem is printed as a sentence
+before anything full-screen starts, never as a traceback.
+
+A command waits for the kinds it cannot do without (REQUIRED_KINDS) and goes on without the others,
+saying what their absence changes: a user who may not read nodes still plans (without node verdicts)
+and migrates (the scheduler chooses), and aborting needs only the migrations.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import difflib
 import importlib.util
 import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import textwrap
@@ -35,13 +43,28 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_SCENARIO = "default"
 SUBCOMMANDS = ("plan", "migrate", "abort")
-SYNC_TIMEOUT = 60.0
-REQUIRED_KINDS = ("nodes", "vms", "vmis", "migrations")
+# How long a command waits for its first lists while the server answers (a kind that fails is
+# retried meanwhile); a server that stops answering is given up on as soon as the health probe says so.
+SYNC_TIMEOUT = 30.0
+# The health probe's (interval, timeout) in seconds: a silent server is noticed within their sum.
+HEALTH_PROBE = (5.0, 5.0)
+# What each command cannot do without; every other kind only sharpens its answer.
+REQUIRED_KINDS = {
+    "plan": ("vms", "vmis", "migrations"),
+    "migrate": ("vms", "vmis", "migrations"),
+    "abort": ("migrations",),
+}
+# Options that take a value (so the token after them is no positional argument).
+VALUE_OPTIONS = ("--kubeconfig", "--context", "-n", "--namespace", "--theme", "--to", "-o", "--output")
 WIDTH = 80
 
 
 class UsageError(Exception):
     """Arguments that parse but make no sense together; printed with exit code 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as on Ctrl-C, so the cleanup (the demo's files, the connections) runs."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,11 +111,57 @@ def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None
     )
 
 
+EXIT_CODES = """exit codes:
+  0    done (plan: the VM can migrate; migrate --wait: it arrived)
+  1    the migration failed or was aborted, or cannot be done now (plan: the VM cannot migrate)
+  2    usage, configuration, connection or permission problem; no such VM, namespace or node
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP); a migration already started goes on"""
+
+TOP_EPILOG = f"""headless commands, for scripts and runbooks (see livemig COMMAND --help):
+  livemig plan NAMESPACE/VM      can it migrate, where to, and why not
+  livemig migrate NAMESPACE/VM   start a live migration (--to NODE, --wait)
+  livemig abort NAMESPACE/VM     abort its running migration
+
+Without a command livemig opens the terminal UI, which needs a terminal on stdin and stdout.
+
+{EXIT_CODES}"""
+
+PLAN_EPILOG = """Prints whether the VM can migrate now, what blocks it, the time limit KubeVirt allows, and every
+node's verdict. A user who may not read nodes gets the plan without node verdicts.
+
+exit codes:
+  0    the VM can migrate now
+  1    it cannot (the plan says why)
+  2    usage, configuration, connection or permission problem; no such VM or namespace
+  130  interrupted"""
+
+MIGRATE_EPILOG = """Creates a VirtualMachineInstanceMigration. Without --to the Kubernetes scheduler chooses the node;
+--to needs KubeVirt 1.6 or later and read access to the nodes.
+
+exit codes:
+  0    the migration was created (with --wait: the VM arrived, on the chosen node if any)
+  1    it cannot migrate now, the node cannot take it, or (with --wait) the migration failed or
+       was aborted, or the output went away while waiting (the migration goes on)
+  2    usage, configuration, connection or permission problem; no such VM, namespace or node
+  130  interrupted while waiting; the migration goes on (livemig abort NAMESPACE/VM stops it)"""
+
+ABORT_EPILOG = """Deletes the VM's running migration (only that one: its uid is checked). Needs only the rights to
+read and delete migrations in the VM's namespace.
+
+exit codes:
+  0    the abort was requested
+  1    the VM has no running migration
+  2    usage, configuration, connection or permission problem; no such VM or namespace
+  130  interrupted"""
+
+
 def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="livemig",
         description="Live-migrate KubeVirt and Harvester virtual machines from a terminal.",
-        epilog="Exit codes: 0 done, 1 migration failed or not possible, 2 usage, configuration or permission problem.",
+        epilog=TOP_EPILOG,
+        formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"livemig {__version__}")
     _connection_options(parser, suppress=False)
@@ -101,18 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", default=None, help="colour theme of the terminal UI")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    plan = commands.add_parser("plan", help="say whether a VM can migrate, where, and why not")
+    plan = commands.add_parser(
+        "plan", help="say whether a VM can migrate, where, and why not", epilog=PLAN_EPILOG, formatter_class=formatter
+    )
     plan.add_argument("vm", metavar="NAMESPACE/VM")
     plan.add_argument("-o", "--output", choices=("text", "json"), default="text", help="output format (default: text)")
     _connection_options(plan, suppress=True)
 
-    migrate = commands.add_parser("migrate", help="start a live migration of a VM")
+    migrate = commands.add_parser("migrate", help="start a live migration of a VM", epilog=MIGRATE_EPILOG, formatter_class=formatter)
     migrate.add_argument("vm", metavar="NAMESPACE/VM")
     migrate.add_argument("--to", metavar="NODE", default=None, help="target node (KubeVirt 1.6 or later); default: the scheduler chooses")
     migrate.add_argument("--wait", action="store_true", help="follow the migration until it ends; exit 0 only if it succeeded")
     _connection_options(migrate, suppress=True)
 
-    abort = commands.add_parser("abort", help="abort the running migration of a VM")
+    abort = commands.add_parser("abort", help="abort the running migration of a VM", epilog=ABORT_EPILOG, formatter_class=formatter)
     abort.add_argument("vm", metavar="NAMESPACE/VM")
     _connection_options(abort, suppress=True)
     return parser
@@ -138,16 +209,43 @@ def _is_scenario(token: str) -> bool:
     return token.endswith((".yaml", ".yml")) or Path(token).is_file()
 
 
+def _demo_takes(token: str, command: str | None, positionals: int) -> bool:
+    """Whether the token after `--demo` is its scenario. Before a command only a command can follow
+    (so anything else is a scenario, even a mistyped one); after it, the VM argument can."""
+    if token.startswith("-"):
+        return False
+    if command is None:
+        return token not in SUBCOMMANDS
+    return _is_scenario(token) or positionals >= 1
+
+
 def normalise_demo(argv: Sequence[str]) -> list[str]:
     """`--demo` takes an optional scenario; make sure it does not swallow a subcommand or NAMESPACE/VM."""
     result: list[str] = []
     tokens = list(argv)
+    command: str | None = None
+    positionals = 0
+    taken = False  # the token is the value of the option before it
     for index, token in enumerate(tokens):
+        if taken:
+            taken = False
+            result.append(token)
+            continue
         if token == "--demo":
             following = tokens[index + 1] if index + 1 < len(tokens) else None
-            if following is None or not _is_scenario(following):
+            if following is None or not _demo_takes(following, command, positionals):
                 result.append(f"--demo={DEFAULT_SCENARIO}")
-                continue
+            else:
+                result.append(token)
+                taken = True
+            continue
+        if token in VALUE_OPTIONS:
+            taken = True
+        elif not token.startswith("-"):
+            if command is None and token in SUBCOMMANDS:
+                command = token
+            elif command is not None:
+                positionals += 1
         result.append(token)
     return result
 
@@ -175,11 +273,13 @@ def _demo_cluster(scenario: str) -> Iterator[tuple[str, Any]]:
     from tui.sim.runtime import SimCluster
     from tui.sim.scenario import ScenarioError
 
-    _builtin_scenarios()  # a scenario named here must be registered before the cluster loads it
+    known = _builtin_scenarios()  # a scenario named here must be registered before the cluster loads it
     try:
         cluster = SimCluster.start(scenario, manual_clock=False)
     except ScenarioError as error:
-        raise ConnectError("bad-kubeconfig", f"The demo cannot start: {error}.") from None
+        nearest = difflib.get_close_matches(scenario, list(known), n=1) if not Path(scenario).exists() else []
+        hint = f' Did you mean "{nearest[0]}"?' if nearest else ""
+        raise ConnectError("bad-kubeconfig", f"The demo cannot start: {error}.{hint}") from None
     except OSError as error:
         raise ConnectError("unreachable", f"The demo cannot start its simulated API server: {error}.") from None
     directory = tempfile.mkdtemp(prefix="livemig-demo-")
@@ -201,6 +301,8 @@ def _options(args: argparse.Namespace, kubeconfig: str | None, clock: Any, names
         all_namespaces=all_namespaces,
         readonly=bool(getattr(args, "readonly", False)),
         clock=clock,
+        probe_interval=HEALTH_PROBE[0],
+        probe_timeout=HEALTH_PROBE[1],
     )
 
 
@@ -218,29 +320,131 @@ def _session(args: argparse.Namespace, namespace: str | None = None, all_namespa
             kubeconfig, cluster = stack.enter_context(_demo_cluster(demo))
             clock = cluster.clock.now
         session = ClusterSession.connect(_options(args, kubeconfig, clock, namespace, all_namespaces))
-        stack.callback(session.stop)
+        # Threads still stuck on a silent server after this are daemons: they do not hold the exit up.
+        stack.callback(session.stop, 2.0)
         session.start()
         yield session
 
 
-def _require_listed(session: Any, out: TextIO) -> int | None:
-    """Wait for the first full view of the cluster; None when usable, else the exit code."""
-    session.wait_until_synced(SYNC_TIMEOUT)
+# What a plan lacks without each optional kind, said when it could not be read.
+WITHOUT = {
+    "nodes": "no node verdicts: the scheduler chooses the node",
+    "kubevirts": "the KubeVirt version and its migration settings are unknown",
+    "policies": "MigrationPolicies are left out of the time limit",
+    "nads": "the VM's networks are not checked on the nodes",
+    "pods": "the nodes' free CPU and memory are not checked",
+    "namespaces": "namespace labels, which MigrationPolicies may select, are unknown",
+}
+
+
+def _resource(kind: str) -> str:
+    from tui.cluster.reflector import KIND_BY_NAME
+
+    return KIND_BY_NAME[kind].resource
+
+
+def _who(session: Any) -> str:
+    return f'user "{session.user}"' if session.user else "the anonymous user"
+
+
+def _scope(session: Any, kind: str) -> str:
+    from tui.cluster.reflector import KIND_BY_NAME
+
+    found = KIND_BY_NAME[kind]
+    if not found.namespaced:
+        return "(cluster-wide)"
+    if session.namespaces and not found.all_namespaces:
+        return f"in namespace {session.namespaces[0]}"
+    return "in all namespaces"
+
+
+def _unreadable(session: Any, kind: str, state: Any) -> str:
+    """Why a kind the command needs cannot be used, as the sentence to print ("" when it can)."""
+    from tui.cluster.store import ConnectionStatus
+
+    if state.status == ConnectionStatus.CONNECTED:
+        return ""
+    resource = _resource(kind)
+    if state.status == ConnectionStatus.FORBIDDEN:
+        return (
+            f"livemig: {_who(session)} may not read {resource} {_scope(session, kind)} ({state.last_error.rstrip('.')}). "
+            "livemig needs get, list and watch on them: ask a cluster admin for that, or use a context that has it (--context)."
+        )
+    if state.status == ConnectionStatus.ABSENT:
+        return f"livemig: the API server at {session.server_url} does not serve {resource}: is KubeVirt installed there?"
+    why = state.last_error.rstrip(".") or "no answer yet"
+    return f"livemig: cannot read {resource} from {session.server_url} within {SYNC_TIMEOUT:g} s: {why}."
+
+
+def _wait_for(session: Any, err: TextIO, required: Sequence[str], wanted: Sequence[str] | None = None) -> int | None:
+    """Wait for the first lists of `wanted` (default: every kind); None when the `required` ones are
+    readable, else the exit code, the reason printed."""
+    listing = session.wait_until_listed(wanted, SYNC_TIMEOUT)
+    if listing.server_lost:
+        why = listing.server_lost.removeprefix("no answer from the API server: ").rstrip(".")
+        _say(err, clean(f"livemig: the API server stopped answering: {why}. Nothing was changed; try again when it answers."))
+        return EXIT_USAGE
     states = session.store.states()
-    for kind in REQUIRED_KINDS:
-        state = states[kind]
-        if state.status != "connected":
-            why = clean(state.last_error) or state.status
-            _say(out, f"livemig: cannot read {kind} from {session.server_url}: {why}.")
+    for kind in required:
+        problem = _unreadable(session, kind, states[kind])
+        if problem:
+            _say(err, clean(problem))
             return EXIT_USAGE
-    for kind, state in states.items():
-        if kind in REQUIRED_KINDS:
-            continue
-        if state.status in ("forbidden", "reconnecting"):
-            _say(out, f"note: {kind} could not be read ({state.status}: {clean(state.last_error)}); the plan goes without them.")
-        elif state.partial:
-            _say(out, f"note: {kind}: {clean(state.partial)}.")
     return None
+
+
+def _notes(session: Any, err: TextIO, required: Sequence[str]) -> None:
+    """A line for each other kind that could not be read (or only partly), and what the answer lacks."""
+    from tui.cluster.store import ConnectionStatus
+
+    for kind, state in session.store.states().items():
+        if kind in required or kind not in WITHOUT:
+            continue
+        if state.partial:
+            _say(err, clean(f"note: {kind}: {state.partial}."))
+        elif state.status == ConnectionStatus.FORBIDDEN or state.status not in (ConnectionStatus.CONNECTED, ConnectionStatus.ABSENT):
+            why = state.last_error.rstrip(".") or state.status
+            _say(err, clean(f"note: {kind} could not be read: {why}; {WITHOUT[kind]}."))
+
+
+def _nodes_unknown(session: Any) -> str:
+    """Why the nodes could not be read ("" when they were): then there are no node verdicts at all."""
+    from tui.cluster.store import ConnectionStatus
+
+    state = session.store.state("nodes")
+    if state.status == ConnectionStatus.CONNECTED:
+        return ""
+    return state.last_error.rstrip(".") or state.status
+
+
+def _no_such_vm(session: Any, command: str, namespace: str, name: str) -> str:
+    """The sentence for a VM that is not there ("" when it is): the namespace may not exist, or a VM
+    of that name may live in another one."""
+    from tui.cluster.store import ConnectionStatus
+
+    snapshot = session.store.snapshot()
+    key = f"{namespace}/{name}"
+    if key in snapshot.vms or key in snapshot.vmis:
+        return ""
+    if session.store.state("namespaces").status == ConnectionStatus.CONNECTED and namespace not in snapshot.namespaces:
+        known = ", ".join(sorted(snapshot.namespaces)) or "none"
+        return f"livemig: there is no namespace {namespace} (namespaces: {known})."
+    text = f"livemig: no VM {name} in namespace {namespace}"
+    elsewhere = [other for other in session.namespaces_with_vm(name) or () if other != namespace]
+    if elsewhere:
+        text += f"; namespace {', '.join(elsewhere)} has one: livemig {command} {elsewhere[0]}/{name}"
+    return text + "."
+
+
+def _permission_advice(session: Any, verb: str, namespace: str) -> str:
+    """What to do about a 403 on an action: which right is missing, who grants it, which contexts exist."""
+    others = [context for context in session.target.contexts if context != session.context_name]
+    listed = f" (other contexts: {', '.join(others)})" if others else ""
+    return (
+        f"livemig: {_who(session)} may not {verb} virtualmachineinstancemigrations.kubevirt.io in namespace {namespace}: "
+        f"ask a cluster admin for that right (KubeVirt's kubevirt.io:edit role grants it), or use a context that has "
+        f"it with --context{listed}. Nothing was changed."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,8 +472,8 @@ def _bullet(reason: Any, indent: int) -> list[str]:
     )
 
 
-def plan_text(plan: Any) -> str:
-    """The plan for a terminal at 80 columns."""
+def plan_text(plan: Any, nodes_unknown: str = "") -> str:
+    """The plan for a terminal at 80 columns; `nodes_unknown` says why there are no node verdicts."""
     from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR
 
     lines: list[str] = []
@@ -282,15 +486,23 @@ def plan_text(plan: Any) -> str:
     budget = plan.completion_budget
     if budget is not None:
         lines += _wrap("Time limit", budget.text())
-        lines += _wrap("", f"from {budget.source_detail or budget.source}")
+        source = budget.source_detail or budget.source
+        lines += _wrap("", f"from {source}")
         for note in budget.notes:
-            lines += _wrap("", f"note: {note}")
+            if note.rstrip(".") != source.rstrip("."):  # the source may be the note itself (an assumed default)
+                lines += _wrap("", f"note: {note}")
     else:
         lines += _wrap("Time limit", "unknown")
     pinning = "a target node can be chosen" if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR else "the scheduler chooses"
     lines += _wrap("Target node", f"{pinning}: {plan.target_pinning_reason}")
+    if nodes_unknown:
+        lines += _wrap("Nodes", f"could not be read: {nodes_unknown}; livemig cannot say which nodes can take it, the scheduler decides")
+        return "\n".join(lines)
     eligible = sum(1 for verdict in plan.nodes if verdict.eligible)
     lines += _wrap("Nodes", f"{eligible} of {len(plan.nodes)} can take it")
+    unchecked = next((verdict.unchecked for verdict in plan.nodes if verdict.unchecked), ())
+    for index, rule in enumerate(unchecked):  # the same for every node: said once
+        lines += _wrap("Not checked" if index == 0 else "", rule)
     column = min(max((len(clean(v.node)) for v in plan.nodes), default=0) + 4, 40)
     for verdict in plan.nodes:
         name = clean(verdict.node)
@@ -304,25 +516,38 @@ def plan_text(plan: Any) -> str:
     return "\n".join(lines)
 
 
-def _plan_for(session: Any, namespace: str, name: str) -> Any:
+def _plan_for(session: Any, namespace: str, name: str, nodes_known: bool = True) -> Any:
+    """The domain's plan; without the nodes, "no node can take it" is no blocker: nothing is known of them."""
     from tui.domain.plan import plan_for
+    from tui.domain.reasons import NO_ELIGIBLE_NODE
 
-    return plan_for(session.store.snapshot(), namespace, name, session.now())
+    plan = plan_for(session.store.snapshot(), namespace, name, session.now())
+    if not nodes_known:
+        kept = tuple(reason for reason in plan.blockers if reason.code != NO_ELIGIBLE_NODE)
+        plan = dataclasses.replace(plan, blockers=kept, migratable=not kept)
+    return plan
 
 
 def command_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     namespace, name = _vm_argument(args.vm, getattr(args, "namespace", None))
+    required = REQUIRED_KINDS["plan"]
     with _session(args, namespace=namespace or None) as session:
         namespace = namespace or _default_namespace(session)
-        problem = _require_listed(session, err)
+        problem = _wait_for(session, err, required)
         if problem is not None:
             return problem
-        plan = _plan_for(session, namespace, name)
+        missing = _no_such_vm(session, "plan", namespace, name)
+        if missing:
+            _say(err, clean(missing))
+            return EXIT_USAGE
+        _notes(session, err, required)
+        nodes_unknown = _nodes_unknown(session)
+        plan = _plan_for(session, namespace, name, nodes_known=not nodes_unknown)
         if args.output == "json":
             _say(out, safe_json(plan.to_dict()))
         else:
-            _say(out, plan_text(plan))
-    return EXIT_OK
+            _say(out, plan_text(plan, nodes_unknown))
+    return EXIT_OK if plan.migratable else EXIT_FAILED
 
 
 def _default_namespace(session: Any) -> str:
@@ -347,46 +572,97 @@ def _exit_for(result: Any) -> int:
 
 
 def command_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR
-
     namespace, name = _vm_argument(args.vm, getattr(args, "namespace", None))
+    required = REQUIRED_KINDS["migrate"]
     with _session(args, namespace=namespace or None) as session:
         namespace = namespace or _default_namespace(session)
-        problem = _require_listed(session, err)
+        problem = _wait_for(session, err, required)
         if problem is not None:
             return problem
-        plan = _plan_for(session, namespace, name)
+        missing = _no_such_vm(session, "migrate", namespace, name)
+        if missing:
+            _say(err, clean(missing))
+            return EXIT_USAGE
+        _notes(session, err, required)
+        nodes_unknown = _nodes_unknown(session)
+        plan = _plan_for(session, namespace, name, nodes_known=not nodes_unknown)
         if not plan.migratable:
             _refusal(err, f"livemig: {namespace}/{name} cannot be migrated now:", plan.blockers)
             return EXIT_FAILED
         target = args.to
         if target:
-            verdict = next((v for v in plan.nodes if v.node == target), None)
-            if verdict is None:
-                known = ", ".join(v.node for v in plan.nodes) or "none"
-                _say(err, clean(f"livemig: there is no node named {target} (nodes: {known})."))
-                return EXIT_USAGE
-            if not verdict.eligible:
-                _refusal(err, f"livemig: {namespace}/{name} cannot go to {target}:", verdict.reasons)
-                return EXIT_FAILED
-            if plan.target_pinning != PINNING_ADDED_NODE_SELECTOR:
-                _say(err, clean(f"livemig: cannot send the migration to {target}: {plan.target_pinning_reason}"))
-                return EXIT_FAILED
+            problem = _check_target(session, err, plan, namespace, name, target, nodes_unknown)
+            if problem is not None:
+                return problem
         result = session.actions.migrate(namespace, name, target)
         if not result.ok:
             _say(err, clean(f"livemig: {result.message}"))
+            if result.forbidden:
+                _say(err, clean(_permission_advice(session, "create", namespace)))
             return _exit_for(result)
-        _say(out, clean(result.message))
-        if result.warning:
-            _say(err, clean(f"warning: {result.warning}"))
-        if not args.wait:
-            return EXIT_OK
+        abort_hint = f"Abort it with: livemig abort {namespace}/{name}"
+        # From here the migration exists: an interruption, even before the waiting starts, says it goes on.
         try:
+            _say(out, clean(result.message))
+            if result.warning:
+                _say(err, clean(f"warning: {result.warning}"))
+            if not args.wait:
+                return EXIT_OK
             return follow_migration(session, namespace, name, result.name, target, out)
         except KeyboardInterrupt:
             _say(err, "")
-            _say(err, clean(f"Stopped waiting; migration {result.name} goes on. Abort it with: livemig abort {namespace}/{name}"))
+            stopped = "Stopped waiting" if args.wait else "Interrupted"
+            _say(err, clean(f"{stopped}; migration {result.name} goes on. {abort_hint}"))
             return EXIT_INTERRUPTED
+        except BrokenPipeError:  # `livemig migrate --wait | head`: the reader went away, the migration did not
+            _silence(out)
+            _say(err, clean(f"livemig: stopped waiting: the output was closed. Migration {result.name} goes on. {abort_hint}"))
+            return EXIT_FAILED
+
+
+def _check_target(session: Any, err: TextIO, plan: Any, namespace: str, name: str, target: str, nodes_unknown: str) -> int | None:
+    """None when the migration may be sent to node `target`, else the exit code (reason printed)."""
+    from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR
+
+    leave_out = "or leave out --to: the scheduler then chooses the node"
+    if nodes_unknown:
+        _say(
+            err,
+            clean(
+                f"livemig: cannot check whether node {target} can take {namespace}/{name}: nodes could not be read "
+                f"({nodes_unknown}). Ask for read access to nodes, {leave_out}."
+            ),
+        )
+        return EXIT_USAGE
+    verdict = next((v for v in plan.nodes if v.node == target), None)
+    if verdict is None:
+        known = ", ".join(v.node for v in plan.nodes) or "none"
+        _say(err, clean(f"livemig: there is no node named {target} (nodes: {known})."))
+        return EXIT_USAGE
+    if not verdict.eligible:
+        _refusal(err, f"livemig: {namespace}/{name} cannot go to {target}:", verdict.reasons)
+        return EXIT_FAILED
+    if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR:
+        return None
+    if session.store.snapshot().kubevirt is None:
+        state = session.store.state("kubevirts")
+        why = state.last_error.rstrip(".") or state.status
+        _say(
+            err,
+            clean(
+                f"livemig: cannot send the migration to {target}: the KubeVirt version is unknown ({why}), and only "
+                f"KubeVirt 1.6 or later lets a migration name its node. Ask for read access to kubevirts.kubevirt.io, {leave_out}."
+            ),
+        )
+        return EXIT_USAGE
+    _say(err, clean(f"livemig: cannot send the migration to {target}: {plan.target_pinning_reason}"))
+    return EXIT_FAILED
+
+
+def _silence(out: TextIO) -> None:
+    """Point a closed output at /dev/null, so nothing fails writing to it again at exit."""
+    with contextlib.suppress(Exception):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
 
 
 def _bar(fraction: float, width: int) -> str:
@@ -439,7 +715,9 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
             seen = True
             vmi = snapshot.vmis.get(f"{namespace}/{vm}")
             counters, previous = session.metrics.counters(namespace, vm)
-            progress = migration_progress(found, vmi, counters, previous)
+            budget = completion_budget(snapshot, vmi) if vmi is not None else None
+            # With the budget, an abort KubeVirt did on its own reads as a timeout or a stall.
+            progress = migration_progress(found, vmi, counters, previous, budget=budget)
             if progress.final:
                 if tty:
                     out.write("\r\x1b[K")
@@ -453,8 +731,8 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                     return EXIT_FAILED
                 return EXIT_OK
             remaining = None
-            if vmi is not None and progress.started:
-                remaining = remaining_seconds(completion_budget(snapshot, vmi), migration_state_of(found, vmi), session.now())
+            if vmi is not None and budget is not None and progress.started:
+                remaining = remaining_seconds(budget, migration_state_of(found, vmi), session.now())
             connection = _connection_note(session)
             line = progress_line(progress, remaining, connection)
             if tty:
@@ -487,20 +765,33 @@ def _connection_note(session: Any) -> str:
 
 
 def command_abort(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from tui.cluster.store import ConnectionStatus
+
     namespace, name = _vm_argument(args.vm, getattr(args, "namespace", None))
+    required = REQUIRED_KINDS["abort"]
     with _session(args, namespace=namespace or None) as session:
         namespace = namespace or _default_namespace(session)
-        problem = _require_listed(session, err)
+        # In an emergency only the migrations count: the rest of the cluster is not waited for.
+        problem = _wait_for(session, err, required, required)
         if problem is not None:
             return problem
         migrations = [m for m in session.store.snapshot().migrations_of(namespace, name) if not m.is_final]
         if not migrations:
+            session.wait_until_listed(("vms", "vmis", "namespaces"), SYNC_TIMEOUT)
+            states = session.store.states()
+            if states["vms"].status == states["vmis"].status == ConnectionStatus.CONNECTED:
+                missing = _no_such_vm(session, "abort", namespace, name)
+                if missing:
+                    _say(err, clean(missing))
+                    return EXIT_USAGE
             _say(err, clean(f"livemig: {namespace}/{name} has no running migration to abort."))
             return EXIT_FAILED
         newest = migrations[-1]
         result = session.actions.abort(namespace, newest.name, newest.meta.uid)
         if not result.ok:
             _say(err, clean(f"livemig: {result.message}"))
+            if result.forbidden:
+                _say(err, clean(_permission_advice(session, "delete", namespace)))
             return _exit_for(result)
         _say(out, clean(result.message))
         return EXIT_OK
@@ -509,6 +800,17 @@ def command_abort(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # ---------------------------------------------------------------------------------------------
 # The terminal UI
 # ---------------------------------------------------------------------------------------------
+
+
+def _has_terminal(out: TextIO) -> bool:
+    """Both stdin and the output are terminals (not a pipe, a file, /dev/null, cron or CI)."""
+    for stream in (sys.stdin, out):
+        try:
+            if stream is None or not stream.isatty():
+                return False
+        except (AttributeError, ValueError, OSError):  # closed or detached: no terminal either
+            return False
+    return True
 
 
 def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -520,16 +822,48 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     problem = check_theme(args.theme)
     if problem:
         raise UsageError(problem)
+    if not _has_terminal(out):
+        _say(err, "livemig: the terminal UI needs a terminal; use livemig plan|migrate|abort (see livemig --help).")
+        return EXIT_USAGE
     # The demo shows its whole cluster unless a namespace is asked for.
     everything = args.all_namespaces or (bool(getattr(args, "demo", None)) and not args.namespace)
     with _session(args, namespace=args.namespace, all_namespaces=everything) as session:
-        code = run_app(session, readonly=args.readonly, theme=args.theme)
+        code = run_app(session, readonly=args.readonly, theme=args.theme, kubeconfig=args.kubeconfig, demo=bool(getattr(args, "demo", None)))
     return code if isinstance(code, int) else EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------
 # main
 # ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Terminated, as Ctrl-C raises KeyboardInterrupt, so context managers
+    clean up (the demo's temporary kubeconfig holds tokens). A second signal during the cleanup is
+    ignored. Only the main thread can take signals; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    numbers = [getattr(signal, name) for name in names]
+
+    def stop(signum: int, frame: Any) -> None:
+        for number in numbers:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(number, signal.SIG_IGN)
+        raise Terminated(signal.Signals(signum).name)
+
+    previous = {}
+    for number in numbers:
+        with contextlib.suppress(ValueError, OSError):
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(number, handler)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -547,9 +881,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
     commands = {"plan": command_plan, "migrate": command_migrate, "abort": command_abort}
     try:
-        if args.readonly and args.command in ("migrate", "abort"):
-            raise UsageError(f"--readonly and {args.command} exclude each other: {args.command} changes the cluster")
-        return commands.get(args.command, command_ui)(args, out, err)
+        with _stop_signals_interrupt():
+            if args.readonly and args.command in ("migrate", "abort"):
+                raise UsageError(f"--readonly and {args.command} exclude each other: {args.command} changes the cluster")
+            return commands.get(args.command, command_ui)(args, out, err)
     except UsageError as error:
         parser.print_usage(err)
         _say(err, clean(f"livemig: error: {error}"))
@@ -557,12 +892,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except ConnectError as error:
         _say(err, clean(f"livemig: {error.message}"))
         return EXIT_USAGE
+    except Terminated as signalled:
+        with contextlib.suppress(OSError, ValueError):  # after SIGHUP the terminal may be gone
+            _say(err, f"livemig: stopped by {signalled}")
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        _say(err, "livemig: interrupted")
+        with contextlib.suppress(OSError, ValueError):
+            _say(err, "livemig: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (`livemig plan ... | head`): nothing left to tell
-        with contextlib.suppress(Exception):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        _silence(out)
         return EXIT_FAILED
     except Exception as error:  # never a traceback in front of the operator; the words say what broke
         if os.environ.get("LIVEMIG_DEBUG"):

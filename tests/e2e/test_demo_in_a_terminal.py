@@ -127,3 +127,23 @@ def test_keys_typed_in_one_burst_act_in_order_and_do_not_answer_the_picker(termi
 
     terminal.keys("Escape", "q")
     terminal.wait_for("livemig exited 0", timeout=20)
+
+
+def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(terminal: Terminal) -> None:
+    terminal.wait_for("● connected", timeout=60)
+    terminal.keys("/")
+    terminal.type("db-primary")
+    terminal.keys("Enter")
+    terminal.wait_for("db-primary runs on")
+    terminal.keys("m")
+    terminal.wait_for("any eligible node (the scheduler decides)")
+    terminal.keys("Enter")
+    terminal.wait_for("Start this live migration?")
+    terminal.keys("Enter")
+    terminal.wait_for("Migration started")
+
+    terminal.keys("q")
+    after = terminal.wait_for("livemig exited 0", timeout=20).replace("\n", "")  # lines wrapped at 80 columns, joined
+    assert "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:" in after
+    assert "default/db-primary (db-primary-" in after
+    assert "livemig abort" not in after
