@@ -10,6 +10,7 @@ Time is the session's `now()`, the cluster's clock.
 
 from __future__ import annotations
 
+import gc
 import os
 import shlex
 import sys
@@ -192,6 +193,7 @@ class LivemigApp(App[int]):
         theme: str | None = None,
         environ: Mapping[str, str] | None = None,
         tick_seconds: float = TICK_SECONDS,
+        freeze_first_lists: bool = False,
     ) -> None:
         self.launched = time.perf_counter()
         super().__init__()
@@ -200,6 +202,9 @@ class LivemigApp(App[int]):
         self.register_theme(sixteen_colour_theme())
         self.theme = choose_theme(theme, os.environ if environ is None else environ)
         self.tick_seconds = tick_seconds
+        # gc.freeze() once the first lists are in: for the process that runs the UI only (run_app), as it
+        # keeps whatever is alive then, this app included, from the cycle collector for good.
+        self.freeze_first_lists = freeze_first_lists
         self.started_at = session.now()
         self.ledger = MigrationLedger(self.started_at)
         self.vm_list = VMListModel()
@@ -290,6 +295,11 @@ class LivemigApp(App[int]):
             self.first_list_seconds = time.perf_counter() - self.launched
             age = process_age()
             self.ready_after = age if age is not None else self.first_list_seconds
+            if self.freeze_first_lists:
+                # The first lists are most of what stays in memory: out of the collector's sight, a full
+                # collection no longer walks them (at 10,000 VMs one froze the screen for 1.5 s).
+                # Replaced objects still go when their last reference does.
+                gc.freeze()
         self._broadcast(ViewUpdated(vm_keys, connection=connection))
 
     def _tell_endings(self) -> None:
@@ -819,7 +829,7 @@ def run_app(
     migrations run. LIVEMIG_KEYMAP rebinds keys by binding id ("vms.migrate=x;app.quit=ctrl+q");
     help (?) lists the ids.
     """
-    app = LivemigApp(session, readonly=readonly, theme=theme)
+    app = LivemigApp(session, readonly=readonly, theme=theme, freeze_first_lists=True)
     keymap, problems = parse_keymap(os.environ.get("LIVEMIG_KEYMAP", ""))
     for problem in problems:
         print(f"livemig: LIVEMIG_KEYMAP: {problem}; ignored", file=sys.stderr)

@@ -131,25 +131,39 @@ def nodes_allowed_by_rules(snapshot: ClusterSnapshot, vmi: VMI) -> tuple[str, ..
     same things share one answer per snapshot, which keeps this cheap enough for a 10,000-VM list.
     """
     target = _migration_target(snapshot, vmi, None)
-    return snapshot.memo(
-        ("nodes-allowed-by-rules", _signature(target)),
-        lambda: tuple(
-            node.name
-            for node in _nodes_by_name(snapshot)
-            if node.name != target.source_name and not any(rule(node, target) for rule in _RULES)
-        ),
-    )
+    allowed, _ = _allowed_by_rules(snapshot, target)
+    return tuple(name for name in allowed if name != target.source_name)
+
+
+def any_node_allowed_by_rules(snapshot: ClusterSnapshot, vmi: VMI) -> bool:
+    """Whether nodes_allowed_by_rules is not empty, without listing them (what the VM list asks)."""
+    target = _migration_target(snapshot, vmi, None)
+    allowed, names = _allowed_by_rules(snapshot, target)
+    return len(allowed) > (1 if target.source_name in names else 0)
+
+
+def _allowed_by_rules(snapshot: ClusterSnapshot, target: _Target) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The nodes, the source included, whose rules let `target` there: built once per signature."""
+
+    def build() -> tuple[tuple[str, ...], frozenset[str]]:
+        allowed = tuple(node.name for node in _nodes_by_name(snapshot) if not any(rule(node, target) for rule in _RULES))
+        return allowed, frozenset(allowed)
+
+    return snapshot.memo(("nodes-allowed-by-rules", _signature(target)), build)
 
 
 def _signature(target: _Target) -> tuple:
-    """What of a target the rules read, as a hashable value (the snapshot fixes the KubeVirt CR and the
-    source node is named by source_name)."""
+    """What of a target the rules' outcomes depend on, as a hashable value (the snapshot fixes the
+    KubeVirt CR). Of the source node only what the rules read (the messages naming it are not made
+    here), so VMs on different nodes of one CPU generation share an answer."""
+    source = target.source_node
     return (
         target.model,
         tuple(sorted((key, entry.value, entry.origin) for key, entry in target.selector.items())),
         target.affinity,
         target.tolerations,
-        target.source_name,
+        bool(target.source_name),
+        (source.arch, host_model_of(source)) if source is not None else None,
         target.host_labels.problem if target.host_labels is not None else None,
         (tuple(sorted(target.host_guard.selector.items())), target.host_guard.problem)
         if target.host_guard is not None

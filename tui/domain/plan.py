@@ -25,9 +25,9 @@ from tui.domain.migratable import (
 from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
 from tui.domain.placement import (
     NodeVerdict,
+    any_node_allowed_by_rules,
     node_verdicts,
     node_verdicts_for_template,
-    nodes_allowed_by_rules,
 )
 from tui.domain.progress import MigrationProgress, migration_progress
 from tui.domain.reasons import Reason
@@ -171,7 +171,7 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
 
     It checks every VM-level blocker and every node rule (CPU model, selectors, affinity, taints,
     networks, ...) but free capacity, which changes by the second and is left to `plan_for` and the
-    node picker. VMs that ask for the same things share the node check (nodes_allowed_by_rules).
+    node picker. VMs that ask for the same things share the node check (any_node_allowed_by_rules).
     """
     vmi = snapshot.vmi_of(vm)
     spec = vmi.spec if vmi is not None else vm.template
@@ -184,7 +184,7 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
     found.extend(spec_blockers(spec, harvester=snapshot.is_harvester()))
-    if not found and vmi is not None and not nodes_allowed_by_rules(snapshot, vmi):
+    if not found and vmi is not None and not any_node_allowed_by_rules(snapshot, vmi):
         found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there."))
     memory = spec.memory
     status = vm.printable_status or (vmi.phase if vmi is not None else "") or "Unknown"
