@@ -37,7 +37,7 @@ from tui.domain.plan import Plan, plan_for
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
 from tui.screens.commands import LivemigCommands
-from tui.screens.question import is_question
+from tui.screens.question import holds_notices, is_question
 from tui.messages import (
     AbortRequested,
     ByteProgressChanged,
@@ -221,7 +221,7 @@ class LivemigApp(App[int]):
         self._aborting: set[str] = set()  # migration keys whose abort is on its way
         self._monitoring_told = False
         self._keys = KeyQueue()
-        self._held_notices: list[_Notice] = []  # said while a question was open, shown once it closes
+        self._held_notices: list[_Notice] = []  # said while a question or help was open, shown once it closes
         # While True, cluster changes wait in the inbox: the picture holds still (snapshots, screenshots).
         self.updates_paused = False
 
@@ -651,7 +651,7 @@ class LivemigApp(App[int]):
         """A toast; while a question is open it waits, since at 80x24 it would cover the question's
         buttons or reasons."""
         notice = _Notice(message, title, severity, timeout, markup)
-        if is_question(self.screen):
+        if holds_notices(self.screen):
             self._held_notices.append(notice)
             return
         self._show(notice)
@@ -660,8 +660,8 @@ class LivemigApp(App[int]):
         super().notify(notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=notice.markup)
 
     def show_held_notices(self) -> None:
-        """The toasts held while a question was open (called when one closes; another may have opened)."""
-        if is_question(self.screen):
+        """The toasts held while a question or help was open (called when one closes; another may have opened)."""
+        if holds_notices(self.screen):
             return
         held, self._held_notices = self._held_notices, []
         for notice in held:

@@ -1,4 +1,4 @@
-"""Toasts never sit over a question: those on screen go when it opens, new ones wait until it closes."""
+"""Toasts never sit over a question or help: those on screen go when it opens, new ones wait until it closes."""
 
 from __future__ import annotations
 
@@ -44,3 +44,22 @@ async def test_a_migration_that_ends_while_the_picker_is_open_is_told_once_it_cl
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, VMListScreen))
         await until(pilot, lambda: "Migrated" in titles(app), what="the held notice")
+
+
+async def test_help_is_not_covered_by_toasts_and_what_is_said_meanwhile_shows_once_it_closes(cluster, admin):
+    from tui.screens.help import HelpScreen
+
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await select_vm(pilot, "jump-host")
+        app.notify("Abort of migration db-primary-x requested.", title="Abort requested", timeout=30, markup=False)
+        await until(pilot, lambda: toasts(app) == 1)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await settle(pilot)
+        assert toasts(app) == 0
+        app.notify("default/db-primary: Aborted on request.", title="Migration aborted", timeout=30, markup=False)
+        await settle(pilot)
+        assert toasts(app) == 0 and titles(app) == []
+        await pilot.press("escape")
+        await until(pilot, lambda: titles(app) == ["Migration aborted"])

@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.question import Covering
 from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
 
@@ -27,7 +27,7 @@ def _bindings(kind: type) -> list[Binding]:
     return [b for b in getattr(kind, "BINDINGS", []) if isinstance(b, Binding)]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Covering[None]):
     """Every key, grouped; esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -5,7 +5,7 @@
   since the operator could not have read it.
 - Toasts would sit over its buttons and reasons at 80x24: those on screen are cleared when it opens
   (what they said stays on the VM list and the migrations screen), and the app holds new ones until
-  it closes.
+  it closes. Help does the same (`Covering`), without being a question.
 """
 
 from __future__ import annotations
@@ -20,13 +20,8 @@ from tui.widgets.keystrokes import opened_now
 Answer = TypeVar("Answer")
 
 
-class Question(ModalScreen[Answer]):
-    """A modal that asks one thing."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.answered = False
-        self.opened_at = opened_now()
+class Covering(ModalScreen[Answer]):
+    """A modal no toast covers: those showing are cleared when it opens, new ones wait until it closes."""
 
     def on_mount(self) -> None:
         self.app.clear_notifications()
@@ -42,6 +37,15 @@ class Question(ModalScreen[Answer]):
             # After the screen under it (or the next question) is in place.
             self.app.call_after_refresh(show_held)
 
+
+class Question(Covering[Answer]):
+    """A modal that asks one thing."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.answered = False
+        self.opened_at = opened_now()
+
     def answer(self, result: Answer) -> None:
         """Dismiss with `result`, unless already answered."""
         if self.answered:
@@ -52,3 +56,8 @@ class Question(ModalScreen[Answer]):
 
 def is_question(screen: object) -> bool:
     return isinstance(screen, Question)
+
+
+def holds_notices(screen: object) -> bool:
+    """Whether toasts wait while `screen` is on top (a question, help)."""
+    return isinstance(screen, Covering)
