@@ -98,13 +98,13 @@ class HelpScreen(Covering[None]):
                 parts += [(f"  {keys:<18}", "bold"), f"{what:<26}", (binding_id, "$text-muted"), "\n"]
         parts += [
             ("Safety", "bold $text-accent"),
-            "\n  Migrate asks which node, then confirms with the time limit; abort asks first, with No focused.",
-            "\n  Keys typed before the node picker or a question appeared do not answer it (a bell rings).",
-            "\n  --readonly hides migrate and abort (their keys say so); other keys you may not use are",
-            "\n  dimmed, and pressing one says why.",
+            # One paragraph a line, unindented: at 80 columns they wrap, and wrapped lines start at the edge.
+            "\nMigrate asks which node, then confirms with the time limit; abort asks first, with No focused.",
+            "\nKeys typed before the node picker or a question appeared do not answer it (a bell rings).",
+            "\n--readonly hides migrate and abort (their keys say so); other keys you may not use are dimmed, and pressing one says why.",
             "\n",
             ("Keymap", "bold $text-accent"),
-            "\n  LIVEMIG_KEYMAP=\"vms.migrate=x;app.quit=ctrl+q\" rebinds keys by the ids above.",
+            "\nLIVEMIG_KEYMAP=\"vms.migrate=x;app.quit=ctrl+q\" rebinds keys by the ids above.",
         ]
         return Content.assemble(*parts)
 
