@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 import json
 import threading
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from tests.cluster.simulated import HARVESTER, eventually, start_cluster
+from tests.cluster.simulated import HARVESTER, eventually
 from tui.cli import main
 from tui.domain import reasons
 from tui.domain.plan import plan_for
@@ -34,17 +33,6 @@ def livemig(*args: str) -> Run:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(args), out=out, err=err)
     return Run(code, out.getvalue(), err.getvalue())
-
-
-@pytest.fixture
-def cluster() -> Iterator[SimCluster]:
-    with start_cluster() as running:
-        yield running
-
-
-@pytest.fixture
-def kubeconfig(cluster: SimCluster, tmp_path: Path) -> str:
-    return str(cluster.write_kubeconfig(tmp_path / "config"))
 
 
 def migrations(cluster: SimCluster) -> list[dict]:

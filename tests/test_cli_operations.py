@@ -8,13 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 import tui.cli
-from tests.cluster.simulated import start_cluster
 from tests.test_cli import livemig, migrations, set_phase
 from tui.cli import main
 from tui.cluster.session import ClusterSession
@@ -26,17 +24,6 @@ VM_IN_FINANCE = {
     "metadata": {"name": "legacy-erp", "namespace": "finance"},
     "spec": {"runStrategy": "Halted", "template": {"spec": {"domain": {"memory": {"guest": "8Gi"}}}}},
 }
-
-
-@pytest.fixture
-def cluster() -> Iterator[SimCluster]:
-    with start_cluster() as running:
-        yield running
-
-
-@pytest.fixture
-def kubeconfig(cluster: SimCluster, tmp_path: Path) -> str:
-    return str(cluster.write_kubeconfig(tmp_path / "config"))
 
 
 def fault_after_connecting(monkeypatch: pytest.MonkeyPatch, cluster: SimCluster, name: str, **params: Any) -> None:

@@ -528,21 +528,29 @@ def _plan_for(session: Any, namespace: str, name: str, nodes_known: bool = True)
     return plan
 
 
+def _plan_of_listed(session: Any, err: TextIO, command: str, namespace: str, name: str) -> tuple[int, Any, str]:
+    """Wait for what `command` needs, then the VM's plan: (exit code, None, "") when that cannot be
+    (the reason printed), else (0, the plan, why the nodes are unknown or "")."""
+    required = REQUIRED_KINDS[command]
+    problem = _wait_for(session, err, required)
+    if problem is not None:
+        return problem, None, ""
+    missing = _no_such_vm(session, command, namespace, name)
+    if missing:
+        _say(err, clean(missing))
+        return EXIT_USAGE, None, ""
+    _notes(session, err, required)
+    nodes_unknown = _nodes_unknown(session)
+    return EXIT_OK, _plan_for(session, namespace, name, nodes_known=not nodes_unknown), nodes_unknown
+
+
 def command_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     namespace, name = _vm_argument(args.vm, getattr(args, "namespace", None))
-    required = REQUIRED_KINDS["plan"]
     with _session(args, namespace=namespace or None) as session:
         namespace = namespace or _default_namespace(session)
-        problem = _wait_for(session, err, required)
-        if problem is not None:
+        problem, plan, nodes_unknown = _plan_of_listed(session, err, "plan", namespace, name)
+        if plan is None:
             return problem
-        missing = _no_such_vm(session, "plan", namespace, name)
-        if missing:
-            _say(err, clean(missing))
-            return EXIT_USAGE
-        _notes(session, err, required)
-        nodes_unknown = _nodes_unknown(session)
-        plan = _plan_for(session, namespace, name, nodes_known=not nodes_unknown)
         if args.output == "json":
             _say(out, safe_json(plan.to_dict()))
         else:
@@ -573,19 +581,11 @@ def _exit_for(result: Any) -> int:
 
 def command_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     namespace, name = _vm_argument(args.vm, getattr(args, "namespace", None))
-    required = REQUIRED_KINDS["migrate"]
     with _session(args, namespace=namespace or None) as session:
         namespace = namespace or _default_namespace(session)
-        problem = _wait_for(session, err, required)
-        if problem is not None:
+        problem, plan, nodes_unknown = _plan_of_listed(session, err, "migrate", namespace, name)
+        if plan is None:
             return problem
-        missing = _no_such_vm(session, "migrate", namespace, name)
-        if missing:
-            _say(err, clean(missing))
-            return EXIT_USAGE
-        _notes(session, err, required)
-        nodes_unknown = _nodes_unknown(session)
-        plan = _plan_for(session, namespace, name, nodes_known=not nodes_unknown)
         if not plan.migratable:
             _refusal(err, f"livemig: {namespace}/{name} cannot be migrated now:", plan.blockers)
             return EXIT_FAILED

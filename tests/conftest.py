@@ -1,0 +1,23 @@
+"""Fixtures for the command-line tests: the test scenario (tests/cluster/fixtures/harvester.yaml) on a
+manual clock, and a kubeconfig for it. The UI's and the cluster layer's tests have their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.cluster.simulated import start_cluster
+from tui.sim.runtime import SimCluster
+
+
+@pytest.fixture
+def cluster() -> Iterator[SimCluster]:
+    with start_cluster() as running:
+        yield running
+
+
+@pytest.fixture
+def kubeconfig(cluster: SimCluster, tmp_path: Path) -> str:
+    return str(cluster.write_kubeconfig(tmp_path / "config"))
