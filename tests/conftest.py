@@ -1,5 +1,5 @@
-"""Fixtures for the command-line tests: the test scenario (tests/cluster/fixtures/harvester.yaml) on a
-manual clock, and a kubeconfig for it. The UI's and the cluster layer's tests have their own."""
+"""Fixtures for the tests at this level and below: the test scenario (tests/cluster/fixtures/harvester.yaml)
+on a manual clock without the KubeVirt controller, and a kubeconfig for it. The UI's tests have their own."""
 
 from __future__ import annotations
 

@@ -1,20 +1,13 @@
-"""Fixtures: a simulated Harvester cluster (manual clock, no KubeVirt controller) and a kubeconfig for it."""
+"""Fixtures: the simulated Harvester cluster of tests/conftest.py (manual clock, no KubeVirt controller),
+and a kubeconfig for it as a Path, in a directory of its own."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from tests.cluster.simulated import start_cluster
 from tui.sim.runtime import SimCluster
-
-
-@pytest.fixture
-def cluster() -> Iterator[SimCluster]:
-    with start_cluster() as running:
-        yield running
 
 
 @pytest.fixture
