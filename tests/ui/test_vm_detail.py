@@ -73,3 +73,23 @@ async def test_another_nodes_reasons_start_from_their_first_line(cluster, admin)
         await pilot.press("tab", "end", "tab", "up")
         await until(pilot, lambda: "harvester-node-6 cannot take it:" in screen_text(app))
         assert app.screen.query_one("#detail-node-scroll").scroll_y == 0
+
+
+async def test_a_node_that_can_take_the_vm_names_the_rules_livemig_does_not_check(cluster, admin):
+    anti_affinity = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "etl"}}, "topologyKey": "kubernetes.io/hostname"}
+            ]
+        }
+    }
+    cluster.store.patch("virtualmachineinstances", "default", "analytics-etl", {"spec": {"affinity": anti_affinity}})
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_vm(pilot, "analytics-etl")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
+        await cursor_to(pilot, "harvester-node-3", "detail-nodes")
+        await until(pilot, lambda: "harvester-node-3 can take it" in widget_text(app, "#detail-node"))
+        shown = " ".join(widget_text(app, "#detail-node").split())
+        assert "? The VM's required pod anti-affinity (spec.affinity.podAntiAffinity) is not checked" in shown
