@@ -139,3 +139,59 @@ def test_scenarios_lists_the_built_in_ones():
     names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert result.returncode == 0
     assert {"default", "old-kubevirt", "large", "empty"} <= set(names)
+
+
+# -- fault: its help, its kubeconfig, the README's example -------------------------------------------
+
+
+def help_of(*args: str) -> str:
+    return subprocess.run([*COMMAND, *args, "--help"], capture_output=True, text=True, timeout=60).stdout
+
+
+def test_fault_help_lists_every_fault_the_default_cluster_knows_with_its_parameters():
+    from tui.sim.runtime import SimCluster
+
+    cluster = SimCluster.start("default", manual_clock=True)
+    try:
+        names = cluster.faults.names
+    finally:
+        cluster.stop()
+    text = help_of("fault")
+    assert {"restart", "compact", "stall", "fail", "cut-network", "node-not-ready", "node-ready"} <= set(names)
+    for name in names:
+        assert f"\n  {name} " in text, name
+    for parameter in ("seconds=S", "count=N", "code=C", "nodes=A,B", "node=N"):
+        assert parameter in text
+
+
+@pytest.mark.parametrize("command", [(), ("serve",), ("fault",)], ids=["top", "serve", "fault"])
+def test_livemig_sim_help_states_its_exit_codes_within_80_columns(command):
+    text = help_of(*command)
+    assert "exit codes:" in text and "\n  1  " in text and "\n  2  a usage problem" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def readme_fault_example() -> list[str]:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    line = next(line for line in readme.splitlines() if line.startswith("livemig-sim fault "))
+    return line.split("#")[0].split()[2:]
+
+
+def test_the_readmes_fault_example_works_on_the_default_scenario(tmp_path):
+    process, lines = start_serving(tmp_path, "--kubeconfig-out", str(tmp_path / "kubeconfig"))
+    try:
+        assert "serving" in lines[0], process.stderr.read()
+        result = livemig_sim("fault", *readme_fault_example(), "--kubeconfig", str(tmp_path / "kubeconfig"), home=tmp_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["cut"] == ["harvester-node-0", "harvester-node-1"]
+
+
+def test_fault_reads_the_kubeconfig_named_in_the_environment(served, tmp_path):
+    home, _ = served
+    environment = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "KUBECONFIG": f"{tmp_path / 'missing'}:{home / 'kubeconfig'}"}
+    result = subprocess.run([*COMMAND, "fault", "compact"], capture_output=True, text=True, timeout=60, env=environment)
+    assert result.returncode == 0, result.stderr
+    assert "compactedResourceVersion" in json.loads(result.stdout)

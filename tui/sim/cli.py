@@ -32,6 +32,48 @@ def default_kubeconfig_path() -> Path:
     return Path(cache) / "livemig-sim" / "kubeconfig"
 
 
+def fault_kubeconfig_path(explicit: Path | None, environ: dict[str, str] | None = None) -> Path:
+    """The kubeconfig `fault` reads, chosen as livemig chooses: --kubeconfig, else the first existing
+    file named in $KUBECONFIG (colon-separated), else where `serve` writes it by default."""
+    if explicit is not None:
+        return explicit
+    environ = os.environ if environ is None else environ
+    listed = [Path(part) for part in environ.get("KUBECONFIG", "").split(os.pathsep) if part]
+    return next((path for path in listed if path.is_file()), default_kubeconfig_path())
+
+
+EXIT_CODES = """exit codes:
+  0  done (serve: stopped by Ctrl-C or SIGTERM; fault: done, result as JSON)
+  1  the cluster refused the fault for another reason, or could not be reached
+  2  a usage problem: a bad argument, an unknown fault or a bad fault parameter,
+     a bad scenario, a port that cannot be listened on, a kubeconfig that
+     cannot be read or written"""
+
+FAULTS = """faults and their parameters (KEY=VALUE):
+  restart [seconds=S]        drop every connection; with S, be down for S s
+  compact                    compact the store: older watches get 410 Gone
+  stall seconds=S            requests get no answer for S s (wall clock)
+  fail [count=N] [code=C] [retryAfter=S]
+                             the next N requests (default 1) fail with code C
+                             (500, the default, or 429 with Retry-After S)
+  cut-network nodes=A,B seconds=S
+                             no migration traffic between nodes A and B
+  node-not-ready node=N [seconds=S]
+                             node N goes NotReady (for S s, else until
+                             node-ready)
+  node-ready node=N          node N is Ready again
+
+The default scenario's nodes are harvester-node-0 to harvester-node-6:
+  livemig-sim fault cut-network nodes=harvester-node-0,harvester-node-1 \\
+      seconds=20
+
+The kubeconfig is --kubeconfig, else the first file named in $KUBECONFIG,
+else where serve writes it:
+  %s
+
+""" + EXIT_CODES
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad argument in one line instead of usage plus error."""
 
@@ -40,20 +82,33 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="livemig-sim", description="A simulated Harvester cluster for livemig, kubectl and tests.")
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog="livemig-sim",
+        description="A simulated Harvester cluster for livemig, kubectl and tests.",
+        epilog=EXIT_CODES,
+        formatter_class=formatter,
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    serve = commands.add_parser("serve", help="serve a simulated cluster until Ctrl-C or SIGTERM")
+    serve = commands.add_parser(
+        "serve", help="serve a simulated cluster until Ctrl-C or SIGTERM", epilog=EXIT_CODES, formatter_class=formatter
+    )
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     serve.add_argument("--scenario", default="default", help="a built-in scenario name or a scenario YAML file (default: default)")
     serve.add_argument("--vms", type=int, default=None, help="how many VMs a generated scenario (large) creates")
     serve.add_argument("--kubeconfig-out", type=Path, default=None, help=f"where to write the kubeconfig (default: {default_kubeconfig_path()})")
 
-    fault = commands.add_parser("fault", help="inflict a fault on a running simulated cluster")
-    fault.add_argument("name", help="restart, compact, stall, fail, or one the controller adds (cut-network, node-not-ready)")
-    fault.add_argument("params", nargs="*", metavar="KEY=VALUE", help="parameters, e.g. seconds=10 count=3 code=429")
-    fault.add_argument("--kubeconfig", type=Path, default=None, help="the kubeconfig `serve` wrote (default: its default path)")
+    fault = commands.add_parser(
+        "fault",
+        help="inflict a fault on a running simulated cluster",
+        epilog=FAULTS % default_kubeconfig_path(),
+        formatter_class=formatter,
+    )
+    fault.add_argument("name", metavar="FAULT", help="one of the faults below")
+    fault.add_argument("params", nargs="*", metavar="KEY=VALUE", help="its parameters, e.g. seconds=10")
+    fault.add_argument("--kubeconfig", type=Path, default=None, help="the kubeconfig `serve` wrote (default: see below)")
     fault.add_argument("--context", default="sim-admin", help="the context to use (an admin's; default: sim-admin)")
 
     commands.add_parser("scenarios", help="list the built-in scenarios")
@@ -116,7 +171,7 @@ def fault(args: argparse.Namespace) -> int:
         if not separator or not key:
             return _fail(f'fault parameter "{item}" is not KEY=VALUE')
         params[key] = _param_value(value)
-    path = args.kubeconfig or default_kubeconfig_path()
+    path = fault_kubeconfig_path(args.kubeconfig)
     try:
         kubeconfig = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         context = next(c["context"] for c in kubeconfig["contexts"] if c["name"] == args.context)
