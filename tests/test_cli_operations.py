@@ -8,12 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 import tui.cli
-from tests.test_cli import livemig, migrations, set_phase
+from tests.cluster.simulated import eventually
+from tests.test_cli import Waiting, created_migration, livemig, migrations, set_phase
 from tui.cli import main
 from tui.cluster.session import ClusterSession
 from tui.sim.runtime import SimCluster
@@ -256,3 +258,85 @@ def test_help_documents_the_headless_commands_and_every_exit_code():
 def test_each_commands_help_says_what_its_exit_codes_mean(command, promise):
     text = livemig(command, "--help").out
     assert promise in text and "130  interrupted" in text
+
+
+# -- migrate --wait: the warnings the UI gives --------------------------------------------------------
+
+
+class MigrationSeries:
+    """What Prometheus says of web-1's migration: one sample (remaining bytes, dirty rate) at a time."""
+
+    def __init__(self, remaining: int, dirty_rate: float, at: datetime) -> None:
+        self.remaining, self.dirty_rate, self.at = remaining, dirty_rate, at
+        self.asked = 0
+
+    def scrape(self, remaining: int, at: datetime) -> None:
+        """A new sample, returned once livemig has asked for it (twice: a whole poll saw it)."""
+        self.remaining, self.at = remaining, at
+        asked = self.asked
+        eventually(lambda: self.asked > asked + 2 * len(self.values()))
+
+    def values(self) -> dict[str, float]:
+        return {
+            "kubevirt_vmi_migration_data_remaining_bytes": self.remaining,
+            "kubevirt_vmi_migration_data_processed_bytes": 4_000_000_000 - self.remaining,
+            "kubevirt_vmi_migration_data_total_bytes": 4_000_000_000,
+            "kubevirt_vmi_migration_disk_transfer_rate_bytes": 120_000_000,
+            "kubevirt_vmi_migration_dirty_memory_rate_bytes": self.dirty_rate,
+        }
+
+    def __call__(self, metric: str, now: datetime) -> list[tuple]:
+        self.asked += 1
+        values = self.values()
+        if metric not in values:
+            return []
+        return [(labels_of_web_1(), float(values[metric]), self.at)]
+
+
+def labels_of_web_1() -> dict[str, str]:
+    return {"namespace": "default", "name": "web-1", "node": "harv-1", "job": "kubevirt-prometheus-metrics"}
+
+
+def follow_with_prometheus(cluster: SimCluster, kubeconfig: str, monkeypatch: pytest.MonkeyPatch, series: MigrationSeries, started: datetime):
+    monkeypatch.setattr(tui.cli, "METRICS_INTERVAL", 0.1)
+    cluster.set_metrics_source(series)
+    cluster.monitoring = True
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig)
+    name = created_migration(cluster)["metadata"]["name"]
+    stamp = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    set_phase(cluster, name, "Running", sourceNode="harv-1", targetNode="harv-2", startTimestamp=stamp)
+    return waiting, name
+
+
+def end(cluster: SimCluster, waiting: Waiting, name: str) -> str:
+    set_phase(cluster, name, "Failed", sourceNode="harv-1", failed=True, failureReason="stopped by the test")
+    return waiting.result().out
+
+
+def test_migrate_wait_warns_when_the_copy_makes_no_progress(cluster, kubeconfig, monkeypatch):
+    now = cluster.clock.now()
+    series = MigrationSeries(1_500_000_000, 4_000_000, now - timedelta(seconds=40))
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now)
+    eventually(lambda: waiting.printed("% copied"))
+    series.scrape(1_500_000_000, now - timedelta(seconds=30))
+    series.scrape(1_500_000_000, now - timedelta(seconds=20))  # three samples, 20 s without a shrink
+    eventually(lambda: waiting.printed("\u26a0 no progress for "))
+    out = end(cluster, waiting, name)
+    assert "not converging" not in out and "of the time left" not in out
+
+
+def test_migrate_wait_warns_when_the_guest_dirties_memory_faster_than_it_is_copied(cluster, kubeconfig, monkeypatch):
+    now = cluster.clock.now()
+    series = MigrationSeries(1_500_000_000, 200_000_000, now)
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now)
+    eventually(lambda: waiting.printed("\u26a0 not converging (the guest dirties memory faster than it is copied)"))
+    assert "to go" not in end(cluster, waiting, name)
+
+
+def test_migrate_wait_warns_when_under_a_fifth_of_the_time_is_left(cluster, kubeconfig, monkeypatch):
+    now = cluster.clock.now()
+    series = MigrationSeries(1_500_000_000, 4_000_000, now)
+    # web-1's time limit is 750 s: 700 s into the copy, 50 s are left.
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now - timedelta(seconds=700))
+    eventually(lambda: waiting.printed("\u26a0 under 20 % of the time left, about"))
+    end(cluster, waiting, name)

@@ -48,6 +48,8 @@ SUBCOMMANDS = ("plan", "migrate", "abort")
 SYNC_TIMEOUT = 30.0
 # The health probe's (interval, timeout) in seconds: a silent server is noticed within their sum.
 HEALTH_PROBE = (5.0, 5.0)
+# Seconds between two questions to Prometheus for the byte counters of a running migration.
+METRICS_INTERVAL = 5.0
 # What each command cannot do without; every other kind only sharpens its answer.
 REQUIRED_KINDS = {
     "plan": ("vms", "vmis", "migrations"),
@@ -303,6 +305,7 @@ def _options(args: argparse.Namespace, kubeconfig: str | None, clock: Any, names
         clock=clock,
         probe_interval=HEALTH_PROBE[0],
         probe_timeout=HEALTH_PROBE[1],
+        metrics_interval=METRICS_INTERVAL,
     )
 
 
@@ -670,8 +673,27 @@ def _bar(fraction: float, width: int) -> str:
     return "#" * filled + "." * (width - filled)
 
 
-def progress_line(progress: Any, remaining: float | None, connection: str) -> str:
-    """One line of a migration's progress (without the bar): step, label, bytes, time left."""
+WARNING_SIGN = "\u26a0"
+
+
+def trouble_notes(progress: Any, stalled_for: float | None, low_on_time: bool, sign: str = WARNING_SIGN) -> list[str]:
+    """The warnings of a running migration, as the UI gives them: its copy stalled for `stalled_for`
+    seconds (None when it did not), it does not converge, under a fifth of its time is left."""
+    from tui.domain.trouble import LOW_TIME_SHARE
+    from tui.domain.units import human_duration
+
+    notes = []
+    if stalled_for is not None:
+        notes.append(f"{sign} no progress for {human_duration(stalled_for)}")
+    if progress.converging is False:
+        notes.append(f"{sign} not converging (the guest dirties memory faster than it is copied)")
+    if low_on_time:
+        notes.append(f"{sign} under {LOW_TIME_SHARE * 100:.0f} % of the time left")
+    return notes
+
+
+def progress_line(progress: Any, remaining: float | None, connection: str, notes: Sequence[str] = ()) -> str:
+    """One line of a migration's progress (without the bar): step, label, bytes, warnings, time left."""
     from tui.domain.units import human_duration
 
     parts = [f"{progress.label}"]
@@ -679,6 +701,8 @@ def progress_line(progress: Any, remaining: float | None, connection: str) -> st
         parts[0] = f"step {progress.step}/{progress.total_steps} {progress.label}"
     if progress.byte_fraction is not None:
         parts.append(f"{progress.byte_fraction * 100:.0f}% copied")
+    # Before the estimate and the countdown: a terminal cuts the line at its width.
+    parts.extend(notes)
     if progress.eta_seconds is not None:
         parts.append(f"about {human_duration(progress.eta_seconds)} to go")
     if remaining is not None:
@@ -690,10 +714,21 @@ def progress_line(progress: Any, remaining: float | None, connection: str) -> st
     return clean(", ".join(parts))
 
 
+def _warning_sign(out: TextIO) -> str:
+    """The warning sign, or "!" on an output whose encoding has no such character."""
+    encoding = getattr(out, "encoding", None)
+    try:
+        WARNING_SIGN.encode(encoding or "utf-8")
+    except (LookupError, UnicodeError):
+        return "!"
+    return WARNING_SIGN
+
+
 def follow_migration(session: Any, namespace: str, vm: str, migration: str, target: str | None, out: TextIO) -> int:
     """Show the migration until it ends: a bar on a terminal, lines otherwise. 0 succeeded, 1 not."""
     from tui.domain.budget import completion_budget, remaining_seconds
     from tui.domain.progress import OUTCOME_SUCCEEDED, migration_progress, migration_state_of
+    from tui.domain.trouble import CopyWatermark, low_on_time, observe_sample
 
     changed = threading.Event()
     session.store.subscribe(lambda batch: changed.set())
@@ -701,7 +736,10 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
     tty = out.isatty()
     key = f"{namespace}/{migration}"
     seen = False
-    last_line, last_print = "", 0.0
+    watermark = CopyWatermark()
+    sign = _warning_sign(out)
+    last_line: tuple[str, ...] = ()
+    last_print = 0.0
     while True:
         snapshot = session.store.snapshot()
         found = snapshot.migrations.get(key)
@@ -733,8 +771,10 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
             remaining = None
             if vmi is not None and budget is not None and progress.started:
                 remaining = remaining_seconds(budget, migration_state_of(found, vmi), session.now())
+            stalled_for, stalled = observe_sample(watermark, counters, session.now()) if found.phase == "Running" else (None, False)
+            notes = trouble_notes(progress, stalled_for if stalled else None, low_on_time(remaining, budget), sign)
             connection = _connection_note(session)
-            line = progress_line(progress, remaining, connection)
+            line = progress_line(progress, remaining, connection, notes)
             if tty:
                 width = min(shutil.get_terminal_size((WIDTH, 24)).columns, 120)
                 bar = _bar(progress.fraction, 20)
@@ -742,7 +782,8 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 out.write("\r\x1b[K" + text[: max(width - 1, 20)])
                 out.flush()
             else:
-                steady = line.split(", ")[0]
+                # A new step or a new kind of warning is printed at once; the rest every 15 s.
+                steady = (line.split(", ")[0], *(note.split(" for ")[0] for note in notes))
                 now = time.monotonic()
                 if steady != last_line or now - last_print >= 15:
                     _say(out, f"{progress.fraction * 100:3.0f}% {line}")

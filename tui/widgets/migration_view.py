@@ -25,13 +25,15 @@ from tui.domain.cpu import HOSTNAME_LABEL
 from tui.domain.objects import Migration
 from tui.domain.progress import ByteCounters, MigrationProgress, migration_progress, migration_state_of
 from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.trouble import (  # noqa: F401  (the constants and stall_threshold are imported from here too)
+    LOW_TIME_SHARE,
+    STALL_WARNING_SCRAPES,
+    STALL_WARNING_SECONDS,
+    low_on_time,
+    observe_sample,
+    stall_threshold,
+)
 
-# The least time the remaining data may go without shrinking before the UI warns of a stall.
-STALL_WARNING_SECONDS = 15.0
-# ...and the least number of scrape intervals: one sample that did not shrink is not yet a stall.
-STALL_WARNING_SCRAPES = 2
-# Below this share of the completion budget left, the countdown turns to a warning.
-LOW_TIME_SHARE = 0.2
 
 CountersOf = Callable[[str, str], "tuple[ByteCounters | None, ByteCounters | None]"]
 
@@ -72,9 +74,7 @@ class MigrationView:
     @property
     def low_on_time(self) -> bool:
         """Less than a fifth of the completion budget left (or overdue)."""
-        if self.remaining is None or self.budget is None or not self.budget.seconds:
-            return False
-        return self.remaining < LOW_TIME_SHARE * self.budget.seconds
+        return low_on_time(self.remaining, self.budget)
 
     @property
     def source(self) -> str:
@@ -269,33 +269,8 @@ class MigrationLedger:
 
     @staticmethod
     def _stall(record: _Record, counters: ByteCounters | None, now: datetime) -> tuple[float | None, bool]:
-        """(seconds since the remaining data last shrank, stalled). Only samples with different times are
-        compared, each with the one before it (KubeVirt's "progress watermark"); without a sample time,
-        a change of the counters is a new sample taken `now`."""
-        if counters is None or counters.remaining is None:
-            return None, False
-        if counters.at is not None:
-            at = counters.at
-            new = record.last_at is None or at > record.last_at
-        else:
-            at = now
-            new = counters != record.last_sample
-        if new:
-            if record.last_at is not None and at > record.last_at:
-                record.scrape_interval = (at - record.last_at).total_seconds()
-            if record.last_remaining is None or counters.remaining < record.last_remaining:
-                record.shrunk_at = at
-            record.last_sample, record.last_at, record.last_remaining = counters, at, counters.remaining
-        assert record.shrunk_at is not None and record.last_at is not None
-        flat = (record.last_at - record.shrunk_at).total_seconds()  # sample time without a shrink
-        if flat <= 0:
-            return 0.0, False
-        return max((now - record.shrunk_at).total_seconds(), flat), flat >= stall_threshold(record.scrape_interval)
-
-
-def stall_threshold(scrape_interval: float | None) -> float:
-    """Seconds of samples without a shrink that make a stall: two observed scrape intervals, at least 15 s."""
-    return max(STALL_WARNING_SECONDS, STALL_WARNING_SCRAPES * (scrape_interval or 0.0))
+        """(seconds since the remaining data last shrank, stalled): tui.domain.trouble's rule."""
+        return observe_sample(record, counters, now)
 
 
 def _finished_at(migration: Migration, progress: MigrationProgress, deleted_at: datetime | None) -> datetime | None:
