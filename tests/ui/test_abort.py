@@ -13,6 +13,11 @@ VM = "db-primary"
 KEY = f"default/{VM}"
 
 
+def question_text(app) -> str:
+    """What the open question's lines say (not the screen under it)."""
+    return "\n".join(str(static.render()) for static in app.screen.query(".confirm-value"))
+
+
 async def start_copying(pilot, cluster, app) -> None:
     """db-primary's migration, started through the app and copying memory."""
     await select_vm(pilot, VM)
@@ -114,3 +119,27 @@ async def test_the_abort_question_says_when_the_migration_is_stalled(cluster, ad
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert re.search(r"⚠ no progress for \d+ s", screen_text(app))
+
+
+async def test_the_abort_question_follows_the_migration_while_it_is_open(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_vm(pilot, "kafka-broker-2")
+        assert app.start_migration("default/kafka-broker-2", None)
+        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm("default/kafka-broker-2") is not None)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await step_until(pilot, cluster, lambda: re.search(r"⚠ no progress for \d+ s", question_text(app)), what="the stall, seen while the question is open")
+        assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_the_abort_question_says_when_the_migration_ended_while_it_was_open(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_copying(pilot, cluster, app)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await step_until(pilot, cluster, lambda: "answering aborts nothing" in question_text(app), seconds=600, stride=5, what="the end, said in the question")
+        await pilot.press("tab", "enter")  # "Abort migration" on an ended migration
+        await until(pilot, lambda: isinstance(app.screen, VMListScreen))
+        await until(pilot, lambda: any(n.title == "Not aborted" for n in app._notifications), what="nothing to abort, said")

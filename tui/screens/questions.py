@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from textual.content import Content
+from textual.widgets import Static
 
 from tui.domain.plan import Plan
 from tui.domain.units import human_duration
+from tui.messages import ViewUpdated
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationView
-from tui.widgets.progress_cell import time_left
+from tui.widgets.progress_cell import OUTCOME_WORDS, outcome_symbol, time_left
 
 _EXPIRY_WORDS = {
     "abort": "KubeVirt aborts the migration if it has not completed by then",
@@ -53,14 +55,22 @@ def migration_question(plan: Plan, target: str) -> ConfirmScreen:
     return ConfirmScreen("Start this live migration?", parts, yes_label="Migrate", no_label="Cancel", focus_yes=True, id="confirm-migration")
 
 
-def abort_question(view: MigrationView) -> ConfirmScreen:
-    """Confirm aborting a running migration; "No" is focused."""
+def _abort_rows(view: MigrationView) -> Rows:
+    """The abort question's lines for `view` as it is now; the same rows whether it runs or ended."""
     progress = view.progress
     parts: Rows = []
     parts += _row("Migration", (clean(view.name), "bold"))
     parts += _row("VM", clean(view.vm_key))
     route = f"{view.source or '?'} → {view.target or 'the scheduler’s choice'}"
     parts += _row("Route", clean(route))
+    if view.final:
+        word = OUTCOME_WORDS.get(progress.outcome, clean(progress.outcome) or "Finished")
+        ended = f"{outcome_symbol(progress.outcome)} ended: {word}"
+        if progress.outcome_message:
+            ended += f" ({progress.outcome_message})"
+        parts += _row("Now", (clean(ended), "bold"))
+        parts += _row("", ("The migration has ended: answering aborts nothing.", "bold $text-warning"))
+        return parts
     state = progress.label
     if progress.byte_fraction is not None:
         state += f", {progress.byte_fraction * 100:.0f}% copied"
@@ -74,4 +84,25 @@ def abort_question(view: MigrationView) -> ConfirmScreen:
         warnings.append("⚠ not converging: the guest dirties memory faster than it is copied")
     parts += _row("Now", clean(state), *[("\n" + clean(w), "bold $text-warning") for w in warnings])
     parts += _row("", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded.")
-    return ConfirmScreen("Abort this migration?", parts, yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")
+    return parts
+
+
+class AbortQuestion(ConfirmScreen):
+    """The abort confirmation, whose lines follow the migration while it is open (the app's ViewUpdated)."""
+
+    def __init__(self, view: MigrationView) -> None:
+        super().__init__("Abort this migration?", _abort_rows(view), yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")
+        self.migration_key = view.key
+
+    def on_view_updated(self, message: ViewUpdated) -> None:
+        view = self.app.ledger.view(self.migration_key)  # type: ignore[attr-defined]
+        if view is None:
+            return
+        values = list(self.query(".confirm-value").results(Static))
+        for static, (_, value) in zip(values, _abort_rows(view)):
+            static.update(value)
+
+
+def abort_question(view: MigrationView) -> ConfirmScreen:
+    """Confirm aborting a running migration; "No" is focused."""
+    return AbortQuestion(view)
