@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -340,3 +341,32 @@ def test_migrate_wait_warns_when_under_a_fifth_of_the_time_is_left(cluster, kube
     waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now - timedelta(seconds=700))
     eventually(lambda: waiting.printed("\u26a0 under 20 % of the time left, about"))
     end(cluster, waiting, name)
+
+
+# -- migrate --wait: a server that stops answering ----------------------------------------------------
+
+
+def test_migrate_wait_without_an_answer_drops_the_estimate_and_says_since_when(cluster, kubeconfig, monkeypatch):
+    monkeypatch.setattr(tui.cli, "GIVE_UP_WITHOUT_ANSWER", 60.0)
+    now = cluster.clock.now()
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, MigrationSeries(1_500_000_000, 4_000_000, now), now)
+    eventually(lambda: waiting.printed("to go"))
+    cluster.stop()
+    eventually(lambda: waiting.printed("no answer from the API server since "))
+    silent = waiting.out.getvalue().split("no answer from the API server since ")[0].splitlines()[-1]
+    assert "Copying memory" in silent and "to go" not in silent
+
+
+def test_migrate_wait_gives_up_after_the_limit_without_an_answer_with_exit_2_and_what_to_do(cluster, kubeconfig, monkeypatch):
+    monkeypatch.setattr(tui.cli, "GIVE_UP_WITHOUT_ANSWER", 1.0)
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig)
+    name = created_migration(cluster)["metadata"]["name"]
+    set_phase(cluster, name, "Running")
+    eventually(lambda: waiting.printed("Copying memory"))
+    cluster.stop()
+    run = waiting.result()
+    assert run.code == 2
+    advice = " ".join(run.err.split())
+    assert re.search(r"no answer from the API server for \d+ s \(since \d\d:\d\d:\d\d\)", advice)
+    assert f"Migration {name} may still be running: check it with livemig plan default/web-1" in advice
+    assert "Abort it with: livemig abort default/web-1" in advice

@@ -48,6 +48,8 @@ SUBCOMMANDS = ("plan", "migrate", "abort")
 SYNC_TIMEOUT = 30.0
 # The health probe's (interval, timeout) in seconds: a silent server is noticed within their sum.
 HEALTH_PROBE = (5.0, 5.0)
+# How long migrate --wait goes on without an answer from the API server before it gives up (exit 2).
+GIVE_UP_WITHOUT_ANSWER = 300.0
 # Seconds between two questions to Prometheus for the byte counters of a running migration.
 METRICS_INTERVAL = 5.0
 # What each command cannot do without; every other kind only sharpens its answer.
@@ -63,6 +65,14 @@ WIDTH = 80
 
 class UsageError(Exception):
     """Arguments that parse but make no sense together; printed with exit code 2."""
+
+
+class ServerSilent(Exception):
+    """migrate --wait had no answer from the API server for GIVE_UP_WITHOUT_ANSWER seconds."""
+
+    def __init__(self, since: str, waited: float) -> None:
+        super().__init__(since)
+        self.since, self.waited = since, waited
 
 
 class Terminated(KeyboardInterrupt):
@@ -140,11 +150,16 @@ exit codes:
 MIGRATE_EPILOG = """Creates a VirtualMachineInstanceMigration. Without --to the Kubernetes scheduler chooses the node;
 --to needs KubeVirt 1.6 or later and read access to the nodes.
 
+With --wait, while the API server does not answer the line says since when (and drops the estimate);
+after 5 min without an answer livemig stops waiting (exit 2): the migration may still be running,
+livemig plan NAMESPACE/VM shows it once the server answers, livemig abort NAMESPACE/VM stops it.
+
 exit codes:
   0    the migration was created (with --wait: the VM arrived, on the chosen node if any)
   1    it cannot migrate now, the node cannot take it, or (with --wait) the migration failed or
        was aborted, or the output went away while waiting (the migration goes on)
-  2    usage, configuration, connection or permission problem; no such VM, namespace or node
+  2    usage, configuration, connection or permission problem; no such VM, namespace or node;
+       with --wait: no answer from the API server for 5 min (the migration may go on)
   130  interrupted while waiting; the migration goes on (livemig abort NAMESPACE/VM stops it)"""
 
 ABORT_EPILOG = """Deletes the VM's running migration (only that one: its uid is checked). Needs only the rights to
@@ -612,6 +627,19 @@ def command_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not args.wait:
                 return EXIT_OK
             return follow_migration(session, namespace, name, result.name, target, out)
+        except ServerSilent as silent:
+            from tui.domain.units import human_duration
+
+            _say(
+                err,
+                clean(
+                    f"livemig: stopped waiting: no answer from the API server for {human_duration(silent.waited)} "
+                    f"(since {silent.since}). Migration {result.name} may still be running: check it with "
+                    f"livemig plan {namespace}/{name} (or kubectl get vmim -n {namespace} {result.name}) once the "
+                    f"server answers. {abort_hint}"
+                ),
+            )
+            return EXIT_USAGE
         except KeyboardInterrupt:
             _say(err, "")
             stopped = "Stopped waiting" if args.wait else "Interrupted"
@@ -693,7 +721,8 @@ def trouble_notes(progress: Any, stalled_for: float | None, low_on_time: bool, s
 
 
 def progress_line(progress: Any, remaining: float | None, connection: str, notes: Sequence[str] = ()) -> str:
-    """One line of a migration's progress (without the bar): step, label, bytes, warnings, time left."""
+    """One line of a migration's progress (without the bar): step, label, bytes, warnings, time left;
+    `connection` says how the connection stands when it is lost ("" while the server answers)."""
     from tui.domain.units import human_duration
 
     parts = [f"{progress.label}"]
@@ -703,7 +732,7 @@ def progress_line(progress: Any, remaining: float | None, connection: str, notes
         parts.append(f"{progress.byte_fraction * 100:.0f}% copied")
     # Before the estimate and the countdown: a terminal cuts the line at its width.
     parts.extend(notes)
-    if progress.eta_seconds is not None:
+    if progress.eta_seconds is not None and not connection:  # without an answer the estimate is stale
         parts.append(f"about {human_duration(progress.eta_seconds)} to go")
     if remaining is not None:
         parts.append(f"timeout in {human_duration(remaining)}" if remaining >= 0 else "timeout passed")
@@ -740,7 +769,19 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
     sign = _warning_sign(out)
     last_line: tuple[str, ...] = ()
     last_print = 0.0
+    silent_since: tuple[float, str] | None = None  # (monotonic, local time) of the first missed answer
     while True:
+        lost = _connection_lost(session)
+        if not lost:
+            silent_since = None
+        else:
+            if silent_since is None:
+                silent_since = (time.monotonic(), time.strftime("%H:%M:%S"))
+            waited = time.monotonic() - silent_since[0]
+            if waited >= GIVE_UP_WITHOUT_ANSWER:
+                if tty:
+                    out.write("\n")
+                raise ServerSilent(silent_since[1], waited)
         snapshot = session.store.snapshot()
         found = snapshot.migrations.get(key)
         if found is None:
@@ -773,7 +814,12 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 remaining = remaining_seconds(budget, migration_state_of(found, vmi), session.now())
             stalled_for, stalled = observe_sample(watermark, counters, session.now()) if found.phase == "Running" else (None, False)
             notes = trouble_notes(progress, stalled_for if stalled else None, low_on_time(remaining, budget), sign)
-            connection = _connection_note(session)
+            connection = ""
+            if silent_since is not None:
+                from tui.domain.units import human_duration
+
+                silent_for = human_duration(time.monotonic() - silent_since[0])
+                connection = f"no answer from the API server since {silent_since[1]} ({silent_for}; {lost})"
             line = progress_line(progress, remaining, connection, notes)
             if tty:
                 width = min(shutil.get_terminal_size((WIDTH, 24)).columns, 120)
@@ -783,7 +829,7 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 out.flush()
             else:
                 # A new step or a new kind of warning is printed at once; the rest every 15 s.
-                steady = (line.split(", ")[0], *(note.split(" for ")[0] for note in notes))
+                steady = (line.split(", ")[0], *(note.split(" for ")[0] for note in notes), str(silent_since))
                 now = time.monotonic()
                 if steady != last_line or now - last_print >= 15:
                     _say(out, f"{progress.fraction * 100:3.0f}% {line}")
@@ -792,11 +838,16 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
         changed.clear()
 
 
-def _connection_note(session: Any) -> str:
+def _connection_lost(session: Any) -> str:
+    """Why the API server does not answer what a follower needs ("" while it does)."""
+    from tui.cluster.store import ConnectionStatus
+
+    if not session.server_reachable:
+        return session.server_error.rstrip(".") or "the health probe failed"
     for kind in ("migrations", "vmis"):
         state = session.store.state(kind)
-        if state.status == "reconnecting":
-            return f"reconnecting (attempt {state.attempt}: {state.last_error})"
+        if state.status == ConnectionStatus.RECONNECTING:
+            return f"reconnecting, attempt {state.attempt}: {state.last_error.rstrip('.')}"
     return ""
 
 
