@@ -370,3 +370,18 @@ def test_plan_text_names_the_scheduling_rules_livemig_does_not_check(cluster, ku
     assert "Not checked The VM's required pod anti-affinity (spec.affinity.podAntiAffinity) is not checked" in flat
     assert flat.count("pod anti-affinity") == 1  # once for the VM, not under every node
     assert "unchecked" not in livemig("plan", "default/web-1", "-o", "json", "--kubeconfig", kubeconfig).json()
+
+
+def test_a_refusal_wraps_between_words_never_inside_a_hyphenated_name(cluster, kubeconfig):
+    vmi = cluster.store.get("virtualmachineinstances", "default", "db-1")
+    names = ["harvester-node-0", "cpu-feature-avx512-vnni", "db-1-disk-0", "pvc-3f9a-cc01-ab12"]
+    message = "cannot migrate VMI: " + " ".join(f"{name} and" for name in names * 3)
+    for condition in vmi["status"]["conditions"]:
+        if condition["type"] == "LiveMigratable":
+            condition["message"] = message
+    cluster.store.update_status("virtualmachineinstances", vmi, "default")
+    run = livemig("migrate", "default/db-1", "--kubeconfig", kubeconfig)
+    assert run.code == 1
+    words = run.err.split()
+    assert all(words.count(name) == 3 for name in names), run.err
+    assert max(len(line) for line in run.err.splitlines()) <= 80

@@ -586,10 +586,19 @@ def _default_namespace(session: Any) -> str:
 
 
 def _refusal(out: TextIO, title: str, reasons: Sequence[Any]) -> None:
-    _say(out, clean(title))
+    """The title, then each reason wrapped as in the plan: between words, never inside a hyphenated name."""
+    for line in textwrap.wrap(clean(title), width=WIDTH, subsequent_indent="  ", break_on_hyphens=False):
+        _say(out, line)
     for reason in reasons:
-        for line in textwrap.wrap(clean(f"{reason.code}: {reason.message}"), width=WIDTH - 4):
-            _say(out, f"  {line}")
+        for line in textwrap.wrap(
+            clean(f"{reason.code}: {reason.message}"),
+            width=WIDTH,
+            initial_indent="  ",
+            subsequent_indent="  ",
+            break_long_words=True,
+            break_on_hyphens=False,
+        ):
+            _say(out, line)
 
 
 def _exit_for(result: Any) -> int:
