@@ -204,10 +204,11 @@ def test_migrate_to_a_node_that_does_not_exist_is_a_usage_error(cluster, kubecon
     assert migrations(cluster) == []
 
 
-def test_migrate_as_a_user_without_permission_exits_2_with_the_servers_message(cluster, kubeconfig):
+def test_migrate_as_a_user_without_permission_exits_2_saying_it_once(cluster, kubeconfig):
     run = livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig, "--context", "sim-viewer")
     assert run.code == 2
-    assert 'User "viewer" cannot create resource "virtualmachineinstancemigrations"' in run.err
+    assert len(run.err.splitlines()) == 1 and "is forbidden" not in run.err
+    assert run.err.startswith('livemig: user "viewer" may not create virtualmachineinstancemigrations.kubevirt.io')
     assert migrations(cluster) == []
 
 
@@ -311,10 +312,12 @@ def test_abort_deletes_the_running_migration_and_exits_0(cluster, kubeconfig):
     assert migrations(cluster) == []
 
 
-def test_abort_as_a_user_without_permission_exits_2(cluster, kubeconfig):
+def test_abort_as_a_user_without_permission_exits_2_saying_it_once(cluster, kubeconfig):
     assert livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig).code == 0
     run = livemig("abort", "default/web-1", "--kubeconfig", kubeconfig, "--context", "sim-viewer")
-    assert run.code == 2 and 'cannot delete resource "virtualmachineinstancemigrations"' in run.err
+    assert run.code == 2
+    assert len(run.err.splitlines()) == 1 and "is forbidden" not in run.err
+    assert run.err.startswith('livemig: user "viewer" may not delete virtualmachineinstancemigrations.kubevirt.io')
     assert len(migrations(cluster)) == 1
 
 
@@ -385,3 +388,26 @@ def test_a_refusal_wraps_between_words_never_inside_a_hyphenated_name(cluster, k
     words = run.err.split()
     assert all(words.count(name) == 3 for name in names), run.err
     assert max(len(line) for line in run.err.splitlines()) <= 80
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        (
+            'virtualmachineinstancemigrations.kubevirt.io is forbidden: User "viewer" cannot create resource '
+            '"virtualmachineinstancemigrations" in API group "kubevirt.io" in the namespace "default"',
+            "",
+        ),
+        (
+            'virtualmachineinstancemigrations.kubevirt.io "web-1-x7k2p" is forbidden: User "ops" cannot delete resource '
+            '"virtualmachineinstancemigrations" in API group "kubevirt.io" in the namespace "default": change freeze until Monday',
+            "change freeze until Monday",
+        ),
+        ('admission webhook "policy.example.com" denied the request: migrations are paused', 'admission webhook "policy.example.com" denied the request: migrations are paused'),
+    ],
+    ids=["rbac-only", "authorizer-reason", "webhook"],
+)
+def test_a_permission_refusal_keeps_only_what_the_server_adds_to_the_missing_right(message, kept):
+    from tui.cli import forbidden_reason
+
+    assert forbidden_reason(message) == kept

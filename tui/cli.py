@@ -454,12 +454,32 @@ def _no_such_vm(session: Any, command: str, namespace: str, name: str) -> str:
     return text + "."
 
 
-def _permission_advice(session: Any, verb: str, namespace: str) -> str:
-    """What to do about a 403 on an action: which right is missing, who grants it, which contexts exist."""
+# Kubernetes' RBAC denial, with the authorizer's own reason after a colon when it gives one.
+_RBAC_DENIAL = re.compile(
+    r'is forbidden: User "[^"]*" cannot [\w-]+ resource "[^"]*"(?: in API group "[^"]*")?'
+    r'(?: in the namespace "[^"]*")?(?:: (?P<reason>.+))?$',
+    re.DOTALL,
+)
+
+
+def forbidden_reason(message: str) -> str:
+    """What a 403's message adds to "may not VERB": the authorizer's reason, or the whole message when
+    it is no RBAC denial (a webhook's, say); "" when it only says the right is missing."""
+    denial = _RBAC_DENIAL.search(message)
+    if denial is None:
+        return message.strip()
+    return (denial.group("reason") or "").strip()
+
+
+def _permission_advice(session: Any, verb: str, namespace: str, message: str = "") -> str:
+    """What to do about a 403 on an action: which right is missing, who grants it, which contexts exist;
+    the server's `message` is kept where it says more than that the right is missing."""
     others = [context for context in session.target.contexts if context != session.context_name]
     listed = f" (other contexts: {', '.join(others)})" if others else ""
+    reason = forbidden_reason(message).rstrip(".")
+    said = f" (the API server says: {reason})" if reason else ""
     return (
-        f"livemig: {_who(session)} may not {verb} virtualmachineinstancemigrations.kubevirt.io in namespace {namespace}: "
+        f"livemig: {_who(session)} may not {verb} virtualmachineinstancemigrations.kubevirt.io in namespace {namespace}{said}: "
         f"ask a cluster admin for that right (KubeVirt's kubevirt.io:edit role grants it), or use a context that has "
         f"it with --context{listed}. Nothing was changed."
     )
@@ -623,9 +643,10 @@ def command_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 return problem
         result = session.actions.migrate(namespace, name, target)
         if not result.ok:
-            _say(err, clean(f"livemig: {result.message}"))
             if result.forbidden:
-                _say(err, clean(_permission_advice(session, "create", namespace)))
+                _say(err, clean(_permission_advice(session, "create", namespace, result.message)))
+            else:
+                _say(err, clean(f"livemig: {result.message}"))
             return _exit_for(result)
         abort_hint = f"Abort it with: livemig abort {namespace}/{name}"
         # From here the migration exists: an interruption, even before the waiting starts, says it goes on.
@@ -890,9 +911,10 @@ def command_abort(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         newest = migrations[-1]
         result = session.actions.abort(namespace, newest.name, newest.meta.uid)
         if not result.ok:
-            _say(err, clean(f"livemig: {result.message}"))
             if result.forbidden:
-                _say(err, clean(_permission_advice(session, "delete", namespace)))
+                _say(err, clean(_permission_advice(session, "delete", namespace, result.message)))
+            else:
+                _say(err, clean(f"livemig: {result.message}"))
             return _exit_for(result)
         _say(out, clean(result.message))
         return EXIT_OK
