@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from tui.screens.question import Question
+from tui.widgets.dialog_keys import DialogKeys, keys_line, keys_of
 
 
 class ConfirmScreen(Question[bool]):
@@ -57,6 +58,19 @@ class ConfirmScreen(Question[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.no_label, id="no", variant="default", compact=True)
                 yield Button(self.yes_label, id="yes", variant="error" if self.danger else "primary", compact=True)
+        yield DialogKeys(self.keys(), id="confirm-keys")
+
+    def keys(self) -> Content:
+        """What the keys do in this question (the keymap's keys for its bindings)."""
+        bindings = {binding.id: binding for binding in self.BINDINGS if isinstance(binding, Binding)}
+        return keys_line(
+            [
+                ("enter", "answer"),
+                ("tab ←→", "switch"),
+                (keys_of(self.app, bindings["confirm.no"]), self.no_label),
+                (keys_of(self.app, bindings["confirm.yes"]), self.yes_label),
+            ]
+        )
 
     def on_mount(self) -> None:
         self.query_one("#yes" if self.focus_yes else "#no", Button).focus()

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.screens.question import Covering
+from tui.widgets.dialog_keys import DialogKeys, keys_line, keys_of
 from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
 
@@ -87,6 +88,17 @@ class HelpScreen(Covering[None]):
             with ScrollPane(id="help-scroll"):
                 yield Static(self._text(), id="help-text", markup=False)
             yield Static(self._timing(), id="help-timing", markup=False)
+        yield DialogKeys(self._keys_line(), id="help-keys")
+
+    def _keys_line(self) -> Content:
+        bindings = {binding.id: binding for binding in _bindings(HelpScreen)}
+        return keys_line(
+            [
+                ("↑↓", "scroll"),
+                ("pgup pgdn", "page"),
+                (keys_of(self.app, bindings["help.close"]), "close"),
+            ]
+        )
 
     def _text(self) -> Content:
         parts: list[str | tuple[str, str]] = []

@@ -27,6 +27,7 @@ from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
 from tui.screens.question import Question
 from tui.widgets.caveats import caveat_lines
+from tui.widgets.dialog_keys import DialogKeys
 from tui.widgets.literal import clean
 from tui.widgets.row_table import Column, RowTable, TableRow
 from tui.widgets.scroll_pane import ScrollPane
@@ -109,7 +110,7 @@ class NodePickerScreen(Question["str | None"]):
             yield RowTable(COLUMNS, id="picker-table", empty_text="No nodes known.")
             with ScrollPane(id="picker-detail-scroll"):
                 yield Static(id="picker-detail", markup=False)
-            yield Static(KEYS, id="picker-keys", markup=False)
+        yield DialogKeys(KEYS, id="picker-keys")
 
     def on_mount(self) -> None:
         self._show()
@@ -183,7 +184,7 @@ class NodePickerScreen(Question["str | None"]):
         if why is not None:
             self.app.bell()
         self.refusal = why
-        self.query_one("#picker-keys", Static).update(KEYS if why is None else why)
+        self.query_one("#picker-keys", DialogKeys).update(KEYS if why is None else why)
 
     def _show_detail(self, key: str | None) -> None:
         detail = self.query_one("#picker-detail", Static)
