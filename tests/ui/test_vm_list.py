@@ -119,3 +119,12 @@ async def test_the_line_under_the_list_says_when_a_migration_does_not_converge(c
         assert app.start_migration("default/kafka-broker-2", None)
         await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.progress.converging is False)
         await until(pilot, lambda: "⚠ not converging" in widget_text(app, "#vm-info"))
+
+
+async def test_the_header_counts_a_migrating_vm_once_as_migrating_not_also_as_running(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: "10 running  0 migrating" in screen_text(app), what="the counts before")
+        assert app.start_migration("default/db-primary", None)
+        await step_until(pilot, cluster, lambda: plain(table(app).rows[[r.key for r in table(app).rows].index("default/db-primary")].cells["status"]) == "Migrating")
+        await until(pilot, lambda: "9 running  1 migrating" in screen_text(app), what="the counts adding up as the Status column reads")

@@ -250,6 +250,12 @@ class VMListModel:
         return [self._rows[key] for key in self._order if all(word in haystacks[key] for word in words)]
 
     def counts(self, snapshot: ClusterSnapshot, ledger: MigrationLedger) -> ListCounts:
-        running = sum(1 for s in self.summaries.values() if s.status in ("Running", "Migrating"))
+        # "running" and "migrating" add up as the Status column reads: a VM being migrated is counted once,
+        # as migrating, even while its status still says Running.
+        running = sum(
+            1
+            for s in self.summaries.values()
+            if s.status == "Running" and ledger.running_for_vm(f"{s.namespace}/{s.name}") is None
+        )
         nodes_ready = sum(1 for node in snapshot.nodes.values() if node.ready is True)
         return ListCounts(len(self.summaries), running, ledger.running_count(), len(snapshot.nodes), nodes_ready)
