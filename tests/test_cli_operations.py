@@ -269,18 +269,20 @@ class MigrationSeries:
 
     def __init__(self, remaining: int, dirty_rate: float, at: datetime) -> None:
         self.remaining, self.dirty_rate, self.at = remaining, dirty_rate, at
+        self.processed = 4_000_000_000 - remaining
         self.asked = 0
 
-    def scrape(self, remaining: int, at: datetime) -> None:
+    def scrape(self, remaining: int, at: datetime, processed: int | None = None) -> None:
         """A new sample, returned once livemig has asked for it (twice: a whole poll saw it)."""
         self.remaining, self.at = remaining, at
+        self.processed = self.processed if processed is None else processed
         asked = self.asked
         eventually(lambda: self.asked > asked + 2 * len(self.values()))
 
     def values(self) -> dict[str, float]:
         return {
             "kubevirt_vmi_migration_data_remaining_bytes": self.remaining,
-            "kubevirt_vmi_migration_data_processed_bytes": 4_000_000_000 - self.remaining,
+            "kubevirt_vmi_migration_data_processed_bytes": self.processed,
             "kubevirt_vmi_migration_data_total_bytes": 4_000_000_000,
             "kubevirt_vmi_migration_disk_transfer_rate_bytes": 120_000_000,
             "kubevirt_vmi_migration_dirty_memory_rate_bytes": self.dirty_rate,
@@ -318,7 +320,7 @@ def test_migrate_wait_warns_when_the_copy_makes_no_progress(cluster, kubeconfig,
     now = cluster.clock.now()
     series = MigrationSeries(1_500_000_000, 4_000_000, now - timedelta(seconds=40))
     waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now)
-    eventually(lambda: waiting.printed("% copied"))
+    eventually(lambda: waiting.printed("GiB copied"))
     series.scrape(1_500_000_000, now - timedelta(seconds=30))
     series.scrape(1_500_000_000, now - timedelta(seconds=20))  # three samples, 20 s without a shrink
     eventually(lambda: waiting.printed("\u26a0 no progress for "))
@@ -370,3 +372,16 @@ def test_migrate_wait_gives_up_after_the_limit_without_an_answer_with_exit_2_and
     assert re.search(r"no answer from the API server for \d+ s \(since \d\d:\d\d:\d\d\)", advice)
     assert f"Migration {name} may still be running: check it with livemig plan default/web-1" in advice
     assert "Abort it with: livemig abort default/web-1" in advice
+
+
+def test_migrate_wait_never_shows_less_copied_when_the_data_left_grows(cluster, kubeconfig, monkeypatch):
+    monkeypatch.setattr(tui.cli, "REPEAT_LINE_EVERY", 0.0)  # every change printed
+    now = cluster.clock.now()
+    series = MigrationSeries(2_200_000_000, 150_000_000, now - timedelta(seconds=20))  # 45 % of 4 GB copied
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now)
+    eventually(lambda: waiting.printed("1.7 GiB copied, 2 GiB remaining"))
+    series.scrape(2_320_000_000, now - timedelta(seconds=10), processed=2_500_000_000)  # the guest dirtied more
+    eventually(lambda: waiting.printed("2.3 GiB copied, 2.2 GiB remaining"))
+    lines = [line for line in end(cluster, waiting, name).splitlines() if "Copying memory" in line]
+    shares = [int(line.split("%")[0]) for line in lines]
+    assert shares == sorted(shares) and "% copied" not in " ".join(lines)

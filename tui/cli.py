@@ -50,6 +50,8 @@ SYNC_TIMEOUT = 30.0
 HEALTH_PROBE = (5.0, 5.0)
 # How long migrate --wait goes on without an answer from the API server before it gives up (exit 2).
 GIVE_UP_WITHOUT_ANSWER = 300.0
+# Without a terminal, an unchanged step is printed again after this many seconds.
+REPEAT_LINE_EVERY = 15.0
 # Seconds between two questions to Prometheus for the byte counters of a running migration.
 METRICS_INTERVAL = 5.0
 # What each command cannot do without; every other kind only sharpens its answer.
@@ -750,16 +752,21 @@ def trouble_notes(progress: Any, stalled_for: float | None, low_on_time: bool, s
     return notes
 
 
-def progress_line(progress: Any, remaining: float | None, connection: str, notes: Sequence[str] = ()) -> str:
+def progress_line(progress: Any, remaining: float | None, connection: str, notes: Sequence[str] = (), counters: Any = None) -> str:
     """One line of a migration's progress (without the bar): step, label, bytes, warnings, time left;
     `connection` says how the connection stands when it is lost ("" while the server answers)."""
-    from tui.domain.units import human_duration
+    from tui.domain.units import human_bytes, human_duration
 
     parts = [f"{progress.label}"]
     if progress.step is not None:
         parts[0] = f"step {progress.step}/{progress.total_steps} {progress.label}"
-    if progress.byte_fraction is not None:
-        parts.append(f"{progress.byte_fraction * 100:.0f}% copied")
+    # Bytes, not a share: what was copied only grows, while what remains grows when the guest dirties
+    # memory, so a share of the whole would go backwards.
+    if counters is not None and progress.byte_fraction is not None:
+        if counters.processed is not None:
+            parts.append(f"{human_bytes(counters.processed)} copied")
+        if counters.remaining is not None:
+            parts.append(f"{human_bytes(counters.remaining)} remaining")
     # Before the estimate and the countdown: a terminal cuts the line at its width.
     parts.extend(notes)
     if progress.eta_seconds is not None and not connection:  # without an answer the estimate is stale
@@ -800,6 +807,7 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
     last_line: tuple[str, ...] = ()
     last_print = 0.0
     silent_since: tuple[float, str] | None = None  # (monotonic, local time) of the first missed answer
+    shown = 0.0  # the bar's fraction so far
     while True:
         lost = _connection_lost(session)
         if not lost:
@@ -850,19 +858,21 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
 
                 silent_for = human_duration(time.monotonic() - silent_since[0])
                 connection = f"no answer from the API server since {silent_since[1]} ({silent_for}; {lost})"
-            line = progress_line(progress, remaining, connection, notes)
+            line = progress_line(progress, remaining, connection, notes, counters)
+            # The bar never goes back while the migration runs (the data left can grow).
+            shown = max(shown, progress.fraction)
             if tty:
                 width = min(shutil.get_terminal_size((WIDTH, 24)).columns, 120)
-                bar = _bar(progress.fraction, 20)
+                bar = _bar(shown, 20)
                 text = f"[{bar}] {line}"
                 out.write("\r\x1b[K" + text[: max(width - 1, 20)])
                 out.flush()
             else:
-                # A new step or a new kind of warning is printed at once; the rest every 15 s.
+                # A new step or a new kind of warning is printed at once; the rest every REPEAT_LINE_EVERY.
                 steady = (line.split(", ")[0], *(note.split(" for ")[0] for note in notes), str(silent_since))
                 now = time.monotonic()
-                if steady != last_line or now - last_print >= 15:
-                    _say(out, f"{progress.fraction * 100:3.0f}% {line}")
+                if steady != last_line or now - last_print >= REPEAT_LINE_EVERY:
+                    _say(out, f"{shown * 100:3.0f}% {line}")
                     last_line, last_print = steady, now
         changed.wait(1.0)
         changed.clear()
