@@ -128,3 +128,12 @@ async def test_the_header_counts_a_migrating_vm_once_as_migrating_not_also_as_ru
         assert app.start_migration("default/db-primary", None)
         await step_until(pilot, cluster, lambda: plain(table(app).rows[[r.key for r in table(app).rows].index("default/db-primary")].cells["status"]) == "Migrating")
         await until(pilot, lambda: "9 running  1 migrating" in screen_text(app), what="the counts adding up as the Status column reads")
+
+
+async def test_the_hint_for_a_vm_no_node_can_take_says_m_shows_each_nodes_reasons(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_vm(pilot, "monitoring-01")
+        hint = widget_text(app, "#vm-info")
+        assert "No node can take it: m shows each node's reasons" in hint
+        assert "choose a target node" not in hint

@@ -11,6 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.cluster.access import ABORT, MIGRATE
+from tui.domain.plan import VMSummary
+from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
 from tui.widgets.banner import ConnectionBanner
@@ -182,11 +184,28 @@ class VMListScreen(Screen[None]):
                 parts += ["\n", ("a", "bold"), " abort · ", ("M", "bold"), " all migrations · ", ("enter", "bold"), " details"]
             else:
                 parts += ["\n", ("✗ ", "$text-warning"), clean(abort_reason)]
+        elif migrate_state and self._no_node_can_take(summary, key):
+            # m still opens the picker, but there it can only show why each node cannot take the VM.
+            parts += [
+                "\n",
+                ("✗ ", "$text-warning"),
+                "No node can take it: ",
+                ("m", "bold"),
+                " shows each node's reasons, ",
+                ("enter", "bold"),
+                " the details.",
+            ]
         elif migrate_state:
             parts += ["\n", ("m", "bold"), " choose a target node · ", ("enter", "bold"), " details and every node's verdict"]
         else:
             parts += ["\n", ("✗ ", "$text-warning"), clean(migrate_reason)]
         return Content.assemble(*parts)
+
+    def _no_node_can_take(self, summary: VMSummary, key: str | None) -> bool:
+        """Whether the VM could move but no node can take it now (the list's check, else the full plan's)."""
+        if not summary.migratable:
+            return summary.reason_code == NO_ELIGIBLE_NODE
+        return bool(self._full_check(key))
 
     def _full_check(self, key: str | None) -> str:
         """The first blocker the full plan finds for the highlighted VM ("" when it can move)."""
