@@ -385,3 +385,30 @@ def test_migrate_wait_never_shows_less_copied_when_the_data_left_grows(cluster, 
     lines = [line for line in end(cluster, waiting, name).splitlines() if "Copying memory" in line]
     shares = [int(line.split("%")[0]) for line in lines]
     assert shares == sorted(shares) and "% copied" not in " ".join(lines)
+
+
+# -- help within 80 columns, and the exit codes it and the README promise ------------------------------
+
+
+@pytest.mark.parametrize("command", [[], ["plan"], ["migrate"], ["abort"]], ids=["livemig", "plan", "migrate", "abort"])
+def test_help_fits_80_columns_on_a_wide_terminal(command, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    text = livemig(*command, "--help").out
+    assert max(len(line) for line in text.splitlines()) <= 80, max(text.splitlines(), key=len)
+
+
+def test_the_top_level_help_and_the_readme_say_a_closed_output_while_waiting_exits_1():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| 1 |"))
+    assert "`migrate --wait`: the output was closed (the migration goes on)" in row
+    codes = " ".join(livemig("--help").out.split("exit codes:")[1].split())
+    assert "1 the migration failed" in codes and "migrate --wait: the output was closed (the migration goes on) 2 " in codes
+
+
+def test_migrate_help_says_which_code_an_old_or_unreadable_kubevirt_version_gets_with_to():
+    codes = " ".join(livemig("migrate", "--help").out.split("exit codes:")[1].split())
+    one, two = codes.split(" 2 ")[0], codes.split(" 2 ")[1].split(" 130 ")[0]
+    assert "--to on KubeVirt older than 1.6" in one
+    assert "--to with the KubeVirt version unreadable" in two

@@ -127,55 +127,79 @@ def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None
 
 EXIT_CODES = """exit codes:
   0    done (plan: the VM can migrate; migrate --wait: it arrived)
-  1    the migration failed or was aborted, or cannot be done now (plan: the VM cannot migrate)
-  2    usage, configuration, connection or permission problem; no such VM, namespace or node
-  130  interrupted (Ctrl-C, SIGTERM, SIGHUP); a migration already started goes on"""
+  1    the migration failed or was aborted, or cannot be done now (plan: the VM
+       cannot migrate); migrate --wait: the output was closed (the migration
+       goes on)
+  2    usage, configuration, connection or permission problem; no such VM,
+       namespace or node; migrate --wait: no answer from the API server for
+       5 min (the migration may go on)
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP); a migration already started goes
+       on"""
 
 TOP_EPILOG = f"""headless commands, for scripts and runbooks (see livemig COMMAND --help):
   livemig plan NAMESPACE/VM      can it migrate, where to, and why not
   livemig migrate NAMESPACE/VM   start a live migration (--to NODE, --wait)
   livemig abort NAMESPACE/VM     abort its running migration
 
-Without a command livemig opens the terminal UI, which needs a terminal on stdin and stdout.
+Without a command livemig opens the terminal UI, which needs a terminal on
+stdin and stdout.
 
 {EXIT_CODES}"""
 
-PLAN_EPILOG = """Prints whether the VM can migrate now, what blocks it, the time limit KubeVirt allows, and every
-node's verdict. A user who may not read nodes gets the plan without node verdicts.
+PLAN_EPILOG = """Prints whether the VM can migrate now, what blocks it, the time limit KubeVirt
+allows, and every node's verdict. A user who may not read nodes gets the plan
+without node verdicts.
 
 exit codes:
   0    the VM can migrate now
   1    it cannot (the plan says why)
-  2    usage, configuration, connection or permission problem; no such VM or namespace
+  2    usage, configuration, connection or permission problem; no such VM or
+       namespace
   130  interrupted"""
 
-MIGRATE_EPILOG = """Creates a VirtualMachineInstanceMigration. Without --to the Kubernetes scheduler chooses the node;
---to needs KubeVirt 1.6 or later and read access to the nodes.
+MIGRATE_EPILOG = """Creates a VirtualMachineInstanceMigration. Without --to the Kubernetes
+scheduler chooses the node; --to needs KubeVirt 1.6 or later and read access to
+the nodes.
 
-With --wait, while the API server does not answer the line says since when (and drops the estimate);
-after 5 min without an answer livemig stops waiting (exit 2): the migration may still be running,
-livemig plan NAMESPACE/VM shows it once the server answers, livemig abort NAMESPACE/VM stops it.
+With --wait, while the API server does not answer, the line says since when
+(and drops the estimate); after 5 min without an answer livemig stops waiting
+(exit 2): the migration may still be running. livemig plan NAMESPACE/VM shows
+it once the server answers; livemig abort NAMESPACE/VM stops it.
 
 exit codes:
-  0    the migration was created (with --wait: the VM arrived, on the chosen node if any)
-  1    it cannot migrate now, the node cannot take it, or (with --wait) the migration failed or
-       was aborted, or the output went away while waiting (the migration goes on)
-  2    usage, configuration, connection or permission problem; no such VM, namespace or node;
-       with --wait: no answer from the API server for 5 min (the migration may go on)
-  130  interrupted while waiting; the migration goes on (livemig abort NAMESPACE/VM stops it)"""
+  0    the migration was created (with --wait: the VM arrived, on the chosen
+       node if any)
+  1    it cannot migrate now, the node cannot take it, --to on KubeVirt older
+       than 1.6, or (with --wait) the migration failed or was aborted, or the
+       output was closed while waiting (the migration goes on)
+  2    usage, configuration, connection or permission problem; no such VM,
+       namespace or node; --to with the KubeVirt version unreadable or the
+       nodes unreadable; with --wait: no answer from the API server for 5 min
+       (the migration may go on)
+  130  interrupted while waiting; the migration goes on (livemig abort
+       NAMESPACE/VM stops it)"""
 
-ABORT_EPILOG = """Deletes the VM's running migration (only that one: its uid is checked). Needs only the rights to
-read and delete migrations in the VM's namespace.
+ABORT_EPILOG = """Deletes the VM's running migration (only that one: its uid is checked). Needs
+only the rights to read and delete migrations in the VM's namespace.
 
 exit codes:
   0    the abort was requested
   1    the VM has no running migration
-  2    usage, configuration, connection or permission problem; no such VM or namespace
+  2    usage, configuration, connection or permission problem; no such VM or
+       namespace
   130  interrupted"""
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help, wrapped within 80 columns however wide the terminal (epilogs are wrapped by hand)."""
+
+    def __init__(self, prog: str) -> None:
+        width = min(shutil.get_terminal_size((WIDTH, 24)).columns, WIDTH) - 1
+        super().__init__(prog, width=width, max_help_position=24)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    formatter = argparse.RawDescriptionHelpFormatter
+    formatter = _HelpFormatter
     parser = argparse.ArgumentParser(
         prog="livemig",
         description="Live-migrate KubeVirt and Harvester virtual machines from a terminal.",
