@@ -47,18 +47,28 @@ def migrations(cluster: SimCluster) -> list[dict]:
     [
         ["plan"],
         ["plan", "a/b/c"],
+        ["plan", "/db-primary"],
         ["migrate", "default/web-1", "--to"],
         ["--bogus"],
         ["plan", "default/web-1", "-o", "yaml"],
         ["-n", "a", "-A", "plan", "x"],
         ["--readonly", "migrate", "default/web-1"],
     ],
-    ids=["missing-vm", "not-namespace-slash-vm", "to-without-node", "unknown-option", "unknown-format", "n-and-A", "readonly-migrate"],
+    ids=["missing-vm", "not-namespace-slash-vm", "empty-namespace", "to-without-node", "unknown-option", "unknown-format", "n-and-A", "readonly-migrate"],
 )
 def test_bad_arguments_print_the_usage_and_exit_2_without_a_traceback(args):
     run = livemig(*args)
     assert run.code == 2
     assert "usage: livemig" in run.err and "Traceback" not in run.err
+
+
+@pytest.mark.parametrize("vm", ["/db-primary", "default/", "a/b/c"])
+@pytest.mark.parametrize("command", ["plan", "migrate", "abort"])
+def test_a_vm_argument_that_is_not_namespace_slash_vm_shows_that_commands_usage(command, vm):
+    run = livemig(command, vm)
+    assert run.code == 2
+    assert run.err.startswith(f"usage: livemig {command} ")
+    assert run.err.endswith(f'livemig: error: "{vm}" is not NAMESPACE/VM (for example: default/web-1)\n')
 
 
 def test_the_namespace_flag_and_a_different_namespace_in_the_vm_argument_are_a_usage_error(kubeconfig):

@@ -297,7 +297,7 @@ def _vm_argument(value: str, namespace: str | None) -> tuple[str, str]:
     namespace_part, slash, name = value.partition("/")
     if not slash:
         namespace_part, name = "", value
-    if not name or "/" in name:
+    if not name or "/" in name or (slash and not namespace_part):
         raise UsageError(f'"{value}" is not NAMESPACE/VM (for example: default/web-1)')
     if namespace_part and namespace and namespace != namespace_part:
         raise UsageError(f'the namespace of "{value}" and -n {namespace} differ')
@@ -1023,6 +1023,14 @@ def _stop_signals_interrupt() -> Iterator[None]:
                 signal.signal(number, handler)
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    """The parser of `command` (so an error shows that command's usage), else the top-level one."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -1043,7 +1051,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
                 raise UsageError(f"--readonly and {args.command} exclude each other: {args.command} changes the cluster")
             return commands.get(args.command, command_ui)(args, out, err)
     except UsageError as error:
-        parser.print_usage(err)
+        _command_parser(parser, args.command).print_usage(err)
         _say(err, clean(f"livemig: error: {error}"))
         return EXIT_USAGE
     except ConnectError as error:
