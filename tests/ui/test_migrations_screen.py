@@ -126,3 +126,19 @@ async def test_a_healthy_migration_shows_no_warning_sign(cluster, admin):
         await open_with_copying(pilot, cluster, app, STEADY)
         await until(pilot, lambda: "%" in cell(app, STEADY, "progress"), what="byte progress")
         assert "⚠" not in cell(app, STEADY, "progress") and cell(app, STEADY, "phase") == "Running"
+
+
+async def test_the_progress_bar_fills_as_far_as_the_percentage_beside_it(cluster, admin):
+    from tui.widgets.progress_cell import bar
+
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_with_copying(pilot, cluster, app, STEADY)
+        await until(pilot, lambda: "%" in cell(app, STEADY, "progress"), what="byte progress")
+        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm(STEADY).progress.byte_fraction > 0.2, stride=5)
+        app.updates_paused = True
+        await pilot.pause(0.2)
+        shown, percent = cell(app, STEADY, "progress").split()
+        copied = app.ledger.running_for_vm(STEADY).progress.byte_fraction
+        assert (shown, percent) == (bar(copied, 8), f"{copied * 100:.0f}%")
+        assert f", {percent} copied" in widget_text(app, "#migration-detail")

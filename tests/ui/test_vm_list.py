@@ -137,3 +137,19 @@ async def test_the_hint_for_a_vm_no_node_can_take_says_m_shows_each_nodes_reason
         hint = widget_text(app, "#vm-info")
         assert "No node can take it: m shows each node's reasons" in hint
         assert "choose a target node" not in hint
+
+
+async def test_the_migration_cells_bar_fills_as_far_as_the_percentage_beside_it(cluster, admin):
+    from tui.widgets.progress_cell import bar
+
+    app = make_app(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select_vm(pilot, "db-primary")
+        assert app.start_migration("default/db-primary", None)
+        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/db-primary")) is not None and (v.progress.byte_fraction or 0) > 0.2, stride=5)
+        app.updates_paused = True
+        await pilot.pause(0.2)
+        cells = table(app).rows[[r.key for r in table(app).rows].index("default/db-primary")].cells
+        shown, percent = plain(cells["migration"]).split()[:2]
+        copied = app.ledger.running_for_vm("default/db-primary").progress.byte_fraction
+        assert (shown, percent) == (bar(copied, 4), f"{copied * 100:.0f}%")

@@ -64,15 +64,16 @@ def progress_cell(view: MigrationView) -> Text:
     progress = view.progress
     if view.final:
         return outcome_text(progress.outcome)
+    # The bar and the number beside it measure one thing: the memory copied, else the phase steps.
     if progress.byte_fraction is not None:
-        amount = f"{progress.byte_fraction * 100:3.0f}%"
-    elif progress.step is not None:
-        amount = f"{progress.step}/{progress.total_steps}"
+        amount, filled = f"{progress.byte_fraction * 100:3.0f}%", progress.byte_fraction
+    elif progress.step is not None and progress.total_steps:
+        amount, filled = f"{progress.step}/{progress.total_steps}", progress.step / progress.total_steps
     else:
-        amount = "?"
+        amount, filled = "?", 0.0
     if warned(view):
-        return Text(f"⚠ {bar(progress.fraction, 6)} {amount:>4}", style="warning")
-    return Text(f"{bar(progress.fraction, 8)} {amount:>4}", style="accent")
+        return Text(f"⚠ {bar(filled, 6)} {amount:>4}", style="warning")
+    return Text(f"{bar(filled, 8)} {amount:>4}", style="accent")
 
 
 def phase_cell(view: MigrationView) -> Text:
@@ -224,6 +225,11 @@ class MigrationsScreen(Screen[None]):
                 parts += ["\n", ("KubeVirt: ", "$text-muted"), clean(progress.failure_reason)]
             return Content.assemble(*parts)
         parts.append(clean(progress.label))
+        # The same quantity as the progress cell's bar and number.
+        if progress.byte_fraction is not None:
+            parts.append(f", {progress.byte_fraction * 100:.0f}% copied")
+        elif progress.step is not None and progress.total_steps:
+            parts.append(f" (step {progress.step} of {progress.total_steps})")
         if view.aborting:
             parts += [", ", ("abort requested", "$text-warning")]
         budget = view.budget

@@ -81,7 +81,7 @@ def migration_cell(view: MigrationView | None) -> Text:
     if progress.phase == "Running":
         if progress.byte_fraction is not None:
             percent = f"{progress.byte_fraction * 100:.0f}%"
-            body = f"{bar(progress.fraction, 4)} {percent}"
+            body = f"{bar(progress.byte_fraction, 4)} {percent}"  # the bar is the percentage beside it
         else:
             body = "Copying"
         tail = (" overdue" if clock == "overdue" else f" {clock} left") if clock else ""
