@@ -36,7 +36,7 @@ async def test_a_running_migration_shows_its_bar_phase_route_and_time_left(clust
         await open_with_copying(pilot, cluster, app, STEADY)
         await until(pilot, lambda: "%" in cell(app, STEADY, "progress"), what="byte progress")
         assert cell(app, STEADY, "phase") == "Running"
-        assert cell(app, STEADY, "route") in ("harvester-node-2 → …-0", "harvester-node-2 → …-1", "harvester-node-2 → …-3")
+        assert re.fullmatch(r"harvester-node-2 → harvester-node-[013]", cell(app, STEADY, "route"))
         assert cell(app, STEADY, "left").startswith("22:")
         assert re.fullmatch(r"[█▉▊▋▌▍▎▏░]{8} +\d+%", cell(app, STEADY, "progress"))
 
@@ -142,3 +142,24 @@ async def test_the_progress_bar_fills_as_far_as_the_percentage_beside_it(cluster
         copied = app.ledger.running_for_vm(STEADY).progress.byte_fraction
         assert (shown, percent) == (bar(copied, 8), f"{copied * 100:.0f}%")
         assert f", {percent} copied" in widget_text(app, "#migration-detail")
+
+
+async def test_the_route_shows_the_target_whole_and_shortens_the_source_to_the_columns_width(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_with_copying(pilot, cluster, app, STEADY)
+        target = app.ledger.running_for_vm(STEADY).target
+        await until(pilot, lambda: re.search(rf"…\S*-2 → {target}\b", screen_text(app)), what="the source shortened, the target whole")
+
+
+def test_a_route_that_fits_its_column_is_shown_whole():
+    from tui.screens.migrations import RouteCell
+
+    assert RouteCell("harvester-node-1", "harvester-node-3").fit(35).plain == "harvester-node-1 → harvester-node-3"
+
+
+def test_a_route_too_wide_for_its_column_loses_the_start_of_its_source_first():
+    from tui.screens.migrations import RouteCell
+
+    assert RouteCell("harvester-node-1", "harvester-node-3").fit(31).plain == "…ster-node-1 → harvester-node-3"
+    assert RouteCell("harvester-node-1", "harvester-node-3").fit(22).plain == "…-1 → harvester-node-3"

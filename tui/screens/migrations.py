@@ -3,6 +3,7 @@ left before KubeVirt's completion timeout; then those finished since livemig sta
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -21,7 +22,7 @@ from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationView
 from tui.widgets.progress_cell import bar, countdown, outcome_text, time_left
-from tui.widgets.row_table import Column, RowTable, TableRow
+from tui.widgets.row_table import Column, FittedCell, RowTable, TableRow
 
 if TYPE_CHECKING:
     from tui.app import LivemigApp
@@ -35,6 +36,31 @@ COLUMNS = (
     Column("elapsed", "Elapsed", 7, priority=4, align="right"),
     Column("left", "Time left", 9, priority=1, align="right"),
 )
+
+
+@dataclass(frozen=True)
+class RouteCell(FittedCell):
+    """"source → target" in the room its column has: the target, the main fact, whole; the source
+    shortened first, from its start, since node names differ at their ends ("…node-1 → harvester-node-3")."""
+
+    source: str
+    target: str
+
+    @property
+    def plain(self) -> str:
+        return f"{self.source or '?'} → {self.target or 'scheduler'}"
+
+    def fit(self, width: int) -> Text:
+        source, target = clean(self.source) or "?", clean(self.target) or "scheduler"
+        arrow = " → "
+        room = width - len(arrow) - len(target)
+        if room >= len(source):
+            return Text(f"{source}{arrow}{target}")
+        if room >= 2:
+            return Text(f"…{source[len(source) - room + 1:]}{arrow}{target}")
+        # Not even the target fits whole beside a sign of the source: its end says which node it is.
+        room = max(width - len("…" + arrow), 1)
+        return Text(f"…{arrow}…{target[-room + 1:]}" if room > 1 else "…")
 
 
 def route_text(source: str, target: str) -> str:
@@ -114,7 +140,7 @@ def migration_row(view: MigrationView) -> TableRow:
             "namespace": view.namespace,
             "progress": progress_cell(view),
             "phase": phase_cell(view),
-            "route": route_text(view.source, view.target),
+            "route": RouteCell(view.source, view.target),
             "elapsed": countdown(view.elapsed) if view.elapsed is not None else "",
             "left": time_left_cell(view),
         },

@@ -29,6 +29,19 @@ class Column:
     align: str = "left"  # left | right
 
 
+class FittedCell:
+    """A cell that shortens itself to the width its column gets (which part to keep is its own rule)."""
+
+    @property
+    def plain(self) -> str:
+        """The whole text, unshortened."""
+        raise NotImplementedError
+
+    def fit(self, width: int) -> Text:
+        """The text in at most `width` cells."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class TableRow:
     """One row: a stable key (the cursor follows it across updates) and its cells by column key.
@@ -282,6 +295,8 @@ class RowTable(ScrollView, can_focus=True):
             columns = columns[1:]
         for column, column_width in columns:
             value = row.cells.get(column.key, "")
+            if isinstance(value, FittedCell):
+                value = value.fit(column_width)
             cells.append((column, column_width, value if isinstance(value, Text) else Text(clean(value))))
         return self._strip(cells, style, width)
 
