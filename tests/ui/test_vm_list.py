@@ -66,7 +66,7 @@ async def test_sort_cycles_through_the_columns_and_shift_s_reverses(cluster, adm
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: len(table(app).rows) == 11)
         assert names(app) == sorted(names(app))
-        await pilot.press("s", "s", "s")  # namespace, status, node
+        await pilot.press("s", "s")  # status, node (one namespace: no Namespace column to sort by)
         await until(pilot, lambda: "sort Node ▲" in screen_text(app))
         nodes = [row.cells["node"] for row in table(app).rows]
         assert nodes == sorted(nodes, key=lambda n: (n == "-", n))
@@ -153,3 +153,17 @@ async def test_the_migration_cells_bar_fills_as_far_as_the_percentage_beside_it(
         shown, percent = plain(cells["migration"]).split()[:2]
         copied = app.ledger.running_for_vm("default/db-primary").progress.byte_fraction
         assert (shown, percent) == (bar(copied, 4), f"{copied * 100:.0f}%")
+
+
+async def test_sort_cycles_only_through_the_columns_shown_at_this_width(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(table(app).rows) == 11)
+        shown = {column.label for column, _ in table(app).visible_columns()}
+        seen = []
+        for _ in range(10):
+            await pilot.press("s")
+            await pilot.pause(0.05)
+            seen.append(re.search(r"sort (.+?) [▲▼]", screen_text(app)).group(1))
+        assert "Namespace" not in shown
+        assert set(seen) <= shown and "Name" in seen

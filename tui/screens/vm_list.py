@@ -262,8 +262,12 @@ class VMListScreen(Screen[None]):
         self.show_view()
 
     def action_sort(self) -> None:
-        index = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1
-        self.sort_by(SORTABLE[(index + 1) % len(SORTABLE)])
+        # Only through the columns shown at this width: a sort by a hidden column looks like no order.
+        shown = {column.key for column, _ in self.query_one(RowTable).visible_columns()}
+        order = [key for key in SORTABLE if key in shown] or list(SORTABLE)
+        current = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1
+        # The next shown column after the current one (which may itself be hidden now), round to the first.
+        self.sort_by(next((key for key in order if SORTABLE.index(key) > current), order[0]))
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.sort_column, not self.sort_reverse)
