@@ -56,6 +56,7 @@ from tui.widgets.vm_rows import VMListModel
 DARK_THEME = "textual-dark"
 SIXTEEN_COLOUR_THEME = "livemig-16"
 TICK_SECONDS = 1.0
+OUTCOME_NOTICE_SECONDS = 6.0
 # A migration created but not yet seen in the store keeps its VM guarded this long at most.
 STARTING_GUARD_SECONDS = 30.0
 
@@ -312,7 +313,8 @@ class LivemigApp(App[int]):
                 clean(f"{view.vm_key}: {view.progress.outcome_message}"),
                 title=title,
                 severity=severity,
-                timeout=10 if severity == "information" else 30,
+                # Brief: at 80x24 a toast covers the list, and the outcome stays on the row and the Migrations screen.
+                timeout=OUTCOME_NOTICE_SECONDS,
                 markup=False,
             )
 

@@ -63,3 +63,26 @@ async def test_help_is_not_covered_by_toasts_and_what_is_said_meanwhile_shows_on
         assert toasts(app) == 0 and titles(app) == []
         await pilot.press("escape")
         await until(pilot, lambda: titles(app) == ["Migration aborted"])
+
+
+async def test_a_toast_reaches_the_right_edge_so_nothing_beneath_shows_beside_it(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await select_vm(pilot, "jump-host")
+        app.notify("default/kafka-broker-2: KubeVirt aborted it", title="Migration failed", severity="error", markup=False)
+        await until(pilot, lambda: toasts(app) == 1)
+        await settle(pilot)
+        toast = app.screen.query_one("Toast")
+        assert toast.region.right == 80
+
+
+async def test_a_migrations_outcome_is_told_in_a_short_lived_toast(cluster, admin):
+    from tui.app import OUTCOME_NOTICE_SECONDS
+
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await select_vm(pilot, "jump-host")
+        assert app.start_migration("default/jump-host", None)
+        await step_until(pilot, cluster, lambda: "Migrated" in titles(app), stride=2, what="the outcome told")
+        [notice] = [n for n in app._notifications if n.title == "Migrated"]
+        assert notice.timeout == OUTCOME_NOTICE_SECONDS <= 10
