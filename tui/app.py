@@ -184,6 +184,16 @@ class LivemigApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("M", "migrations", "Migrations", id="app.migrations"),
+        # Textual's own palette binding has no id, so a keymap could not move it: this one replaces it.
+        Binding(
+            App.COMMAND_PALETTE_BINDING,
+            "command_palette",
+            "palette",
+            show=False,
+            key_display=App.COMMAND_PALETTE_DISPLAY,
+            priority=True,
+            id="app.command_palette",
+        ),
     ]
 
     def __init__(

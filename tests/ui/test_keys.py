@@ -143,3 +143,20 @@ async def test_every_j_typed_together_scrolls_help_one_line(cluster, admin):
         await typed(pilot, "G")
         scroll = app.screen.query_one("#help-scroll")
         assert scroll.scroll_y == scroll.max_scroll_y > 8
+
+
+def test_the_command_palette_key_has_an_id_a_keymap_can_name():
+    from tui.app import binding_ids
+
+    assert "app.command_palette" in binding_ids()
+
+
+async def test_help_lists_the_node_pickers_own_keys(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        picker = widget_text(app, "#help-text").partition("Node picker\n")[2].partition("Migrations\n")[0]
+        assert "↑ ↓               Each node's reasons" in picker
+        assert "tab" in picker and "To the reasons, to scroll" in picker

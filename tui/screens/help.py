@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from tui.app import LivemigApp
 
 # Keys the table reads that are no bindings of the screens (kept with the table's own).
+# Where the footer's short word says too little.
+_WHAT = {"table.select": "Open, or choose", "app.command_palette": "Command palette"}
+
 _ALSO = [
-    ("Everywhere", "ctrl+p", "Command palette"),
+    ("Node picker", "up,down", "Each node's reasons"),
+    ("Node picker", "tab", "To the reasons, to scroll"),
 ]
 
 
@@ -67,7 +71,7 @@ class HelpScreen(Covering[None]):
         for title, bindings in sources:
             entries = []
             for binding in bindings:
-                what = "Open, or choose" if binding.id == "table.select" else binding.description
+                what = _WHAT.get(binding.id or "", binding.description)
                 entries.append((self._keys(binding), what, binding.id or ""))
             entries += [(self._keys(Binding(key, "")), what, "") for group, key, what in _ALSO if group == title]
             groups.append((title, entries))
