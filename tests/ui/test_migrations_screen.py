@@ -163,3 +163,18 @@ def test_a_route_too_wide_for_its_column_loses_the_start_of_its_source_first():
 
     assert RouteCell("harvester-node-1", "harvester-node-3").fit(31).plain == "…ster-node-1 → harvester-node-3"
     assert RouteCell("harvester-node-1", "harvester-node-3").fit(22).plain == "…-1 → harvester-node-3"
+
+
+async def test_on_the_migrations_screen_the_footer_says_back_and_m_goes_back(cluster, admin):
+    from tests.ui.harness import screen_lines
+    from tui.screens.vm_list import VMListScreen
+
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, MigrationsScreen))
+        await until(pilot, lambda: "Back" in screen_lines(app)[-1], what="the footer")
+        assert "Migrations" not in screen_lines(app)[-1]
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, VMListScreen))

@@ -152,7 +152,8 @@ class MigrationsScreen(Screen[None]):
     """Running migrations, then the ones that ended since livemig started."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="migrations.back"),
+        # M opened it and M closes it: said as what it does here, not "Migrations".
+        Binding("escape,M", "back", "Back", id="migrations.back"),
         Binding("a", "abort", "Abort", id="migrations.abort"),
     ]
 
