@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from tui.domain.plan import VMSummary
 from tui.domain.progress import MigrationProgress
-from tui.screens.migrations import route_text
 from tui.widgets.migration_view import MigrationView
 from tui.widgets.vm_rows import migration_cell, short_reason, status_text
 
@@ -38,7 +37,7 @@ def test_an_unknown_status_is_shown_as_an_error_in_words():
 
 def test_a_copy_with_bytes_shows_the_bar_percent_and_time_left():
     cell = migration_cell(view(byte_fraction=0.45, fraction=0.505))
-    assert cell.plain == "██░░ 45% 12:04 left"
+    assert cell.plain == "█▊░░ 45% 12:04 left"
 
 
 def test_a_copy_without_bytes_says_copying_and_the_time_left():
@@ -56,9 +55,3 @@ def test_an_abort_in_progress_says_aborting():
 def test_a_converging_failure_is_warned_with_a_symbol():
     cell = migration_cell(view(converging=False))
     assert cell.plain.startswith("⚠ ") and cell.style == "warning"
-
-
-def test_the_route_drops_what_the_target_shares_with_the_source():
-    assert route_text("harvester-node-2", "harvester-node-0") == "harvester-node-2 → …-0"
-    assert route_text("harv-1", "node-2") == "harv-1 → node-2"
-    assert route_text("harv-1", "") == "harv-1 → scheduler"

@@ -63,22 +63,6 @@ class RouteCell(FittedCell):
         return Text(f"…{arrow}…{target[-room + 1:]}" if room > 1 else "…")
 
 
-def route_text(source: str, target: str) -> str:
-    """"harvester-node-2 → …-0": the target without the part it shares with the source, so it fits."""
-    source, target = source or "?", target or "scheduler"
-    shared = 0
-    for a, b in zip(source, target):
-        if a != b:
-            break
-        shared += 1
-    # Cut at a separator, and only when enough is saved to be worth the ellipsis.
-    while shared and source[shared - 1] not in "-._":
-        shared -= 1
-    if shared >= 4 and len(target) - shared >= 1:
-        target = "…" + target[shared - 1:]
-    return f"{source} → {target}"
-
-
 def warned(view: MigrationView) -> bool:
     """A running migration in trouble: stalled, not converging, or low on time."""
     return not view.final and (view.stalled or view.low_on_time or view.progress.converging is False)
