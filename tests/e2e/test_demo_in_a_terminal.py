@@ -7,6 +7,7 @@ and keys typed in one burst, each acting on what the key before it left on scree
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,7 +104,8 @@ def test_an_operator_migrates_a_vm_in_the_demo_and_sees_it_finish(terminal: Term
 
     terminal.keys("M")
     migrations = terminal.wait_for("0 running, 1 ended since")
-    assert "✓ Succeeded" in migrations and "harvester-node-3 →" in migrations
+    # At 80 columns the route keeps the target whole and shortens the source from its start.
+    assert "✓ Succeeded" in migrations and re.search(r"…ode-3 → harvester-node-\d", migrations), migrations
 
     terminal.keys("q")
     terminal.wait_for("livemig exited 0", timeout=20)
