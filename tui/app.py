@@ -34,6 +34,7 @@ from tui.cluster.actions import ActionResult
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
 from tui.domain.plan import Plan, plan_for
+from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
 from tui.screens.commands import LivemigCommands
@@ -47,6 +48,7 @@ from tui.messages import (
     ViewUpdated,
 )
 from tui.widgets.banner import ConnectionSummary, connection_summary
+from tui.widgets.dialog_keys import bound_keys
 from tui.widgets.header import HeaderFacts
 from tui.widgets.keystrokes import KEY_PASS_TIMEOUT, KeyPassed, KeyQueue, typed_before
 from tui.widgets.literal import clean
@@ -317,8 +319,8 @@ class LivemigApp(App[int]):
         """One notice per migration that ended while livemig watched it, whatever screen is open."""
         for view in self.ledger.take_endings():
             outcome = view.progress.outcome
-            severity = "information" if outcome == "Succeeded" else "warning" if outcome == "Aborted" else "error"
-            title = {"Succeeded": "Migrated", "Aborted": "Migration aborted"}.get(outcome, "Migration failed")
+            severity = "information" if outcome == OUTCOME_SUCCEEDED else "warning" if outcome == OUTCOME_ABORTED else "error"
+            title = {OUTCOME_SUCCEEDED: "Migrated", OUTCOME_ABORTED: "Migration aborted"}.get(outcome, "Migration failed")
             self.notify(
                 clean(f"{view.vm_key}: {view.progress.outcome_message}"),
                 title=title,
@@ -746,7 +748,7 @@ class LivemigApp(App[int]):
         """Whether `event` is a key the current screen binds to migrate or abort (keymap included)."""
         for binding in getattr(self.screen, "BINDINGS", ()):
             if isinstance(binding, Binding) and binding.action in (MIGRATE, ABORT):
-                keys = {key.strip() for key in self.keymap.get(binding.id or "", binding.key).split(",")}
+                keys = set(bound_keys(self, binding))
                 if event.key in keys or (event.character is not None and event.character in keys):
                     return True
         return False

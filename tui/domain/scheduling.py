@@ -38,11 +38,6 @@ def selector_mismatches(selector: Mapping[str, str], labels: Mapping[str, str]) 
     ]
 
 
-def labels_match(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
-    """True when every `key: value` of the selector is among the labels; an empty selector matches all."""
-    return all(labels.get(key) == wanted for key, wanted in selector.items())
-
-
 # -- required node affinity -----------------------------------------------------------------------
 
 _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")

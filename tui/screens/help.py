@@ -72,19 +72,10 @@ class HelpScreen(Covering[None]):
             entries = []
             for binding in bindings:
                 what = _WHAT.get(binding.id or "", binding.description)
-                entries.append((self._keys(binding), what, binding.id or ""))
-            entries += [(self._keys(Binding(key, "")), what, "") for group, key, what in _ALSO if group == title]
+                entries.append((keys_of(self.app, binding), what, binding.id or ""))
+            entries += [(keys_of(self.app, Binding(key, "")), what, "") for group, key, what in _ALSO if group == title]
             groups.append((title, entries))
         return groups
-
-    def _keys(self, binding: Binding) -> str:
-        keys = self.livemig.keymap.get(binding.id or "", binding.key)
-        shown = []
-        for key in keys.split(","):
-            key = key.strip()
-            if key:
-                shown.append(self.app.get_key_display(Binding(key, "")))
-        return " ".join(dict.fromkeys(shown))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from tui.cluster.access import ABORT
 from tui.cluster.metrics import AVAILABLE, UNAVAILABLE
+from tui.domain.progress import OUTCOME_SUCCEEDED
 from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
 from tui.widgets.banner import ConnectionBanner
@@ -128,7 +129,7 @@ def migration_row(view: MigrationView) -> TableRow:
             "elapsed": countdown(view.elapsed) if view.elapsed is not None else "",
             "left": time_left_cell(view),
         },
-        style="dim" if view.final and progress.outcome == "Succeeded" else "",
+        style="dim" if view.final and progress.outcome == OUTCOME_SUCCEEDED else "",
     )
 
 

@@ -168,10 +168,6 @@ def parse_label_selector(text: str | None) -> LabelSelector:
     return LabelSelector(tuple(requirements))
 
 
-def selector_from_match_labels(labels: Mapping[str, str]) -> LabelSelector:
-    return LabelSelector(tuple(Requirement(k, "=", (v,)) for k, v in sorted(labels.items())))
-
-
 # ---------------------------------------------------------------------------------------------
 # Field selectors
 # ---------------------------------------------------------------------------------------------

@@ -52,8 +52,3 @@ def server_ssl_context() -> ssl.SSLContext:
         key.write_text(PRIVATE_KEY_PEM)
         context.load_cert_chain(cert, key)
     return context
-
-
-def client_ssl_context() -> ssl.SSLContext:
-    """A client-side SSL context that trusts the simulator's certificate."""
-    return ssl.create_default_context(cadata=CERTIFICATE_PEM)

@@ -14,11 +14,15 @@ from textual.content import Content
 from textual.widgets import Static
 
 
+def bound_keys(app: App, binding: Binding) -> list[str]:
+    """`binding`'s keys ("escape", "n"), after the app's keymap (LIVEMIG_KEYMAP)."""
+    keymap: Mapping[str, str] = getattr(app, "keymap", {}) or {}
+    return [key.strip() for key in keymap.get(binding.id or "", binding.key).split(",") if key.strip()]
+
+
 def keys_of(app: App, binding: Binding) -> str:
     """How `binding`'s keys are shown ("esc n"), after the app's keymap (LIVEMIG_KEYMAP)."""
-    keymap: Mapping[str, str] = getattr(app, "keymap", {}) or {}
-    keys = keymap.get(binding.id or "", binding.key)
-    shown = [app.get_key_display(Binding(key.strip(), "")) for key in keys.split(",") if key.strip()]
+    shown = [app.get_key_display(Binding(key, "")) for key in bound_keys(app, binding)]
     return " ".join(dict.fromkeys(shown))
 
 

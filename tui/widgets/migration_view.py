@@ -25,7 +25,7 @@ from tui.domain.cpu import HOSTNAME_LABEL
 from tui.domain.objects import Migration
 from tui.domain.progress import ByteCounters, MigrationProgress, migration_progress, migration_state_of
 from tui.domain.snapshot import ClusterSnapshot
-from tui.domain.trouble import low_on_time, observe_sample, stall_threshold  # noqa: F401  (stall_threshold: imported from here too)
+from tui.domain.trouble import low_on_time, observe_sample
 
 
 CountersOf = Callable[[str, str], "tuple[ByteCounters | None, ByteCounters | None]"]

@@ -228,7 +228,7 @@ class Migrations:
             self.active.discard(key)
             return False
         meta = copy_object(_dict(migration.get("metadata")))
-        spec, status = _dict(migration.get("spec")), _dict(migration.get("status"))
+        spec = _dict(migration.get("spec"))
         uid = meta.get("uid", "")
         annotations = meta.setdefault("annotations", {})
         if any(annotations.get(k) != v for k, v in OBSERVED_ANNOTATIONS.items()) or VMI_NAME_LABEL not in _dict(meta.get("labels")):
