@@ -580,18 +580,6 @@ def plan_text(plan: Any, nodes_unknown: str = "") -> str:
     return "\n".join(lines)
 
 
-def _plan_for(session: Any, namespace: str, name: str, nodes_known: bool = True) -> Any:
-    """The domain's plan; without the nodes, "no node can take it" is no blocker: nothing is known of them."""
-    from tui.domain.plan import plan_for
-    from tui.domain.reasons import NO_ELIGIBLE_NODE
-
-    plan = plan_for(session.store.snapshot(), namespace, name, session.now())
-    if not nodes_known:
-        kept = tuple(reason for reason in plan.blockers if reason.code != NO_ELIGIBLE_NODE)
-        plan = dataclasses.replace(plan, blockers=kept, migratable=not kept)
-    return plan
-
-
 def _plan_of_listed(session: Any, err: TextIO, command: str, namespace: str, name: str) -> tuple[int, Any, str]:
     """Wait for what `command` needs, then the VM's plan: (exit code, None, "") when that cannot be
     (the reason printed), else (0, the plan, why the nodes are unknown or "")."""
@@ -604,8 +592,10 @@ def _plan_of_listed(session: Any, err: TextIO, command: str, namespace: str, nam
         _say(err, clean(missing))
         return EXIT_USAGE, None, ""
     _notes(session, err, required)
-    nodes_unknown = _nodes_unknown(session)
-    return EXIT_OK, _plan_for(session, namespace, name, nodes_known=not nodes_unknown), nodes_unknown
+    from tui.domain.plan import plan_for
+
+    # Without the nodes the snapshot says so (nodes_known), and the plan concludes nothing from them.
+    return EXIT_OK, plan_for(session.store.snapshot(), namespace, name, session.now()), _nodes_unknown(session)
 
 
 def command_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

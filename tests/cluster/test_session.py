@@ -74,6 +74,12 @@ def test_waiting_for_some_kinds_returns_once_they_are_listed_or_forbidden(cluste
         assert session.store.state("nodes").status == "forbidden"
 
 
+def test_a_user_who_may_not_read_nodes_gets_snapshots_that_say_the_nodes_are_unknown(cluster, kubeconfig):
+    with connect(kubeconfig, context="sim-tenant") as tenant, connect(kubeconfig) as admin:
+        assert tenant.store.snapshot().nodes_known is False
+        assert admin.store.snapshot().nodes_known is True
+
+
 def test_stop_wakes_silent_watches_when_urllib3_has_no_response_shutdown(monkeypatch, tmp_path):
     # urllib3 before 2.3 (which the kubernetes client allows) has no HTTPResponse.shutdown().
     monkeypatch.delattr(urllib3.response.HTTPResponse, "shutdown", raising=False)

@@ -132,6 +132,16 @@ def test_the_list_line_says_no_node_when_no_other_node_takes_the_vms_host_model(
     assert not plan_for(alone, "default", "vm-fresh", NOW).migratable
 
 
+def test_nodes_that_could_not_be_read_are_no_reason_to_say_no_node_can_take_the_vm():
+    # A user with rights in one namespace only: the nodes are unknown, not absent.
+    unread = replace(PLAN, nodes={}, nodes_known=False)
+    line = vm_summary(unread, PLAN.vms["default/vm1"])
+    assert line.migratable and line.reason_code == ""
+    plan = plan_for(unread, "default", "vm1", NOW)
+    assert plan.migratable and plan.nodes == ()
+    assert plan_for(replace(PLAN, nodes={}), "default", "vm1", NOW).blockers[0].code == "NoEligibleNode"
+
+
 @pytest.mark.parametrize(
     "fixture", ["affinity", "blockers", "cpu", "networks", "placement", "plan", "resources", "tolerations"]
 )

@@ -81,3 +81,26 @@ async def test_a_forbidden_create_is_reported_with_the_servers_message(cluster, 
             assert "forbidden" in note.message and "virtualmachineinstancemigrations" in note.message
     finally:
         session.stop()
+
+
+async def test_a_user_who_may_not_read_nodes_can_still_migrate_and_the_scheduler_chooses(tmp_path: Path):
+    from tests.ui.harness import simulated
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.node_picker import NodePickerScreen
+
+    # The tests' Harvester cluster: "tenant" may do everything in namespace default and nothing else.
+    with simulated("../cluster/fixtures/harvester.yaml") as cluster:
+        session = connect_as(cluster, tmp_path, user="tenant")
+        try:
+            app = make_app(session)
+            async with app.run_test(size=(100, 30)) as pilot:
+                await select_vm(pilot, "web-1")
+                assert "no other node" not in screen_text(app)  # unknown nodes are no reason to say no
+                await pilot.press("m")
+                await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
+                await until(pilot, lambda: "? nodes unknown" in screen_text(app))
+                assert "The nodes could not be read" in screen_text(app)
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        finally:
+            session.stop()

@@ -193,6 +193,8 @@ class Store:
                 # Pods are "known" once listed; a lost watch keeps the last list (marked stale by state).
                 pods_known=pods_state in (ConnectionStatus.CONNECTED, ConnectionStatus.RECONNECTING)
                 and self._objects_listed("pods"),
+                nodes_known=self._states["nodes"].status in (ConnectionStatus.CONNECTED, ConnectionStatus.RECONNECTING)
+                and self._objects_listed("nodes"),
             )
             self._snapshot, self._snapshot_version = snapshot, self._version
             return snapshot

@@ -38,7 +38,8 @@ def blockers(
     else:
         found.extend(not_ready(vmi))
         found.extend(not_live_migratable(vmi))
-        found.extend(no_eligible_node(verdicts))
+        if snapshot.nodes_known:
+            found.extend(no_eligible_node(verdicts))
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
     spec = vmi.spec if vmi is not None else vm.template if vm is not None else GuestSpec()

@@ -184,7 +184,7 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
     found.extend(spec_blockers(spec, harvester=snapshot.is_harvester()))
-    if not found and vmi is not None and not any_node_allowed_by_rules(snapshot, vmi):
+    if not found and vmi is not None and snapshot.nodes_known and not any_node_allowed_by_rules(snapshot, vmi):
         found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there."))
     memory = spec.memory
     status = vm.printable_status or (vmi.phase if vmi is not None else "") or "Unknown"

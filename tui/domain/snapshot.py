@@ -53,7 +53,9 @@ class ClusterSnapshot:
     """Everything known about a cluster at one moment. Keys are "namespace/name" ("name" when cluster scoped).
 
     `pods_known` is False when pods could not be read (RBAC, or not yet listed): resource checks are
-    then skipped and said to be skipped, never guessed.
+    then skipped and said to be skipped, never guessed. `nodes_known` is False when nodes could not be
+    read (a user with rights in one namespace only, or not yet listed): there are then no node
+    verdicts, and "no node can take it" is never concluded from their absence.
     """
 
     nodes: Mapping[str, Node] = field(default_factory=dict)
@@ -66,6 +68,7 @@ class ClusterSnapshot:
     nads: Mapping[str, NetworkAttachmentDefinition] = field(default_factory=dict)
     namespaces: Mapping[str, Namespace] = field(default_factory=dict)
     pods_known: bool = False
+    nodes_known: bool = True
     # Indexes and sums, built on first use: each costs one pass over the objects. Not an init field, so a
     # snapshot made with dataclasses.replace() starts afresh instead of sharing the original's caches.
     _index: dict = field(default_factory=dict, init=False, compare=False, repr=False)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tui.app import LivemigApp
 
 SCHEDULER = "@scheduler"  # no node name has an "@"
+UNREAD_NODES = "The nodes could not be read (your rights do not reach them): the Kubernetes scheduler chooses one."
 
 COLUMNS = (
     Column("node", "Node", 16, priority=0, flex=1),
@@ -139,7 +140,10 @@ class NodePickerScreen(Question["str | None"]):
         verdicts = self._verdicts()
         eligible = [v for v in verdicts if v.eligible]
         note = self.query_one("#picker-note", Static)
-        if not self.pinning:
+        if not self.nodes_known:
+            note.update(Content.assemble(("⚠ ", "$text-warning"), UNREAD_NODES))
+            note.display = True
+        elif not self.pinning:
             note.update(Content.assemble(("⚠ ", "$text-warning"), clean(plan.target_pinning_reason), " Only the scheduler can be chosen."))
             note.display = True
         elif not eligible:
@@ -150,7 +154,7 @@ class NodePickerScreen(Question["str | None"]):
         rows = [
             TableRow(
                 SCHEDULER,
-                {"verdict": Text(f"✓ {len(eligible)} eligible", style="ok") if eligible else Text("✗ none eligible", style="error")},
+                {"verdict": self._scheduler_verdict(eligible)},
                 span=Text("any eligible node (the scheduler decides)", style="bold"),
             )
         ]
@@ -195,7 +199,9 @@ class NodePickerScreen(Question["str | None"]):
             return
         if key == SCHEDULER:
             eligible = [v.node for v in self._verdicts() if v.eligible]
-            if eligible:
+            if not self.nodes_known:
+                text = Content(UNREAD_NODES)
+            elif eligible:
                 unchecked = next((v.unchecked for v in self._verdicts() if v.unchecked), ())
                 text = Content.assemble(
                     "The Kubernetes scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), ".", *caveat_lines(unchecked)
@@ -233,12 +239,22 @@ class NodePickerScreen(Question["str | None"]):
         message.stop()
         self.choose(message.key)
 
+    @property
+    def nodes_known(self) -> bool:
+        """False when the nodes could not be read: nothing is known of them, so only the scheduler is offered."""
+        return self.livemig.snapshot.nodes_known
+
+    def _scheduler_verdict(self, eligible: list) -> Text:
+        if not self.nodes_known:
+            return Text("? nodes unknown", style="warning")
+        return Text(f"✓ {len(eligible)} eligible", style="ok") if eligible else Text("✗ none eligible", style="error")
+
     def choose(self, key: str | None) -> None:
         """Answer with the node of row `key`, if it can be chosen; else say why not."""
         if key is None or self.answered:
             return
         if key == SCHEDULER:
-            if not any(v.eligible for v in self.plan.nodes):
+            if self.nodes_known and not any(v.eligible for v in self.plan.nodes):
                 self._refuse(self._refusal_text("No node can take this VM now: nothing to choose."))
                 return
             self.answer("")
