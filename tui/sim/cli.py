@@ -62,6 +62,9 @@ FAULTS = """faults and their parameters (KEY=VALUE):
                              node N goes NotReady (for S s, else until
                              node-ready)
   node-ready node=N          node N is Ready again
+  churn [rate=R] [seconds=S] [seed=N]
+                             R VMI status changes per second (default 500)
+                             for S s (default 20), a load to watch
 
 The default scenario's nodes are harvester-node-0 to harvester-node-6:
   livemig-sim fault cut-network nodes=harvester-node-0,harvester-node-1 \\

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from tui.domain.objects import KubeVirt, parse_kubevirt
 from tui.sim.kubevirt.config import HARVESTER_NAMESPACE, KubeVirtSettings, settings_from
 from tui.sim.kubevirt.events import EventRecorder
+from tui.sim.kubevirt.churn import register_churn
 from tui.sim.kubevirt.faults import NetworkCuts, register_faults
 from tui.sim.kubevirt.harvester import HarvesterMigrations
 from tui.sim.kubevirt.index import WATCHED, ClusterIndex, key_of, labels_of
@@ -166,6 +167,7 @@ class KubeVirtSimulation:
         if self.cluster.simulation.monitoring:
             self.cluster.set_metrics_source(MigrationMetrics(self.index, self.migrations, self.settings))
         register_faults(self.cluster.faults.register, self.index, self.cuts, self.nodes, self.clock.now)
+        register_churn(self.cluster.faults.register, self.store, self.clock)
 
     def _complete_kubevirt_status(self, now: datetime) -> None:
         kubevirt = self.index.kubevirt()
