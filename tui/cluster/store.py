@@ -195,6 +195,7 @@ class Store:
                 and self._objects_listed("pods"),
                 nodes_known=self._states["nodes"].status in (ConnectionStatus.CONNECTED, ConnectionStatus.RECONNECTING)
                 and self._objects_listed("nodes"),
+                namespaces_known=self._objects_listed("namespaces"),
             )
             self._snapshot, self._snapshot_version = snapshot, self._version
             return snapshot

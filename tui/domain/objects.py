@@ -336,6 +336,7 @@ class Node(Named):
     # Every other allocatable resource (ephemeral-storage, hugepages-*, device-plugin resources such as
     # devices.kubevirt.io/kvm), rounded up; None for a value that could not be read.
     allocatable_other: Mapping[str, int | None] = field(default_factory=dict)
+    os_image: str = ""  # status.nodeInfo.osImage ("Harvester v1.7.0" on a Harvester node)
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -379,6 +380,7 @@ def parse_node(obj: Any) -> Node:
             for name, amount in allocatable.items()
             if isinstance(name, str) and name not in _BASIC_RESOURCES
         },
+        os_image=_str(_path(status, "nodeInfo", "osImage")),
     )
 
 
@@ -465,6 +467,10 @@ class GuestSpec:
     spread_constraints: int = 0  # topologySpreadConstraints with whenUnsatisfiable DoNotSchedule
     hyperv: bool = False  # spec.domain.features.hyperv is set (HypervStrictCheck turns it into node labels)
     hyperv_reenlightenment: bool = False  # features.hyperv.reenlightenment.enabled: true
+    priority_class_name: str = ""  # spec.priorityClassName (the scheduler may preempt for it)
+    scheduler_name: str = ""  # spec.schedulerName ("" or default-scheduler: kube-scheduler)
+    realtime: bool = False  # spec.domain.cpu.realtime is set (node label kubevirt.io/realtime)
+    sev: bool = False  # spec.domain.launchSecurity.sev is set (node label kubevirt.io/sev)
 
     @property
     def memory(self) -> Quantity | None:
@@ -603,6 +609,10 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         ),
         hyperv=isinstance(hyperv, dict) and bool(hyperv),
         hyperv_reenlightenment=_path(hyperv, "reenlightenment", "enabled") is True,
+        priority_class_name=_str(spec.get("priorityClassName")),
+        scheduler_name=_str(spec.get("schedulerName")),
+        realtime=isinstance(cpu.get("realtime"), dict),
+        sev=isinstance(_path(domain, "launchSecurity", "sev"), dict),
     )
 
 
@@ -703,6 +713,18 @@ class VolumeStatus:
     capacity: int | None = None  # bytes
     size: int | None = None  # bytes (status.volumeStatus[].size, e.g. of an ephemeral disk)
     is_pvc: bool = False
+    claim_name: str = ""  # persistentVolumeClaimInfo.claimName
+    request: int | None = None  # persistentVolumeClaimInfo.requests.storage, bytes
+
+
+@dataclass(frozen=True)
+class MigratedVolume:
+    """One entry of vmi.status.migratedVolumes (a volume migration's source and destination claims)."""
+
+    volume_name: str
+    source_claim: str = ""
+    source_capacity: int | None = None  # sourcePVCInfo.capacity.storage, bytes
+    source_request: int | None = None  # sourcePVCInfo.requests.storage, bytes
 
 
 @dataclass(frozen=True)
@@ -749,6 +771,7 @@ class VMI(Named):
     active_pods: Mapping[str, str] = field(default_factory=dict)  # pod uid -> node
     machine_type: str = ""  # status.machine.type, the machine type the guest really runs ("pc-q35-8.2")
     tsc_frequency: int | None = None  # status.topologyHints.tscFrequency (Hz), when KubeVirt fixed one
+    migrated_volumes: tuple[MigratedVolume, ...] = ()  # status.migratedVolumes (volume migrations)
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)
@@ -772,6 +795,21 @@ def parse_vmi(obj: Any) -> VMI:
                 capacity=None if capacity is None else capacity.ceil(),
                 size=size,
                 is_pvc=claim is not None,
+                claim_name=_str(_path(claim, "claimName")) if claim else "",
+                request=_whole(_path(claim, "requests", "storage")) if claim else None,
+            )
+        )
+    migrated_volumes = []
+    for item in _list(status.get("migratedVolumes")):
+        if not isinstance(item, dict):
+            continue
+        source = _dict(item.get("sourcePVCInfo"))
+        migrated_volumes.append(
+            MigratedVolume(
+                volume_name=_str(item.get("volumeName")),
+                source_claim=_str(source.get("claimName")),
+                source_capacity=_whole(_path(source, "capacity", "storage")),
+                source_request=_whole(_path(source, "requests", "storage")),
             )
         )
     ip = ""
@@ -791,6 +829,7 @@ def parse_vmi(obj: Any) -> VMI:
         active_pods=_str_map(status.get("activePods")),
         machine_type=_str(_path(status, "machine", "type")),
         tsc_frequency=_int(_path(status, "topologyHints", "tscFrequency")),
+        migrated_volumes=tuple(migrated_volumes),
     )
 
 
