@@ -11,7 +11,6 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from tui.domain.objects import Pod
 from tui.sim import status as st
 from tui.sim.kubevirt import render
 from tui.sim.kubevirt.events import NORMAL, SCHEDULER, WARNING, EventRecorder
@@ -55,19 +54,19 @@ class PodRuntime:
         self._pending[key_of(created)] = now
         return created
 
-    def create_running(self, pod: dict, node_name: str, now: datetime, started: datetime, parsed: Pod | None = None) -> dict:
+    def create_running(self, pod: dict, node_name: str, now: datetime, started: datetime, requests: dict[str, int] | None = None) -> dict:
         """Create a pod that is already bound and running (a cluster as it was before the simulation)."""
         node = self.index.node(node_name) or {"metadata": {"name": node_name}}
         pod["spec"]["nodeName"] = node_name
         pod["status"] = render.running_status(pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), started, started)
-        if parsed is not None:
-            self.index.expect_pod(key_of(pod), parsed)
+        if requests is not None:
+            self.index.expect_pod(key_of(pod), requests)
         # It existed before the simulation began: stored as loaded, created when it started.
         pod["metadata"]["creationTimestamp"] = render.moment(started)
         return self.store.restore("pods", pod)
 
-    def place(self, pod: dict, exhaustive: bool = True, parsed: Pod | None = None) -> Placement:
-        return self.scheduler.place(pod, exhaustive=exhaustive, pod=parsed)
+    def place(self, pod: dict, exhaustive: bool = True, requests: dict[str, int] | None = None) -> Placement:
+        return self.scheduler.place(pod, exhaustive=exhaustive, requests=requests)
 
     def forget(self, key: Key) -> None:
         self._pending.pop(key, None)

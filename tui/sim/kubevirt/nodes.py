@@ -146,6 +146,10 @@ class NodeAgents:
         moment = format_time(now)
         capacity = status.setdefault("capacity", {"cpu": "16", "memory": "65842516Ki", "pods": "200", "ephemeral-storage": "283681308Ki"})
         allocatable = status.setdefault("allocatable", dict(capacity))
+        # The kubelet always reports its pod slots and local ephemeral storage, whatever a dump trimmed.
+        for resource, amount in (("pods", "110"), ("ephemeral-storage", "283681308Ki")):
+            capacity.setdefault(resource, amount)
+            allocatable.setdefault(resource, capacity[resource])
         if runs_virt_handler(node):
             for resource, amount in DEVICE_RESOURCES.items():
                 capacity.setdefault(resource, amount)

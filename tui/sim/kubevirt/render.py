@@ -3,7 +3,7 @@
 Shaped like the objects real clusters return (reference examples vmi.yaml and virt-launcher-pod.yaml):
 the launcher pod carries the VMI's labels plus kubevirt.io=virt-launcher and kubevirt.io/created-by,
 the annotation kubevirt.io/domain, an owner reference to the VMI, the node selector and required node
-affinity KubeVirt computes (tui.domain.cpu), and the VM's requests plus KubeVirt's memory overhead
+affinity KubeVirt computes (tui.sim.kubevirt.nodeselectors), and the VM's requests plus KubeVirt's memory overhead
 (services.GetMemoryOverhead, roughly: page tables, the launcher's processes, vCPUs, I/O thread, video,
 VFIO, times the cluster's additionalGuestMemoryOverheadRatio).
 """
@@ -17,15 +17,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from tui.domain.cpu import (
-    HOST_MODEL,
-    launcher_node_affinity,
-    launcher_node_selector,
-    migration_target_node_selector,
-)
-from tui.domain.objects import VMI, KubeVirt, NodeAffinity, parse_node, parse_pod, parse_vmi
 from tui.domain.quantity import parse_quantity
 from tui.sim.kubevirt.config import KubeVirtSettings
+from tui.sim.kubevirt.nodeselectors import HOST_MODEL, launcher_affinity, launcher_node_selector, target_node_selector
 from tui.sim.store import copy_object, format_time
 
 MI = 1024 * 1024
@@ -312,29 +306,6 @@ def compute_resources(spec: dict, settings: KubeVirtSettings) -> dict:
 # -- pods --------------------------------------------------------------------------------------------
 
 
-def node_affinity_json(affinity: NodeAffinity) -> dict | None:
-    if affinity.terms is None:
-        return None
-    terms = []
-    for term in affinity.terms:
-        rendered: dict[str, Any] = {}
-        for field, requirements in (("matchExpressions", term.match_expressions), ("matchFields", term.match_fields)):
-            if requirements:
-                rendered[field] = [
-                    {"key": r.key, "operator": r.operator, **({"values": list(r.values)} if r.values else {})} for r in requirements
-                ]
-        terms.append(rendered)
-    return {"nodeSelectorTerms": terms}
-
-
-def _pod_affinity(vmi: dict, parsed: VMI, kubevirt: KubeVirt | None) -> dict | None:
-    affinity = copy_object(_dict(_dict(vmi.get("spec")).get("affinity")))
-    required = node_affinity_json(launcher_node_affinity(parsed, kubevirt))
-    if required is not None:
-        affinity.setdefault("nodeAffinity", {})["requiredDuringSchedulingIgnoredDuringExecution"] = required
-    return affinity or None
-
-
 def _tolerations(spec: dict) -> list[dict]:
     tolerations = [copy_object(t) for t in _list(spec.get("tolerations")) if isinstance(t, dict)]
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
@@ -354,28 +325,8 @@ def _pod_volumes(spec: dict) -> list[dict]:
     return volumes
 
 
-def placement_view(vmi: dict) -> VMI:
-    """The VMI as the node-selector rules read it: only the fields they look at are parsed (resources
-    and volumes, the slow part of a full parse, are left out)."""
-    spec = _dict(vmi.get("spec"))
-    domain = _dict(spec.get("domain"))
-    return parse_vmi(
-        {
-            "spec": {
-                "domain": {"cpu": domain.get("cpu"), "machine": domain.get("machine")},
-                "nodeSelector": spec.get("nodeSelector"),
-                "affinity": spec.get("affinity"),
-                "architecture": spec.get("architecture"),
-            },
-            "status": {"machine": _dict(vmi.get("status")).get("machine")},
-        }
-    )
-
-
-def launcher_pod(vmi: dict, settings: KubeVirtSettings, kubevirt: KubeVirt | None, name: str) -> dict:
-    """The virt-launcher pod KubeVirt creates for `vmi` (Pending, not yet scheduled); `kubevirt` is the
-    parsed KubeVirt CR."""
-    parsed = placement_view(vmi)
+def launcher_pod(vmi: dict, settings: KubeVirtSettings, name: str) -> dict:
+    """The virt-launcher pod KubeVirt creates for `vmi` (Pending, not yet scheduled)."""
     meta = _dict(vmi.get("metadata"))
     spec = _dict(vmi.get("spec"))
     vmi_name, namespace, uid = meta["name"], meta.get("namespace") or "default", meta.get("uid", "")
@@ -446,7 +397,7 @@ def launcher_pod(vmi: dict, settings: KubeVirtSettings, kubevirt: KubeVirt | Non
         "dnsPolicy": "ClusterFirst",
         "enableServiceLinks": False,
         "hostname": spec.get("hostname") or vmi_name,
-        "nodeSelector": launcher_node_selector(parsed, kubevirt),
+        "nodeSelector": launcher_node_selector(vmi, settings),
         "preemptionPolicy": "PreemptLowerPriority",
         "priority": 0,
         "readinessGates": [{"conditionType": "kubevirt.io/virtual-machine-unpaused"}],
@@ -458,7 +409,7 @@ def launcher_pod(vmi: dict, settings: KubeVirtSettings, kubevirt: KubeVirt | Non
         "tolerations": _tolerations(spec),
         "volumes": _pod_volumes(spec),
     }
-    affinity = _pod_affinity(vmi, parsed, kubevirt)
+    affinity = launcher_affinity(vmi)
     if affinity:
         pod_spec["affinity"] = affinity
     return {
@@ -485,23 +436,16 @@ def target_pod(
     source_pod: dict | None,
     source_node: dict | None,
     settings: KubeVirtSettings,
-    kubevirt: KubeVirt | None,
     name: str,
 ) -> dict:
     """A migration's target pod (createTargetPod): the launcher manifest, the migration's label and
     annotation, pod anti-affinity to the VMI's own pods, the added node selector (KubeVirt >= 1.6, the
-    VMI's own keys win) and, for host-model, the source's CPU selectors."""
-    pod = launcher_pod(vmi, settings, kubevirt, name)
+    VMI's own keys win) and, for host-model, the source's CPU selectors. Raises
+    nodeselectors.HostModelUnknown when KubeVirt cannot render it."""
+    pod = launcher_pod(vmi, settings, name)
     migration_meta = _dict(migration.get("metadata"))
     uid = _dict(vmi.get("metadata")).get("uid", "")
-    added = _dict(_dict(migration.get("spec")).get("addedNodeSelector")) if settings.added_node_selector else {}
-    pod["spec"]["nodeSelector"] = migration_target_node_selector(
-        placement_view(vmi),
-        parse_node(source_node) if source_node else None,
-        parse_pod(source_pod) if source_pod else None,
-        kubevirt,
-        {str(k): str(v) for k, v in added.items()},
-    )
+    pod["spec"]["nodeSelector"] = target_node_selector(vmi, migration, source_node, source_pod, settings)
     pod["metadata"]["labels"]["kubevirt.io/migrationJobUID"] = migration_meta.get("uid", "")
     pod["metadata"]["annotations"]["kubevirt.io/migrationJobName"] = migration_meta.get("name", "")
     affinity = pod["spec"].setdefault("affinity", {})
