@@ -26,6 +26,7 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
 from tui.screens.question import Question
+from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.dialog_keys import DialogKeys
 from tui.widgets.literal import clean
@@ -68,6 +69,8 @@ def free_memory(snapshot: ClusterSnapshot, name: str) -> str:
 
 
 def verdict_text(verdict: NodeVerdict) -> Text:
+    if verdict.eligible and verdict.cautions:
+        return Text("⚠ eligible, caution", style="warning")
     if verdict.eligible:
         return Text("✓ eligible", style="ok")
     codes = list(dict.fromkeys(reason.code for reason in verdict.reasons))
@@ -221,6 +224,7 @@ class NodePickerScreen(Question["str | None"]):
                 parts.append(" Free CPU and memory were not checked (pods not readable).")
             if not self.pinning:
                 parts.append(" This cluster cannot send a migration to a chosen node: choose the scheduler.")
+            parts += caution_lines(verdict.cautions)
             parts += caveat_lines(verdict.unchecked)
             detail.update(Content.assemble(*parts))
             return
