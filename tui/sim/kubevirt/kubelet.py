@@ -1,7 +1,8 @@
 """Pods from creation to running: kube-scheduler's binding loop and the kubelet's start-up, on the simulated clock.
 
 A new pod is tried on the next clock step. Bound, it runs and is Ready a few seconds later (the
-launcher starts its VM). A pod no node can take gets PodScheduled=False/Unschedulable with
+launcher starts its VM), unless its node is not Ready: a kubelet that does not post Ready starts
+nothing, and the pod waits, bound and Pending, until the node is Ready again. A pod no node can take gets PodScheduled=False/Unschedulable with
 kube-scheduler's message and a FailedScheduling event, and is tried again every ten seconds.
 """
 
@@ -25,6 +26,14 @@ _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def node_ready(node: dict) -> bool:
+    """The node's Ready condition is True."""
+    for condition in _dict(node.get("status")).get("conditions") or []:
+        if _dict(condition).get("type") == "Ready":
+            return condition.get("status") == "True"
+    return False
 
 
 class PodRuntime:
@@ -137,6 +146,9 @@ class PodRuntime:
         if pod is None or _dict(pod.get("metadata")).get("deletionTimestamp"):
             return
         node = self.index.node(_dict(pod.get("spec")).get("nodeName", "")) or {}
+        if not node_ready(node):
+            self._starting[key] = (bound, now + timedelta(seconds=START_SECONDS))
+            return
         updated = copy_object(pod)
         updated["status"] = render.running_status(pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), bound, now)
         self.store.update_status("pods", updated)

@@ -10,10 +10,19 @@ nodes run no virt-handler and get none of it.
 An outage (`node-not-ready`) is what the node lifecycle controller does when a kubelet stops
 posting: every kubelet condition goes Unknown, the unreachable taints are added, the node's pods
 are marked not Ready. Scenario nodes keep what they say: a node dumped as NotReady stays so.
+
+The node lifecycle controller's taints follow every node's conditions, whoever changed them
+(kubernetes pkg/controller/nodelifecycle/node_lifecycle_controller.go: nodeConditionToTaintKeyStatusMap
+and the NotReady/Unreachable NoExecute templates): Ready=False gives node.kubernetes.io/not-ready,
+Ready=Unknown node.kubernetes.io/unreachable, each NoSchedule and NoExecute; MemoryPressure,
+DiskPressure, PIDPressure and NetworkUnavailable True give their NoSchedule taint. Taints of other
+keys are left as they are.
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
@@ -32,6 +41,17 @@ WITNESS_LABEL = "node-role.harvesterhci.io/witness"
 HEARTBEAT_INTERVAL = 60.0
 HEARTBEAT_TIMEOUT = 300.0
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+# (condition, status) -> the taint key the node lifecycle controller adds with effect NoSchedule.
+CONDITION_TAINTS = {
+    ("Ready", "False"): NOT_READY_TAINT,
+    ("Ready", "Unknown"): UNREACHABLE_TAINT,
+    ("MemoryPressure", "True"): "node.kubernetes.io/memory-pressure",
+    ("DiskPressure", "True"): "node.kubernetes.io/disk-pressure",
+    ("PIDPressure", "True"): "node.kubernetes.io/pid-pressure",
+    ("NetworkUnavailable", "True"): "node.kubernetes.io/network-unavailable",
+}
+CONTROLLER_TAINTS = frozenset(CONDITION_TAINTS.values())
 MACHINE_TYPES = ("pc", "pc-i440fx-9.2", "pc-q35-8.2", "pc-q35-9.2", "q35")
 KUBELET_CONDITIONS = (
     ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
@@ -62,6 +82,24 @@ def is_ready(node: dict) -> bool:
         if _dict(condition).get("type") == "Ready":
             return condition.get("status") == "True"
     return False
+
+
+def lifecycle_taints(node: dict, moment: str) -> list[dict]:
+    """The node's taints once the node lifecycle controller has matched them to its conditions."""
+    statuses = {str(_dict(c).get("type")): str(_dict(c).get("status")) for c in _list(_dict(node.get("status")).get("conditions"))}
+    if "Ready" not in statuses:
+        statuses["Ready"] = "Unknown"  # a node that never posted its status is unreachable
+    wanted: list[tuple[str, str]] = []
+    for (condition, status), key in CONDITION_TAINTS.items():
+        if statuses.get(condition) == status:
+            wanted.append((key, "NoSchedule"))
+            if condition == "Ready":
+                wanted.append((key, "NoExecute"))
+    current = [_dict(t) for t in _list(_dict(node.get("spec")).get("taints"))]
+    kept = [t for t in current if t.get("key") not in CONTROLLER_TAINTS or (t.get("key"), t.get("effect")) in wanted]
+    present = {(t.get("key"), t.get("effect")) for t in kept}
+    added = [{"effect": effect, "key": key, "timeAdded": moment} for key, effect in wanted if (key, effect) not in present]
+    return kept + added
 
 
 def cpu_vendor(features: tuple[str, ...]) -> str:
@@ -137,8 +175,21 @@ class NodeAgents:
                 annotations[HEARTBEAT_ANNOTATION] = format_time(now)
                 self._last_heartbeat[name] = now
             annotations.setdefault("kubevirt.io/ksm-handler-managed", "false")
+        self._set_taints(node, now)
         if node != current:
             replace(self.store, "nodes", node)
+
+    @staticmethod
+    def _set_taints(node: dict, now: datetime) -> bool:
+        """Match the node's taints to its conditions; True when they changed."""
+        taints = lifecycle_taints(node, format_time(now))
+        if taints == _list(_dict(node.get("spec")).get("taints")):
+            return False
+        if taints:
+            node.setdefault("spec", {})["taints"] = taints
+        else:
+            _dict(node.get("spec")).pop("taints", None)
+        return True
 
     def _complete_status(self, node: dict, position: int, now: datetime) -> None:
         status = node.setdefault("status", {})
@@ -163,8 +214,13 @@ class NodeAgents:
             status["addresses"] = [{"address": f"10.115.10.{10 + position % 240}", "type": "InternalIP"}, {"address": name, "type": "Hostname"}]
         info = status.setdefault("nodeInfo", {})
         release = HARVESTER_RELEASES.get(self.settings().version[:2], "v1.7.0")
+        digest = hashlib.sha256(f"node/{name}".encode()).hexdigest()
         for key, value in (
             ("architecture", "amd64"),
+            ("bootID", str(uuid.UUID(digest[:32]))),
+            ("kubeProxyVersion", ""),
+            ("machineID", digest[32:64]),
+            ("systemUUID", str(uuid.UUID(digest[:32][::-1]))),
             ("containerRuntimeVersion", "containerd://2.1.5-k3s1"),
             ("kernelVersion", "6.4.0-36-default"),
             ("kubeletVersion", "v1.33.5+rke2r1"),
@@ -184,7 +240,15 @@ class NodeAgents:
                 self.restore(name, now)
         for name in self.index.node_names():
             node = self.index.node(name)
-            if node is None or not runs_virt_handler(node):
+            if node is None:
+                continue
+            tainted = copy_object(node)
+            if self._set_taints(tainted, now):
+                try:
+                    node = self.store.update("nodes", tainted)
+                except st.ApiError:
+                    continue
+            if not runs_virt_handler(node):
                 continue
             up = is_ready(node) and name not in self._down_until
             last = self._last_heartbeat.get(name)
@@ -233,9 +297,7 @@ class NodeAgents:
                 condition.update(
                     {"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.", "lastTransitionTime": moment}
                 )
-        taints = [t for t in _list(node.setdefault("spec", {}).get("taints")) if _dict(t).get("key") != UNREACHABLE_TAINT]
-        taints += [{"effect": effect, "key": UNREACHABLE_TAINT, "timeAdded": moment} for effect in ("NoSchedule", "NoExecute")]
-        node["spec"]["taints"] = taints
+        self._set_taints(node, now)
         replace(self.store, "nodes", node)
         self._set_pods_ready(name, "False", now)
 
@@ -251,11 +313,7 @@ class NodeAgents:
             if condition.get("type") in defaults:
                 state, reason, message = defaults[condition["type"]]
                 condition.update({"status": state, "reason": reason, "message": message, "lastTransitionTime": moment, "lastHeartbeatTime": moment})
-        taints = [t for t in _list(_dict(node.get("spec")).get("taints")) if _dict(t).get("key") != UNREACHABLE_TAINT]
-        if taints:
-            node["spec"]["taints"] = taints
-        else:
-            _dict(node.get("spec")).pop("taints", None)
+        self._set_taints(node, now)
         node["metadata"].setdefault("annotations", {})[HEARTBEAT_ANNOTATION] = moment
         node["metadata"].setdefault("labels", {})[SCHEDULABLE_LABEL] = "true"
         self._last_heartbeat[name] = now
