@@ -41,3 +41,10 @@ def test_a_not_ready_vm_is_migratable_and_the_text_plan_warns():
     text = plan_text(plan_for(BLOCKERS, "default", "vm-not-ready", NOW))
     assert "Migratable    yes" in text
     assert "Warning       The VM instance is not Ready" in text
+
+
+def test_the_plan_says_what_the_target_pod_would_request_and_how_that_was_known():
+    snapshot = cluster("scheduler-rules")
+    plan = plan_for(snapshot, "default", "vm-hugepages", NOW)
+    assert plan.to_dict()["target_requests"]["source"] == "source-pod"  # hugepages: not rendered
+    assert "Target pod    requests" in plan_text(plan) and "copied from the source pod" in plan_text(plan)

@@ -539,6 +539,7 @@ def _bullet(reason: Any, indent: int) -> list[str]:
 def plan_text(plan: Any, nodes_unknown: str = "") -> str:
     """The plan for a terminal at 80 columns; `nodes_unknown` says why there are no node verdicts."""
     from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR
+    from tui.domain.units import human_bytes, human_cpu
 
     lines: list[str] = []
     lines += _wrap("VM", f"{plan.namespace}/{plan.name}")
@@ -559,6 +560,12 @@ def plan_text(plan: Any, nodes_unknown: str = "") -> str:
                 lines += _wrap("", f"note: {note}")
     else:
         lines += _wrap("Time limit", "unknown")
+    requests = getattr(plan, "target_requests", None)
+    if requests is not None:
+        lines += _wrap(
+            "Target pod",
+            f"requests {human_cpu(requests.cpu_milli)} CPU and {human_bytes(requests.memory)} memory, {requests.detail}",
+        )
     pinning = "a target node can be chosen" if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR else "the scheduler chooses"
     lines += _wrap("Target node", f"{pinning}: {plan.target_pinning_reason}")
     versions = getattr(plan, "versions", None)

@@ -20,7 +20,7 @@ def test_the_plan_json_has_exactly_the_documented_shape():
     plan = plan_for(PLAN, "default", "vm1", NOW).to_dict()
     assert list(plan) == [
         "vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes",
-        "warnings", "rule_versions", "not_checked",
+        "warnings", "rule_versions", "not_checked", "target_requests",
     ]
     assert plan["vm"] == {"namespace": "default", "name": "vm1"}
     assert list(plan["completion_budget"]) == ["seconds", "per_gib", "data_units", "source"]

@@ -40,7 +40,7 @@ def test_the_launcher_pods_extended_resources_must_fit_the_node(node, expected):
 
 def test_hugepages_already_taken_are_named_in_bytes_with_what_is_free():
     message = verdict(verdicts_of("vm-hugepages"), "node-hugepages-used").reasons[0].message
-    assert "hugepages-1Gi" in message and "requests 8 GiB" in message
+    assert "hugepages-1Gi" in message and "would request 8 GiB" in message
     assert "16 GiB allocatable, 12 GiB already requested by 1 pod, 4 GiB free" in message
 
 

@@ -470,6 +470,12 @@ class GuestSpec:
     priority_class_name: str = ""  # spec.priorityClassName (the scheduler may preempt for it)
     scheduler_name: str = ""  # spec.schedulerName ("" or default-scheduler: kube-scheduler)
     realtime: bool = False  # spec.domain.cpu.realtime is set (node label kubevirt.io/realtime)
+    # What KubeVirt's launcher memory overhead depends on (services/renderresources.go GetMemoryOverhead).
+    overcommit_guest_overhead: bool = False  # resources.overcommitGuestOverhead
+    hugepages: bool = False  # memory.hugepages is set
+    autoattach_graphics: bool = True  # devices.autoattachGraphicsDevice (unset: true)
+    tpm: bool = False  # devices.tpm is set
+    probes: bool = False  # a readiness or liveness probe (their overhead is not modelled)
     sev: bool = False  # spec.domain.launchSecurity.sev is set (node label kubevirt.io/sev)
 
     @property
@@ -612,6 +618,11 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         priority_class_name=_str(spec.get("priorityClassName")),
         scheduler_name=_str(spec.get("schedulerName")),
         realtime=isinstance(cpu.get("realtime"), dict),
+        overcommit_guest_overhead=resources.get("overcommitGuestOverhead") is True,
+        hugepages=isinstance(_path(domain, "memory", "hugepages"), dict),
+        autoattach_graphics=devices.get("autoattachGraphicsDevice") is not False,
+        tpm=isinstance(devices.get("tpm"), dict),
+        probes=isinstance(spec.get("readinessProbe"), dict) or isinstance(spec.get("livenessProbe"), dict),
         sev=isinstance(_path(domain, "launchSecurity", "sev"), dict),
     )
 
@@ -899,6 +910,8 @@ class KubeVirt(Named):
     migrations: MigrationConfig = field(default_factory=MigrationConfig)
     node_selectors: Mapping[str, str] = field(default_factory=dict)  # developerConfiguration.nodeSelectors
     feature_gates: tuple[str, ...] = ()
+    cpu_allocation_ratio: int | None = None  # developerConfiguration.cpuAllocationRatio
+    memory_overhead_ratio: str = ""  # spec.configuration.additionalGuestMemoryOverheadRatio ("1.5")
 
 
 def parse_kubevirt(obj: Any) -> KubeVirt:
@@ -916,6 +929,8 @@ def parse_kubevirt(obj: Any) -> KubeVirt:
         migrations=parse_migration_config(configuration.get("migrations")),
         node_selectors=_str_map(developer.get("nodeSelectors")),
         feature_gates=tuple(g for g in _list(developer.get("featureGates")) if isinstance(g, str)),
+        cpu_allocation_ratio=_int(developer.get("cpuAllocationRatio")),
+        memory_overhead_ratio=_str(configuration.get("additionalGuestMemoryOverheadRatio")),
     )
 
 
@@ -984,6 +999,8 @@ class Pod(Named):
     # Effective requests of every other resource (ephemeral-storage, hugepages-*, devices.kubevirt.io/kvm,
     # GPUs, SR-IOV networks...), those above zero only.
     other_requests: Mapping[str, int] = field(default_factory=dict)
+    # The "compute" container's own CPU (millicores) and memory (bytes) requests; None without one.
+    compute_requests: tuple[int, int] | None = None
 
     @property
     def is_launcher(self) -> bool:
@@ -1038,9 +1055,12 @@ def parse_pod(obj: Any) -> Pod:
     # needs while it runs next to the sidecars started before it; plus the pod overhead.
     total: dict[str, int] = {}
     known = True
+    compute: tuple[int, int] | None = None
     for container in _list(spec.get("containers")):
         requests, container_known = _requests_of(container)
         total, known = _plus(total, requests), known and container_known
+        if isinstance(container, dict) and container.get("name") == "compute":
+            compute = (requests.get("cpu", 0), requests.get("memory", 0))
     sidecars: dict[str, int] = {}
     init_peak: dict[str, int] = {}
     for init in _list(spec.get("initContainers")):
@@ -1074,4 +1094,5 @@ def parse_pod(obj: Any) -> Pod:
         memory_request=memory,
         requests_known=known,
         other_requests={name: amount for name, amount in sorted(total.items()) if amount},
+        compute_requests=compute,
     )

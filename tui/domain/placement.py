@@ -65,6 +65,7 @@ from tui.domain.scheduling import (
     with_default_tolerations,
 )
 from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.target_requests import TargetRequests, target_requests
 from tui.domain.units import human_bytes, human_cpu
 
 MAINTAIN_STATUS_ANNOTATION = "harvesterhci.io/maintain-status"
@@ -117,6 +118,7 @@ class _Target:
     host_labels: HostModelLabels | None = None
     host_guard: HostModelLabels | None = None  # host-model labels KubeVirt leaves out, checked by livemig
     source_pod: Pod | None = None
+    requests: TargetRequests | None = None  # what the target pod will request (CPU, memory)
     pods_known: bool = False
     cluster_networks: tuple[tuple[str, str, str], ...] = ()  # (VM network, NAD reference, cluster network)
     migration_network: tuple[str, str] | None = None  # (NAD reference, cluster network)
@@ -206,6 +208,7 @@ def _migration_target(
         host_labels=host_labels if model == HOST_MODEL else None,
         host_guard=host_model_guard(source_node, host_labels) if model == HOST_MODEL else None,
         source_pod=source_pod,
+        requests=target_requests(vmi, kubevirt, source_pod),
         pods_known=snapshot.pods_known,
         cluster_networks=_cluster_networks(snapshot, vmi.spec, vmi.namespace),
         migration_network=_migration_network(snapshot),
@@ -767,16 +770,16 @@ def _migration_network_rule(node: Node, target: _Target) -> list[Reason]:
 
 
 def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[bool, list[Reason]]:
-    pod = target.source_pod
-    if not target.pods_known or pod is None or not pod.requests_known:
+    pod, requests = target.source_pod, target.requests
+    if not target.pods_known or pod is None or not pod.requests_known or requests is None:
         return False, []
     shortfalls = resource_shortfalls(
         node.allocatable_cpu_milli,
         node.allocatable_memory,
         node.allocatable_pods,
         _usage(snapshot, node.name),
-        pod.cpu_request_milli,
-        pod.memory_request,
+        requests.cpu_milli,
+        requests.memory,
         request_other=pod.other_requests,
         allocatable_other=node.allocatable_other,
     )
@@ -790,7 +793,7 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
         found.append(
             Reason(
                 codes.RESOURCES,
-                f"Node does not offer what the VM's launcher pod requests (not in its allocatable resources): {asked}.",
+                f"Node does not offer what the VM's target pod would request (not in its allocatable resources): {asked}.",
             )
         )
     for short in shortfalls:
@@ -806,7 +809,7 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
             elif short.resource == "cpu":
                 name, show = "CPU", lambda milli: f"{human_cpu(milli)} CPU"
             text = (
-                f"Not enough {name}: the VM's launcher pod requests {show(short.requested)}; the node has "
+                f"Not enough {name}: the VM's target pod would request {show(short.requested)}; the node has "
                 f"{show(short.allocatable)} allocatable, {show(short.used)} already requested by {pods}, "
                 f"{show(max(short.free, 0))} free."
             )

@@ -33,6 +33,7 @@ from tui.domain.placement import (
 from tui.domain.progress import MigrationProgress, migration_progress
 from tui.domain.reasons import Reason
 from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.target_requests import TargetRequests, target_requests
 from tui.domain.versions import RuleVersions, harvester_refuses_cdrom, rule_versions
 
 PINNING_ADDED_NODE_SELECTOR = "addedNodeSelector"
@@ -59,6 +60,7 @@ class Plan:
     warnings: tuple[Reason, ...] = ()  # what does not hold the VM back but should be known (paused, not Ready)
     versions: RuleVersions | None = None  # whose rules were applied
     not_checked: tuple[str, ...] = ALWAYS_UNCHECKED  # scheduler rules no verdict evaluates, for any VM
+    target_requests: TargetRequests | None = None  # what the target pod would request, and how it was known
 
     @property
     def cautioned_nodes(self) -> int:
@@ -79,6 +81,7 @@ class Plan:
             "warnings": [reason.to_dict() for reason in self.warnings],
             "rule_versions": self.versions.to_dict() if self.versions is not None else None,
             "not_checked": sorted({*self.not_checked, *(r for v in self.nodes for r in v.unchecked)}),
+            "target_requests": self.target_requests.to_dict() if self.target_requests is not None else None,
         }
 
 
@@ -143,6 +146,11 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
         remaining_seconds=remaining,
         warnings=tuple(warnings(vmi)),
         versions=rule_versions(snapshot),
+        target_requests=(
+            target_requests(vmi, snapshot.kubevirt, snapshot.source_launcher_pod(vmi))
+            if running and vmi is not None and snapshot.pods_known
+            else None
+        ),
     )
 
 
