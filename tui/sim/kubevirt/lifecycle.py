@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from tui.domain.objects import KubeVirt, parse_time
+from tui.domain.objects import parse_time
 from tui.sim.kubevirt.filters import pod_requests
 from tui.sim import status as st
 from tui.sim.kubevirt import conditions as cond
@@ -87,14 +87,12 @@ class VirtualMachines:
         runtime: PodRuntime,
         events: EventRecorder,
         settings: Callable[[], KubeVirtSettings],
-        kubevirt: Callable[[], KubeVirt | None],
     ) -> None:
         self.store = store
         self.index = index
         self.runtime = runtime
         self.events = events
         self.settings = settings
-        self.kubevirt = kubevirt
         self.dirty_vms: set[Key] = set()
         self.dirty_vmis: set[Key] = set()
         self._domain_start: dict[Key, datetime] = {}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from tui.domain.objects import KubeVirt, parse_time
+from tui.domain.objects import parse_time
 from tui.sim import status as st
 from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt import datasize, precopy, render
@@ -142,7 +142,6 @@ class Migrations:
         vms: VirtualMachines,
         events: EventRecorder,
         settings: Callable[[], KubeVirtSettings],
-        kubevirt: Callable[[], KubeVirt | None],
         simulation: Simulation,
         cuts: NetworkCuts,
         nodes: NodeAgents,
@@ -153,7 +152,6 @@ class Migrations:
         self.vms = vms
         self.events = events
         self.settings = settings
-        self.kubevirt = kubevirt
         self.simulation = simulation
         self.cuts = cuts
         self.nodes = nodes

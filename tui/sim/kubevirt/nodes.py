@@ -32,7 +32,8 @@ from tui.sim.kubevirt.config import KubeVirtSettings
 from tui.sim.kubevirt.index import ClusterIndex
 from tui.sim.kubevirt.problems import scenario_object
 from tui.sim.kubevirt.writes import replace
-from tui.sim.scenario import NodeCPU
+from tui.sim.kubevirt.releases import harvester_release, os_image
+from tui.sim.scenario import NodeCPU, Simulation
 from tui.sim.store import ObjectStore, copy_object, format_time
 
 HEARTBEAT_ANNOTATION = "kubevirt.io/heartbeat"
@@ -60,8 +61,6 @@ KUBELET_CONDITIONS = (
     ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
 )
 DEVICE_RESOURCES = {"devices.kubevirt.io/kvm": "1k", "devices.kubevirt.io/tun": "1k", "devices.kubevirt.io/vhost-net": "1k"}
-# Harvester release that ships each KubeVirt minor (what the node's OS image says).
-HARVESTER_RELEASES = {(1, 3): "v1.4.3", (1, 4): "v1.5.2", (1, 5): "v1.6.1", (1, 6): "v1.7.0", (1, 7): "v1.8.0", (1, 8): "v1.9.0"}
 
 
 def _dict(value: Any) -> dict:
@@ -141,12 +140,13 @@ class NodeAgents:
         store: ObjectStore,
         index: ClusterIndex,
         settings: Callable[[], KubeVirtSettings],
-        node_cpus: Mapping[str, NodeCPU],
+        simulation: Simulation,
     ) -> None:
         self.store = store
         self.index = index
         self.settings = settings
-        self.node_cpus = node_cpus
+        self.simulation = simulation
+        self.node_cpus: Mapping[str, NodeCPU] = simulation.node_cpus
         self._last_heartbeat: dict[str, datetime] = {}
         self._down_until: dict[str, datetime | None] = {}
 
@@ -213,7 +213,8 @@ class NodeAgents:
         if not _list(status.get("addresses")):
             status["addresses"] = [{"address": f"10.115.10.{10 + position % 240}", "type": "InternalIP"}, {"address": name, "type": "Hostname"}]
         info = status.setdefault("nodeInfo", {})
-        release = HARVESTER_RELEASES.get(self.settings().version[:2], "v1.7.0")
+        settings = self.settings()
+        image = os_image(settings.harvester, harvester_release(self.simulation, settings.version))
         digest = hashlib.sha256(f"node/{name}".encode()).hexdigest()
         for key, value in (
             ("architecture", "amd64"),
@@ -225,7 +226,7 @@ class NodeAgents:
             ("kernelVersion", "6.4.0-36-default"),
             ("kubeletVersion", "v1.33.5+rke2r1"),
             ("operatingSystem", "linux"),
-            ("osImage", f"Harvester {release}"),
+            ("osImage", image),
         ):
             info.setdefault(key, value)
         node["metadata"].setdefault("labels", {}).setdefault("kubernetes.io/hostname", name)
