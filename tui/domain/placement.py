@@ -481,7 +481,7 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target:
         return Reason(
             codes.NODE_SELECTOR,
             f"Node does not offer machine type {machine} that the VM runs (label {key}={wanted}; "
-            "KubeVirt 1.5 and later require it).",
+            "KubeVirt 1.5.1 and later require it).",
         )
     origin = {
         ORIGIN_ADDED: "the migration's addedNodeSelector",

@@ -206,8 +206,18 @@ class NodePickerScreen(Question["str | None"]):
                 text = Content(UNREAD_NODES)
             elif eligible:
                 unchecked = next((v.unchecked for v in self._verdicts() if v.unchecked), ())
+                cautioned = [v.node for v in self._verdicts() if v.eligible and v.cautions]
+                caution = (
+                    [f"{', '.join(cautioned)} {'has a caution: see its row' if len(cautioned) == 1 else 'have cautions: see their rows'}."]
+                    if cautioned
+                    else []
+                )
                 text = Content.assemble(
-                    "The Kubernetes scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), ".", *caveat_lines(unchecked)
+                    "The Kubernetes scheduler picks one of: ",
+                    (clean(", ".join(eligible)), "bold"),
+                    ".",
+                    *caution_lines(caution),
+                    *caveat_lines(unchecked),
                 )
             else:
                 text = Content("No node can take the VM now: the scheduler would find none.")
