@@ -47,6 +47,12 @@ TOLERATIONS = (
     {"key": "gpu", "operator": "Exists", "effect": "NoExecute"},
     {"key": "gpu", "operator": "Equal", "value": "false", "effect": "NoExecute"},
 )
+FEATURES = (
+    {"name": "avx512f", "policy": "require"},
+    {"name": "sha-ni", "policy": "require"},
+    {"name": "avx512f", "policy": "forbid"},
+    {"name": "vmx", "policy": "optional"},
+)
 HOST_MODELS = ("XYZ", "ABC", None)  # None: the node labeller found no host model (an unlabelled or arm host)
 CPU_FACTS = {
     "XYZ": {"hostModel": "XYZ", "models": ["123", "XYZ"], "features": ["vmx", "avx512f"], "requiredFeatures": ["avx512f"]},
@@ -69,6 +75,8 @@ def node_specs(draw, name: str) -> dict:
         "host_model": draw(st.sampled_from(("XYZ", "XYZ", "ABC", None))),
         # None: every machine type the labeller knows; else only these (an older or newer QEMU)
         "machine_types": draw(st.sampled_from((None, None, ("pc-q35-8.2",), ("pc-q35-9.2",)))),
+        "cpu": draw(st.sampled_from(("16", "16", "4"))),
+        "cpu_manager": draw(st.sampled_from((False, True))),
     }
 
 
@@ -94,6 +102,9 @@ def vm_specs(draw) -> dict:
         "tolerations": draw(st.lists(st.sampled_from(TOLERATIONS), max_size=2)),
         "model": draw(st.sampled_from(("host-model", "host-passthrough", "123", "XYZ", None))),
         "memory": draw(st.sampled_from(("1Gi", "3Gi", "5Gi"))),
+        "features": draw(st.lists(st.sampled_from(FEATURES), unique_by=lambda f: f["name"], max_size=2)),
+        "cpu_request": draw(st.sampled_from(("125m", "125m", "3", "6"))),
+        "dedicated": draw(st.sampled_from((False, False, False, True))),
     }
 
 
@@ -119,13 +130,14 @@ def _node_doc(spec: dict, index: int) -> dict:
                 "kubernetes.io/os": "linux",
                 **spec["labels"],
                 **{f"machine-type.node.kubevirt.io/{machine}": "true" for machine in spec.get("machine_types") or ()},
+                **({"cpumanager": "true", "kubevirt.io/cpumanager": "true"} if spec.get("cpu_manager") else {}),
             },
         },
         "spec": {"podCIDR": f"10.52.{index}.0/24"},
         "status": {
             "addresses": [{"address": f"10.115.48.{index + 10}", "type": "InternalIP"}],
-            "allocatable": {"cpu": "16", "memory": spec["memory"], "pods": "110"},
-            "capacity": {"cpu": "16", "memory": spec["memory"], "pods": "110"},
+            "allocatable": {"cpu": spec.get("cpu", "16"), "memory": spec["memory"], "pods": "110"},
+            "capacity": {"cpu": spec.get("cpu", "16"), "memory": spec["memory"], "pods": "110"},
         },
     }
     if spec["taints"]:
@@ -181,6 +193,13 @@ def constrain(cluster: SimCluster, spec: dict) -> None:
             target["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": spec["terms"]}}}
         if spec["tolerations"]:
             target["tolerations"] = [dict(t) for t in spec["tolerations"]]
+        cpu = target["domain"].setdefault("cpu", {})
+        if spec.get("features"):
+            cpu["features"] = [dict(f) for f in spec["features"]]
+        if spec.get("dedicated"):
+            cpu["dedicatedCpuPlacement"] = True
+        target["domain"].setdefault("resources", {}).setdefault("requests", {})["cpu"] = spec.get("cpu_request", "125m")
+        target["domain"]["resources"].setdefault("limits", {})["cpu"] = spec.get("cpu_request", "125m")
         cluster.store.update(plural, obj)
     cluster.advance(1)
 

@@ -1,7 +1,8 @@
 """kube-scheduler's filter plugins, as the simulated scheduler runs them: the simulator's own rules.
 
-Written from the Kubernetes sources (kubernetes/kubernetes, master as of v1.33/v1.34), not shared
-with livemig's verdicts, so that a wrong verdict shows up as a test the simulator fails:
+Written from the Kubernetes sources (kubernetes/kubernetes as of v1.33/v1.34: the revision read for
+this module), not shared with livemig's verdicts, so that a wrong verdict shows up as a test the
+simulator fails:
 
 - NodeUnschedulable (pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go): a
   cordoned node refuses a pod unless it tolerates the taint node.kubernetes.io/unschedulable:NoSchedule.
@@ -9,7 +10,9 @@ with livemig's verdicts, so that a wrong verdict shows up as a test the simulato
   staging/src/k8s.io/component-helpers/scheduling/corev1/helpers.go FindMatchingUntoleratedTaint and
   staging/src/k8s.io/api/core/v1/toleration.go ToleratesTaint): the first NoSchedule or NoExecute taint,
   in the node's order, that no toleration matches. A toleration matches when its effect is empty or
-  the taint's, its key is empty (operator Exists) or the taint's, and it is Exists or its value equals.
+  the taint's, its key is empty (operator Exists) or the taint's, and it is Exists or its value equals
+  (Lt and Gt exist only behind the alpha TaintTolerationComparisonOperators gate, off by default: they
+  match nothing).
 - NodeAffinity (plugins/nodeaffinity/node_affinity.go, with component-helpers
   scheduling/corev1/nodeaffinity/nodeaffinity.go): spec.nodeSelector, every key equal; then the required
   node affinity, terms ORed, requirements within a term ANDed; a term without requirements or with

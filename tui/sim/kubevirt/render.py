@@ -251,26 +251,49 @@ def _vcpus(cpu: dict) -> int:
     return count
 
 
+def _guaranteed_qos(resources: dict) -> bool:
+    """VirtualMachineInstance.WantsToHaveQOSGuaranteed: memory and CPU requested, each equal to its limit."""
+    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
+    for kind in ("memory", "cpu"):
+        wanted = parse_quantity(requests.get(kind)) if requests.get(kind) is not None else None
+        limit = parse_quantity(limits.get(kind)) if limits.get(kind) is not None else None
+        if wanted is None or wanted.value == 0 or limit is None or wanted.value != limit.value:
+            return False
+    return True
+
+
 def memory_overhead(spec: dict, settings: KubeVirtSettings) -> int:
-    """Bytes KubeVirt adds to the launcher pod's memory for QEMU and its own processes."""
+    """Bytes KubeVirt adds to the launcher pod's memory for QEMU and its own processes
+    (services/renderresources.go GetMemoryOverhead, v1.3.0 to v1.7.x; hypervisor/kvm at v1.8.0): page
+    tables (one byte per 512 of the kilobyte-rounded request), the launcher's processes (210 MiB, 220
+    MiB from v1.5.0), 8 MiB per vCPU and for the I/O thread, video RAM (16 MiB, 32 MiB from v1.6.0),
+    128 MiB on arm64, 1 GiB with VFIO devices, 256 MiB for SEV, 53 MiB for a TPM, 100 MiB with
+    dedicated CPUs or a guaranteed QoS; the whole times additionalGuestMemoryOverheadRatio last."""
     domain = _dict(spec.get("domain"))
     devices = _dict(domain.get("devices"))
-    request = quantity_bytes(_dict(_dict(domain.get("resources")).get("requests")).get("memory"))
+    resources = _dict(domain.get("resources"))
+    request = quantity_bytes(_dict(resources.get("requests")).get("memory"))
     kilo_scaled = -(-request // 1000) * 1000 if request is not None else 0
     overhead = kilo_scaled // 512  # page tables: one bit per 512 bytes of guest memory
     overhead += (220 if settings.version >= (1, 5, 0) else 210) * MI  # launcher, virtlogd, virtqemud, qemu
     overhead += 8 * MI * _vcpus(_dict(domain.get("cpu")))
     overhead += 8 * MI  # I/O thread
     if devices.get("autoattachGraphicsDevice", True) is not False:
-        overhead += 16 * MI
+        overhead += (32 if settings.version >= (1, 6, 0) else 16) * MI
+    if str(spec.get("architecture") or "") == "arm64":
+        overhead += 128 * MI  # two 64 MiB UEFI pflash devices
     if _list(devices.get("hostDevices")) or _list(devices.get("gpus")):
         overhead += 1024 * MI  # VFIO locks guest RAM plus the MMIO space
+    if "sev" in _dict(domain.get("launchSecurity")):
+        overhead += 256 * MI
+    if isinstance(devices.get("tpm"), dict):
+        overhead += 53 * MI  # swtpm
+    if _dict(domain.get("cpu")).get("dedicatedCpuPlacement") is True or _guaranteed_qos(resources):
+        overhead += 100 * MI
     ratio = parse_quantity(settings.overhead_ratio) if settings.overhead_ratio else None
     if ratio is not None and ratio.value > 0:
         # multiplyMemory: the kilo-scaled overhead times (ratio - 1), added in whole kilobytes.
-        overhead += int(-(-overhead // 1000) * (ratio.value - 1)) * 1000
-    if _dict(domain.get("cpu")).get("dedicatedCpuPlacement") is True:
-        overhead += 100 * MI
+        overhead += int(-(-overhead // 1000) * float(ratio.value - 1)) * 1000
     return overhead
 
 
