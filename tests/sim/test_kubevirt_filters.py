@@ -16,6 +16,8 @@ from tui.sim.kubevirt.filters import (
     cordon_refuses,
     insufficient,
     node_affinity_matches,
+    ordered_requests,
+    pod_facts,
     pod_requests,
     sched_node,
     untolerated_taint,
@@ -62,12 +64,12 @@ TAINT_CASES = [
 @pytest.mark.parametrize(("tolerations", "taints", "fits"), [case[1:] for case in TAINT_CASES], ids=[case[0] for case in TAINT_CASES])
 def test_taint_toleration(tolerations, taints, fits):
     node = SchedNode("n", taints=tuple(taints))
-    assert (untolerated_taint(node, _pod(tolerations=tolerations)) is None) is fits
+    assert (untolerated_taint(node, pod_facts(_pod(tolerations=tolerations))) is None) is fits
 
 
 def test_the_first_untolerated_taint_in_the_nodes_order_is_named():
     node = SchedNode("n", taints=(Taint("a", "1", "PreferNoSchedule"), Taint("b", "2", "NoExecute"), Taint("c", "3", "NoSchedule")))
-    assert untolerated_taint(node, _pod()) == Taint("b", "2", "NoExecute")
+    assert untolerated_taint(node, pod_facts(_pod())) == Taint("b", "2", "NoExecute")
 
 
 # -- NodeUnschedulable (node_unschedulable_test.go) ------------------------------------------------
@@ -83,7 +85,7 @@ def test_the_first_untolerated_taint_in_the_nodes_order_is_named():
     ],
 )
 def test_node_unschedulable(unschedulable, tolerations, refused):
-    assert cordon_refuses(SchedNode("n", unschedulable=unschedulable), _pod(tolerations=tolerations)) is refused
+    assert cordon_refuses(SchedNode("n", unschedulable=unschedulable), pod_facts(_pod(tolerations=tolerations))) is refused
 
 
 # -- NodeAffinity (node_affinity_test.go TestNodeAffinity) ------------------------------------------
@@ -192,7 +194,7 @@ AFFINITY_CASES = [
 )
 def test_node_affinity(node_selector, affinity, labels, node_name, fits):
     pod = _pod(node_selector=node_selector, affinity=affinity)
-    assert node_affinity_matches(pod, SchedNode(node_name, labels=labels)) is fits
+    assert node_affinity_matches(pod_facts(pod), SchedNode(node_name, labels=labels)) is fits
 
 
 # -- NodeResourcesFit (fit_test.go) ----------------------------------------------------------------
@@ -236,4 +238,4 @@ NODE = sched_node({"metadata": {"name": "n"}, "status": {"allocatable": {"cpu": 
     ],
 )
 def test_node_resources_fit(requests, usage, reasons):
-    assert insufficient(NODE, requests, usage) == reasons
+    assert insufficient(NODE, ordered_requests(requests), usage) == reasons

@@ -114,23 +114,47 @@ def tolerates(toleration: Mapping[str, Any], taint: Taint) -> bool:
     return False
 
 
-def _tolerations(pod: Mapping[str, Any]) -> list[dict]:
-    return [_dict(t) for t in _list(_dict(pod.get("spec")).get("tolerations"))]
+@dataclass(frozen=True)
+class PodFacts:
+    """What the filters read of a pod, taken out once per scheduling attempt (a pod is tried on
+    every node): tolerations, nodeSelector, the required node-affinity terms (None without any),
+    and the requests in NodeResourcesFit's order (cpu, memory, ephemeral-storage, then by name)."""
+
+    tolerations: tuple[Mapping[str, Any], ...] = ()
+    node_selector: tuple[tuple[str, Any], ...] = ()
+    required_terms: tuple[Mapping[str, Any], ...] | None = None
+    requests: tuple[tuple[str, int], ...] = ()
 
 
-def cordon_refuses(node: SchedNode, pod: Mapping[str, Any]) -> bool:
+def pod_facts(pod: Mapping[str, Any], requests: Mapping[str, int] | None = None) -> PodFacts:
+    spec = _dict(pod.get("spec"))
+    required = _dict(_dict(_dict(spec.get("affinity")).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
+    return PodFacts(
+        tolerations=tuple(_dict(t) for t in _list(spec.get("tolerations"))),
+        node_selector=tuple((str(k), v) for k, v in _dict(spec.get("nodeSelector")).items()),
+        required_terms=tuple(_dict(t) for t in _list(required.get("nodeSelectorTerms"))) if required else None,
+        requests=ordered_requests(pod_requests(pod) if requests is None else requests),
+    )
+
+
+def ordered_requests(requests: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    first = ("cpu", "memory", "ephemeral-storage")
+    order = [r for r in first if r in requests] + sorted(r for r in requests if r not in first and r != "pods")
+    return tuple((resource, requests[resource]) for resource in order if requests[resource] > 0)
+
+
+def cordon_refuses(node: SchedNode, pod: PodFacts) -> bool:
     """NodeUnschedulable: a cordoned node, unless the pod tolerates its unschedulable taint."""
     if not node.unschedulable:
         return False
     taint = Taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
-    return not any(tolerates(t, taint) for t in _tolerations(pod))
+    return not any(tolerates(t, taint) for t in pod.tolerations)
 
 
-def untolerated_taint(node: SchedNode, pod: Mapping[str, Any]) -> Taint | None:
+def untolerated_taint(node: SchedNode, pod: PodFacts) -> Taint | None:
     """TaintToleration: the first NoSchedule/NoExecute taint no toleration of the pod matches."""
-    tolerations = _tolerations(pod)
     for taint in node.taints:
-        if taint.effect in BLOCKING_EFFECTS and not any(tolerates(t, taint) for t in tolerations):
+        if taint.effect in BLOCKING_EFFECTS and not any(tolerates(t, taint) for t in pod.tolerations):
             return taint
     return None
 
@@ -196,16 +220,15 @@ def term_matches(term: Mapping[str, Any], node: SchedNode) -> bool:
     return all(result is True for result in results)
 
 
-def node_affinity_matches(pod: Mapping[str, Any], node: SchedNode) -> bool:
+def node_affinity_matches(pod: PodFacts, node: SchedNode) -> bool:
     """NodeAffinity's Filter: nodeSelector, then required node affinity."""
-    spec = _dict(pod.get("spec"))
-    for key, value in _dict(spec.get("nodeSelector")).items():
-        if node.labels.get(str(key)) != value:
+    labels = node.labels
+    for key, value in pod.node_selector:
+        if labels.get(key) != value:
             return False
-    required = _dict(_dict(_dict(spec.get("affinity")).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
-    if not required:
+    if pod.required_terms is None:
         return True
-    return any(term_matches(_dict(term), node) for term in _list(required.get("nodeSelectorTerms")))
+    return any(term_matches(term, node) for term in pod.required_terms)
 
 
 # -- NodeResourcesFit ------------------------------------------------------------------------------
@@ -271,19 +294,15 @@ def plus(usage: Usage, requests: Mapping[str, int]) -> Usage:
     return Usage(requested, usage.pods + 1)
 
 
-def insufficient(node: SchedNode, requests: Mapping[str, int], usage: Usage) -> list[str]:
-    """NodeResourcesFit's reasons: "Too many pods", then "Insufficient <resource>" (cpu, memory,
-    ephemeral-storage, then every other requested resource by name)."""
+def insufficient(node: SchedNode, requests: tuple[tuple[str, int], ...], usage: Usage) -> list[str]:
+    """NodeResourcesFit's reasons: "Too many pods", then "Insufficient <resource>" for `requests`
+    (ordered_requests: cpu, memory, ephemeral-storage, then every other requested resource by name)."""
     reasons = []
-    if "pods" in node.allocatable and usage.pods + 1 > node.allocatable["pods"]:
+    allocatable = node.allocatable
+    if "pods" in allocatable and usage.pods + 1 > allocatable["pods"]:
         reasons.append("Too many pods")
-    if not requests:
-        return reasons
-    order = ["cpu", "memory", "ephemeral-storage"] + sorted(r for r in requests if r not in ("cpu", "memory", "ephemeral-storage", "pods"))
-    for resource in order:
-        wanted = requests.get(resource, 0)
-        if wanted <= 0:
-            continue
-        if node.allocatable.get(resource, 0) < wanted + usage.requested.get(resource, 0):
+    used = usage.requested
+    for resource, wanted in requests:
+        if allocatable.get(resource, 0) < wanted + used.get(resource, 0):
             reasons.append(f"Insufficient {resource}")
     return reasons

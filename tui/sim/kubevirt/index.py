@@ -160,6 +160,9 @@ class ClusterIndex:
             found = self._usage[node] = node_usage(self.pods_on(node))
         return found
 
+    def has_pods_with_pod_affinity(self) -> bool:
+        return bool(self._with_pod_affinity)
+
     def pods_with_pod_affinity(self) -> list[dict]:
         """Bound pods that have pod affinity or anti-affinity of their own (what InterPodAffinity's
         PreFilter looks at for existing pods' anti-affinity)."""

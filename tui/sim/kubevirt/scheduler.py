@@ -103,17 +103,17 @@ class Scheduler:
         self.index = index
         self._next_start = 0
 
-    def refusal(self, raw_pod: dict, node: SchedNode, requests: dict[str, int] | None = None) -> NodeRefusal | None:
-        """Why `node` cannot take the pod, or None when it can."""
-        if filters.cordon_refuses(node, raw_pod):
+    def refusal(self, raw_pod: dict, node: SchedNode, facts: filters.PodFacts | None = None) -> NodeRefusal | None:
+        """Why `node` cannot take the pod, or None when it can; `facts` are the pod's, if at hand."""
+        facts = filters.pod_facts(raw_pod) if facts is None else facts
+        if filters.cordon_refuses(node, facts):
             return NodeRefusal((UNSCHEDULABLE,), False)
-        taint = filters.untolerated_taint(node, raw_pod)
+        taint = filters.untolerated_taint(node, facts)
         if taint is not None:
             return NodeRefusal((f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}",), False)
-        if not filters.node_affinity_matches(raw_pod, node):
+        if not filters.node_affinity_matches(facts, node):
             return NodeRefusal((NODE_AFFINITY,), False)
-        requests = filters.pod_requests(raw_pod) if requests is None else requests
-        shortfalls = filters.insufficient(node, requests, self.index.usage(node.name))
+        shortfalls = filters.insufficient(node, facts.requests, self.index.usage(node.name))
         if shortfalls:
             return NodeRefusal(tuple(shortfalls), True)
         reason = self._pod_affinity_problem(raw_pod, node)
@@ -155,6 +155,9 @@ class Scheduler:
         return found
 
     def _pod_affinity_problem(self, raw_pod: dict, node: SchedNode) -> str:
+        affinity = _dict(_dict(raw_pod.get("spec")).get("affinity"))
+        if not self.index.has_pods_with_pod_affinity() and not affinity.get("podAffinity") and not affinity.get("podAntiAffinity"):
+            return ""  # nothing for InterPodAffinity to look at (every launcher pod at start-up)
         pod_name = _dict(raw_pod.get("metadata")).get("name")
         for other in self.index.pods_with_pod_affinity():
             if filters.is_terminal(other) or _dict(other.get("metadata")).get("name") == pod_name:
@@ -199,16 +202,16 @@ class Scheduler:
 
     # -- scoring and placing -----------------------------------------------------------------------
 
-    def _score(self, raw_pod: dict, node: SchedNode) -> tuple:
+    @staticmethod
+    def _preferred(raw_pod: dict) -> list[tuple[int, dict]]:
+        """Preferred node-affinity terms with an integer weight: (weight, preference)."""
         preferred = _list(
             _dict(_dict(_dict(_dict(raw_pod.get("spec")).get("affinity")).get("nodeAffinity"))).get("preferredDuringSchedulingIgnoredDuringExecution")
         )
-        weight = 0
-        for term in (_dict(t) for t in preferred):
-            preference = _dict(term.get("preference"))
-            term_weight = term.get("weight")
-            if isinstance(term_weight, int) and filters.term_matches(preference, node):
-                weight += term_weight
+        return [(t["weight"], _dict(t.get("preference"))) for t in (_dict(t) for t in preferred) if isinstance(t.get("weight"), int)]
+
+    def _score(self, preferred: list[tuple[int, dict]], node: SchedNode) -> tuple:
+        weight = sum(term_weight for term_weight, preference in preferred if filters.term_matches(preference, node))
         usage = self.index.usage(node.name)
         free = 0.0
         memory = node.allocatable.get("memory", 0)
@@ -220,7 +223,8 @@ class Scheduler:
         """Choose a node for the pod. `exhaustive` looks at every node (what a FailedScheduling message
         needs); otherwise the search starts where the last one ended and stops after a few feasible
         nodes, like kube-scheduler's sampling of large clusters. `requests` are the pod's, if at hand."""
-        requests = filters.pod_requests(raw_pod) if requests is None else requests
+        facts = filters.pod_facts(raw_pod, requests)
+        preferred = self._preferred(raw_pod)
         names = self.index.node_names()
         if not names:
             return Placement(None, failed_scheduling_message(0, ()))
@@ -233,11 +237,11 @@ class Scheduler:
             node = self.index.parsed_node(name)
             if node is None:
                 continue
-            refusal = self.refusal(raw_pod, node, requests)
+            refusal = self.refusal(raw_pod, node, facts)
             if refusal is not None:
                 refusals.append(refusal)
                 continue
-            feasible.append((self._score(raw_pod, node), name))
+            feasible.append((self._score(preferred, node), name))
             if not exhaustive and len(feasible) >= FEASIBLE_NODES_TO_FIND:
                 self._next_start = start + position + 1
                 break
