@@ -128,8 +128,6 @@ def scenario_plans(cluster: SimCluster, kubeconfig: str) -> Iterator[tuple[dict,
     """(livemig plan -o json, the plan computed straight from the server's objects) for every VM."""
     objects = []
     for resource, obj in cluster.store.iter_all():
-        if resource.kind == "Setting":
-            continue  # livemig does not read Harvester's settings over the API: the nodes' OS image tells the version
         objects.append({**obj, "kind": resource.kind})
     snapshot = ClusterSnapshot.from_objects(objects, pods_known=True)
     for key in sorted(snapshot.vms):
