@@ -55,6 +55,9 @@ def test_kubevirt_1_4_counts_10_mib_less_fixed_overhead():
         ({"devices": {"tpm": {}}}, 53 * MI),
         ({"devices": {"hostDevices": [{"name": "nic", "deviceName": "intel.com/x710"}]}}, 1024 * MI),
         ({"launchSecurity": {"sev": {}}}, 256 * MI),
+        # Guaranteed QoS: CPU and memory requests equal to their limits (WantsToHaveQOSGuaranteed).
+        ({"resources": {"requests": {"memory": "4Gi", "cpu": "2"}, "limits": {"memory": "4Gi", "cpu": "2"}}}, 100 * MI),
+        ({"resources": {"requests": {"memory": "4Gi"}, "limits": {"memory": "4Gi"}}}, 0),
     ],
 )
 def test_devices_change_the_overhead(domain_extra, added):

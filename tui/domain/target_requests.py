@@ -87,13 +87,16 @@ def memory_overhead(vmi: VMI, kubevirt: KubeVirt | None) -> int:
 
 
 def _guaranteed(vmi: VMI) -> bool:
-    """WantsToHaveQOSGuaranteed: CPU and memory requests equal to their limits."""
+    """WantsToHaveQOSGuaranteed (staging/src/kubevirt.io/api/core/v1/types.go, v1.6.0): CPU and memory
+    requests set, not zero, and equal to their limits."""
     spec = vmi.spec
     return (
-        spec.cpu_limit_milli is not None
+        spec.memory_request is not None
         and spec.memory_limit is not None
-        and spec.cpu_request_milli in (None, spec.cpu_limit_milli)
-        and (spec.memory_request is None or spec.memory_request.value == spec.memory_limit.value)
+        and spec.memory_request.value != 0
+        and spec.memory_request.value == spec.memory_limit.value
+        and bool(spec.cpu_request_milli)
+        and spec.cpu_request_milli == spec.cpu_limit_milli
     )
 
 
