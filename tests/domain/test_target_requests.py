@@ -110,3 +110,11 @@ def test_without_enough_to_render_the_source_pods_requests_stand_in_and_say_so(d
 def test_without_the_source_pod_there_is_no_answer_as_its_other_containers_are_unknown():
     assert target_requests(vmi(TWO_CPUS), kubevirt(), None) is None
     assert target_requests(vmi({"cpu": {"cores": 2}}), kubevirt(), None) is None
+
+
+def test_dedicated_cpus_request_one_cpu_per_vcpu_whatever_the_vm_requests():
+    domain = {
+        "cpu": {"cores": 2, "sockets": 1, "threads": 1, "dedicatedCpuPlacement": True, "isolateEmulatorThread": True},
+        "resources": {"requests": {"memory": "4Gi", "cpu": "500m"}},
+    }
+    assert target_requests(vmi(domain), kubevirt(), source_pod("3", "4Gi")).cpu_milli == 5 + 3000

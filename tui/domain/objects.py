@@ -472,6 +472,7 @@ class GuestSpec:
     realtime: bool = False  # spec.domain.cpu.realtime is set (node label kubevirt.io/realtime)
     # What KubeVirt's launcher memory overhead depends on (services/renderresources.go GetMemoryOverhead).
     overcommit_guest_overhead: bool = False  # resources.overcommitGuestOverhead
+    isolate_emulator_thread: bool = False  # cpu.isolateEmulatorThread (one more dedicated CPU)
     hugepages: bool = False  # memory.hugepages is set
     autoattach_graphics: bool = True  # devices.autoattachGraphicsDevice (unset: true)
     tpm: bool = False  # devices.tpm is set
@@ -619,6 +620,7 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         scheduler_name=_str(spec.get("schedulerName")),
         realtime=isinstance(cpu.get("realtime"), dict),
         overcommit_guest_overhead=resources.get("overcommitGuestOverhead") is True,
+        isolate_emulator_thread=cpu.get("isolateEmulatorThread") is True,
         hugepages=isinstance(_path(domain, "memory", "hugepages"), dict),
         autoattach_graphics=devices.get("autoattachGraphicsDevice") is not False,
         tpm=isinstance(devices.get("tpm"), dict),

@@ -5,8 +5,9 @@ VMIResourcePredicates and renderresources.go, v1.6.0), from the VMI as it is now
 sockets and memory included) and the KubeVirt CR as it is now, not from the source pod. The "compute"
 container requests:
 
-- CPU: the VMI's requests.cpu; else, with dedicated CPUs, one per vCPU; else vCPUs (cores x sockets x
-  threads, 1 when none is set) divided by cpuAllocationRatio (developerConfiguration, default 10).
+- CPU: with dedicated CPUs, one per vCPU (and one for an isolated emulator thread); else the VMI's
+  requests.cpu; else vCPUs (cores x sockets x threads, 1 when none is set) divided by
+  cpuAllocationRatio (developerConfiguration, default 10), in millicores.
 - memory: the VMI's requests.memory plus the launcher overhead, unless overcommitGuestOverhead. The
   overhead (GetMemoryOverhead): page tables (requests.memory, rounded up to kB, / 512), the fixed RSS
   of virt-launcher-monitor, virt-launcher, virtlogd, virtqemud and QEMU (210 MiB up to KubeVirt 1.4,
@@ -124,10 +125,12 @@ def compute_requests(vmi: VMI, kubevirt: KubeVirt | None) -> tuple[int, int] | N
     if _unrenderable(vmi):
         return None
     spec = vmi.spec
-    if spec.cpu_request_milli is not None:
+    if spec.dedicated_cpu:
+        # WithCPUPinning: one CPU per vCPU whatever the VMI requests, one more for an isolated emulator
+        # thread (two with the EmulatorThreadCompleteToEvenParity annotation, not modelled).
+        cpu = 1000 * (vcpus(vmi) + (1 if spec.isolate_emulator_thread else 0))
+    elif spec.cpu_request_milli is not None:
         cpu = spec.cpu_request_milli
-    elif spec.dedicated_cpu:
-        cpu = 1000 * vcpus(vmi)
     else:
         ratio = kubevirt.cpu_allocation_ratio if kubevirt is not None else None
         ratio = ratio if ratio is not None and ratio > 0 else DEFAULT_CPU_ALLOCATION_RATIO
