@@ -48,3 +48,35 @@ def test_the_plan_says_what_the_target_pod_would_request_and_how_that_was_known(
     plan = plan_for(snapshot, "default", "vm-hugepages", NOW)
     assert plan.to_dict()["target_requests"]["source"] == "source-pod"  # hugepages: not rendered
     assert "Target pod    requests" in plan_text(plan) and "copied from the source pod" in plan_text(plan)
+
+
+def test_over_http_a_host_passthrough_vm_in_a_cluster_of_mixed_cpus_can_go_wherever_the_scheduler_accepts(tmp_path):
+    """`livemig plan -o json` against the simulated cluster (two CPU generations, XYZ and ABC): the
+    default scenario with one VM switched to host-passthrough and unpinned from its rack."""
+    import io
+    from pathlib import Path
+
+    import tui.sim.scenarios
+    from tui.cli import main
+    from tui.sim.runtime import SimCluster
+
+    text = (Path(tui.sim.scenarios.__file__).parent / "default.yaml").read_text()
+    start = text.index("  name: ci-runner-07\n")
+    end = text.index("kind: VirtualMachine", start)
+    vm = text[start:end].replace("model: '123'", "model: host-passthrough", 1).replace(
+        "      nodeSelector:\n        rack: r1\n", "", 1
+    )
+    scenario = tmp_path / "passthrough.yaml"
+    scenario.write_text(text[:start] + vm + text[end:])
+    with SimCluster.start(scenario, manual_clock=True) as sim:
+        sim.advance(5)
+        kubeconfig = str(sim.write_kubeconfig(tmp_path / "config"))
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["plan", "default/ci-runner-07", "-o", "json", "--kubeconfig", kubeconfig], out=out, err=err)
+    plan = json.loads(out.getvalue())
+    assert code == 0 and plan["cpu_model"] == "host-passthrough" and plan["migratable"]
+    eligible = {node["name"]: node["cautions"] for node in plan["nodes"] if node["eligible"]}
+    other_cpu = [name for name, cautions in eligible.items() if cautions]
+    same_cpu = [name for name, cautions in eligible.items() if not cautions]
+    assert other_cpu and same_cpu  # both generations are offered; only the other one is cautioned
+    assert all("host-passthrough" in eligible[name][0] for name in other_cpu)
