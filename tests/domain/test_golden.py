@@ -13,6 +13,7 @@ from tui.domain.cpu import launcher_node_selector, migration_target_node_selecto
 from tui.domain.objects import parse_kubevirt, parse_migration_policy, parse_namespace, parse_node, parse_pod, parse_vmi
 from tui.domain.scheduling import cordon_blocks, required_affinity, selector_mismatches, untolerated_taints
 from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.target_requests import memory_overhead
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
@@ -31,7 +32,8 @@ KUBEVIRT_SOURCES = yaml.safe_load(open(GOLDEN / "kubevirt.yaml"))
 
 
 def test_there_are_at_least_forty_golden_cases_each_naming_its_source():
-    rows = SCHEDULER + [row for key in ("selectors", "targets", "policies", "migrated_volumes") for row in KUBEVIRT_SOURCES[key]]
+    keys = ("selectors", "targets", "policies", "migrated_volumes", "overheads")
+    rows = SCHEDULER + [row for key in keys for row in KUBEVIRT_SOURCES[key]]
     assert len(rows) >= 40
     assert all(row["source"]["file"] and (row["source"].get("tag") or row["source"].get("commit")) for row in rows)
 
@@ -159,3 +161,14 @@ def test_migration_policies_match_as_upstream(row):
 def test_migrated_volumes_add_to_the_data_size_as_upstream(row):
     vmi = parse_vmi({"metadata": {"name": "vm", "namespace": "default"}, "status": {"migratedVolumes": row["volumes"]}})
     assert migrated_volume_bytes(vmi, (1, 8, 0)) == row["bytes"]
+
+
+# -- KubeVirt: the launcher's memory overhead ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("row", KUBEVIRT_SOURCES["overheads"], ids=case_id)
+def test_the_launcher_memory_overhead_is_kubevirts_for_its_version(row):
+    vmi = parse_vmi({"metadata": {"name": "vm", "namespace": "default"},
+                     "spec": {"domain": {"resources": {"requests": {"memory": "1Gi"}}}}})
+    kubevirt = parse_kubevirt({"metadata": {"name": "kubevirt"}, "status": {"observedKubeVirtVersion": row["version"]}})
+    assert memory_overhead(vmi, kubevirt) == row["bytes"]

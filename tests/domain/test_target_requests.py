@@ -43,9 +43,30 @@ def test_the_memory_overhead_adds_up_as_kubevirt_1_6_counts_it():
     assert memory_overhead(vmi(TWO_CPUS), kubevirt()) == OVERHEAD_TWO_CPUS
 
 
-def test_kubevirt_1_4_counts_10_mib_less_fixed_overhead():
-    # virtlogd 20 Mi and virtqemud 35 Mi at v1.4.0; 25 Mi and 40 Mi from v1.5.0 (template.go).
-    assert memory_overhead(vmi(TWO_CPUS), kubevirt("v1.4.1")) == OVERHEAD_TWO_CPUS - 10 * MI
+@pytest.mark.parametrize(
+    "version, less",
+    [
+        # virtlogd 20 Mi and virtqemud 35 Mi up to v1.4 (template.go), 25 Mi and 40 Mi from v1.5.0;
+        # video RAM 16 Mi up to v1.5.x, 32 Mi from v1.6.0 (renderresources.go GetMemoryOverhead).
+        ("v1.3.1", 10 * MI + 16 * MI),
+        ("v1.4.1", 10 * MI + 16 * MI),
+        ("v1.5.0", 16 * MI),
+        ("v1.5.2", 16 * MI),
+        ("v1.6.0", 0),
+        ("v1.7.2", 0),
+    ],
+)
+def test_the_fixed_overheads_follow_kubevirts_version(version, less):
+    assert memory_overhead(vmi(TWO_CPUS), kubevirt(version)) == OVERHEAD_TWO_CPUS - less
+
+
+def test_before_kubevirt_1_6_the_guaranteed_qos_overhead_is_not_multiplied_by_the_ratio():
+    domain = {**TWO_CPUS, "resources": {"requests": {"memory": "4Gi", "cpu": "2"}, "limits": {"memory": "4Gi", "cpu": "2"}}}
+    base = memory_overhead(vmi(TWO_CPUS), kubevirt("v1.5.2", additionalGuestMemoryOverheadRatio="2"))
+    assert memory_overhead(vmi(domain), kubevirt("v1.5.2", additionalGuestMemoryOverheadRatio="2")) == base + 100 * MI
+    base = memory_overhead(vmi(TWO_CPUS), kubevirt("v1.6.0", additionalGuestMemoryOverheadRatio="2"))
+    doubled = memory_overhead(vmi(domain), kubevirt("v1.6.0", additionalGuestMemoryOverheadRatio="2")) - base
+    assert abs(doubled - 200 * MI) < 2000  # from 1.6.0 doubled too (to the kB KubeVirt rounds to)
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,11 @@ container requests:
   overhead (GetMemoryOverhead): page tables (requests.memory, rounded up to kB, / 512), the fixed RSS
   of virt-launcher-monitor, virt-launcher, virtlogd, virtqemud and QEMU (210 MiB up to KubeVirt 1.4,
   220 MiB from 1.5: virtlogd 20 -> 25 MiB, virtqemud 35 -> 40 MiB), 8 MiB per vCPU, 8 MiB for the
-  IO thread, 32 MiB video unless autoattachGraphicsDevice is false, 128 MiB on arm64, 1 GiB with host
-  devices or GPUs (VFIO), 1 MiB for downwardMetrics, 256 MiB for SEV, 53 MiB for a TPM, 100 MiB with
-  dedicated CPUs or guaranteed QoS; all of it times additionalGuestMemoryOverheadRatio (in kB,
-  truncated).
+  IO thread, video RAM unless autoattachGraphicsDevice is false (16 MiB up to KubeVirt 1.5, 32 MiB
+  from 1.6.0), 128 MiB on arm64, 1 GiB with host devices or GPUs (VFIO), 1 MiB for downwardMetrics,
+  256 MiB for SEV, 53 MiB for a TPM, 100 MiB with dedicated CPUs or guaranteed QoS; all of it times
+  additionalGuestMemoryOverheadRatio (in kB, truncated), but for the 100 MiB before KubeVirt 1.6,
+  which was added after the ratio (renderresources.go at v1.4.0, v1.5.2 and v1.6.0).
 
 The pod's other containers and its overhead do not change between source and target: they are taken
 from the source pod. When the VMI says too little to render (no memory request, hugepages, probes,
@@ -59,15 +60,20 @@ def vcpus(vmi: VMI) -> int:
 
 
 def memory_overhead(vmi: VMI, kubevirt: KubeVirt | None) -> int:
-    """KubeVirt's GetMemoryOverhead in bytes for this VMI (see the module docstring)."""
+    """KubeVirt's GetMemoryOverhead in bytes for this VMI and KubeVirt version (see the module docstring).
+
+    Unknown versions take the newest rule.
+    """
     spec = vmi.spec
+    version = kubevirt.version if kubevirt is not None else None
+    before_1_5 = version is not None and version < (1, 5, 0)
+    before_1_6 = version is not None and version < (1, 6, 0)
     request = spec.memory_request.ceil() if spec.memory_request is not None else 0
     overhead = math.ceil(request / 1000) * 1000 // 512
-    version = kubevirt.version if kubevirt is not None else None
-    overhead += (210 if version is not None and version < (1, 5, 0) else 220) * MI
+    overhead += (210 if before_1_5 else 220) * MI
     overhead += 8 * MI * vcpus(vmi) + 8 * MI
     if spec.autoattach_graphics:
-        overhead += 32 * MI
+        overhead += (16 if before_1_6 else 32) * MI
     if spec.architecture.lower() == "arm64":
         overhead += 128 * MI
     if spec.host_devices or spec.gpus:
@@ -78,12 +84,15 @@ def memory_overhead(vmi: VMI, kubevirt: KubeVirt | None) -> int:
         overhead += 256 * MI
     if spec.tpm:
         overhead += 53 * MI
-    if spec.dedicated_cpu or _guaranteed(vmi):
-        overhead += 100 * MI
+    pinned = 100 * MI if spec.dedicated_cpu or _guaranteed(vmi) else 0
+    if not before_1_6:
+        overhead += pinned
     ratio = _ratio(kubevirt.memory_overhead_ratio if kubevirt is not None else "")
     if ratio is not None:
         kilo = math.ceil(overhead / 1000)
         overhead += int(kilo * (ratio - 1.0)) * 1000
+    if before_1_6:
+        overhead += pinned  # before 1.6 added after the ratio, so not multiplied by it
     return overhead
 
 
