@@ -120,3 +120,12 @@ def test_a_guaranteed_qos_vm_gets_100_mib_more_before_the_ratio_applies():
     assert memory_overhead(guaranteed, plain) - memory_overhead(burstable, plain) == 100 * MI
     base = memory_overhead(guaranteed, plain)
     assert memory_overhead(guaranteed, doubled) == base + -(-base // 1000) * 1000  # the ratio applies to the 100 MiB too
+
+
+def test_before_kubevirt_1_6_the_100_mib_came_after_the_ratio():
+    # renderresources.go v1.5.2 GetMemoryOverhead: multiplyMemory, then IsCPUDedicated() || WantsToHaveQOSGuaranteed().
+    cr = {"metadata": {"namespace": "harvester-system"}, "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "2"}}}
+    plain, doubled = settings_from(None, Simulation(kubevirt_version="1.5.2")), settings_from(cr, Simulation(kubevirt_version="1.5.2"))
+    guaranteed = {"domain": {"cpu": {"cores": 1}, "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "2Gi", "cpu": "1"}}, "devices": {}}}
+    unpinned = memory_overhead(guaranteed, plain) - 100 * MI
+    assert memory_overhead(guaranteed, doubled) == unpinned + -(-unpinned // 1000) * 1000 + 100 * MI

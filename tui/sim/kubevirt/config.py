@@ -83,6 +83,7 @@ class KubeVirtSettings:
     migrations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     node_selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     overhead_ratio: str = ""
+    cpu_allocation_ratio: int = 10  # developerConfiguration.cpuAllocationRatio (virt-config.go DefaultCPUAllocationRatio)
 
     @property
     def harvester(self) -> bool:
@@ -144,6 +145,7 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
     migrations = configuration.get("migrations") if isinstance(configuration.get("migrations"), dict) else {}
     selectors = developer.get("nodeSelectors") if isinstance(developer.get("nodeSelectors"), dict) else {}
     ratio = configuration.get("additionalGuestMemoryOverheadRatio")
+    allocation = developer.get("cpuAllocationRatio")
     return KubeVirtSettings(
         version=version,
         version_text=text,
@@ -154,4 +156,5 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
         migrations=MappingProxyType(dict(migrations)),
         node_selectors=MappingProxyType({str(k): str(v) for k, v in selectors.items()}),
         overhead_ratio=str(ratio) if ratio not in (None, "") else "",
+        cpu_allocation_ratio=allocation if isinstance(allocation, int) and not isinstance(allocation, bool) and allocation > 0 else 10,
     )

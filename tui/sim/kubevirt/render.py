@@ -268,7 +268,8 @@ def memory_overhead(spec: dict, settings: KubeVirtSettings) -> int:
     tables (one byte per 512 of the kilobyte-rounded request), the launcher's processes (210 MiB, 220
     MiB from v1.5.0), 8 MiB per vCPU and for the I/O thread, video RAM (16 MiB, 32 MiB from v1.6.0),
     128 MiB on arm64, 1 GiB with VFIO devices, 256 MiB for SEV, 53 MiB for a TPM, 100 MiB with
-    dedicated CPUs or a guaranteed QoS; the whole times additionalGuestMemoryOverheadRatio last."""
+    dedicated CPUs or a guaranteed QoS; the whole times additionalGuestMemoryOverheadRatio last (up to
+    v1.5.x the 100 MiB were added after the multiplication)."""
     domain = _dict(spec.get("domain"))
     devices = _dict(domain.get("devices"))
     resources = _dict(domain.get("resources"))
@@ -288,18 +289,47 @@ def memory_overhead(spec: dict, settings: KubeVirtSettings) -> int:
         overhead += 256 * MI
     if isinstance(devices.get("tpm"), dict):
         overhead += 53 * MI  # swtpm
-    if _dict(domain.get("cpu")).get("dedicatedCpuPlacement") is True or _guaranteed_qos(resources):
+    pinned = _dict(domain.get("cpu")).get("dedicatedCpuPlacement") is True or _guaranteed_qos(resources)
+    before_ratio = settings.version >= (1, 6, 0)  # up to 1.5.x the 100 MiB came after the multiplication
+    if pinned and before_ratio:
         overhead += 100 * MI
     ratio = parse_quantity(settings.overhead_ratio) if settings.overhead_ratio else None
     if ratio is not None and ratio.value > 0:
         # multiplyMemory: the kilo-scaled overhead times (ratio - 1), added in whole kilobytes.
         overhead += int(-(-overhead // 1000) * float(ratio.value - 1)) * 1000
+    if pinned and not before_ratio:
+        overhead += 100 * MI
     return overhead
 
 
 def _plus(quantity: Any, extra: int) -> str | None:
     parsed = quantity_bytes(quantity)
     return None if parsed is None else str(parsed + extra)
+
+
+def _go_float(value: float) -> str:
+    """fmt.Sprintf("%g", value) for the small positive values KubeVirt formats (shortest round trip)."""
+    return repr(value) if value != int(value) else str(int(value))
+
+
+def _cpu_resources(domain: dict, settings: KubeVirtSettings) -> tuple[Any, Any]:
+    """The compute container's CPU request and limit (services/template.go v1.6.0 VMIResourcePredicates,
+    renderresources.go WithCPUPinning / WithoutDedicatedCPU): with dedicated CPUs both are the vCPUs
+    plus the supplemental I/O threads, whatever the VMI asks; otherwise the VMI's own, and without a
+    request the vCPUs divided by cpuAllocationRatio ("%g", in millicores below one)."""
+    resources = _dict(domain.get("resources"))
+    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
+    cpu = _dict(domain.get("cpu"))
+    io_threads = _dict(domain.get("ioThreads")).get("supplementalPoolThreadCount")
+    io_threads = io_threads if isinstance(io_threads, int) and not isinstance(io_threads, bool) and io_threads > 0 else 0
+    vcpus = _vcpus(cpu)
+    if cpu.get("dedicatedCpuPlacement") is True:
+        return str(vcpus + io_threads), str(vcpus + io_threads)
+    request = requests.get("cpu")
+    if request is None:
+        value = (vcpus + io_threads) / settings.cpu_allocation_ratio
+        request = f"{_go_float(value * 1000)}m" if value < 1 else _go_float(value)
+    return request, limits.get("cpu")
 
 
 def compute_resources(spec: dict, settings: KubeVirtSettings) -> dict:
@@ -313,10 +343,11 @@ def compute_resources(spec: dict, settings: KubeVirtSettings) -> dict:
             devices[str(device["deviceName"])] = "1"
     pod_requests: dict[str, Any] = dict(devices, **{"ephemeral-storage": "50M"})
     pod_limits: dict[str, Any] = dict(devices)
-    if requests.get("cpu") is not None:
-        pod_requests["cpu"] = requests["cpu"]
-    if limits.get("cpu") is not None:
-        pod_limits["cpu"] = limits["cpu"]
+    cpu_request, cpu_limit = _cpu_resources(domain, settings)
+    if cpu_request is not None:
+        pod_requests["cpu"] = cpu_request
+    if cpu_limit is not None:
+        pod_limits["cpu"] = cpu_limit
     memory = _plus(requests.get("memory") or limits.get("memory"), overhead)
     if memory is not None:
         pod_requests["memory"] = memory
