@@ -12,8 +12,13 @@ by the most free memory (LeastAllocated), then by name. With no feasible node th
 message is built as kube-scheduler's FitError does, preemption post-filter included:
 
     0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 node(s) didn't match
-    Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful
-    for scheduling.
+    Pod's node affinity/selector. preemption: 0/3 nodes are available: 1 No preemption victims found
+    for incoming pod, 2 Preemption is not helpful for scheduling.
+
+Preemption (pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go) skips nodes a
+filter refused as UnschedulableAndUnresolvable ("Preemption is not helpful for scheduling": cordon,
+taints, node affinity, pod affinity) and finds no victim elsewhere, every simulated pod having
+priority 0 ("No preemption victims found for incoming pod": resources, pod anti-affinity).
 """
 
 from __future__ import annotations
@@ -118,7 +123,8 @@ class Scheduler:
             return NodeRefusal(tuple(shortfalls), True)
         reason = self._pod_affinity_problem(raw_pod, node)
         if reason:
-            return NodeRefusal((reason,), False)
+            # Anti-affinity is Unschedulable (a victim could make room), pod affinity UnschedulableAndUnresolvable.
+            return NodeRefusal((reason,), reason != AFFINITY)
         return None
 
     # -- InterPodAffinity --------------------------------------------------------------------------
