@@ -16,7 +16,10 @@ from tui.domain.plan import plan_for
 from tui.domain.snapshot import ClusterSnapshot
 from tui.sim.runtime import SimCluster
 
-PLAN_KEYS = {"vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes"}
+PLAN_KEYS = {
+    "vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes",
+    "warnings", "rule_versions", "not_checked", "target_requests",
+}
 
 
 class Run:
@@ -106,7 +109,7 @@ def test_plan_json_has_exactly_the_documented_keys(kubeconfig):
     assert set(plan) == PLAN_KEYS
     assert plan["vm"] == {"namespace": "default", "name": "web-1"}
     assert set(plan["completion_budget"]) == {"seconds", "per_gib", "data_units", "source"}
-    assert all(set(node) == {"name", "eligible", "reasons"} for node in plan["nodes"])
+    assert all(set(node) == {"name", "eligible", "reasons", "cautions"} for node in plan["nodes"])
     assert plan["target_pinning"] == "addedNodeSelector"
 
 

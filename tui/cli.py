@@ -539,6 +539,7 @@ def _bullet(reason: Any, indent: int) -> list[str]:
 def plan_text(plan: Any, nodes_unknown: str = "") -> str:
     """The plan for a terminal at 80 columns; `nodes_unknown` says why there are no node verdicts."""
     from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR
+    from tui.domain.units import human_bytes, human_cpu
 
     lines: list[str] = []
     lines += _wrap("VM", f"{plan.namespace}/{plan.name}")
@@ -546,6 +547,8 @@ def plan_text(plan: Any, nodes_unknown: str = "") -> str:
     lines += _wrap("Migratable", "yes" if plan.migratable else "no")
     for reason in plan.blockers:
         lines += _bullet(reason, 2)
+    for index, reason in enumerate(getattr(plan, "warnings", ())):
+        lines += _wrap("Warning" if index == 0 else "", reason.message)
     lines += _wrap("CPU model", plan.cpu_model or "(cluster default)")
     budget = plan.completion_budget
     if budget is not None:
@@ -557,15 +560,29 @@ def plan_text(plan: Any, nodes_unknown: str = "") -> str:
                 lines += _wrap("", f"note: {note}")
     else:
         lines += _wrap("Time limit", "unknown")
+    requests = getattr(plan, "target_requests", None)
+    if requests is not None:
+        lines += _wrap(
+            "Target pod",
+            f"requests {human_cpu(requests.cpu_milli)} CPU and {human_bytes(requests.memory)} memory, {requests.detail}",
+        )
     pinning = "a target node can be chosen" if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR else "the scheduler chooses"
     lines += _wrap("Target node", f"{pinning}: {plan.target_pinning_reason}")
+    versions = getattr(plan, "versions", None)
+    if versions is not None:
+        lines += _wrap("Rules of", f"{versions.kubevirt_line()}; {versions.harvester_line()}")
+        for assumed in versions.assumed:
+            lines += _wrap("", f"assumed: {assumed}")
     if nodes_unknown:
         lines += _wrap("Nodes", f"could not be read: {nodes_unknown}; livemig cannot say which nodes can take it, the scheduler decides")
         return "\n".join(lines)
     eligible = sum(1 for verdict in plan.nodes if verdict.eligible)
-    lines += _wrap("Nodes", f"{eligible} of {len(plan.nodes)} can take it")
+    cautioned = sum(1 for verdict in plan.nodes if verdict.eligible and verdict.cautions)
+    caution_note = f" ({cautioned} with a caution)" if cautioned else ""
+    lines += _wrap("Nodes", f"{eligible} of {len(plan.nodes)} can take it{caution_note}")
     unchecked = next((verdict.unchecked for verdict in plan.nodes if verdict.unchecked), ())
-    for index, rule in enumerate(unchecked):  # the same for every node: said once
+    # The VM's own rules are the same for every node, and so are the ones no VM escapes: said once.
+    for index, rule in enumerate((*unchecked, *getattr(plan, "not_checked", ()))):
         lines += _wrap("Not checked" if index == 0 else "", rule)
     column = min(max((len(clean(v.node)) for v in plan.nodes), default=0) + 4, 40)
     for verdict in plan.nodes:
@@ -573,6 +590,8 @@ def plan_text(plan: Any, nodes_unknown: str = "") -> str:
         if verdict.eligible:
             note = "" if verdict.resources_checked else " (free CPU and memory not checked)"
             lines += _wrap(f"  {name}", f"yes{note}", indent=column)
+            for caution in verdict.cautions:
+                lines += _wrap("", f"caution: {caution}", indent=column)
             continue
         lines += _wrap(f"  {name}", "no", indent=column)
         for reason in verdict.reasons:

@@ -46,11 +46,12 @@ def verdicts_of(vmi: str):
         ("vm-named", "node-sky-nopdpe", ["CPUFeature"]),
         ("vm-named", "node-cascade", ["CPUFeature"]),
         ("vm-named", "node-unlabelled", ["CPUModel", "CPUFeature"]),
-        # host-passthrough: only an identical host model is safe.
+        # host-passthrough: KubeVirt asks for no CPU label, so the scheduler's answer stands (a caution
+        # where the host CPU differs, see below).
         ("vm-passthrough", "node-sky-2", []),
         ("vm-passthrough", "node-sky-nopdpe", []),
-        ("vm-passthrough", "node-cascade", ["CPUModel"]),
-        ("vm-passthrough", "node-unlabelled", ["CPUModel"]),
+        ("vm-passthrough", "node-cascade", []),
+        ("vm-passthrough", "node-unlabelled", []),
         # host-model on a node without host-model labels: no target pod anywhere.
         ("vm-on-unlabelled", "node-sky-2", ["CPUModel"]),
         # host-model with its own required feature: KubeVirt leaves the host model out of the target's
@@ -87,10 +88,30 @@ def test_a_forbidden_feature_names_the_feature():
     assert "avx512f" in message and "forbids" in message
 
 
-def test_host_passthrough_says_kubevirt_would_let_it_try_and_the_guest_may_crash():
-    message = verdict(verdicts_of("vm-passthrough"), "node-cascade").reasons[0].message
-    assert "Cascadelake-Server" in message and "Skylake-Client-IBRS" in message
-    assert "would let it try" in message and "may crash" in message
+@pytest.mark.parametrize(
+    "node, cautioned",
+    [("node-sky-2", False), ("node-sky-nopdpe", False), ("node-cascade", True), ("node-unlabelled", True)],
+)
+def test_host_passthrough_is_cautioned_where_the_host_cpu_differs_or_is_unknown(node, cautioned):
+    found = verdict(verdicts_of("vm-passthrough"), node)
+    assert found.eligible
+    assert bool(found.cautions) is cautioned
+
+
+def test_the_host_passthrough_caution_names_both_host_cpus_and_what_libvirt_may_do():
+    (caution,) = verdict(verdicts_of("vm-passthrough"), "node-cascade").cautions
+    assert "Cascadelake-Server" in caution and "Skylake-Client-IBRS" in caution
+    assert "libvirt may fail it" in caution
+
+
+def test_the_host_passthrough_caution_says_which_node_has_no_host_cpu_label():
+    (caution,) = verdict(verdicts_of("vm-passthrough"), "node-unlabelled").cautions
+    assert "this node has no host-model-cpu.node.kubevirt.io/<model> label" in caution
+
+
+def test_only_host_passthrough_vms_get_the_caution():
+    assert not any(v.cautions for v in verdicts_of("vm-fresh"))
+    assert not any(v.cautions for v in verdicts_of("vm-named"))
 
 
 def test_a_source_node_without_host_model_label_stops_every_target():
@@ -139,13 +160,32 @@ def test_the_cpu_manager_label_follows_the_kubevirt_version():
     assert "kubevirt.io/cpumanager" in launcher_node_selector(spec, new)
 
 
-def test_the_machine_type_is_asked_for_from_kubevirt_1_5():
-    vmi = CPU.vmis["default/vm-fresh"]
-    vmi = replace(vmi, machine_type="pc-q35-8.2")
-    before = KubeVirt(meta=Meta(name="kubevirt"), version=(1, 4, 1))
-    after = KubeVirt(meta=Meta(name="kubevirt"), version=(1, 5, 0))
-    assert "machine-type.node.kubevirt.io/pc-q35-8.2" not in launcher_node_selector(vmi, before)
-    assert launcher_node_selector(vmi, after)["machine-type.node.kubevirt.io/pc-q35-8.2"] == "true"
+@pytest.mark.parametrize(
+    "version, asked",
+    # pkg/virt-controller/services/nodeselectorrenderer.go: no machine-type label at v1.5.0,
+    # WithMachineType from v1.5.1 on.
+    [((1, 4, 1), False), ((1, 5, 0), False), ((1, 5, 1), True), ((1, 5, 2), True), ((1, 6, 3), True), (None, False)],
+)
+def test_the_machine_type_is_asked_for_from_kubevirt_1_5_1(version, asked):
+    vmi = replace(CPU.vmis["default/vm-fresh"], machine_type="pc-q35-8.2")
+    kubevirt = KubeVirt(meta=Meta(name="kubevirt"), version=version)
+    selector = launcher_node_selector(vmi, kubevirt)
+    assert (selector.get("machine-type.node.kubevirt.io/pc-q35-8.2") == "true") is asked
+
+
+@pytest.mark.parametrize(
+    "spec, cluster_model, model",
+    [
+        # pkg/defaults/arm64.go (v1.6.0): arm64's default runs before the cluster's cpuModel.
+        (GuestSpec(architecture="arm64"), "Haswell-noTSX", "host-passthrough"),
+        (GuestSpec(architecture="arm64", cpu_model="host-model"), "", "host-model"),
+        (GuestSpec(architecture="amd64"), "Haswell-noTSX", "Haswell-noTSX"),
+        (GuestSpec(architecture="amd64"), "", "host-model"),
+    ],
+)
+def test_an_arm64_vm_without_a_model_runs_host_passthrough(spec, cluster_model, model):
+    kubevirt = KubeVirt(meta=Meta(name="kubevirt"), cpu_model=cluster_model)
+    assert effective_cpu_model(spec, kubevirt) == model
 
 
 def test_a_fresh_host_model_target_is_derived_from_the_source_node():

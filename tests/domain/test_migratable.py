@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.domain.clusters import cluster, codes
-from tui.domain.migratable import blockers
+from tui.domain.migratable import blockers, warnings
 from tui.domain.placement import node_verdicts
 from tui.domain.plan import vm_summary
 from tui.domain.snapshot import ClusterSnapshot
@@ -27,7 +27,8 @@ def blockers_of(name: str, snapshot: ClusterSnapshot = BLOCKERS):
     [
         ("vm-stopped", ["NotRunning"]),
         ("vm-starting", ["NotRunning"]),
-        ("vm-not-ready", ["NotReady"]),
+        ("vm-not-ready", []),  # a warning, not a blocker: see below
+        ("vm-paused", []),
         ("vm-migrating", ["MigrationInProgress"]),
         ("vm-rwo", ["NotLiveMigratable"]),
         ("vm-hostdev", ["HostDevice"]),
@@ -41,6 +42,19 @@ def blockers_of(name: str, snapshot: ClusterSnapshot = BLOCKERS):
 )
 def test_each_vm_is_held_by_exactly_its_own_blockers(vm, expected):
     assert codes(blockers_of(vm)) == expected
+
+
+@pytest.mark.parametrize(
+    "vm, expected", [("vm-not-ready", ["NotReady"]), ("vm-paused", ["Paused"]), ("vm-fine", [])]
+)
+def test_a_paused_or_not_ready_running_vm_migrates_with_a_warning(vm, expected):
+    vmi = BLOCKERS.vmis[f"default/{vm}"]
+    assert codes(warnings(vmi)) == expected
+
+
+def test_the_not_ready_warning_carries_kubevirts_reason_and_says_it_migrates_anyway():
+    (warning,) = warnings(BLOCKERS.vmis["default/vm-not-ready"])
+    assert "PodTerminating" in warning.message and "migrates it all the same" in warning.message
 
 
 def test_not_live_migratable_carries_kubevirts_reason_and_message_verbatim():

@@ -19,11 +19,13 @@ NOW = datetime(2026, 6, 17, 12, 1, 40, tzinfo=timezone.utc)
 def test_the_plan_json_has_exactly_the_documented_shape():
     plan = plan_for(PLAN, "default", "vm1", NOW).to_dict()
     assert list(plan) == [
-        "vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes"
+        "vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes",
+        "warnings", "rule_versions", "not_checked", "target_requests",
     ]
     assert plan["vm"] == {"namespace": "default", "name": "vm1"}
     assert list(plan["completion_budget"]) == ["seconds", "per_gib", "data_units", "source"]
-    assert all(list(node) == ["name", "eligible", "reasons"] for node in plan["nodes"])
+    assert all(list(node) == ["name", "eligible", "reasons", "cautions"] for node in plan["nodes"])
+    assert list(plan["rule_versions"]) == ["kubevirt", "harvester", "harvester_source", "harvester_cluster", "assumed"]
     json.dumps(plan)  # it is plain JSON
 
 
@@ -39,11 +41,12 @@ def test_the_plan_lists_every_node_including_the_source():
     nodes = plan_for(PLAN, "default", "vm1", NOW).to_dict()["nodes"]
     assert nodes == [
         {"name": "node-1", "eligible": False,
-         "reasons": [{"code": "SourceNode", "message": "The VM runs on this node now."}]},
-        {"name": "node-2", "eligible": True, "reasons": []},
+         "reasons": [{"code": "SourceNode", "message": "The VM runs on this node now."}], "cautions": []},
+        {"name": "node-2", "eligible": True, "reasons": [], "cautions": []},
         {"name": "node-3", "eligible": False, "reasons": [
             {"code": "Unschedulable",
-             "message": "Node is cordoned (spec.unschedulable: true); uncordon it to place VMs here."}]},
+             "message": "Node is cordoned (spec.unschedulable: true); uncordon it to place VMs here."}],
+         "cautions": []},
     ]
 
 

@@ -40,7 +40,7 @@ def test_the_launcher_pods_extended_resources_must_fit_the_node(node, expected):
 
 def test_hugepages_already_taken_are_named_in_bytes_with_what_is_free():
     message = verdict(verdicts_of("vm-hugepages"), "node-hugepages-used").reasons[0].message
-    assert "hugepages-1Gi" in message and "requests 8 GiB" in message
+    assert "hugepages-1Gi" in message and "would request 8 GiB" in message
     assert "16 GiB allocatable, 12 GiB already requested by 1 pod, 4 GiB free" in message
 
 
@@ -128,3 +128,33 @@ def test_hyperv_without_the_strict_check_gate_leaves_nothing_unchecked():
 def test_a_plan_keeps_the_caveats_on_its_node_verdicts():
     plan = plan_for(RULES, "default", "vm-spread", NOW)
     assert all(v.unchecked for v in plan.nodes if v.eligible)
+
+
+@pytest.mark.parametrize(
+    "spec, named",
+    [
+        ({"priorityClassName": "vm-critical"}, "Preemption"),
+        ({"schedulerName": "volcano"}, "scheduler volcano"),
+        ({"domain": {"cpu": {"realtime": {}}}}, "kubevirt.io/realtime"),
+        ({"domain": {"launchSecurity": {"sev": {}}}}, "kubevirt.io/sev"),
+        ({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "d"}}]}, "Volume binding and zones"),
+    ],
+)
+def test_rules_the_vm_asks_for_that_placement_does_not_evaluate_are_named(spec, named):
+    from tui.domain.objects import parse_guest_spec
+    from tui.domain.placement import unchecked_rules
+
+    (rule,) = unchecked_rules(parse_guest_spec(spec), None)
+    assert named in rule
+
+
+def test_the_default_scheduler_named_explicitly_is_no_unchecked_rule():
+    from tui.domain.objects import parse_guest_spec
+    from tui.domain.placement import unchecked_rules
+
+    assert unchecked_rules(parse_guest_spec({"schedulerName": "default-scheduler"}), None) == ()
+
+
+def test_the_plan_names_what_no_verdict_evaluates_for_any_vm():
+    plan = plan_for(RULES, "default", "vm-anti-affinity", NOW).to_dict()
+    assert any("Other pods' required anti-affinity" in rule for rule in plan["not_checked"])

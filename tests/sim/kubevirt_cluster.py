@@ -59,8 +59,8 @@ metadata:
 spec: {{podCIDR: "10.52.{index}.0/24"}}
 status:
   addresses: [{{address: "10.115.48.{index}", type: InternalIP}}]
-  allocatable: {{cpu: "16", memory: {memory}, pods: "110"}}
-  capacity: {{cpu: "16", memory: {memory}, pods: "110"}}
+  allocatable: {{cpu: "16", memory: {memory}, pods: "110", nvidia.com/GA102GL_A10: "1"}}
+  capacity: {{cpu: "16", memory: {memory}, pods: "110", nvidia.com/GA102GL_A10: "1"}}
 """
 
 VM = """

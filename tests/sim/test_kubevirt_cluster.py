@@ -58,7 +58,7 @@ def _settle_problems(cluster: SimCluster) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", ["default", "old-kubevirt"])
+@pytest.mark.parametrize("name", ["default", "old-kubevirt", "release-kubevirt-1.3", "release-kubevirt-1.5.0", "release-harvester-1.5", "release-harvester-1.8"])
 def test_a_built_in_scenario_loads_and_settles(name):
     with SimCluster.start(name, manual_clock=True) as cluster:
         cluster.advance(5)

@@ -132,10 +132,14 @@ def test_an_unschedulable_target_pod_reports_the_schedulers_reasons(tmp_path):
         (target,) = [p for p in _pods(cluster, "hm").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]]
     scheduled = condition(target, "PodScheduled")
     assert (scheduled["status"], scheduled["reason"]) == ("False", "Unschedulable")
+    # InterPodAffinity answers Unschedulable for anti-affinity (filtering.go), so preemption looks at that node
+    # and finds no pod of lower priority (default_preemption.go SelectVictimsOnNode), as clusters report it
+    # (grafana/tempo-operator#140: "1 node(s) didn't match pod anti-affinity rules. preemption: 0/1 nodes are
+    # available: 1 No preemption victims found for incoming pod.").
     assert scheduled["message"] == (
         "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) didn't match pod "
-        "anti-affinity rules, 1 node(s) were unschedulable. preemption: 0/3 nodes are available: 3 Preemption is not "
-        "helpful for scheduling."
+        "anti-affinity rules, 1 node(s) were unschedulable. preemption: 0/3 nodes are available: 1 No preemption "
+        "victims found for incoming pod, 2 Preemption is not helpful for scheduling."
     )
 
 
@@ -413,6 +417,36 @@ def test_post_copy_finishes_a_migration_the_completion_budget_would_abort(tmp_pa
     assert state["mode"] == "PostCopy" and state["completed"] is True and "failed" not in state
 
 
+def test_allow_post_copy_alone_lets_post_copy_start_at_the_timeout(tmp_path):
+    # virt-config.go v1.6.0 GetMigrationConfiguration: allowWorkloadDisruption follows allowPostCopy when unset.
+    settings = {"completionTimeoutPerGiB": 5, "allowPostCopy": True}
+    with running(vm("busy-vm", on_node="node-a"), migrations=settings) as cluster, api_client(cluster, tmp_path) as api:
+        name = migrate(api, "busy-vm")["metadata"]["name"]
+        assert advance_until(cluster, name, ("Succeeded", "Failed")) == "Succeeded"
+        state = vmi_of(cluster, "busy-vm")["status"]["migrationState"]
+    assert state["migrationConfiguration"]["allowWorkloadDisruption"] is True
+    assert state["mode"] == "PostCopy" and "failed" not in state
+
+
+def test_a_policys_allow_post_copy_alone_lets_post_copy_start_at_the_timeout(tmp_path):
+    # migrations/v1alpha1/types.go v1.6.0 GetMigrationConfByPolicy: the same rule for a MigrationPolicy.
+    policy = """
+apiVersion: migrations.kubevirt.io/v1alpha1
+kind: MigrationPolicy
+metadata: {name: post-copy}
+spec:
+  allowPostCopy: true
+  completionTimeoutPerGiB: 5
+  selectors:
+    virtualMachineInstanceSelector: {tier: busy}
+"""
+    with running(vm("busy-vm", on_node="node-a", labels={"tier": "busy"}), policy) as cluster, api_client(cluster, tmp_path) as api:
+        name = migrate(api, "busy-vm")["metadata"]["name"]
+        assert advance_until(cluster, name, ("Succeeded", "Failed")) == "Succeeded"
+        state = vmi_of(cluster, "busy-vm")["status"]["migrationState"]
+    assert state["migrationPolicyName"] == "post-copy" and state["mode"] == "PostCopy"
+
+
 def test_harvester_keeps_the_vmis_migration_annotations_in_step(tmp_path):
     with running(vm("busy-vm", on_node="node-a")) as cluster, api_client(cluster, tmp_path) as api:
         created = migrate(api, "busy-vm", target="node-b")
@@ -423,7 +457,8 @@ def test_harvester_keeps_the_vmis_migration_annotations_in_step(tmp_path):
             annotations = vmi_of(cluster, "busy-vm")["metadata"].get("annotations", {})
             seen.append(annotations.get("harvesterhci.io/migrationState"))
         assert annotations["harvesterhci.io/migrationUID"] == created["metadata"]["uid"]
-        assert annotations["harvesterhci.io/migrationTargetNodeName"] == "node-b"
+        # Only Harvester's own migrate action names the target node on the VMI (pkg/api/vm/handler.go v1.6.0).
+        assert "harvesterhci.io/migrationTargetNodeName" not in annotations
         client.CustomObjectsApi(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", name)
         nudged_while_running = cluster.store.get("virtualmachines", "default", "busy-vm")["metadata"]["annotations"]["harvesterhci.io/timestamp"]
         cluster.advance(1)

@@ -95,5 +95,37 @@ def test_the_memory_overhead_grows_with_vcpus_and_host_devices():
     more_cpus = memory_overhead({**spec, "domain": {**spec["domain"], "cpu": {"cores": 8}}}, settings)
     with_gpu = memory_overhead({**spec, "domain": {**spec["domain"], "devices": {"gpus": [{"deviceName": "nvidia.com/A10"}]}}}, settings)
     page_tables = 4_294_968_000 // 512  # 4 GiB rounded up to whole kilobytes, one byte per 512
-    assert base == page_tables + (220 + 16 + 8 + 16) * MI
+    # renderresources.go v1.6.0 GetMemoryOverhead: launcher processes 220, two vCPUs 16, I/O thread 8, video 32 MiB.
+    assert base == page_tables + (220 + 16 + 8 + 32) * MI
     assert more_cpus - base == 6 * 8 * MI and with_gpu - base == 1024 * MI
+
+
+@pytest.mark.parametrize(("version", "video"), [("1.5.2", 16), ("1.6.0", 32)])
+def test_the_video_ram_overhead_doubles_in_kubevirt_1_6(version, video):
+    spec = {"domain": {"cpu": {"cores": 1}, "resources": {"requests": {"memory": "1G"}}, "devices": {}}}
+    headless = {"domain": {**spec["domain"], "devices": {"autoattachGraphicsDevice": False}}}
+    settings = settings_from(None, Simulation(kubevirt_version=version))
+    assert memory_overhead(spec, settings) - memory_overhead(headless, settings) == video * MI
+
+
+def test_a_guaranteed_qos_vm_gets_100_mib_more_before_the_ratio_applies():
+    # renderresources.go v1.6.0: IsCPUDedicated() || WantsToHaveQOSGuaranteed() adds 100Mi, then multiplyMemory.
+    plain = settings_from(None, Simulation(kubevirt_version="1.6.3"))
+    doubled = settings_from(
+        {"metadata": {"namespace": "harvester-system"}, "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "2"}}},
+        Simulation(kubevirt_version="1.6.3"),
+    )
+    burstable = {"domain": {"cpu": {"cores": 1}, "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "4Gi", "cpu": "1"}}, "devices": {}}}
+    guaranteed = {"domain": {**burstable["domain"], "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "2Gi", "cpu": "1"}}}}
+    assert memory_overhead(guaranteed, plain) - memory_overhead(burstable, plain) == 100 * MI
+    base = memory_overhead(guaranteed, plain)
+    assert memory_overhead(guaranteed, doubled) == base + -(-base // 1000) * 1000  # the ratio applies to the 100 MiB too
+
+
+def test_before_kubevirt_1_6_the_100_mib_came_after_the_ratio():
+    # renderresources.go v1.5.2 GetMemoryOverhead: multiplyMemory, then IsCPUDedicated() || WantsToHaveQOSGuaranteed().
+    cr = {"metadata": {"namespace": "harvester-system"}, "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "2"}}}
+    plain, doubled = settings_from(None, Simulation(kubevirt_version="1.5.2")), settings_from(cr, Simulation(kubevirt_version="1.5.2"))
+    guaranteed = {"domain": {"cpu": {"cores": 1}, "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "2Gi", "cpu": "1"}}, "devices": {}}}
+    unpinned = memory_overhead(guaranteed, plain) - 100 * MI
+    assert memory_overhead(guaranteed, doubled) == unpinned + -(-unpinned // 1000) * 1000 + 100 * MI

@@ -27,6 +27,7 @@ from tui.cluster.access import AccessReviews
 from tui.cluster.actions import ClusterActions
 from tui.cluster.connect import ServerInfo, check_connection
 from tui.cluster.errors import ApiError, ConnectError, TransportError
+from tui.cluster.harvester_version import read_harvester_server_version
 from tui.cluster.kubeconfig import ClusterTarget, KubeconfigChoice, choose_target, client_configuration
 from tui.cluster.metrics import MigrationMetrics
 from tui.cluster.reflector import KINDS, Reflector, ReflectorTimings
@@ -111,7 +112,10 @@ class ClusterSession:
         except BaseException:
             transport.close()
             raise
-        return cls(target, transport, info, options)
+        session = cls(target, transport, info, options)
+        timeout = (options.check_timeout, options.check_timeout)
+        session.store.set_harvester_server_version(read_harvester_server_version(transport, timeout))
+        return session
 
     # -- who and where ---------------------------------------------------------------------------
 

@@ -86,6 +86,7 @@ class Store:
         self._min_interval = 1.0 / max_batches_per_second
         self._closed = False
         self._dispatcher: threading.Thread | None = None
+        self._harvester_server_version = ""
 
     # -- writers (reflectors) --------------------------------------------------------------------
 
@@ -115,6 +116,13 @@ class Store:
             else:
                 objects[key] = obj
                 self._note(kind, {key}, set())
+
+    def set_harvester_server_version(self, value: str) -> None:
+        """Harvester's server-version setting, as read at connect ("" when not readable)."""
+        with self._lock:
+            if value != self._harvester_server_version:
+                self._harvester_server_version = value
+                self._version += 1
 
     def set_state(self, state: ConnectionState) -> None:
         with self._lock:
@@ -195,6 +203,8 @@ class Store:
                 and self._objects_listed("pods"),
                 nodes_known=self._states["nodes"].status in (ConnectionStatus.CONNECTED, ConnectionStatus.RECONNECTING)
                 and self._objects_listed("nodes"),
+                namespaces_known=self._objects_listed("namespaces"),
+                harvester_server_version=self._harvester_server_version,
             )
             self._snapshot, self._snapshot_version = snapshot, self._version
             return snapshot

@@ -4,8 +4,17 @@ KubeVirt's own computation (virt-launcher's migration monitor):
 
     acceptableCompletionTime = completionTimeoutPerGiB * dataSize
     dataSize = (memory.guest, else resources.requests.memory)
-               + the ephemeral disks when status.migrationMethod is BlockMigration,
+               + the ephemeral disks when status.migrationMethod is BlockMigration
+               + the volumes a volume migration copies (status.migratedVolumes),
                as Quantity.ScaledValue(Giga): whole units of 10^9 bytes, rounded UP.
+
+The ephemeral disks are what virt-launcher finds in its ephemeral-disk directory (cloud-init ISOs,
+container-disk and ephemeral overlays), whose sizes KubeVirt does not report; an emptyDisk lives
+elsewhere and is not counted (pkg/virt-launcher/virtwrap/manager.go getVMIMigrationDataSize, v1.6.0).
+A migrated volume counts min(requests, capacity) of its source claim: from KubeVirt 1.7.2 each
+migratedVolumes entry's sourcePVCInfo, in bytes; before, only source claims still listed in
+volumeStatus, and each byte as 10^9 bytes (NewScaledQuantity(size, Giga)), which makes the budget
+practically unlimited (pkg/storage/types/pvc.go GetTotalSizeMigratedVolumes, v1.7.1 and v1.7.2).
 
 So the "per GiB" value is really per 10^9 bytes: 8G is 8 units, but 8Gi (8.59e9 bytes) is 9. The
 KubeVirt documentation's example (8 GiB at 800 s/GiB "= 6400 s") holds for "8G" only: for a guest
@@ -36,7 +45,8 @@ from fractions import Fraction
 
 from tui.domain.objects import VMI, MigrationConfig, MigrationPolicy, MigrationState
 from tui.domain.snapshot import ClusterSnapshot
-from tui.domain.units import exact_duration
+from tui.domain.units import exact_duration, human_bytes
+from tui.domain.versions import Version, migrated_volumes_in_bytes
 
 DATA_UNIT_BYTES = 10**9  # Quantity.ScaledValue(resource.Giga)
 DEFAULT_PER_GIB = 150  # KubeVirt >= 1.4
@@ -58,7 +68,7 @@ EXPIRY_PAUSE = "pause"
 
 _MAX_UNITS = 2**63 - 1
 # Volume sources whose data lives in the launcher's ephemeral-disk directory (what BlockMigration adds).
-_EPHEMERAL_SOURCES = ("containerDisk", "cloudInitNoCloud", "cloudInitConfigDrive", "ephemeral", "emptyDisk")
+_EPHEMERAL_SOURCES = ("containerDisk", "cloudInitNoCloud", "cloudInitConfigDrive", "ephemeral")
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class CompletionBudget:
     source_detail: str  # in words: "MigrationPolicy fast-lane", "KubeVirt 1.6.3 default", ...
     memory_bytes: int | None = None
     ephemeral_bytes: int = 0  # ephemeral disks counted in (BlockMigration)
+    migrated_volume_units: int = 0  # units of 10^9 bytes added for a volume migration
     ephemeral_complete: bool = True  # False when some ephemeral disk's size is not known
     progress_timeout: int = DEFAULT_PROGRESS_TIMEOUT
     progress_timeout_source: str = SOURCE_DEFAULT
@@ -137,6 +148,8 @@ def matching_policy(snapshot: ClusterSnapshot, vmi: VMI) -> MigrationPolicy | No
     best: tuple[int, int] | None = None
     winners: list[MigrationPolicy] = []
     for policy in snapshot.policies.values():
+        if policy in unevaluated_policies(snapshot, vmi):
+            continue
         score = _policy_score(policy, vmi_labels, namespace_labels)
         if score is None:
             continue
@@ -146,6 +159,25 @@ def matching_policy(snapshot: ClusterSnapshot, vmi: VMI) -> MigrationPolicy | No
         elif rank == best:
             winners.append(policy)
     return min(winners, key=lambda p: p.name) if winners else None
+
+
+def unevaluated_policies(snapshot: ClusterSnapshot, vmi: VMI) -> tuple[MigrationPolicy, ...]:
+    """Policies whose namespaceSelector cannot be evaluated: the VMI's namespace could not be read (and
+    KubeVirt would read its labels: the VMI has labels, and the policy's VMI selector matches them)."""
+    if snapshot.namespaces_known or vmi.namespace in snapshot.namespaces or not vmi.meta.labels:
+        return ()
+    return tuple(
+        sorted(
+            (
+                policy
+                for policy in snapshot.policies.values()
+                if policy.selectors_set
+                and policy.namespace_selector
+                and all(vmi.meta.labels.get(k) == v for k, v in policy.vmi_selector.items())
+            ),
+            key=lambda p: p.name,
+        )
+    )
 
 
 def _policy_score(policy: MigrationPolicy, vmi_labels, namespace_labels) -> tuple[int, int] | None:
@@ -178,8 +210,9 @@ def _previous_configuration(vmi: VMI) -> MigrationConfig | None:
     return state.configuration
 
 
-def data_size(vmi: VMI) -> tuple[int | None, int, bool, Fraction | None]:
-    """(memory bytes, ephemeral bytes counted, whether all ephemeral sizes were known, exact total)."""
+def data_size(vmi: VMI, kubevirt: Version | None = None) -> tuple[int | None, int, bool, Fraction | None]:
+    """(memory bytes, ephemeral bytes counted, whether all ephemeral sizes were known, exact total
+    in bytes, migrated volumes included) for the KubeVirt version `kubevirt` (None: the newest rule)."""
     memory = vmi.spec.memory
     if memory is None:
         return None, 0, True, None
@@ -194,12 +227,34 @@ def data_size(vmi: VMI) -> tuple[int | None, int, bool, Fraction | None]:
                 complete = False
             else:
                 ephemeral += max(size, 0)
-    return memory.ceil(), ephemeral, complete, memory.value + ephemeral
+    return memory.ceil(), ephemeral, complete, memory.value + ephemeral + migrated_volume_bytes(vmi, kubevirt)
 
 
-def data_units(vmi: VMI) -> int | None:
+def migrated_volume_bytes(vmi: VMI, kubevirt: Version | None = None) -> int:
+    """What KubeVirt adds to the data size for a volume migration, in bytes (see the module's docstring)."""
+    if migrated_volumes_in_bytes(kubevirt):
+        return sum(
+            _claim_size(volume.source_request, volume.source_capacity) for volume in vmi.migrated_volumes
+        )
+    sources = {volume.source_claim for volume in vmi.migrated_volumes if volume.source_claim}
+    counted = sum(
+        _claim_size(status.request, status.capacity)
+        for status in vmi.volume_status
+        if status.is_pvc and status.claim_name in sources
+    )
+    return counted * DATA_UNIT_BYTES
+
+
+def _claim_size(request: int | None, capacity: int | None) -> int:
+    """KubeVirt's GetDiskCapacity: the smaller of requests and capacity; nothing when either is missing."""
+    if request is None or capacity is None:
+        return 0
+    return max(min(request, capacity), 0)
+
+
+def data_units(vmi: VMI, kubevirt: Version | None = None) -> int | None:
     """KubeVirt's dataSize: whole units of 10^9 bytes, rounded up; None when unknown or beyond int64."""
-    total = data_size(vmi)[3]
+    total = data_size(vmi, kubevirt)[3]
     if total is None:
         return None
     units = max(math.ceil(total / DATA_UNIT_BYTES), 0)
@@ -230,14 +285,36 @@ def completion_budget(snapshot: ClusterSnapshot, vmi: VMI) -> CompletionBudget:
         if kubevirt is None or kubevirt.version is None:
             notes.append(detail)
     per_gib = max(per_gib, 0)
+    for skipped in unevaluated_policies(snapshot, vmi):
+        notes.append(
+            f"MigrationPolicy {skipped.name} selects namespaces by label, and namespace {vmi.namespace} could not "
+            "be read: whether it applies could not be evaluated, and it was left out."
+        )
 
     # Policies carry no progress timeout: only the in-flight, cluster and previous configurations do.
     progress, progress_source, _ = _first([s for s in sources if s[0] != SOURCE_POLICY], "progress_timeout")
     if progress is None:
         progress, progress_source = DEFAULT_PROGRESS_TIMEOUT, SOURCE_DEFAULT
 
-    memory_bytes, ephemeral, complete, total = data_size(vmi)
+    version = kubevirt.version if kubevirt is not None else None
+    memory_bytes, ephemeral, complete, total = data_size(vmi, version)
     units = None if total is None else max(math.ceil(total / DATA_UNIT_BYTES), 0)
+    volume_bytes = migrated_volume_bytes(vmi, version)
+    volume_units = (
+        math.ceil(total / DATA_UNIT_BYTES) - math.ceil((total - volume_bytes) / DATA_UNIT_BYTES)
+        if total is not None
+        else 0
+    )
+    if vmi.migrated_volumes:
+        if migrated_volumes_in_bytes(version):
+            notes.append(
+                f"A volume migration copies {human_bytes(volume_bytes)} of source volumes, counted in the data size."
+            )
+        elif volume_bytes:
+            notes.append(
+                "A volume migration's source claims are counted as KubeVirt before 1.7.2 counts them, each byte "
+                "as a GB: the time limit is practically unlimited."
+            )
     if units is not None and units > _MAX_UNITS:
         units = None  # beyond KubeVirt's int64 arithmetic: no real VM, so no number to show
         notes.append("The VM's memory size is out of any real range; no budget can be computed.")
@@ -256,6 +333,7 @@ def completion_budget(snapshot: ClusterSnapshot, vmi: VMI) -> CompletionBudget:
         source_detail=detail,
         memory_bytes=memory_bytes,
         ephemeral_bytes=ephemeral,
+        migrated_volume_units=volume_units,
         ephemeral_complete=complete,
         progress_timeout=max(progress, 0),
         progress_timeout_source=progress_source,

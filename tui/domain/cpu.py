@@ -7,7 +7,7 @@ watch/migration/migration.go):
   then the KubeVirt CR's `developerConfiguration.nodeSelectors`, then the VMI's own `nodeSelector`
   (later ones win), then `"true"` for: the CPU-manager label (dedicated CPUs), the named model's
   `cpu-model.node.kubevirt.io/<M>` and a `cpu-feature.node.kubevirt.io/<f>` per feature with policy
-  "" or require, the machine type's `machine-type.node.kubevirt.io/<t>` (KubeVirt >= 1.5), and
+  "" or require, the machine type's `machine-type.node.kubevirt.io/<t>` (KubeVirt >= 1.5.1), and
   `scheduling.node.kubevirt.io/tsc-frequency-<Hz>` when the guest needs a stable TSC (feature invtsc
   required or forced, or Hyper-V reenlightenment) and KubeVirt fixed its frequency
   (status.topologyHints.tscFrequency).
@@ -21,6 +21,12 @@ watch/migration/migration.go):
   becomes `cpu-model-migration.node.kubevirt.io/<M>`, each
   `host-model-required-features.node.kubevirt.io/<f>` becomes `cpu-feature.node.kubevirt.io/<f>`). A
   source node without a host-model label means KubeVirt cannot create the target pod at all.
+
+host-passthrough gets no CPU label at all (Render skips the host-model and host-passthrough model
+labels: services/nodeselectorrenderer.go, v1.6.0), and the migration controller adds the source's CPU
+labels for host-model only: the scheduler may put a host-passthrough VM on any node, and libvirt fails
+the migration (or the guest sees another CPU) when the target's host CPU differs. livemig says so as a
+caution on such nodes (`passthrough_caution`), never as a refusal.
 
 A host-model VM with required `cpu.features` of its own has `cpu-feature.*` keys on its launcher pod
 from the start, so KubeVirt copies those and never asks for the source's host model: the scheduler may
@@ -38,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Collection, Mapping
 
 from tui.domain.objects import VMI, GuestSpec, KubeVirt, Node, NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement
+from tui.domain.versions import machine_type_required
 
 if TYPE_CHECKING:
     from tui.domain.snapshot import ClusterSnapshot
@@ -76,9 +83,13 @@ ORIGIN_HOST_MODEL_POD = "host-model (source pod)"
 
 
 def effective_cpu_model(spec: GuestSpec, kubevirt: KubeVirt | None) -> str:
-    """The VMI's model; else the KubeVirt CR's spec.configuration.cpuModel; else host-model."""
+    """The VMI's model; on arm64 host-passthrough (KubeVirt's arm64 defaults run before the cluster's
+    model: pkg/defaults/arm64.go, v1.6.0); else the KubeVirt CR's spec.configuration.cpuModel; else
+    host-model."""
     if spec.cpu_model:
         return spec.cpu_model
+    if spec.architecture.lower() == "arm64":
+        return HOST_PASSTHROUGH
     if kubevirt is not None and kubevirt.cpu_model:
         return kubevirt.cpu_model
     return HOST_MODEL
@@ -95,9 +106,9 @@ def cpu_manager_label(kubevirt: KubeVirt | None) -> str:
 
 
 def machine_type_selected(kubevirt: KubeVirt | None) -> bool:
-    """KubeVirt >= 1.5 asks for the machine type's node label; with the version unknown, it is not asked."""
-    version = kubevirt.version if kubevirt is not None else None
-    return version is not None and version >= (1, 5, 0)
+    """KubeVirt >= 1.5.1 asks for the machine type's node label (nodeselectorrenderer.go has no
+    machine-type label at v1.5.0, WithMachineType at v1.5.1); with the version unknown, it is not asked."""
+    return machine_type_required(kubevirt.version if kubevirt is not None else None)
 
 
 def required_feature_labels(spec: GuestSpec) -> list[str]:

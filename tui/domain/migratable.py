@@ -1,9 +1,10 @@
 """Whether a VM may move at all: the blockers that stop any live migration, whatever the target.
 
 KubeVirt refuses a migration when the VMI is not running, when its LiveMigratable condition is False,
-or when another migration of it is not final. Host devices, GPUs and a node-pinning nodeSelector keep
-a VM in place on any cluster. CD-ROMs and container disks are Harvester's policy only (its migrate
-action refuses them): KubeVirt migrates a CD-ROM on a shared PVC and block-migrates a container disk,
+or when another migration of it is not final. A paused or not-Ready running VMI migrates: that is a
+warning, not a blocker. Host devices, GPUs and a node-pinning nodeSelector keep
+a VM in place on any cluster. CD-ROMs and container disks are Harvester's policy only, from 1.4 to 1.7
+(its migrate action refuses them; 1.8 dropped the rule): KubeVirt migrates a CD-ROM on a shared PVC and block-migrates a container disk,
 and what it cannot migrate it says in LiveMigratable, so on plain KubeVirt that condition decides.
 NoEligibleNode says that no node passed the placement checks.
 """
@@ -19,6 +20,7 @@ from tui.domain.objects import VM, VMI, GuestSpec, Migration
 from tui.domain.placement import NodeVerdict
 from tui.domain.reasons import Reason, in_blocker_order
 from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.versions import harvester_refuses_cdrom, rule_versions
 
 
 def blockers(
@@ -36,15 +38,38 @@ def blockers(
     if vmi is None or vmi.phase != "Running":
         found.append(not_running(vm, vmi))
     else:
-        found.extend(not_ready(vmi))
         found.extend(not_live_migratable(vmi))
         if snapshot.nodes_known:
             found.extend(no_eligible_node(verdicts))
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
     spec = vmi.spec if vmi is not None else vm.template if vm is not None else GuestSpec()
-    found.extend(spec_blockers(spec, harvester=snapshot.is_harvester()))
+    found.extend(spec_blockers(spec, harvester=harvester_refuses_cdrom(rule_versions(snapshot))))
     return in_blocker_order(found)
+
+
+def warnings(vmi: VMI | None) -> list[Reason]:
+    """What the operator should know about a running VMI that still migrates: paused, or not Ready.
+
+    KubeVirt's migration admitter refuses only a VMI that is final or not live-migratable
+    (pkg/virt-api/webhooks/validating-webhook/admitters/migration-create-admitter.go, v1.6.0; its
+    functional test "should be able to successfully migrate with a paused vmi"). Only Harvester's own
+    migrate action asks for Ready (pkg/api/vm/handler.go, v1.4.0), and livemig uses KubeVirt's API.
+    """
+    if vmi is None or vmi.phase != "Running":
+        return []
+    found = []
+    paused = vmi.condition("Paused")
+    if paused is not None and paused.status is True:
+        detail = ": ".join(part for part in (paused.reason, paused.message) if part)
+        found.append(
+            Reason(
+                codes.PAUSED,
+                f"The VM is paused{f' ({detail})' if detail else ''}: it migrates paused and stays paused.",
+            )
+        )
+        return found  # a paused guest is not Ready either: one warning says it
+    return [Reason(reason.code, f"{reason.message[:-1]}; KubeVirt migrates it all the same.") for reason in not_ready(vmi)]
 
 
 def not_running(vm: VM | None, vmi: VMI | None) -> Reason:
@@ -97,7 +122,7 @@ def migration_in_progress(migrations: Sequence[Migration]) -> list[Reason]:
 
 def spec_blockers(spec: GuestSpec, *, harvester: bool = True) -> list[Reason]:
     """What in the VM's definition keeps it in place. `harvester` adds Harvester's own rules (CD-ROMs,
-    container disks), which its migrate action enforces and KubeVirt does not."""
+    container disks), which Harvester 1.4 to 1.7 enforce and KubeVirt does not (versions.py)."""
     found = []
     if spec.host_devices:
         found.append(

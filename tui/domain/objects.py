@@ -336,6 +336,7 @@ class Node(Named):
     # Every other allocatable resource (ephemeral-storage, hugepages-*, device-plugin resources such as
     # devices.kubevirt.io/kvm), rounded up; None for a value that could not be read.
     allocatable_other: Mapping[str, int | None] = field(default_factory=dict)
+    os_image: str = ""  # status.nodeInfo.osImage ("Harvester v1.7.0" on a Harvester node)
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -379,6 +380,7 @@ def parse_node(obj: Any) -> Node:
             for name, amount in allocatable.items()
             if isinstance(name, str) and name not in _BASIC_RESOURCES
         },
+        os_image=_str(_path(status, "nodeInfo", "osImage")),
     )
 
 
@@ -465,6 +467,17 @@ class GuestSpec:
     spread_constraints: int = 0  # topologySpreadConstraints with whenUnsatisfiable DoNotSchedule
     hyperv: bool = False  # spec.domain.features.hyperv is set (HypervStrictCheck turns it into node labels)
     hyperv_reenlightenment: bool = False  # features.hyperv.reenlightenment.enabled: true
+    priority_class_name: str = ""  # spec.priorityClassName (the scheduler may preempt for it)
+    scheduler_name: str = ""  # spec.schedulerName ("" or default-scheduler: kube-scheduler)
+    realtime: bool = False  # spec.domain.cpu.realtime is set (node label kubevirt.io/realtime)
+    # What KubeVirt's launcher memory overhead depends on (services/renderresources.go GetMemoryOverhead).
+    overcommit_guest_overhead: bool = False  # resources.overcommitGuestOverhead
+    isolate_emulator_thread: bool = False  # cpu.isolateEmulatorThread (one more dedicated CPU)
+    hugepages: bool = False  # memory.hugepages is set
+    autoattach_graphics: bool = True  # devices.autoattachGraphicsDevice (unset: true)
+    tpm: bool = False  # devices.tpm is set
+    probes: bool = False  # a readiness or liveness probe (their overhead is not modelled)
+    sev: bool = False  # spec.domain.launchSecurity.sev is set (node label kubevirt.io/sev)
 
     @property
     def memory(self) -> Quantity | None:
@@ -603,6 +616,16 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         ),
         hyperv=isinstance(hyperv, dict) and bool(hyperv),
         hyperv_reenlightenment=_path(hyperv, "reenlightenment", "enabled") is True,
+        priority_class_name=_str(spec.get("priorityClassName")),
+        scheduler_name=_str(spec.get("schedulerName")),
+        realtime=isinstance(cpu.get("realtime"), dict),
+        overcommit_guest_overhead=resources.get("overcommitGuestOverhead") is True,
+        isolate_emulator_thread=cpu.get("isolateEmulatorThread") is True,
+        hugepages=isinstance(_path(domain, "memory", "hugepages"), dict),
+        autoattach_graphics=devices.get("autoattachGraphicsDevice") is not False,
+        tpm=isinstance(devices.get("tpm"), dict),
+        probes=isinstance(spec.get("readinessProbe"), dict) or isinstance(spec.get("livenessProbe"), dict),
+        sev=isinstance(_path(domain, "launchSecurity", "sev"), dict),
     )
 
 
@@ -703,6 +726,18 @@ class VolumeStatus:
     capacity: int | None = None  # bytes
     size: int | None = None  # bytes (status.volumeStatus[].size, e.g. of an ephemeral disk)
     is_pvc: bool = False
+    claim_name: str = ""  # persistentVolumeClaimInfo.claimName
+    request: int | None = None  # persistentVolumeClaimInfo.requests.storage, bytes
+
+
+@dataclass(frozen=True)
+class MigratedVolume:
+    """One entry of vmi.status.migratedVolumes (a volume migration's source and destination claims)."""
+
+    volume_name: str
+    source_claim: str = ""
+    source_capacity: int | None = None  # sourcePVCInfo.capacity.storage, bytes
+    source_request: int | None = None  # sourcePVCInfo.requests.storage, bytes
 
 
 @dataclass(frozen=True)
@@ -749,6 +784,7 @@ class VMI(Named):
     active_pods: Mapping[str, str] = field(default_factory=dict)  # pod uid -> node
     machine_type: str = ""  # status.machine.type, the machine type the guest really runs ("pc-q35-8.2")
     tsc_frequency: int | None = None  # status.topologyHints.tscFrequency (Hz), when KubeVirt fixed one
+    migrated_volumes: tuple[MigratedVolume, ...] = ()  # status.migratedVolumes (volume migrations)
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)
@@ -772,6 +808,21 @@ def parse_vmi(obj: Any) -> VMI:
                 capacity=None if capacity is None else capacity.ceil(),
                 size=size,
                 is_pvc=claim is not None,
+                claim_name=_str(_path(claim, "claimName")) if claim else "",
+                request=_whole(_path(claim, "requests", "storage")) if claim else None,
+            )
+        )
+    migrated_volumes = []
+    for item in _list(status.get("migratedVolumes")):
+        if not isinstance(item, dict):
+            continue
+        source = _dict(item.get("sourcePVCInfo"))
+        migrated_volumes.append(
+            MigratedVolume(
+                volume_name=_str(item.get("volumeName")),
+                source_claim=_str(source.get("claimName")),
+                source_capacity=_whole(_path(source, "capacity", "storage")),
+                source_request=_whole(_path(source, "requests", "storage")),
             )
         )
     ip = ""
@@ -791,6 +842,7 @@ def parse_vmi(obj: Any) -> VMI:
         active_pods=_str_map(status.get("activePods")),
         machine_type=_str(_path(status, "machine", "type")),
         tsc_frequency=_int(_path(status, "topologyHints", "tscFrequency")),
+        migrated_volumes=tuple(migrated_volumes),
     )
 
 
@@ -860,6 +912,8 @@ class KubeVirt(Named):
     migrations: MigrationConfig = field(default_factory=MigrationConfig)
     node_selectors: Mapping[str, str] = field(default_factory=dict)  # developerConfiguration.nodeSelectors
     feature_gates: tuple[str, ...] = ()
+    cpu_allocation_ratio: int | None = None  # developerConfiguration.cpuAllocationRatio
+    memory_overhead_ratio: str = ""  # spec.configuration.additionalGuestMemoryOverheadRatio ("1.5")
 
 
 def parse_kubevirt(obj: Any) -> KubeVirt:
@@ -877,6 +931,8 @@ def parse_kubevirt(obj: Any) -> KubeVirt:
         migrations=parse_migration_config(configuration.get("migrations")),
         node_selectors=_str_map(developer.get("nodeSelectors")),
         feature_gates=tuple(g for g in _list(developer.get("featureGates")) if isinstance(g, str)),
+        cpu_allocation_ratio=_int(developer.get("cpuAllocationRatio")),
+        memory_overhead_ratio=_str(configuration.get("additionalGuestMemoryOverheadRatio")),
     )
 
 
@@ -945,6 +1001,8 @@ class Pod(Named):
     # Effective requests of every other resource (ephemeral-storage, hugepages-*, devices.kubevirt.io/kvm,
     # GPUs, SR-IOV networks...), those above zero only.
     other_requests: Mapping[str, int] = field(default_factory=dict)
+    # The "compute" container's own CPU (millicores) and memory (bytes) requests; None without one.
+    compute_requests: tuple[int, int] | None = None
 
     @property
     def is_launcher(self) -> bool:
@@ -999,9 +1057,12 @@ def parse_pod(obj: Any) -> Pod:
     # needs while it runs next to the sidecars started before it; plus the pod overhead.
     total: dict[str, int] = {}
     known = True
+    compute: tuple[int, int] | None = None
     for container in _list(spec.get("containers")):
         requests, container_known = _requests_of(container)
         total, known = _plus(total, requests), known and container_known
+        if isinstance(container, dict) and container.get("name") == "compute":
+            compute = (requests.get("cpu", 0), requests.get("memory", 0))
     sidecars: dict[str, int] = {}
     init_peak: dict[str, int] = {}
     for init in _list(spec.get("initContainers")):
@@ -1035,4 +1096,5 @@ def parse_pod(obj: Any) -> Pod:
         memory_request=memory,
         requests_known=known,
         other_requests={name: amount for name, amount in sorted(total.items()) if amount},
+        compute_requests=compute,
     )

@@ -3,10 +3,15 @@
 The checks are what KubeVirt puts on the migration target pod (cpu.py) read the way kube-scheduler
 reads them (scheduling.py), plus what Harvester and the migration itself need: a Ready node, no
 maintenance, no witness node, the VM's cluster networks and KubeVirt's migration network present,
-and for host-passthrough (or a host-model VM whose target pod KubeVirt builds without its host model)
-the same host CPU as the source. Each failing check becomes a Reason whose code says which rule and
-whose message names the label, taint, value or number. Rules that depend on other pods (pod affinity,
-topology spread) are not evaluated: a verdict names them in `unchecked` instead.
+and for a host-model VM whose target pod KubeVirt builds without its host model the same host CPU as
+the source. Each failing check becomes a Reason whose code says which rule and whose message names
+the label, taint, value or number.
+
+A host-passthrough VM gets no CPU rule from KubeVirt (nodeselectorrenderer.go skips it, v1.6.0): a
+node whose host CPU differs from the source's, or is not labelled, stays eligible with a caution
+(`cautions`), since libvirt may then fail the migration. Rules that depend on other pods or on
+volumes (pod affinity, topology spread, volume binding, preemption, ...) are not evaluated: a verdict
+names those the VM asks for in `unchecked`, and `always_unchecked` those that hold for every VM.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from tui.domain.scheduling import (
     with_default_tolerations,
 )
 from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.target_requests import TargetRequests, target_requests
 from tui.domain.units import human_bytes, human_cpu
 
 MAINTAIN_STATUS_ANNOTATION = "harvesterhci.io/maintain-status"
@@ -78,7 +84,8 @@ class NodeVerdict:
     or the VM's launcher pod not known): the UI says so instead of implying the node has room.
     `unchecked` names the scheduling rules the VM asks for that these checks do not evaluate (pod
     affinity, topology spread, Hyper-V strict checks), one sentence each: the scheduler may still refuse
-    an eligible node for them, so the UI shows them next to a "yes".
+    an eligible node for them, so the UI shows them next to a "yes". `cautions` are risks that do not
+    stop the scheduler or KubeVirt (a host-passthrough VM onto another host CPU), one sentence each.
     """
 
     node: str
@@ -86,9 +93,15 @@ class NodeVerdict:
     reasons: tuple[Reason, ...]
     resources_checked: bool
     unchecked: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"name": self.node, "eligible": self.eligible, "reasons": [r.to_dict() for r in self.reasons]}
+        return {
+            "name": self.node,
+            "eligible": self.eligible,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "cautions": list(self.cautions),
+        }
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,7 @@ class _Target:
     host_labels: HostModelLabels | None = None
     host_guard: HostModelLabels | None = None  # host-model labels KubeVirt leaves out, checked by livemig
     source_pod: Pod | None = None
+    requests: TargetRequests | None = None  # what the target pod will request (CPU, memory)
     pods_known: bool = False
     cluster_networks: tuple[tuple[str, str, str], ...] = ()  # (VM network, NAD reference, cluster network)
     migration_network: tuple[str, str] | None = None  # (NAD reference, cluster network)
@@ -194,6 +208,7 @@ def _migration_target(
         host_labels=host_labels if model == HOST_MODEL else None,
         host_guard=host_model_guard(source_node, host_labels) if model == HOST_MODEL else None,
         source_pod=source_pod,
+        requests=target_requests(vmi, kubevirt, source_pod),
         pods_known=snapshot.pods_known,
         cluster_networks=_cluster_networks(snapshot, vmi.spec, vmi.namespace),
         migration_network=_migration_network(snapshot),
@@ -204,9 +219,10 @@ def _migration_target(
 def unchecked_rules(spec: GuestSpec, kubevirt: KubeVirt | None) -> tuple[str, ...]:
     """The scheduling rules this VM asks for that placement does not evaluate, in an operator's words.
 
-    Pod (anti-)affinity and topology spread depend on where other pods run; Hyper-V strict checks add
-    node labels that differ between KubeVirt versions. Only rules that can refuse a node are named:
-    preferred terms and ScheduleAnyway constraints only rank nodes.
+    Pod (anti-)affinity and topology spread depend on where other pods run; volume binding on the
+    volumes' node affinity; preemption and another scheduler change what a refusal means; Hyper-V strict
+    checks, realtime and SEV add node labels livemig does not read. Only rules that can refuse a node
+    (or make a refusal untrue) are named: preferred terms and ScheduleAnyway constraints only rank nodes.
     """
     found = []
     if spec.required_pod_affinity:
@@ -230,7 +246,39 @@ def unchecked_rules(spec: GuestSpec, kubevirt: KubeVirt | None) -> tuple[str, ..
             "KubeVirt's Hyper-V strict check (feature gate HypervStrictCheck) is not checked: the scheduler "
             "may refuse this node if it lacks a Hyper-V feature the VM enables."
         )
+    if spec.realtime:
+        found.append(
+            "The realtime node label (kubevirt.io/realtime) KubeVirt asks for is not checked: the scheduler "
+            "may refuse this node if it lacks it."
+        )
+    if spec.sev:
+        found.append(
+            "The SEV node label (kubevirt.io/sev) KubeVirt asks for is not checked: the scheduler may refuse "
+            "this node if it lacks it."
+        )
+    if any(volume.source in ("persistentVolumeClaim", "dataVolume") for volume in spec.volumes):
+        found.append(
+            "Volume binding and zones (the persistent volumes' node affinity) and per-node volume limits are "
+            "not checked: the scheduler may refuse this node if a volume cannot be attached there."
+        )
+    if spec.priority_class_name:
+        found.append(
+            f"Preemption is not checked: with priority class {spec.priority_class_name} the scheduler may evict "
+            "lower-priority pods, so a node refused for Resources may still take the VM."
+        )
+    if spec.scheduler_name and spec.scheduler_name != "default-scheduler":
+        found.append(
+            f"The VM names scheduler {spec.scheduler_name}: its rules are not checked, and it may decide "
+            "otherwise than kube-scheduler."
+        )
     return tuple(found)
+
+
+# What no VM can ask away: the scheduler evaluates them for every target pod.
+ALWAYS_UNCHECKED = (
+    "Other pods' required anti-affinity against the VM's launcher pod is not checked: the scheduler may "
+    "refuse a node where such a pod runs.",
+)
 
 
 def node_verdicts_for_template(snapshot: ClusterSnapshot, vm: VM) -> list[NodeVerdict]:
@@ -293,7 +341,10 @@ def _verdict(snapshot: ClusterSnapshot, node: Node, target: _Target) -> NodeVerd
         found.extend(rule(node, target))
     checked, resource_reasons = _resources(snapshot, node, target)
     found.extend(resource_reasons)
-    return NodeVerdict(node.name, not found, in_node_order(found), checked, target.unchecked)
+    caution = passthrough_caution(node, target.model, target.source_node, target.source_name)
+    return NodeVerdict(
+        node.name, not found, in_node_order(found), checked, target.unchecked, (caution,) if caution else ()
+    )
 
 
 def _not_ready(node: Node, target: _Target) -> list[Reason]:
@@ -332,8 +383,10 @@ def _maintenance(node: Node, target: _Target) -> list[Reason]:
 
 
 def _witness(node: Node, target: _Target) -> list[Reason]:
+    """Harvester takes the label's presence, whatever its value, for a witness node
+    (pkg/webhook/resources/setting/validator.go and node/cpu_manager_controller.go, v1.7.0)."""
     value = node.labels.get(WITNESS_LABEL)
-    if value is None or value == "false":
+    if value is None:
         return []
     return [
         Reason(codes.WITNESS, f"Node is a Harvester witness node (label {WITNESS_LABEL}={value}); it runs no VMs.")
@@ -428,7 +481,7 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, target:
         return Reason(
             codes.NODE_SELECTOR,
             f"Node does not offer machine type {machine} that the VM runs (label {key}={wanted}; "
-            "KubeVirt 1.5 and later require it).",
+            "KubeVirt 1.5.1 and later require it).",
         )
     origin = {
         ORIGIN_ADDED: "the migration's addedNodeSelector",
@@ -652,34 +705,31 @@ def _unguarded_host_model(node: Node, target: _Target) -> list[Reason]:
     return found
 
 
-def _host_passthrough(node: Node, target: _Target) -> list[Reason]:
-    if target.model != HOST_PASSTHROUGH or not target.source_name:
-        return []
-    source_model = host_model_of(target.source_node) if target.source_node is not None else ""
+def passthrough_caution(node: Node, model: str, source_node: Node | None, source_name: str) -> str:
+    """For a host-passthrough VM, the risk on a node whose host CPU differs from the source's or cannot be
+    told (no host-model-cpu label: arm64 nodes have none); "" when the two are the same or nothing moves.
+
+    KubeVirt asks for no CPU label (nodeselectorrenderer.go Render, v1.6.0) and virt-handler checks
+    host-model VMs only, so the scheduler takes any node: this is a caution, never a refusal.
+    """
+    if model != HOST_PASSTHROUGH or not source_name or node.name == source_name:
+        return ""
+    source_model = host_model_of(source_node) if source_node is not None else ""
     node_model = host_model_of(node)
     if source_model and node_model == source_model:
-        return []
-    if not source_model or not node_model:
-        known = (
-            f"the source node's is {source_model}" if source_model else f"source node {target.source_name} has none"
+        return ""
+    if source_model and node_model:
+        return (
+            f"The VM uses host-passthrough, and this node's host CPU ({node_model}) differs from source node "
+            f"{source_name}'s ({source_model}): KubeVirt lets the migration start, and libvirt may fail it or "
+            "the guest may see a different CPU."
         )
-        detail = (
-            f"this node's host CPU model is {node_model or 'not labelled'} and {known} ({HOST_MODEL_CPU_LABEL}<model>)"
-        )
-        return [
-            Reason(
-                codes.CPU_MODEL,
-                f"VM uses host-passthrough and the CPUs cannot be confirmed identical: {detail}. KubeVirt would "
-                "let it try, and the guest may crash on a different CPU.",
-            )
-        ]
-    return [
-        Reason(
-            codes.CPU_MODEL,
-            f"VM uses host-passthrough, and this node's host CPU model is {node_model} while source node "
-            f"{target.source_name} has {source_model}: KubeVirt would let it try, and the guest may crash.",
-        )
-    ]
+    unknown = [name for name, known in (("this node", node_model), (f"source node {source_name}", source_model)) if not known]
+    return (
+        f"The VM uses host-passthrough, and the host CPUs cannot be compared ({' and '.join(unknown)} "
+        f"{'has' if len(unknown) == 1 else 'have'} no {HOST_MODEL_CPU_LABEL}<model> label): KubeVirt lets the "
+        "migration start, and libvirt may fail it if the CPUs differ."
+    )
 
 
 def _networks(node: Node, target: _Target) -> list[Reason]:
@@ -720,16 +770,16 @@ def _migration_network_rule(node: Node, target: _Target) -> list[Reason]:
 
 
 def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[bool, list[Reason]]:
-    pod = target.source_pod
-    if not target.pods_known or pod is None or not pod.requests_known:
+    pod, requests = target.source_pod, target.requests
+    if not target.pods_known or pod is None or not pod.requests_known or requests is None:
         return False, []
     shortfalls = resource_shortfalls(
         node.allocatable_cpu_milli,
         node.allocatable_memory,
         node.allocatable_pods,
         _usage(snapshot, node.name),
-        pod.cpu_request_milli,
-        pod.memory_request,
+        requests.cpu_milli,
+        requests.memory,
         request_other=pod.other_requests,
         allocatable_other=node.allocatable_other,
     )
@@ -743,7 +793,7 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
         found.append(
             Reason(
                 codes.RESOURCES,
-                f"Node does not offer what the VM's launcher pod requests (not in its allocatable resources): {asked}.",
+                f"Node does not offer what the VM's target pod would request (not in its allocatable resources): {asked}.",
             )
         )
     for short in shortfalls:
@@ -759,7 +809,7 @@ def _resources(snapshot: ClusterSnapshot, node: Node, target: _Target) -> tuple[
             elif short.resource == "cpu":
                 name, show = "CPU", lambda milli: f"{human_cpu(milli)} CPU"
             text = (
-                f"Not enough {name}: the VM's launcher pod requests {show(short.requested)}; the node has "
+                f"Not enough {name}: the VM's target pod would request {show(short.requested)}; the node has "
                 f"{show(short.allocatable)} allocatable, {show(short.used)} already requested by {pods}, "
                 f"{show(max(short.free, 0))} free."
             )
@@ -797,7 +847,6 @@ _RULES: tuple[Callable[[Node, _Target], list[Reason]], ...] = (
     _taints,
     _host_model_problem,
     _unguarded_host_model,
-    _host_passthrough,
     _networks,
     _migration_network_rule,
 )

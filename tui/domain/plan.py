@@ -18,12 +18,13 @@ from tui.domain.migratable import (
     blockers,
     migration_in_progress,
     not_live_migratable,
-    not_ready,
     not_running,
     spec_blockers,
+    warnings,
 )
 from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
 from tui.domain.placement import (
+    ALWAYS_UNCHECKED,
     NodeVerdict,
     any_node_allowed_by_rules,
     node_verdicts,
@@ -32,6 +33,8 @@ from tui.domain.placement import (
 from tui.domain.progress import MigrationProgress, migration_progress
 from tui.domain.reasons import Reason
 from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.target_requests import TargetRequests, target_requests
+from tui.domain.versions import RuleVersions, harvester_refuses_cdrom, rule_versions
 
 PINNING_ADDED_NODE_SELECTOR = "addedNodeSelector"
 PINNING_UNSUPPORTED = "unsupported"
@@ -54,9 +57,18 @@ class Plan:
     running: bool = False
     progress: MigrationProgress | None = None  # the newest migration of it, if any
     remaining_seconds: float | None = None  # of the completion budget, while a migration copies memory
+    warnings: tuple[Reason, ...] = ()  # what does not hold the VM back but should be known (paused, not Ready)
+    versions: RuleVersions | None = None  # whose rules were applied
+    not_checked: tuple[str, ...] = ALWAYS_UNCHECKED  # scheduler rules no verdict evaluates, for any VM
+    target_requests: TargetRequests | None = None  # what the target pod would request, and how it was known
+
+    @property
+    def cautioned_nodes(self) -> int:
+        return sum(1 for verdict in self.nodes if verdict.eligible and verdict.cautions)
 
     def to_dict(self) -> dict:
-        """The JSON shape of `livemig plan -o json` (these keys, no others)."""
+        """The JSON shape of `livemig plan -o json` (these keys, no others; the later ones were added
+        without changing the earlier)."""
         return {
             "vm": {"namespace": self.namespace, "name": self.name},
             "node": self.node,
@@ -66,6 +78,10 @@ class Plan:
             "completion_budget": self.completion_budget.to_dict() if self.completion_budget else None,
             "target_pinning": self.target_pinning,
             "nodes": [verdict.to_dict() for verdict in self.nodes],
+            "warnings": [reason.to_dict() for reason in self.warnings],
+            "rule_versions": self.versions.to_dict() if self.versions is not None else None,
+            "not_checked": sorted({*self.not_checked, *(r for v in self.nodes for r in v.unchecked)}),
+            "target_requests": self.target_requests.to_dict() if self.target_requests is not None else None,
         }
 
 
@@ -128,6 +144,13 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
         running=running,
         progress=progress,
         remaining_seconds=remaining,
+        warnings=tuple(warnings(vmi)),
+        versions=rule_versions(snapshot),
+        target_requests=(
+            target_requests(vmi, snapshot.kubevirt, snapshot.source_launcher_pod(vmi))
+            if running and vmi is not None and snapshot.pods_known
+            else None
+        ),
     )
 
 
@@ -148,6 +171,7 @@ _SHORT = {
     codes.CDROM: "CD-ROM",
     codes.CONTAINER_DISK: "container disk",
     codes.NO_ELIGIBLE_NODE: "no other node",
+    codes.PAUSED: "paused",
 }
 
 
@@ -164,6 +188,7 @@ class VMSummary:
     migratable: bool
     reason_code: str = ""  # the first blocker's code, "" when migratable
     reason: str = ""
+    warning: str = ""  # short, for a migratable VM the operator should look at first ("paused", "not ready")
 
 
 def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
@@ -179,11 +204,10 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     if vmi is None or vmi.phase != "Running":
         found.append(not_running(vm, vmi))
     else:
-        found.extend(not_ready(vmi))
         found.extend(not_live_migratable(vmi))
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
-    found.extend(spec_blockers(spec, harvester=snapshot.is_harvester()))
+    found.extend(spec_blockers(spec, harvester=harvester_refuses_cdrom(rule_versions(snapshot))))
     if not found and vmi is not None and snapshot.nodes_known and not any_node_allowed_by_rules(snapshot, vmi):
         found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there."))
     memory = spec.memory
@@ -199,6 +223,7 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
         migratable=not found,
         reason_code=first.code if first else "",
         reason=_short(first, vmi, spec) if first else "",
+        warning=_short(cautions[0], vmi, spec) if (cautions := warnings(vmi)) and not found else "",
     )
 
 

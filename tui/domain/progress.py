@@ -302,7 +302,9 @@ def _allowed_seconds(state: MigrationState, vmi: VMI | None, budget: CompletionB
     """The completion budget the migration ran against (0: none): KubeVirt's recorded completionTimeoutPerGiB
     times the VMI's data size, else the caller's budget; None when neither is known."""
     per_gib = state.configuration.completion_timeout_per_gib if state.configuration is not None else None
-    units = data_units(vmi) if vmi is not None else None
+    units = budget.data_units if budget is not None and budget.data_units is not None else None
+    if units is None and vmi is not None:
+        units = data_units(vmi)
     if per_gib is not None and units is not None:
         return max(per_gib, 0) * units
     if budget is not None:

@@ -23,7 +23,7 @@ class Reason:
 
 # -- why a node cannot take a VM (NodeVerdict) ----------------------------------------------------
 SOURCE_NODE = "SourceNode"
-NOT_READY = "NotReady"  # also a blocker: the VMI is not Ready
+NOT_READY = "NotReady"  # also a warning: the VMI is not Ready (it migrates all the same)
 UNSCHEDULABLE = "Unschedulable"
 MAINTENANCE = "Maintenance"
 WITNESS = "Witness"
@@ -70,6 +70,9 @@ CDROM = "CDROM"
 CONTAINER_DISK = "ContainerDisk"
 PINNED_TO_NODE = "PinnedToNode"
 NO_ELIGIBLE_NODE = "NoEligibleNode"
+
+# -- what holds no VM back but the operator should know (warnings) --------------------------------
+PAUSED = "Paused"
 
 BLOCKER_CODES = (
     NOT_FOUND,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from tui.domain.objects import (
@@ -69,6 +69,10 @@ class ClusterSnapshot:
     namespaces: Mapping[str, Namespace] = field(default_factory=dict)
     pods_known: bool = False
     nodes_known: bool = True
+    # False when namespaces could not be read: a MigrationPolicy's namespaceSelector is then not evaluated.
+    namespaces_known: bool = True
+    # Harvester's server-version setting (settings.harvesterhci.io), "" when not read.
+    harvester_server_version: str = ""
     # Indexes and sums, built on first use: each costs one pass over the objects. Not an init field, so a
     # snapshot made with dataclasses.replace() starts afresh instead of sharing the original's caches.
     _index: dict = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -101,13 +105,17 @@ class ClusterSnapshot:
         )
 
     @classmethod
-    def from_objects(cls, objects: Iterable[Any], *, pods_known: bool | None = None) -> "ClusterSnapshot":
+    def from_objects(
+        cls, objects: Iterable[Any], *, pods_known: bool | None = None, namespaces_known: bool = True
+    ) -> "ClusterSnapshot":
         """Build from API objects as `kubectl get -o json` gives them (dicts with a `kind`; a `List`'s
-        items are read too). Objects of other kinds, and values that are no objects, are skipped.
+        items are read too). Objects of other kinds, and values that are no objects, are skipped;
+        Harvester's `server-version` Setting is kept as the Harvester version.
 
         `pods_known=None` means: pods are known when at least one Pod is among the objects.
         """
         found: dict[str, list] = {argument: [] for _, argument in _PARSERS.values()}
+        server_version = ""
         try:
             pending = deque(objects)
         except TypeError:  # not iterable at all: nothing to read
@@ -121,6 +129,8 @@ class ClusterSnapshot:
                 items = obj.get("items")
                 pending.extendleft(reversed(items) if isinstance(items, list) else ())
                 continue
+            if kind == "Setting" and server_version == "":
+                server_version = harvester_server_version_of(obj)
             entry = _PARSERS.get(kind) if isinstance(kind, str) else None
             if entry is not None:
                 parser, argument = entry
@@ -130,7 +140,10 @@ class ClusterSnapshot:
         kubevirt = (deployed or kubevirts or [None])[0]
         known = bool(found["pods"]) if pods_known is None else pods_known
         pods = found.pop("pods")
-        return cls.of(kubevirt=kubevirt, pods=pods if known else None, **found)
+        snapshot = cls.of(kubevirt=kubevirt, pods=pods if known else None, **found)
+        if server_version or not namespaces_known:
+            snapshot = replace(snapshot, harvester_server_version=server_version, namespaces_known=namespaces_known)
+        return snapshot
 
     def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """A value derived from this snapshot, built once: rules that run for every VM share it."""
@@ -236,6 +249,23 @@ class ClusterSnapshot:
 
     def vm_of(self, vmi: VMI) -> VM | None:
         return self.vms.get(vmi.key)
+
+
+def harvester_server_version_of(setting: Any) -> str:
+    """The value of Harvester's `server-version` Setting (harvesterhci.io/v1beta1; `value`, else
+    `default`), "" for any other object."""
+    if not isinstance(setting, dict):
+        return ""
+    metadata = setting.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("name") != "server-version":
+        return ""
+    if not str(setting.get("apiVersion", "")).startswith("harvesterhci.io/"):
+        return ""
+    for key in ("value", "default"):
+        value = setting.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 def _creation_order(obj) -> tuple:

@@ -26,6 +26,7 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
 from tui.screens.question import Question
+from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.dialog_keys import DialogKeys
 from tui.widgets.literal import clean
@@ -68,6 +69,8 @@ def free_memory(snapshot: ClusterSnapshot, name: str) -> str:
 
 
 def verdict_text(verdict: NodeVerdict) -> Text:
+    if verdict.eligible and verdict.cautions:
+        return Text("⚠ eligible, caution", style="warning")
     if verdict.eligible:
         return Text("✓ eligible", style="ok")
     codes = list(dict.fromkeys(reason.code for reason in verdict.reasons))
@@ -203,8 +206,18 @@ class NodePickerScreen(Question["str | None"]):
                 text = Content(UNREAD_NODES)
             elif eligible:
                 unchecked = next((v.unchecked for v in self._verdicts() if v.unchecked), ())
+                cautioned = [v.node for v in self._verdicts() if v.eligible and v.cautions]
+                caution = (
+                    [f"{', '.join(cautioned)} {'has a caution: see its row' if len(cautioned) == 1 else 'have cautions: see their rows'}."]
+                    if cautioned
+                    else []
+                )
                 text = Content.assemble(
-                    "The Kubernetes scheduler picks one of: ", (clean(", ".join(eligible)), "bold"), ".", *caveat_lines(unchecked)
+                    "The Kubernetes scheduler picks one of: ",
+                    (clean(", ".join(eligible)), "bold"),
+                    ".",
+                    *caution_lines(caution),
+                    *caveat_lines(unchecked),
                 )
             else:
                 text = Content("No node can take the VM now: the scheduler would find none.")
@@ -221,6 +234,7 @@ class NodePickerScreen(Question["str | None"]):
                 parts.append(" Free CPU and memory were not checked (pods not readable).")
             if not self.pinning:
                 parts.append(" This cluster cannot send a migration to a chosen node: choose the scheduler.")
+            parts += caution_lines(verdict.cautions)
             parts += caveat_lines(verdict.unchecked)
             detail.update(Content.assemble(*parts))
             return

@@ -19,6 +19,7 @@ from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
 from tui.screens.node_picker import free_memory, node_state, verdict_text
 from tui.widgets.banner import ConnectionBanner
+from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
@@ -134,7 +135,14 @@ class VMDetailScreen(Screen[None]):
         ]
         if plan.migratable:
             eligible = [v.node for v in plan.nodes if v.eligible]
-            parts += [("✓ Migratable", "bold $text-success"), clean(f": {len(eligible)} of {len(plan.nodes) - 1} other nodes can take it.")]
+            cautioned = plan.cautioned_nodes
+            parts += [
+                ("✓ Migratable", "bold $text-success"),
+                clean(f": {len(eligible)} of {len(plan.nodes) - 1} other nodes can take it"),
+                clean(f", {cautioned} with a caution." if cautioned else "."),
+            ]
+            for reason in plan.warnings:
+                parts += ["\n  ", ("⚠ ", "bold $text-warning"), clean(reason.message)]
         else:
             parts += [("✗ Not migratable:", "bold $text-error")]
             for reason in plan.blockers:
@@ -205,7 +213,15 @@ class VMDetailScreen(Screen[None]):
             return
         if verdict.eligible:
             note = "" if verdict.resources_checked else " (free CPU and memory not checked: pods not readable)"
-            widget.update(Content.assemble(("✓ ", "$text-success"), (node, "bold"), f" can take it{note}.", *caveat_lines(verdict.unchecked)))
+            widget.update(
+                Content.assemble(
+                    ("✓ ", "$text-success"),
+                    (node, "bold"),
+                    f" can take it{note}.",
+                    *caution_lines(verdict.cautions),
+                    *caveat_lines(verdict.unchecked),
+                )
+            )
             return
         parts: list[str | tuple[str, str]] = [("✗ ", "$text-error"), (node, "bold"), " cannot take it:"]
         for reason in verdict.reasons:

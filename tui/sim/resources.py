@@ -310,6 +310,16 @@ NETWORK_ATTACHMENT_DEFINITIONS = ResourceType(
     short_names=("net-attach-def",),
 )
 
+HARVESTER_SETTINGS = ResourceType(
+    group="harvesterhci.io",
+    version="v1beta1",
+    plural="settings",
+    singular="setting",
+    kind="Setting",
+    namespaced=False,
+    columns=(PrinterColumn("VALUE", json_path=".value"),),
+)
+
 SELF_SUBJECT_ACCESS_REVIEWS = ResourceType(
     group="authorization.k8s.io",
     version="v1",
@@ -376,6 +386,7 @@ SERVED = ResourceRegistry(
         KUBEVIRTS,
         MIGRATION_POLICIES,
         NETWORK_ATTACHMENT_DEFINITIONS,
+        HARVESTER_SETTINGS,
         SELF_SUBJECT_ACCESS_REVIEWS,
     )
 )

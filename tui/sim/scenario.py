@@ -7,6 +7,8 @@ API cannot say:
     apiVersion: livemig.io/v1alpha1
     kind: Simulation
     kubevirtVersion: "1.6.3"          # decides version-dependent KubeVirt behaviour
+    harvesterVersion: "v1.7.0"        # a Harvester cluster's release (server-version, nodes' OS image);
+                                      # default: the release that ships kubevirtVersion's minor
     migrationBandwidth: 128Mi         # bytes per second on the migration network
     defaultDirtyRate: 4Mi             # bytes per second a guest dirties, unless listed below
     dirtyRates: {default/busy-vm: 512Mi}
@@ -87,6 +89,7 @@ class Simulation:
     """
 
     kubevirt_version: str = "1.6.3"
+    harvester_version: str = ""  # "" means the release that ships the KubeVirt minor (see tui.sim.kubevirt.versions)
     migration_bandwidth: int = 128 * 1024 * 1024
     dirty_rates: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     default_dirty_rate: int = 0
@@ -289,6 +292,7 @@ _SIMULATION_FIELDS = {
     "kind",
     "metadata",
     "kubevirtVersion",
+    "harvesterVersion",
     "migrationBandwidth",
     "dirtyRates",
     "defaultDirtyRate",
@@ -358,6 +362,9 @@ def _parse_simulation(doc: dict, where: str) -> Simulation:
         version = str(version)
     if not isinstance(version, str) or not version.strip():
         raise ScenarioError(f"{where}: kubevirtVersion: must be a version string such as \"1.6.3\"")
+    harvester = doc.get("harvesterVersion", defaults.harvester_version)
+    if not isinstance(harvester, str) or (harvester and not re.match(r"^v?\d+\.\d+(\.\d+)?([-+][\w.-]+)?$", harvester.strip())):
+        raise ScenarioError(f'{where}: harvesterVersion: must be a version string such as "v1.7.0", not {harvester!r}')
     bandwidth = _quantity(doc["migrationBandwidth"], where, "migrationBandwidth") if "migrationBandwidth" in doc else defaults.migration_bandwidth
     if bandwidth <= 0:
         raise ScenarioError(f"{where}: migrationBandwidth: must be more than zero")
@@ -392,6 +399,7 @@ def _parse_simulation(doc: dict, where: str) -> Simulation:
         )
     return Simulation(
         kubevirt_version=version.strip(),
+        harvester_version=harvester.strip(),
         migration_bandwidth=bandwidth,
         dirty_rates=MappingProxyType(dirty_rates),
         default_dirty_rate=default_dirty,

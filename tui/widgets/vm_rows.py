@@ -60,6 +60,8 @@ def short_reason(summary: VMSummary) -> str:
 
 
 def migratable_text(summary: VMSummary) -> Text:
+    if summary.migratable and summary.warning:
+        return Text(f"⚠ yes, {clean(summary.warning)}", style="warning")
     if summary.migratable:
         return Text("✓ yes", style="ok")
     return Text(f"✗ {clean(short_reason(summary))}", style="dim" if summary.reason_code == NOT_RUNNING else "")

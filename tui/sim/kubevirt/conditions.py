@@ -1,10 +1,15 @@
 """The conditions KubeVirt computes for a VMI (LiveMigratable, Ready) and the status it derives for its VM.
 
-LiveMigratable follows virt-handler's calculateLiveMigrationCondition, first failing check wins:
-volumes (every claim shared, i.e. ReadWriteMany; a non-shared host disk), interfaces (the pod
-network only with masquerade, or bridge with the allow-pod-bridge-network-live-migration
-annotation), host-model on a node without a host model, PCI host devices and GPUs, SEV, Hyper-V
-passthrough. Ready is copied from the launcher pod's Ready condition (virt-controller's
+LiveMigratable follows virt-handler's calculateLiveMigrationCondition (pkg/virt-handler/vm.go), first
+failing check wins, in the order of the running version: up to v1.5.x disks first (v1.3.0, v1.4.0,
+v1.5.2: disks, interface, CPU mode, virtiofs before v1.5.0, host devices, SEV, persistent reservation,
+TSC frequency, Hyper-V passthrough); from v1.6.0 disks last (interface, CPU mode, host devices, SEV,
+TDX from v1.7.0, Secure Execution, persistent reservation, TSC frequency, Hyper-V passthrough, disks).
+Disks: every claim shared (ReadWriteMany) unless it is being migrated (status.migratedVolumes), a
+non-shared host disk refuses. Interfaces: the pod network only with masquerade, or bridge with the
+allow-pod-bridge-network-live-migration annotation. CPU mode: host-model on a node without a host model.
+TSC: a Hyper-V reenlightenment guest without status.topologyHints.tscFrequency
+(pkg/virt-controller/watch/topology/tsc.go). Ready is copied from the launcher pod's Ready condition (virt-controller's
 syncReadyConditionFromPod). The VM's printableStatus takes the first that holds of Terminating,
 Stopping, Migrating, Running, ErrorUnschedulable, Starting, Stopped.
 """
@@ -14,8 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tui.domain.cpu import HOST_MODEL, HOST_MODEL_CPU_LABEL
 from tui.domain.objects import parse_time
+from tui.sim.kubevirt.nodeselectors import HOST_MODEL, HOST_MODEL_CPU_LABEL
 from tui.sim.kubevirt.render import moment as format_time
 
 LIVE_MIGRATABLE = "LiveMigratable"
@@ -46,6 +51,7 @@ def _not_migratable(reason: str, message: str) -> dict:
 def _volume_problem(vmi: dict) -> str:
     spec, status = _dict(vmi.get("spec")), _dict(vmi.get("status"))
     statuses = {_dict(item).get("name"): _dict(item) for item in _list(status.get("volumeStatus"))}
+    migrated = {_dict(item).get("volumeName") for item in _list(status.get("migratedVolumes"))}
     for volume in (_dict(v) for v in _list(spec.get("volumes"))):
         claim = _dict(volume.get("persistentVolumeClaim")).get("claimName") or _dict(volume.get("dataVolume")).get("name")
         if claim:
@@ -55,7 +61,7 @@ def _volume_problem(vmi: dict) -> str:
                     f"cannot migrate VMI: Unable to determine if PVC {claim} is shared, live migration requires that all "
                     "PVCs must be shared (using ReadWriteMany access mode)"
                 )
-            if "ReadWriteMany" not in _list(info.get("accessModes")):
+            if "ReadWriteMany" not in _list(info.get("accessModes")) and volume.get("name") not in migrated:
                 return f"cannot migrate VMI: PVC {claim} is not shared, live migration requires that all PVCs must be shared (using ReadWriteMany access mode)"
         elif "hostDisk" in volume and _dict(volume.get("hostDisk")).get("shared") is not True:
             return "cannot migrate VMI with non-shared HostDisk"
@@ -82,27 +88,59 @@ def _interface_problem(vmi: dict, version: tuple[int, int, int]) -> str:
     return f"cannot migrate VMI which does not use masquerade to connect to the pod network or bridge with {BRIDGE_ANNOTATION} VM annotation"
 
 
+def _host_model_problem(vmi: dict, node_labels: dict | None) -> str:
+    if _dict(_dict(_dict(vmi.get("spec")).get("domain")).get("cpu")).get("model") != HOST_MODEL or node_labels is None:
+        return ""
+    if any(key.startswith(HOST_MODEL_CPU_LABEL) for key in node_labels):
+        return ""
+    return f'the node "{_dict(vmi.get("status")).get("nodeName", "")}" does not allow migration with host-model'
+
+
+def _tsc_problem(vmi: dict) -> str:
+    features = _dict(_dict(_dict(vmi.get("spec")).get("domain")).get("features"))
+    if _dict(_dict(features.get("hyperv")).get("reenlightenment")).get("enabled") is not True:
+        return ""
+    frequency = _dict(_dict(vmi.get("status")).get("topologyHints")).get("tscFrequency")
+    if isinstance(frequency, int) and frequency > 0:
+        return ""
+    return "HyperV Reenlightenment VMIs cannot migrate when TSC Frequency is not exposed on the cluster: guest timers might be inconsistent"
+
+
+def _reservation(vmi: dict) -> bool:
+    disks = _list(_dict(_dict(_dict(vmi.get("spec")).get("domain")).get("devices")).get("disks"))
+    return any(_dict(_dict(disk).get("lun")).get("reservation") is True for disk in disks)
+
+
 def live_migratable(vmi: dict, node_labels: dict | None, version: tuple[int, int, int]) -> dict:
     """The LiveMigratable condition virt-handler on the VMI's node writes."""
     spec = _dict(vmi.get("spec"))
     domain = _dict(spec.get("domain"))
-    problem = _volume_problem(vmi)
-    if problem:
-        return _not_migratable("DisksNotLiveMigratable", problem)
-    problem = _interface_problem(vmi, version)
-    if problem:
-        return _not_migratable("InterfaceNotLiveMigratable", problem)
-    if _dict(domain.get("cpu")).get("model") == HOST_MODEL and node_labels is not None:
-        if not any(key.startswith(HOST_MODEL_CPU_LABEL) for key in node_labels):
-            node = _dict(vmi.get("status")).get("nodeName", "")
-            return _not_migratable("CPUModeLiveMigratable", f'the node "{node}" does not allow migration with host-model')
     devices = _dict(domain.get("devices"))
+    security = _dict(domain.get("launchSecurity"))
+    checks: list[tuple[str, str]] = [
+        ("InterfaceNotLiveMigratable", _interface_problem(vmi, version)),
+        ("CPUModeLiveMigratable", _host_model_problem(vmi, node_labels)),
+    ]
+    if version < (1, 5, 0) and _list(devices.get("filesystems")):
+        checks.append(("VirtIOFSNotLiveMigratable", "VMI uses virtiofs"))
     if _list(devices.get("hostDevices")) or _list(devices.get("gpus")):
-        return _not_migratable("HostDeviceNotLiveMigratable", "VMI uses a PCI host devices")
-    if "sev" in _dict(domain.get("launchSecurity")):
-        return _not_migratable("SEVNotLiveMigratable", "VMI uses SEV")
+        checks.append(("HostDeviceNotLiveMigratable", "VMI uses a PCI host devices"))
+    if "sev" in security:
+        checks.append(("SEVNotLiveMigratable", "VMI uses SEV"))
+    elif "tdx" in security and version >= (1, 7, 0):
+        checks.append(("TDXNotLiveMigratable", "VMI uses TDX"))
+    if isinstance(domain.get("launchSecurity"), dict) and spec.get("architecture") == "s390x" and version >= (1, 6, 0):
+        checks.append(("SecureExecutionNotLiveMigratable", "VMI uses Secure Execution"))
+    if _reservation(vmi):
+        checks.append(("PersistentReservationNotLiveMigratable", "VMI uses SCSI persitent reservation"))
+    checks.append(("NoTSCFrequencyNotLiveMigratable", _tsc_problem(vmi)))
     if _dict(_dict(domain.get("features")).get("hypervPassthrough")).get("enabled") is True:
-        return _not_migratable("HypervPassthroughNotLiveMigratable", "VMI uses hyperv passthrough")
+        checks.append(("HypervPassthroughNotLiveMigratable", "VMI uses hyperv passthrough"))
+    disks = ("DisksNotLiveMigratable", _volume_problem(vmi))
+    checks = checks + [disks] if version >= (1, 6, 0) else [disks] + checks
+    for reason, problem in checks:
+        if problem:
+            return _not_migratable(reason, problem)
     return {"lastProbeTime": None, "lastTransitionTime": None, "status": "True", "type": LIVE_MIGRATABLE}
 
 

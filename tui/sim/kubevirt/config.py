@@ -83,6 +83,7 @@ class KubeVirtSettings:
     migrations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     node_selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     overhead_ratio: str = ""
+    cpu_allocation_ratio: int = 10  # developerConfiguration.cpuAllocationRatio (virt-config.go DefaultCPUAllocationRatio)
 
     @property
     def harvester(self) -> bool:
@@ -96,8 +97,9 @@ class KubeVirtSettings:
 
     @property
     def machine_type_label(self) -> bool:
-        """Launcher pods ask for the machine type's node label from KubeVirt 1.5."""
-        return self.version >= (1, 5, 0)
+        """Launcher pods ask for the machine type's node label from KubeVirt 1.5.1 (nodeselectorrenderer.go
+        has WithMachineType from v1.5.1; v1.5.0 has none)."""
+        return self.version >= (1, 5, 1)
 
     @property
     def cpu_manager_label(self) -> str:
@@ -113,12 +115,19 @@ class KubeVirtSettings:
 
     @property
     def abort_reason(self) -> str:
-        """virt-launcher's failureReason for a cancelled migration (the trailing space is KubeVirt's)."""
-        return "Live migration has been aborted" if self.version >= (1, 7, 0) else "Live migration aborted "
+        """virt-launcher's failureReason for a cancelled migration: "Live migration aborted " (the trailing
+        space is KubeVirt's) in live-migration-source.go up to v1.8.x, "Live migration has been aborted"
+        from v1.9.0."""
+        return "Live migration has been aborted" if self.version >= (1, 9, 0) else "Live migration aborted "
 
     def migration_configuration(self) -> dict[str, Any]:
-        """The cluster-wide migrationConfiguration: defaults for the version, then the CR's settings."""
-        return overlay(default_migration_configuration(self.version), self.migrations)
+        """The cluster-wide migrationConfiguration: defaults for the version, then the CR's settings;
+        from v1.5.0 allowWorkloadDisruption follows allowPostCopy when the CR does not set it
+        (pkg/virt-config/virt-config.go GetMigrationConfiguration)."""
+        config = overlay(default_migration_configuration(self.version), self.migrations)
+        if self.version >= (1, 5, 0) and self.migrations.get("allowWorkloadDisruption") is None:
+            config["allowWorkloadDisruption"] = config.get("allowPostCopy") is True
+        return config
 
 
 def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) -> KubeVirtSettings:
@@ -136,6 +145,7 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
     migrations = configuration.get("migrations") if isinstance(configuration.get("migrations"), dict) else {}
     selectors = developer.get("nodeSelectors") if isinstance(developer.get("nodeSelectors"), dict) else {}
     ratio = configuration.get("additionalGuestMemoryOverheadRatio")
+    allocation = developer.get("cpuAllocationRatio")
     return KubeVirtSettings(
         version=version,
         version_text=text,
@@ -146,4 +156,5 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
         migrations=MappingProxyType(dict(migrations)),
         node_selectors=MappingProxyType({str(k): str(v) for k, v in selectors.items()}),
         overhead_ratio=str(ratio) if ratio not in (None, "") else "",
+        cpu_allocation_ratio=allocation if isinstance(allocation, int) and not isinstance(allocation, bool) and allocation > 0 else 10,
     )

@@ -3,8 +3,10 @@
 As harvester/pkg/controller/master/migration does it: while a migration is unset or Pending the VMI
 carries harvesterhci.io/migrationState "Pending migration", from Scheduling to Running "Migrating",
 "Aborting migration" once an abort is requested, with harvesterhci.io/migrationUID; a final
-migration removes them (and harvesterhci.io/migrationTargetNodeName, which Harvester's migrate
-action sets when the operator picked a node, i.e. the migration's added node selector names one).
+migration removes them, and harvesterhci.io/migrationTargetNodeName when the VMI has it
+(vmi_controller.go v1.6.0). That one only Harvester's own migrate action writes (pkg/api/vm/handler.go
+v1.6.0, before it creates the migration, which then has no addedNodeSelector): a migration created
+through KubeVirt's API, as livemig creates it, never gets it.
 Every change bumps the VM's harvesterhci.io/timestamp so its UI refreshes; the target pod of an
 aborted migration is deleted.
 """
@@ -25,7 +27,6 @@ TIMESTAMP = "harvesterhci.io/timestamp"
 PENDING = "Pending migration"
 MIGRATING = "Migrating"
 ABORTING = "Aborting migration"
-HOSTNAME_LABEL = "kubernetes.io/hostname"
 
 
 def _dict(value: Any) -> dict:
@@ -59,11 +60,8 @@ class HarvesterMigrations:
             self._clean_up_abort(vmi, uid)
             return
         state = ABORTING if _abort_requested(migration) else (PENDING if phase in ("", "Pending") else MIGRATING)
-        target = _dict(_dict(migration.get("spec")).get("addedNodeSelector")).get(HOSTNAME_LABEL)
         annotations = _dict(_dict(vmi.get("metadata")).get("annotations"))
         wanted = {MIGRATION_UID: uid, MIGRATION_STATE: state}
-        if target and MIGRATION_TARGET not in annotations:
-            wanted[MIGRATION_TARGET] = str(target)
         if all(annotations.get(k) == v for k, v in wanted.items()):
             return
         updated = copy_object(vmi)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from tui.domain.objects import Node, Pod, parse_node, parse_pod
-from tui.domain.scheduling import NodeUsage, node_usage
+from tui.sim.kubevirt.filters import SchedNode, Usage, is_terminal, node_usage, plus, pod_requests, sched_node
 from tui.sim.store import DELETED, Change
 
 Key = tuple[str, str]
@@ -49,9 +48,10 @@ class ClusterIndex:
         self._pods_by_node: dict[str, set[Key]] = {}
         self._pods_by_vmi_uid: dict[str, set[Key]] = {}
         self._migrations_by_vmi: dict[Key, set[Key]] = {}
-        self._parsed_nodes: dict[str, Node] = {}
-        self._usage: dict[str, NodeUsage] = {}
-        self._parsed_pods: dict[Key, Pod] = {}
+        self._parsed_nodes: dict[str, SchedNode] = {}
+        self._usage: dict[str, Usage] = {}
+        self._requests: dict[Key, dict[str, int]] = {}
+        self._with_pod_affinity: set[Key] = set()
 
     # -- feeding ---------------------------------------------------------------------------------
 
@@ -85,18 +85,17 @@ class ClusterIndex:
                 cached = self._usage.get(node)
                 if added and cached is not None:
                     # A new pod only adds its requests: no need to sum the node's pods again.
-                    pod = self._parsed_pods.pop(key, None) or parse_pod(obj)
-                    if not pod.is_terminal:
-                        self._usage[node] = NodeUsage(
-                            cpu_milli=cached.cpu_milli + pod.cpu_request_milli,
-                            memory=cached.memory + pod.memory_request,
-                            pods=cached.pods + 1,
-                        )
+                    requests = self._requests.pop(key, None)
+                    if not is_terminal(obj):
+                        self._usage[node] = plus(cached, requests if requests is not None else pod_requests(obj))
                 else:
                     self._usage.pop(node, None)
             uid = labels_of(obj).get(CREATED_BY_LABEL)
             if uid:
                 self._pods_by_vmi_uid.setdefault(uid, set()).add(key)
+            affinity = (spec.get("affinity") or {}) if isinstance(spec.get("affinity"), dict) else {}
+            if affinity.get("podAffinity") or affinity.get("podAntiAffinity"):
+                self._with_pod_affinity.add(key)
         elif plural == "nodes":
             self._parsed_nodes.pop(key[1], None)
         elif plural == "virtualmachineinstancemigrations":
@@ -116,6 +115,7 @@ class ClusterIndex:
             uid = labels_of(obj).get(CREATED_BY_LABEL)
             if uid:
                 self._pods_by_vmi_uid.get(uid, set()).discard(key)
+            self._with_pod_affinity.discard(key)
         elif plural == "nodes":
             self._parsed_nodes.pop(key[1], None)
         elif plural == "virtualmachineinstancemigrations":
@@ -136,29 +136,44 @@ class ClusterIndex:
     def node_names(self) -> list[str]:
         return sorted(name for _, name in self.objects["nodes"])
 
-    def parsed_node(self, name: str) -> Node | None:
+    def parsed_node(self, name: str) -> SchedNode | None:
         parsed = self._parsed_nodes.get(name)
         if parsed is None:
             raw = self.node(name)
             if raw is None:
                 return None
-            parsed = self._parsed_nodes[name] = parse_node(raw)
+            parsed = self._parsed_nodes[name] = sched_node(raw)
         return parsed
 
-    def expect_pod(self, key: Key, parsed: Pod) -> None:
-        """The parsed form of a pod about to be created, so its arrival need not parse it again."""
-        self._parsed_pods[key] = parsed
+    def expect_pod(self, key: Key, requests: dict[str, int]) -> None:
+        """The requests of a pod about to be created, so its arrival need not work them out again."""
+        self._requests[key] = requests
 
     def pods_on(self, node: str) -> list[dict]:
         pods = self.objects["pods"]
         return [pods[key] for key in sorted(self._pods_by_node.get(node, ())) if key in pods]
 
-    def usage(self, node: str) -> NodeUsage:
+    def usage(self, node: str) -> Usage:
         """What the pods on a node ask for, as kube-scheduler counts it (cached until they change)."""
         found = self._usage.get(node)
         if found is None:
-            found = self._usage[node] = node_usage(parse_pod(pod) for pod in self.pods_on(node))
+            found = self._usage[node] = node_usage(self.pods_on(node))
         return found
+
+    def has_pods_with_pod_affinity(self) -> bool:
+        return bool(self._with_pod_affinity)
+
+    def pods_with_pod_affinity(self) -> list[dict]:
+        """Bound pods that have pod affinity or anti-affinity of their own (what InterPodAffinity's
+        PreFilter looks at for existing pods' anti-affinity)."""
+        pods = self.objects["pods"]
+        found = (pods.get(key) for key in sorted(self._with_pod_affinity))
+        return [pod for pod in found if pod is not None and (pod.get("spec") or {}).get("nodeName")]
+
+    def namespace_labels(self, namespace: str) -> dict | None:
+        """A namespace's labels; None when the namespace is not known."""
+        found = self.objects["namespaces"].get(("", namespace))
+        return None if found is None else dict(labels_of(found))
 
     def pods_of_vmi(self, uid: str) -> list[dict]:
         """Every pod KubeVirt made for the VMI with this uid (launcher and migration targets)."""

@@ -1,7 +1,8 @@
 """Pods from creation to running: kube-scheduler's binding loop and the kubelet's start-up, on the simulated clock.
 
 A new pod is tried on the next clock step. Bound, it runs and is Ready a few seconds later (the
-launcher starts its VM). A pod no node can take gets PodScheduled=False/Unschedulable with
+launcher starts its VM), unless its node is not Ready: a kubelet that does not post Ready starts
+nothing, and the pod waits, bound and Pending, until the node is Ready again. A pod no node can take gets PodScheduled=False/Unschedulable with
 kube-scheduler's message and a FailedScheduling event, and is tried again every ten seconds.
 """
 
@@ -11,7 +12,6 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from tui.domain.objects import Pod
 from tui.sim import status as st
 from tui.sim.kubevirt import render
 from tui.sim.kubevirt.events import NORMAL, SCHEDULER, WARNING, EventRecorder
@@ -26,6 +26,14 @@ _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def node_ready(node: dict) -> bool:
+    """The node's Ready condition is True."""
+    for condition in _dict(node.get("status")).get("conditions") or []:
+        if _dict(condition).get("type") == "Ready":
+            return condition.get("status") == "True"
+    return False
 
 
 class PodRuntime:
@@ -55,19 +63,19 @@ class PodRuntime:
         self._pending[key_of(created)] = now
         return created
 
-    def create_running(self, pod: dict, node_name: str, now: datetime, started: datetime, parsed: Pod | None = None) -> dict:
+    def create_running(self, pod: dict, node_name: str, now: datetime, started: datetime, requests: dict[str, int] | None = None) -> dict:
         """Create a pod that is already bound and running (a cluster as it was before the simulation)."""
         node = self.index.node(node_name) or {"metadata": {"name": node_name}}
         pod["spec"]["nodeName"] = node_name
         pod["status"] = render.running_status(pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), started, started)
-        if parsed is not None:
-            self.index.expect_pod(key_of(pod), parsed)
+        if requests is not None:
+            self.index.expect_pod(key_of(pod), requests)
         # It existed before the simulation began: stored as loaded, created when it started.
         pod["metadata"]["creationTimestamp"] = render.moment(started)
         return self.store.restore("pods", pod)
 
-    def place(self, pod: dict, exhaustive: bool = True, parsed: Pod | None = None) -> Placement:
-        return self.scheduler.place(pod, exhaustive=exhaustive, pod=parsed)
+    def place(self, pod: dict, exhaustive: bool = True, requests: dict[str, int] | None = None) -> Placement:
+        return self.scheduler.place(pod, exhaustive=exhaustive, requests=requests)
 
     def forget(self, key: Key) -> None:
         self._pending.pop(key, None)
@@ -138,6 +146,9 @@ class PodRuntime:
         if pod is None or _dict(pod.get("metadata")).get("deletionTimestamp"):
             return
         node = self.index.node(_dict(pod.get("spec")).get("nodeName", "")) or {}
+        if not node_ready(node):
+            self._starting[key] = (bound, now + timedelta(seconds=START_SECONDS))
+            return
         updated = copy_object(pod)
         updated["status"] = render.running_status(pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), bound, now)
         self.store.update_status("pods", updated)

@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from tui.domain.objects import KubeVirt, parse_pod, parse_time
+from tui.domain.objects import parse_time
+from tui.sim.kubevirt.filters import pod_requests
 from tui.sim import status as st
 from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt import render
@@ -86,14 +87,12 @@ class VirtualMachines:
         runtime: PodRuntime,
         events: EventRecorder,
         settings: Callable[[], KubeVirtSettings],
-        kubevirt: Callable[[], KubeVirt | None],
     ) -> None:
         self.store = store
         self.index = index
         self.runtime = runtime
         self.events = events
         self.settings = settings
-        self.kubevirt = kubevirt
         self.dirty_vms: set[Key] = set()
         self.dirty_vmis: set[Key] = set()
         self._domain_start: dict[Key, datetime] = {}
@@ -149,7 +148,7 @@ class VirtualMachines:
         for pod in pods:
             self.runtime.adopt(pod, now)
         if status.get("phase") in ("Running", "Scheduled") and self.index.node(node or "") is not None and self.launcher_pod(vmi) is None:
-            pod = render.launcher_pod(vmi, self.settings(), self.kubevirt(), self.runtime.name(key_of(vmi)[0], key_of(vmi)[1]))
+            pod = render.launcher_pod(vmi, self.settings(), self.runtime.name(key_of(vmi)[0], key_of(vmi)[1]))
             started = parse_time(_dict(vmi.get("metadata")).get("creationTimestamp")) or now
             self.runtime.create_running(pod, node, now, started)
         if status.get("phase") == "Running" and cond.find(status.get("conditions"), cond.LIVE_MIGRATABLE) is None:
@@ -165,15 +164,15 @@ class VirtualMachines:
         vmi = render.vmi_from_vm(vm, settings, now)
         namespace, name = key_of(vmi)
         vmi["metadata"]["uid"] = render.stable_uuid("vmi", namespace, name)
-        pod = render.launcher_pod(vmi, settings, self.kubevirt(), self.runtime.name(namespace, name))
-        parsed = parse_pod(pod)
-        placement = self.runtime.place(pod, exhaustive=False, parsed=parsed)
+        pod = render.launcher_pod(vmi, settings, self.runtime.name(namespace, name))
+        requests = pod_requests(pod)
+        placement = self.runtime.place(pod, exhaustive=False, requests=requests)
         if placement.node is None:
             # No room: it starts like a new VM and stays unschedulable, as a real one would.
             self.store.create("virtualmachineinstances", vmi, namespace)
             return
         started = started_before(vm, now)
-        created = self.runtime.create_running(pod, placement.node, now, started, parsed=parsed)
+        created = self.runtime.create_running(pod, placement.node, now, started, requests=requests)
         self._make_running(vmi, created, started, settle=True)
         vmi["metadata"]["creationTimestamp"] = format_time(started)
         self.store.restore("virtualmachineinstances", vmi)
@@ -325,7 +324,7 @@ class VirtualMachines:
         """virt-controller: create the launcher pod of a new VMI and move it to Scheduling."""
         if self.launcher_pod(vmi) is None:
             namespace, name = key_of(vmi)
-            pod = self.runtime.create(render.launcher_pod(vmi, self.settings(), self.kubevirt(), self.runtime.name(namespace, name)), now)
+            pod = self.runtime.create(render.launcher_pod(vmi, self.settings(), self.runtime.name(namespace, name)), now)
             self.events.record(vmi, NORMAL, "SuccessfulCreate", f"Created virtual machine pod {pod['metadata']['name']}", VIRT_CONTROLLER)
         updated = copy_object(vmi)
         status = updated.setdefault("status", {})

@@ -22,19 +22,17 @@ post-copy / a paused guest when allowed), and libvirt's keepalive when the peer 
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from tui.domain.budget import DATA_UNIT_BYTES, KEEPALIVE_SECONDS, data_size, matching_policy
-from tui.domain.cpu import HOST_MODEL, host_model_labels
-from tui.domain.objects import KubeVirt, parse_migration_policy, parse_namespace, parse_node, parse_pod, parse_time, parse_vmi
-from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.objects import parse_time
 from tui.sim import status as st
 from tui.sim.kubevirt import conditions as cond
-from tui.sim.kubevirt import precopy, render
-from tui.sim.kubevirt.config import POLICY_FIELDS, KubeVirtSettings, bandwidth_limit, int_setting, overlay
+from tui.sim.kubevirt import datasize, precopy, render
+from tui.sim.kubevirt.config import KubeVirtSettings, bandwidth_limit, int_setting
+from tui.sim.kubevirt.datasize import KEEPALIVE_SECONDS
+from tui.sim.kubevirt.nodeselectors import HOST_MODEL, HostModelUnknown
 from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, WARNING, EventRecorder
 from tui.sim.kubevirt.faults import NetworkCuts
 from tui.sim.kubevirt.index import ClusterIndex, Key, key_of
@@ -144,7 +142,6 @@ class Migrations:
         vms: VirtualMachines,
         events: EventRecorder,
         settings: Callable[[], KubeVirtSettings],
-        kubevirt: Callable[[], KubeVirt | None],
         simulation: Simulation,
         cuts: NetworkCuts,
         nodes: NodeAgents,
@@ -155,7 +152,6 @@ class Migrations:
         self.vms = vms
         self.events = events
         self.settings = settings
-        self.kubevirt = kubevirt
         self.simulation = simulation
         self.cuts = cuts
         self.nodes = nodes
@@ -378,13 +374,10 @@ class Migrations:
         if source_pod is None:
             return False
         source_node = self.index.node(node)
-        if _dict(_dict(_dict(vmi.get("spec")).get("domain")).get("cpu")).get("model") == HOST_MODEL:
-            labels = host_model_labels(parse_node(source_node) if source_node else None, parse_pod(source_pod))
-            if labels.problem:
-                return False  # KubeVirt cannot render the target pod; it retries until the node is labelled
-        pod = render.target_pod(
-            vmi, migration, source_pod, source_node, self.settings(), self.kubevirt(), self.runtime.name(*key_of(vmi))
-        )
+        try:
+            pod = render.target_pod(vmi, migration, source_pod, source_node, self.settings(), self.runtime.name(*key_of(vmi)))
+        except HostModelUnknown:
+            return False  # KubeVirt cannot render the target pod; it retries until the node is labelled
         try:
             created = self.runtime.create(pod, now)
         except st.ApiError as error:
@@ -449,16 +442,16 @@ class Migrations:
 
     def migration_configuration(self, vmi: dict) -> tuple[dict, str]:
         """The configuration KubeVirt fixes at hand-off, and the name of the policy it came from ("" for none)."""
-        config = self.settings().migration_configuration()
-        snapshot = ClusterSnapshot.of(
-            policies=[parse_migration_policy(p) for p in self.index.all("migrationpolicies")],
-            namespaces=[parse_namespace(n) for n in self.index.all("namespaces")],
+        settings = self.settings()
+        config = settings.migration_configuration()
+        meta = _dict(vmi.get("metadata"))
+        labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else None
+        policy = datasize.match_policy(
+            self.index.all("migrationpolicies"), labels, self.index.namespace_labels(meta.get("namespace") or "default")
         )
-        policy = matching_policy(snapshot, parse_vmi(vmi))
         if policy is None:
             return config, ""
-        raw = self.index.get("migrationpolicies", "", policy.name) or {}
-        return overlay(config, _dict(raw.get("spec")), POLICY_FIELDS), policy.name
+        return datasize.policy_configuration(config, policy, settings.version), str(_dict(policy.get("metadata")).get("name") or "")
 
     def _hand_off(self, migration: dict, vmi: dict, pod: dict, run: MigrationRun, now: datetime) -> bool:
         """handleTargetPodHandoff: the VMI's migrationState names the target; virt-handler takes over."""
@@ -657,13 +650,11 @@ class Migrations:
     def _start_copy(self, vmi: dict, run: MigrationRun, now: datetime) -> None:
         state = self._state(vmi)
         config = _dict(state.get("migrationConfiguration"))
-        parsed = parse_vmi(vmi)
-        memory, ephemeral, _, total = data_size(parsed)
-        units = max(math.ceil(total / DATA_UNIT_BYTES), 0) if total is not None else 0
-        run.acceptable = int_setting(config, "completionTimeoutPerGiB", 150) * units
+        version = self.settings().version
+        run.acceptable = datasize.acceptable_completion_seconds(int_setting(config, "completionTimeoutPerGiB", 150), vmi, version)
         run.progress_timeout = int_setting(config, "progressTimeout", 150)
         namespace, name = key_of(vmi)
-        run.copy = precopy.MemoryCopy.start((memory or 0) + ephemeral, self.simulation.dirty_rate(namespace, name))
+        run.copy = precopy.MemoryCopy.start(datasize.guest_memory(vmi) + datasize.ephemeral_bytes(vmi), self.simulation.dirty_rate(namespace, name))
         run.last_step = now
         run.source_node, run.target_node = state.get("sourceNode", ""), state.get("targetNode", "")
         updated = copy_object(vmi)
@@ -690,8 +681,7 @@ class Migrations:
         state = self._state(vmi)
         if run.copy is None:  # a migration that was running when the scenario was dumped
             namespace, name = key_of(vmi)
-            memory, ephemeral, _, _ = data_size(parse_vmi(vmi))
-            run.copy = precopy.MemoryCopy.start((memory or 0) + ephemeral, self.simulation.dirty_rate(namespace, name))
+            run.copy = precopy.MemoryCopy.start(datasize.guest_memory(vmi) + datasize.ephemeral_bytes(vmi), self.simulation.dirty_rate(namespace, name))
             run.last_step = now
             run.source_node, run.target_node = state.get("sourceNode", ""), state.get("targetNode", "")
         if state.get("abortRequested"):

@@ -10,10 +10,19 @@ nodes run no virt-handler and get none of it.
 An outage (`node-not-ready`) is what the node lifecycle controller does when a kubelet stops
 posting: every kubelet condition goes Unknown, the unreachable taints are added, the node's pods
 are marked not Ready. Scenario nodes keep what they say: a node dumped as NotReady stays so.
+
+The node lifecycle controller's taints follow every node's conditions, whoever changed them
+(kubernetes pkg/controller/nodelifecycle/node_lifecycle_controller.go: nodeConditionToTaintKeyStatusMap
+and the NotReady/Unreachable NoExecute templates): Ready=False gives node.kubernetes.io/not-ready,
+Ready=Unknown node.kubernetes.io/unreachable, each NoSchedule and NoExecute; MemoryPressure,
+DiskPressure, PIDPressure and NetworkUnavailable True give their NoSchedule taint. Taints of other
+keys are left as they are.
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
@@ -23,7 +32,8 @@ from tui.sim.kubevirt.config import KubeVirtSettings
 from tui.sim.kubevirt.index import ClusterIndex
 from tui.sim.kubevirt.problems import scenario_object
 from tui.sim.kubevirt.writes import replace
-from tui.sim.scenario import NodeCPU
+from tui.sim.kubevirt.releases import harvester_release, os_image
+from tui.sim.scenario import NodeCPU, Simulation
 from tui.sim.store import ObjectStore, copy_object, format_time
 
 HEARTBEAT_ANNOTATION = "kubevirt.io/heartbeat"
@@ -32,6 +42,17 @@ WITNESS_LABEL = "node-role.harvesterhci.io/witness"
 HEARTBEAT_INTERVAL = 60.0
 HEARTBEAT_TIMEOUT = 300.0
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+# (condition, status) -> the taint key the node lifecycle controller adds with effect NoSchedule.
+CONDITION_TAINTS = {
+    ("Ready", "False"): NOT_READY_TAINT,
+    ("Ready", "Unknown"): UNREACHABLE_TAINT,
+    ("MemoryPressure", "True"): "node.kubernetes.io/memory-pressure",
+    ("DiskPressure", "True"): "node.kubernetes.io/disk-pressure",
+    ("PIDPressure", "True"): "node.kubernetes.io/pid-pressure",
+    ("NetworkUnavailable", "True"): "node.kubernetes.io/network-unavailable",
+}
+CONTROLLER_TAINTS = frozenset(CONDITION_TAINTS.values())
 MACHINE_TYPES = ("pc", "pc-i440fx-9.2", "pc-q35-8.2", "pc-q35-9.2", "q35")
 KUBELET_CONDITIONS = (
     ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
@@ -40,8 +61,6 @@ KUBELET_CONDITIONS = (
     ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
 )
 DEVICE_RESOURCES = {"devices.kubevirt.io/kvm": "1k", "devices.kubevirt.io/tun": "1k", "devices.kubevirt.io/vhost-net": "1k"}
-# Harvester release that ships each KubeVirt minor (what the node's OS image says).
-HARVESTER_RELEASES = {(1, 3): "v1.4.3", (1, 4): "v1.5.2", (1, 5): "v1.6.1", (1, 6): "v1.7.0", (1, 7): "v1.8.0", (1, 8): "v1.9.0"}
 
 
 def _dict(value: Any) -> dict:
@@ -62,6 +81,24 @@ def is_ready(node: dict) -> bool:
         if _dict(condition).get("type") == "Ready":
             return condition.get("status") == "True"
     return False
+
+
+def lifecycle_taints(node: dict, moment: str) -> list[dict]:
+    """The node's taints once the node lifecycle controller has matched them to its conditions."""
+    statuses = {str(_dict(c).get("type")): str(_dict(c).get("status")) for c in _list(_dict(node.get("status")).get("conditions"))}
+    if "Ready" not in statuses:
+        statuses["Ready"] = "Unknown"  # a node that never posted its status is unreachable
+    wanted: list[tuple[str, str]] = []
+    for (condition, status), key in CONDITION_TAINTS.items():
+        if statuses.get(condition) == status:
+            wanted.append((key, "NoSchedule"))
+            if condition == "Ready":
+                wanted.append((key, "NoExecute"))
+    current = [_dict(t) for t in _list(_dict(node.get("spec")).get("taints"))]
+    kept = [t for t in current if t.get("key") not in CONTROLLER_TAINTS or (t.get("key"), t.get("effect")) in wanted]
+    present = {(t.get("key"), t.get("effect")) for t in kept}
+    added = [{"effect": effect, "key": key, "timeAdded": moment} for key, effect in wanted if (key, effect) not in present]
+    return kept + added
 
 
 def cpu_vendor(features: tuple[str, ...]) -> str:
@@ -103,12 +140,13 @@ class NodeAgents:
         store: ObjectStore,
         index: ClusterIndex,
         settings: Callable[[], KubeVirtSettings],
-        node_cpus: Mapping[str, NodeCPU],
+        simulation: Simulation,
     ) -> None:
         self.store = store
         self.index = index
         self.settings = settings
-        self.node_cpus = node_cpus
+        self.simulation = simulation
+        self.node_cpus: Mapping[str, NodeCPU] = simulation.node_cpus
         self._last_heartbeat: dict[str, datetime] = {}
         self._down_until: dict[str, datetime | None] = {}
 
@@ -137,8 +175,21 @@ class NodeAgents:
                 annotations[HEARTBEAT_ANNOTATION] = format_time(now)
                 self._last_heartbeat[name] = now
             annotations.setdefault("kubevirt.io/ksm-handler-managed", "false")
+        self._set_taints(node, now)
         if node != current:
             replace(self.store, "nodes", node)
+
+    @staticmethod
+    def _set_taints(node: dict, now: datetime) -> bool:
+        """Match the node's taints to its conditions; True when they changed."""
+        taints = lifecycle_taints(node, format_time(now))
+        if taints == _list(_dict(node.get("spec")).get("taints")):
+            return False
+        if taints:
+            node.setdefault("spec", {})["taints"] = taints
+        else:
+            _dict(node.get("spec")).pop("taints", None)
+        return True
 
     def _complete_status(self, node: dict, position: int, now: datetime) -> None:
         status = node.setdefault("status", {})
@@ -146,6 +197,10 @@ class NodeAgents:
         moment = format_time(now)
         capacity = status.setdefault("capacity", {"cpu": "16", "memory": "65842516Ki", "pods": "200", "ephemeral-storage": "283681308Ki"})
         allocatable = status.setdefault("allocatable", dict(capacity))
+        # The kubelet always reports its pod slots and local ephemeral storage, whatever a dump trimmed.
+        for resource, amount in (("pods", "110"), ("ephemeral-storage", "283681308Ki")):
+            capacity.setdefault(resource, amount)
+            allocatable.setdefault(resource, capacity[resource])
         if runs_virt_handler(node):
             for resource, amount in DEVICE_RESOURCES.items():
                 capacity.setdefault(resource, amount)
@@ -158,14 +213,20 @@ class NodeAgents:
         if not _list(status.get("addresses")):
             status["addresses"] = [{"address": f"10.115.10.{10 + position % 240}", "type": "InternalIP"}, {"address": name, "type": "Hostname"}]
         info = status.setdefault("nodeInfo", {})
-        release = HARVESTER_RELEASES.get(self.settings().version[:2], "v1.7.0")
+        settings = self.settings()
+        image = os_image(settings.harvester, harvester_release(self.simulation, settings.version))
+        digest = hashlib.sha256(f"node/{name}".encode()).hexdigest()
         for key, value in (
             ("architecture", "amd64"),
+            ("bootID", str(uuid.UUID(digest[:32]))),
+            ("kubeProxyVersion", ""),
+            ("machineID", digest[32:64]),
+            ("systemUUID", str(uuid.UUID(digest[:32][::-1]))),
             ("containerRuntimeVersion", "containerd://2.1.5-k3s1"),
             ("kernelVersion", "6.4.0-36-default"),
             ("kubeletVersion", "v1.33.5+rke2r1"),
             ("operatingSystem", "linux"),
-            ("osImage", f"Harvester {release}"),
+            ("osImage", image),
         ):
             info.setdefault(key, value)
         node["metadata"].setdefault("labels", {}).setdefault("kubernetes.io/hostname", name)
@@ -180,7 +241,15 @@ class NodeAgents:
                 self.restore(name, now)
         for name in self.index.node_names():
             node = self.index.node(name)
-            if node is None or not runs_virt_handler(node):
+            if node is None:
+                continue
+            tainted = copy_object(node)
+            if self._set_taints(tainted, now):
+                try:
+                    node = self.store.update("nodes", tainted)
+                except st.ApiError:
+                    continue
+            if not runs_virt_handler(node):
                 continue
             up = is_ready(node) and name not in self._down_until
             last = self._last_heartbeat.get(name)
@@ -229,9 +298,7 @@ class NodeAgents:
                 condition.update(
                     {"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.", "lastTransitionTime": moment}
                 )
-        taints = [t for t in _list(node.setdefault("spec", {}).get("taints")) if _dict(t).get("key") != UNREACHABLE_TAINT]
-        taints += [{"effect": effect, "key": UNREACHABLE_TAINT, "timeAdded": moment} for effect in ("NoSchedule", "NoExecute")]
-        node["spec"]["taints"] = taints
+        self._set_taints(node, now)
         replace(self.store, "nodes", node)
         self._set_pods_ready(name, "False", now)
 
@@ -247,11 +314,7 @@ class NodeAgents:
             if condition.get("type") in defaults:
                 state, reason, message = defaults[condition["type"]]
                 condition.update({"status": state, "reason": reason, "message": message, "lastTransitionTime": moment, "lastHeartbeatTime": moment})
-        taints = [t for t in _list(_dict(node.get("spec")).get("taints")) if _dict(t).get("key") != UNREACHABLE_TAINT]
-        if taints:
-            node["spec"]["taints"] = taints
-        else:
-            _dict(node.get("spec")).pop("taints", None)
+        self._set_taints(node, now)
         node["metadata"].setdefault("annotations", {})[HEARTBEAT_ANNOTATION] = moment
         node["metadata"].setdefault("labels", {})[SCHEDULABLE_LABEL] = "true"
         self._last_heartbeat[name] = now

@@ -3,7 +3,7 @@
 Shaped like the objects real clusters return (reference examples vmi.yaml and virt-launcher-pod.yaml):
 the launcher pod carries the VMI's labels plus kubevirt.io=virt-launcher and kubevirt.io/created-by,
 the annotation kubevirt.io/domain, an owner reference to the VMI, the node selector and required node
-affinity KubeVirt computes (tui.domain.cpu), and the VM's requests plus KubeVirt's memory overhead
+affinity KubeVirt computes (tui.sim.kubevirt.nodeselectors), and the VM's requests plus KubeVirt's memory overhead
 (services.GetMemoryOverhead, roughly: page tables, the launcher's processes, vCPUs, I/O thread, video,
 VFIO, times the cluster's additionalGuestMemoryOverheadRatio).
 """
@@ -17,15 +17,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from tui.domain.cpu import (
-    HOST_MODEL,
-    launcher_node_affinity,
-    launcher_node_selector,
-    migration_target_node_selector,
-)
-from tui.domain.objects import VMI, KubeVirt, NodeAffinity, parse_node, parse_pod, parse_vmi
 from tui.domain.quantity import parse_quantity
 from tui.sim.kubevirt.config import KubeVirtSettings
+from tui.sim.kubevirt.nodeselectors import HOST_MODEL, launcher_affinity, launcher_node_selector, target_node_selector
 from tui.sim.store import copy_object, format_time
 
 MI = 1024 * 1024
@@ -257,25 +251,53 @@ def _vcpus(cpu: dict) -> int:
     return count
 
 
+def _guaranteed_qos(resources: dict) -> bool:
+    """VirtualMachineInstance.WantsToHaveQOSGuaranteed: memory and CPU requested, each equal to its limit."""
+    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
+    for kind in ("memory", "cpu"):
+        wanted = parse_quantity(requests.get(kind)) if requests.get(kind) is not None else None
+        limit = parse_quantity(limits.get(kind)) if limits.get(kind) is not None else None
+        if wanted is None or wanted.value == 0 or limit is None or wanted.value != limit.value:
+            return False
+    return True
+
+
 def memory_overhead(spec: dict, settings: KubeVirtSettings) -> int:
-    """Bytes KubeVirt adds to the launcher pod's memory for QEMU and its own processes."""
+    """Bytes KubeVirt adds to the launcher pod's memory for QEMU and its own processes
+    (services/renderresources.go GetMemoryOverhead, v1.3.0 to v1.7.x; hypervisor/kvm at v1.8.0): page
+    tables (one byte per 512 of the kilobyte-rounded request), the launcher's processes (210 MiB, 220
+    MiB from v1.5.0), 8 MiB per vCPU and for the I/O thread, video RAM (16 MiB, 32 MiB from v1.6.0),
+    128 MiB on arm64, 1 GiB with VFIO devices, 256 MiB for SEV, 53 MiB for a TPM, 100 MiB with
+    dedicated CPUs or a guaranteed QoS; the whole times additionalGuestMemoryOverheadRatio last (up to
+    v1.5.x the 100 MiB were added after the multiplication)."""
     domain = _dict(spec.get("domain"))
     devices = _dict(domain.get("devices"))
-    request = quantity_bytes(_dict(_dict(domain.get("resources")).get("requests")).get("memory"))
+    resources = _dict(domain.get("resources"))
+    request = quantity_bytes(_dict(resources.get("requests")).get("memory"))
     kilo_scaled = -(-request // 1000) * 1000 if request is not None else 0
     overhead = kilo_scaled // 512  # page tables: one bit per 512 bytes of guest memory
     overhead += (220 if settings.version >= (1, 5, 0) else 210) * MI  # launcher, virtlogd, virtqemud, qemu
     overhead += 8 * MI * _vcpus(_dict(domain.get("cpu")))
     overhead += 8 * MI  # I/O thread
     if devices.get("autoattachGraphicsDevice", True) is not False:
-        overhead += 16 * MI
+        overhead += (32 if settings.version >= (1, 6, 0) else 16) * MI
+    if str(spec.get("architecture") or "") == "arm64":
+        overhead += 128 * MI  # two 64 MiB UEFI pflash devices
     if _list(devices.get("hostDevices")) or _list(devices.get("gpus")):
         overhead += 1024 * MI  # VFIO locks guest RAM plus the MMIO space
+    if "sev" in _dict(domain.get("launchSecurity")):
+        overhead += 256 * MI
+    if isinstance(devices.get("tpm"), dict):
+        overhead += 53 * MI  # swtpm
+    pinned = _dict(domain.get("cpu")).get("dedicatedCpuPlacement") is True or _guaranteed_qos(resources)
+    before_ratio = settings.version >= (1, 6, 0)  # up to 1.5.x the 100 MiB came after the multiplication
+    if pinned and before_ratio:
+        overhead += 100 * MI
     ratio = parse_quantity(settings.overhead_ratio) if settings.overhead_ratio else None
     if ratio is not None and ratio.value > 0:
         # multiplyMemory: the kilo-scaled overhead times (ratio - 1), added in whole kilobytes.
-        overhead += int(-(-overhead // 1000) * (ratio.value - 1)) * 1000
-    if _dict(domain.get("cpu")).get("dedicatedCpuPlacement") is True:
+        overhead += int(-(-overhead // 1000) * float(ratio.value - 1)) * 1000
+    if pinned and not before_ratio:
         overhead += 100 * MI
     return overhead
 
@@ -283,6 +305,31 @@ def memory_overhead(spec: dict, settings: KubeVirtSettings) -> int:
 def _plus(quantity: Any, extra: int) -> str | None:
     parsed = quantity_bytes(quantity)
     return None if parsed is None else str(parsed + extra)
+
+
+def _go_float(value: float) -> str:
+    """fmt.Sprintf("%g", value) for the small positive values KubeVirt formats (shortest round trip)."""
+    return repr(value) if value != int(value) else str(int(value))
+
+
+def _cpu_resources(domain: dict, settings: KubeVirtSettings) -> tuple[Any, Any]:
+    """The compute container's CPU request and limit (services/template.go v1.6.0 VMIResourcePredicates,
+    renderresources.go WithCPUPinning / WithoutDedicatedCPU): with dedicated CPUs both are the vCPUs
+    plus the supplemental I/O threads, whatever the VMI asks; otherwise the VMI's own, and without a
+    request the vCPUs divided by cpuAllocationRatio ("%g", in millicores below one)."""
+    resources = _dict(domain.get("resources"))
+    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
+    cpu = _dict(domain.get("cpu"))
+    io_threads = _dict(domain.get("ioThreads")).get("supplementalPoolThreadCount")
+    io_threads = io_threads if isinstance(io_threads, int) and not isinstance(io_threads, bool) and io_threads > 0 else 0
+    vcpus = _vcpus(cpu)
+    if cpu.get("dedicatedCpuPlacement") is True:
+        return str(vcpus + io_threads), str(vcpus + io_threads)
+    request = requests.get("cpu")
+    if request is None:
+        value = (vcpus + io_threads) / settings.cpu_allocation_ratio
+        request = f"{_go_float(value * 1000)}m" if value < 1 else _go_float(value)
+    return request, limits.get("cpu")
 
 
 def compute_resources(spec: dict, settings: KubeVirtSettings) -> dict:
@@ -296,10 +343,11 @@ def compute_resources(spec: dict, settings: KubeVirtSettings) -> dict:
             devices[str(device["deviceName"])] = "1"
     pod_requests: dict[str, Any] = dict(devices, **{"ephemeral-storage": "50M"})
     pod_limits: dict[str, Any] = dict(devices)
-    if requests.get("cpu") is not None:
-        pod_requests["cpu"] = requests["cpu"]
-    if limits.get("cpu") is not None:
-        pod_limits["cpu"] = limits["cpu"]
+    cpu_request, cpu_limit = _cpu_resources(domain, settings)
+    if cpu_request is not None:
+        pod_requests["cpu"] = cpu_request
+    if cpu_limit is not None:
+        pod_limits["cpu"] = cpu_limit
     memory = _plus(requests.get("memory") or limits.get("memory"), overhead)
     if memory is not None:
         pod_requests["memory"] = memory
@@ -310,29 +358,6 @@ def compute_resources(spec: dict, settings: KubeVirtSettings) -> dict:
 
 
 # -- pods --------------------------------------------------------------------------------------------
-
-
-def node_affinity_json(affinity: NodeAffinity) -> dict | None:
-    if affinity.terms is None:
-        return None
-    terms = []
-    for term in affinity.terms:
-        rendered: dict[str, Any] = {}
-        for field, requirements in (("matchExpressions", term.match_expressions), ("matchFields", term.match_fields)):
-            if requirements:
-                rendered[field] = [
-                    {"key": r.key, "operator": r.operator, **({"values": list(r.values)} if r.values else {})} for r in requirements
-                ]
-        terms.append(rendered)
-    return {"nodeSelectorTerms": terms}
-
-
-def _pod_affinity(vmi: dict, parsed: VMI, kubevirt: KubeVirt | None) -> dict | None:
-    affinity = copy_object(_dict(_dict(vmi.get("spec")).get("affinity")))
-    required = node_affinity_json(launcher_node_affinity(parsed, kubevirt))
-    if required is not None:
-        affinity.setdefault("nodeAffinity", {})["requiredDuringSchedulingIgnoredDuringExecution"] = required
-    return affinity or None
 
 
 def _tolerations(spec: dict) -> list[dict]:
@@ -354,28 +379,8 @@ def _pod_volumes(spec: dict) -> list[dict]:
     return volumes
 
 
-def placement_view(vmi: dict) -> VMI:
-    """The VMI as the node-selector rules read it: only the fields they look at are parsed (resources
-    and volumes, the slow part of a full parse, are left out)."""
-    spec = _dict(vmi.get("spec"))
-    domain = _dict(spec.get("domain"))
-    return parse_vmi(
-        {
-            "spec": {
-                "domain": {"cpu": domain.get("cpu"), "machine": domain.get("machine")},
-                "nodeSelector": spec.get("nodeSelector"),
-                "affinity": spec.get("affinity"),
-                "architecture": spec.get("architecture"),
-            },
-            "status": {"machine": _dict(vmi.get("status")).get("machine")},
-        }
-    )
-
-
-def launcher_pod(vmi: dict, settings: KubeVirtSettings, kubevirt: KubeVirt | None, name: str) -> dict:
-    """The virt-launcher pod KubeVirt creates for `vmi` (Pending, not yet scheduled); `kubevirt` is the
-    parsed KubeVirt CR."""
-    parsed = placement_view(vmi)
+def launcher_pod(vmi: dict, settings: KubeVirtSettings, name: str) -> dict:
+    """The virt-launcher pod KubeVirt creates for `vmi` (Pending, not yet scheduled)."""
     meta = _dict(vmi.get("metadata"))
     spec = _dict(vmi.get("spec"))
     vmi_name, namespace, uid = meta["name"], meta.get("namespace") or "default", meta.get("uid", "")
@@ -446,7 +451,7 @@ def launcher_pod(vmi: dict, settings: KubeVirtSettings, kubevirt: KubeVirt | Non
         "dnsPolicy": "ClusterFirst",
         "enableServiceLinks": False,
         "hostname": spec.get("hostname") or vmi_name,
-        "nodeSelector": launcher_node_selector(parsed, kubevirt),
+        "nodeSelector": launcher_node_selector(vmi, settings),
         "preemptionPolicy": "PreemptLowerPriority",
         "priority": 0,
         "readinessGates": [{"conditionType": "kubevirt.io/virtual-machine-unpaused"}],
@@ -458,7 +463,7 @@ def launcher_pod(vmi: dict, settings: KubeVirtSettings, kubevirt: KubeVirt | Non
         "tolerations": _tolerations(spec),
         "volumes": _pod_volumes(spec),
     }
-    affinity = _pod_affinity(vmi, parsed, kubevirt)
+    affinity = launcher_affinity(vmi)
     if affinity:
         pod_spec["affinity"] = affinity
     return {
@@ -485,23 +490,16 @@ def target_pod(
     source_pod: dict | None,
     source_node: dict | None,
     settings: KubeVirtSettings,
-    kubevirt: KubeVirt | None,
     name: str,
 ) -> dict:
     """A migration's target pod (createTargetPod): the launcher manifest, the migration's label and
     annotation, pod anti-affinity to the VMI's own pods, the added node selector (KubeVirt >= 1.6, the
-    VMI's own keys win) and, for host-model, the source's CPU selectors."""
-    pod = launcher_pod(vmi, settings, kubevirt, name)
+    VMI's own keys win) and, for host-model, the source's CPU selectors. Raises
+    nodeselectors.HostModelUnknown when KubeVirt cannot render it."""
+    pod = launcher_pod(vmi, settings, name)
     migration_meta = _dict(migration.get("metadata"))
     uid = _dict(vmi.get("metadata")).get("uid", "")
-    added = _dict(_dict(migration.get("spec")).get("addedNodeSelector")) if settings.added_node_selector else {}
-    pod["spec"]["nodeSelector"] = migration_target_node_selector(
-        placement_view(vmi),
-        parse_node(source_node) if source_node else None,
-        parse_pod(source_pod) if source_pod else None,
-        kubevirt,
-        {str(k): str(v) for k, v in added.items()},
-    )
+    pod["spec"]["nodeSelector"] = target_node_selector(vmi, migration, source_node, source_pod, settings)
     pod["metadata"]["labels"]["kubevirt.io/migrationJobUID"] = migration_meta.get("uid", "")
     pod["metadata"]["annotations"]["kubevirt.io/migrationJobName"] = migration_meta.get("name", "")
     affinity = pod["spec"].setdefault("affinity", {})

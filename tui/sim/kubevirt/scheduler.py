@@ -1,15 +1,24 @@
 """kube-scheduler and the kubelet for simulated pods: which node a pod gets, in kube-scheduler's words why not, its IPs.
 
-Filters run per node in kube-scheduler's plugin order, the first that fails says why the node was
-refused: NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector and required node affinity),
-NodeResourcesFit, InterPodAffinity (the pod's required anti-affinity). The rules themselves are
-livemig's (tui.domain.scheduling). Feasible nodes are scored by preferred node affinity, then by the
-most free memory (LeastAllocated), then by name. With no feasible node the FailedScheduling message
-is built as kube-scheduler's FitError does, preemption post-filter included:
+Filters run per node in kube-scheduler's default plugin order (pkg/scheduler/apis/config/v1/
+default_plugins.go), the first that fails says why the node was refused: NodeUnschedulable,
+TaintToleration, NodeAffinity (nodeSelector and required node affinity), NodeResourcesFit,
+InterPodAffinity (pkg/scheduler/framework/plugins/interpodaffinity/filtering.go: existing pods'
+required anti-affinity against the pod, then the pod's required affinity, then its required
+anti-affinity; a topology domain is a node label's value, and a node without the topology key is
+outside every domain). The rules are the simulator's own (tui.sim.kubevirt.filters), written from
+the Kubernetes sources, never livemig's. Feasible nodes are scored by preferred node affinity, then
+by the most free memory (LeastAllocated), then by name. With no feasible node the FailedScheduling
+message is built as kube-scheduler's FitError does, preemption post-filter included:
 
     0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 node(s) didn't match
-    Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful
-    for scheduling.
+    Pod's node affinity/selector. preemption: 0/3 nodes are available: 1 No preemption victims found
+    for incoming pod, 2 Preemption is not helpful for scheduling.
+
+Preemption (pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go) skips nodes a
+filter refused as UnschedulableAndUnresolvable ("Preemption is not helpful for scheduling": cordon,
+taints, node affinity, pod affinity) and finds no victim elsewhere, every simulated pod having
+priority 0 ("No preemption victims found for incoming pod": resources, pod anti-affinity).
 """
 
 from __future__ import annotations
@@ -19,21 +28,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from tui.domain.objects import Node, Pod, SelectorRequirement, parse_pod
-from tui.domain.scheduling import (
-    cordon_blocks,
-    required_affinity,
-    requirement_holds,
-    requirement_problem,
-    resource_shortfalls,
-    selector_mismatches,
-    untolerated_taints,
-)
+from tui.sim.kubevirt import filters
+from tui.sim.kubevirt.filters import SchedNode
 from tui.sim.kubevirt.index import ClusterIndex
 
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules"
+AFFINITY = "node(s) didn't match pod affinity rules"
+EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules"
 NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 UNSCHEDULABLE = "node(s) were unschedulable"
 HOSTNAME_LABEL = "kubernetes.io/hostname"
@@ -68,27 +71,15 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def _expressions_hold(expressions: Any, labels: dict) -> bool:
-    """matchExpressions against labels; an expression that cannot be parsed never holds."""
-    for item in _list(expressions):
-        item = _dict(item)
-        values = item.get("values")
-        requirement = SelectorRequirement(
-            key=str(item.get("key", "")),
-            operator=str(item.get("operator", "")),
-            values=tuple(v for v in values if isinstance(v, str)) if isinstance(values, list) else (),
-        )
-        if requirement_problem(requirement) or not requirement_holds(requirement, labels):
-            return False
-    return True
-
-
-def _selector_matches(selector: dict, labels: dict) -> bool:
-    """A metav1.LabelSelector (matchLabels and matchExpressions) against a pod's labels."""
+def selector_matches(selector: Any, labels: dict) -> bool:
+    """A metav1.LabelSelector against labels: a missing selector matches nothing, an empty one
+    everything; an expression that cannot be parsed matches nothing."""
+    if not isinstance(selector, dict):
+        return False
     for key, value in _dict(selector.get("matchLabels")).items():
         if labels.get(key) != value:
             return False
-    return _expressions_hold(selector.get("matchExpressions"), labels)
+    return all(filters.label_requirement(_dict(e), labels) is True for e in _list(selector.get("matchExpressions")))
 
 
 def failed_scheduling_message(total: int, refusals: Iterable[NodeRefusal]) -> str:
@@ -105,6 +96,11 @@ def failed_scheduling_message(total: int, refusals: Iterable[NodeRefusal]) -> st
     return f"0/{total} nodes are available: {histogram}. preemption: 0/{total} nodes are available: {post_filter}."
 
 
+def _terms(pod: dict, kind: str) -> list[dict]:
+    affinity = _dict(_dict(_dict(pod.get("spec")).get("affinity")).get(kind))
+    return [_dict(t) for t in _list(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))]
+
+
 class Scheduler:
     """Places pods on the nodes of a ClusterIndex."""
 
@@ -112,75 +108,129 @@ class Scheduler:
         self.index = index
         self._next_start = 0
 
-    def refusal(self, pod: Pod, raw_pod: dict, node: Node) -> NodeRefusal | None:
-        """Why `node` cannot take the pod, or None when it can."""
-        if cordon_blocks(node.unschedulable, pod.tolerations):
+    def refusal(self, raw_pod: dict, node: SchedNode, facts: filters.PodFacts | None = None) -> NodeRefusal | None:
+        """Why `node` cannot take the pod, or None when it can; `facts` are the pod's, if at hand."""
+        facts = filters.pod_facts(raw_pod) if facts is None else facts
+        if filters.cordon_refuses(node, facts):
             return NodeRefusal((UNSCHEDULABLE,), False)
-        untolerated = untolerated_taints(node.taints, pod.tolerations)
-        if untolerated:
-            return NodeRefusal((f"node(s) had untolerated taint {{{untolerated[0].key}: {untolerated[0].value}}}",), False)
-        if selector_mismatches(pod.node_selector, node.labels) or not required_affinity(pod.affinity, node.labels, node.name).matched:
+        taint = filters.untolerated_taint(node, facts)
+        if taint is not None:
+            return NodeRefusal((f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}",), False)
+        if not filters.node_affinity_matches(facts, node):
             return NodeRefusal((NODE_AFFINITY,), False)
-        usage = self.index.usage(node.name)
-        shortfalls = resource_shortfalls(
-            node.allocatable_cpu_milli, node.allocatable_memory, node.allocatable_pods, usage, pod.cpu_request_milli, pod.memory_request
-        )
+        shortfalls = filters.insufficient(node, facts.requests, self.index.usage(node.name))
         if shortfalls:
-            return NodeRefusal(tuple("Too many pods" if s.resource == "pods" else f"Insufficient {s.resource}" for s in shortfalls), True)
-        if self._anti_affinity_conflict(raw_pod, node):
-            return NodeRefusal((ANTI_AFFINITY,), False)
+            return NodeRefusal(tuple(shortfalls), True)
+        reason = self._pod_affinity_problem(raw_pod, node)
+        if reason:
+            # Anti-affinity is Unschedulable (a victim could make room), pod affinity UnschedulableAndUnresolvable.
+            return NodeRefusal((reason,), reason != AFFINITY)
         return None
 
-    def _anti_affinity_conflict(self, raw_pod: dict, node: Node) -> bool:
-        terms = _list(_dict(_dict(_dict(raw_pod.get("spec")).get("affinity")).get("podAntiAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
-        if not terms:
-            return False
-        namespace = _dict(raw_pod.get("metadata")).get("namespace", "")
-        pod_name = _dict(raw_pod.get("metadata")).get("name")
-        for term in (_dict(t) for t in terms):
-            topology = term.get("topologyKey") or HOSTNAME_LABEL
-            value = node.labels.get(topology) if topology != HOSTNAME_LABEL else node.name
-            if value is None:
-                continue
-            if topology == HOSTNAME_LABEL:
-                neighbours = [node.name]
-            else:
-                neighbours = [
-                    name for name in self.index.node_names() if (self.index.parsed_node(name) or node).labels.get(topology) == value
-                ]
-            namespaces = term.get("namespaces") or ([] if "namespaceSelector" in term else [namespace])
-            for neighbour in neighbours:
-                for other in self.index.pods_on(neighbour):
-                    other_meta = _dict(other.get("metadata"))
-                    if other_meta.get("name") == pod_name or _dict(other.get("status")).get("phase") in ("Succeeded", "Failed"):
-                        continue
-                    if namespaces and other_meta.get("namespace") not in namespaces:
-                        continue
-                    if _selector_matches(_dict(term.get("labelSelector")), _dict(other_meta.get("labels"))):
-                        return True
-        return False
+    # -- InterPodAffinity --------------------------------------------------------------------------
 
-    def _score(self, raw_pod: dict, node: Node) -> tuple:
+    def _namespaces(self, owner: dict, term: dict) -> set[str] | None:
+        """GetNamespacesFromPodAffinityTerm plus the namespaceSelector: None means every namespace."""
+        names = {str(n) for n in _list(term.get("namespaces"))}
+        selector = term.get("namespaceSelector")
+        if isinstance(selector, dict):
+            if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+                return None
+            for _, name in self.index.objects["namespaces"]:
+                if selector_matches(selector, self.index.namespace_labels(name) or {}):
+                    names.add(name)
+        elif not names:
+            names.add(_dict(owner.get("metadata")).get("namespace") or "default")
+        return names
+
+    def _term_matches(self, owner: dict, term: dict, other: dict) -> bool:
+        """Whether pod `other` is one the term of pod `owner` is about (namespace and label selector)."""
+        namespaces = self._namespaces(owner, term)
+        meta = _dict(other.get("metadata"))
+        if namespaces is not None and (meta.get("namespace") or "default") not in namespaces:
+            return False
+        return selector_matches(term.get("labelSelector"), _dict(meta.get("labels")))
+
+    def _domain_pods(self, key: str, value: str) -> list[dict]:
+        """The running pods on every node whose label `key` is `value`."""
+        found = []
+        for name in self.index.node_names():
+            other = self.index.parsed_node(name)
+            if other is not None and other.labels.get(key) == value:
+                found.extend(p for p in self.index.pods_on(name) if not filters.is_terminal(p))
+        return found
+
+    def _pod_affinity_problem(self, raw_pod: dict, node: SchedNode) -> str:
+        affinity = _dict(_dict(raw_pod.get("spec")).get("affinity"))
+        if not self.index.has_pods_with_pod_affinity() and not affinity.get("podAffinity") and not affinity.get("podAntiAffinity"):
+            return ""  # nothing for InterPodAffinity to look at (every launcher pod at start-up)
+        pod_name = _dict(raw_pod.get("metadata")).get("name")
+        for other in self.index.pods_with_pod_affinity():
+            if filters.is_terminal(other) or _dict(other.get("metadata")).get("name") == pod_name:
+                continue
+            other_node = self.index.parsed_node(_dict(other.get("spec")).get("nodeName", ""))
+            for term in _terms(other, "podAntiAffinity"):
+                topology = str(term.get("topologyKey") or "")
+                if other_node is None or topology not in other_node.labels or node.labels.get(topology) != other_node.labels[topology]:
+                    continue
+                if self._term_matches(other, term, raw_pod):
+                    return EXISTING_ANTI_AFFINITY
+        affinity = _terms(raw_pod, "podAffinity")
+        if affinity:
+            satisfied = True
+            for term in affinity:
+                topology = str(term.get("topologyKey") or "")
+                if topology not in node.labels or not any(
+                    self._term_matches(raw_pod, term, other) for other in self._domain_pods(topology, node.labels[topology])
+                ):
+                    satisfied = False
+                    break
+            if not satisfied:
+                # The first of a group of pods with affinity to each other: allowed when no pod anywhere
+                # matches the terms and the pod matches them itself.
+                anywhere = any(
+                    self._term_matches(raw_pod, term, other)
+                    for term in affinity
+                    for name in self.index.node_names()
+                    for other in self.index.pods_on(name)
+                    if not filters.is_terminal(other)
+                )
+                if anywhere or not all(self._term_matches(raw_pod, term, raw_pod) for term in affinity):
+                    return AFFINITY
+        for term in _terms(raw_pod, "podAntiAffinity"):
+            topology = str(term.get("topologyKey") or "")
+            if topology not in node.labels:
+                continue
+            for other in self._domain_pods(topology, node.labels[topology]):
+                if _dict(other.get("metadata")).get("name") != pod_name and self._term_matches(raw_pod, term, other):
+                    return ANTI_AFFINITY
+        return ""
+
+    # -- scoring and placing -----------------------------------------------------------------------
+
+    @staticmethod
+    def _preferred(raw_pod: dict) -> list[tuple[int, dict]]:
+        """Preferred node-affinity terms with an integer weight: (weight, preference)."""
         preferred = _list(
             _dict(_dict(_dict(_dict(raw_pod.get("spec")).get("affinity")).get("nodeAffinity"))).get("preferredDuringSchedulingIgnoredDuringExecution")
         )
-        weight = 0
-        for term in (_dict(t) for t in preferred):
-            expressions = _dict(term.get("preference")).get("matchExpressions")
-            term_weight = term.get("weight")
-            if _list(expressions) and isinstance(term_weight, int) and _expressions_hold(expressions, dict(node.labels)):
-                weight += term_weight
+        return [(t["weight"], _dict(t.get("preference"))) for t in (_dict(t) for t in preferred) if isinstance(t.get("weight"), int)]
+
+    def _score(self, preferred: list[tuple[int, dict]], node: SchedNode) -> tuple:
+        weight = sum(term_weight for term_weight, preference in preferred if filters.term_matches(preference, node))
         usage = self.index.usage(node.name)
         free = 0.0
-        if node.allocatable_memory:
-            free = (node.allocatable_memory - usage.memory) / node.allocatable_memory
+        memory = node.allocatable.get("memory", 0)
+        if memory:
+            free = (memory - usage.requested.get("memory", 0)) / memory
         return (-weight, -free, node.name)
 
-    def place(self, raw_pod: dict, exhaustive: bool = True, pod: Pod | None = None) -> Placement:
+    def place(self, raw_pod: dict, exhaustive: bool = True, requests: dict[str, int] | None = None) -> Placement:
         """Choose a node for the pod. `exhaustive` looks at every node (what a FailedScheduling message
         needs); otherwise the search starts where the last one ended and stops after a few feasible
-        nodes, like kube-scheduler's sampling of large clusters. `pod` is the parsed pod, if at hand."""
-        pod = pod or parse_pod(raw_pod)
+        nodes, like kube-scheduler's sampling of large clusters. `requests` are the pod's, if at hand."""
+        facts = filters.pod_facts(raw_pod, requests)
+        preferred = self._preferred(raw_pod)
         names = self.index.node_names()
         if not names:
             return Placement(None, failed_scheduling_message(0, ()))
@@ -193,11 +243,11 @@ class Scheduler:
             node = self.index.parsed_node(name)
             if node is None:
                 continue
-            refusal = self.refusal(pod, raw_pod, node)
+            refusal = self.refusal(raw_pod, node, facts)
             if refusal is not None:
                 refusals.append(refusal)
                 continue
-            feasible.append((self._score(raw_pod, node), name))
+            feasible.append((self._score(preferred, node), name))
             if not exhaustive and len(feasible) >= FEASIBLE_NODES_TO_FIND:
                 self._next_start = start + position + 1
                 break

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tui.domain.objects import KubeVirt, parse_kubevirt
 from tui.sim.kubevirt.config import HARVESTER_NAMESPACE, KubeVirtSettings, settings_from
 from tui.sim.kubevirt.events import EventRecorder
 from tui.sim.kubevirt.churn import register_churn
@@ -30,6 +29,7 @@ from tui.sim.kubevirt.lifecycle import VirtualMachines
 from tui.sim.kubevirt.migration import Migrations
 from tui.sim.kubevirt.monitoring import MigrationMetrics
 from tui.sim.kubevirt.nodes import NodeAgents
+from tui.sim.kubevirt.releases import SERVER_VERSION, harvester_release, server_version_setting
 from tui.sim.kubevirt.webhooks import migration_validator, mutate_migration, vmi_mutator
 from tui.sim.store import DELETED, Change, format_time
 
@@ -106,11 +106,10 @@ class KubeVirtSimulation:
         self.runtime = PodRuntime(self.store, self.index, self.events, seed=cluster.scenario.name)
         self.cuts = NetworkCuts()
         self._settings: KubeVirtSettings | None = None
-        self._kubevirt: tuple[dict | None, KubeVirt | None] = (None, None)
-        self.nodes = NodeAgents(self.store, self.index, self.settings, cluster.simulation.node_cpus)
-        self.vms = VirtualMachines(self.store, self.index, self.runtime, self.events, self.settings, self.kubevirt)
+        self.nodes = NodeAgents(self.store, self.index, self.settings, cluster.simulation)
+        self.vms = VirtualMachines(self.store, self.index, self.runtime, self.events, self.settings)
         self.migrations = Migrations(
-            self.store, self.index, self.runtime, self.vms, self.events, self.settings, self.kubevirt, cluster.simulation, self.cuts, self.nodes
+            self.store, self.index, self.runtime, self.vms, self.events, self.settings, cluster.simulation, self.cuts, self.nodes
         )
         self.harvester: HarvesterMigrations | None = None
 
@@ -120,13 +119,6 @@ class KubeVirtSimulation:
         if self._settings is None:
             self._settings = settings_from(self.index.kubevirt(), self.cluster.simulation)
         return self._settings
-
-    def kubevirt(self) -> KubeVirt | None:
-        """The KubeVirt CR as livemig's rules read it (parsed once per version of the object)."""
-        raw = self.index.kubevirt()
-        if self._kubevirt[0] is not raw:
-            self._kubevirt = (raw, parse_kubevirt(raw) if raw is not None else None)
-        return self._kubevirt[1]
 
     # -- installing ---------------------------------------------------------------------------------
 
@@ -151,6 +143,9 @@ class KubeVirtSimulation:
         self._complete_kubevirt_status(now)
         settings = self.settings()
         if settings.harvester:
+            if not self.store.exists("settings", None, SERVER_VERSION):
+                release = harvester_release(self.cluster.simulation, settings.version)
+                self.store.create("settings", server_version_setting(release, format_time(now)))
             self.harvester = HarvesterMigrations(self.store, self.index, self.runtime)
             self.migrations.on_change.append(self.harvester.on_migration)
         admission = self.cluster.admission

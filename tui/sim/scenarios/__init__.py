@@ -1,9 +1,10 @@
-"""The built-in scenarios of livemig-sim: `default`, `old-kubevirt` and `large`.
+"""The built-in scenarios of livemig-sim: `default`, `old-kubevirt`, `large` and the `release-*` ones.
 
 `default` is default.yaml, next to this module: ordinary Kubernetes YAML plus a Simulation document,
 to be read as an example of a scenario dumped from a cluster. `old-kubevirt` is the same cluster on
 KubeVirt 1.5 (Harvester 1.6), where a migration's spec.addedNodeSelector does not exist. `large` is
-generated (tui.sim.scenarios.large).
+generated (tui.sim.scenarios.large). `release-kubevirt-<version>` and `release-harvester-<version>`
+are the default cluster at other releases (tui.sim.scenarios.versions).
 """
 
 from __future__ import annotations
@@ -48,3 +49,7 @@ def large_scenario(options: ScenarioOptions = ScenarioOptions()) -> Scenario:
 register_scenario("default", default_scenario, "a small Harvester 1.7 cluster: two CPU generations, every kind of VM that cannot move, a busy VM")
 register_scenario("old-kubevirt", old_kubevirt_scenario, "the default cluster on KubeVirt 1.5 (Harvester 1.6): no spec.addedNodeSelector")
 register_scenario("large", large_scenario, "generated: --vms N Harvester VMs (default 1000) over N/30 nodes")
+
+from tui.sim.scenarios.versions import register_releases  # noqa: E402  (it reads default_scenario above)
+
+register_releases()
