@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence, TextIO
 
 from tui import __version__
+from tui.cluster.redaction import redact
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -89,8 +90,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(text: Any) -> str:
-    """Cluster text made safe for a terminal: control characters shown as \\xNN, never interpreted."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    """Cluster text made safe for a terminal: control characters shown as \\xNN, never interpreted, and
+    no credential (tui/cluster/redaction.py)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", redact(str(text)))
 
 
 def safe_json(value: Any) -> str:
@@ -1060,6 +1062,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_FAILED
     except Exception as error:  # never a traceback in front of the operator; the words say what broke
         if os.environ.get("LIVEMIG_DEBUG"):
-            raise
+            import traceback
+
+            err.write(redact(traceback.format_exc()))  # where it broke, without a credential
         _say(err, clean(f"livemig: unexpected error ({type(error).__name__}: {error}). Set LIVEMIG_DEBUG=1 to see where."))
         return EXIT_FAILED
