@@ -195,3 +195,37 @@ def test_fault_reads_the_kubeconfig_named_in_the_environment(served, tmp_path):
     result = subprocess.run([*COMMAND, "fault", "compact"], capture_output=True, text=True, timeout=60, env=environment)
     assert result.returncode == 0, result.stderr
     assert "compactedResourceVersion" in json.loads(result.stdout)
+
+
+# -- the kubeconfig serve writes holds every user's token: only its owner may read it ----------------
+
+
+def test_serve_makes_an_existing_world_readable_kubeconfig_private(tmp_path):
+    target = tmp_path / "kubeconfig"
+    target.write_text("old: contents\n")
+    target.chmod(0o644)
+    process, lines = start_serving(tmp_path, "--scenario", "empty", "--kubeconfig-out", str(target))
+    try:
+        assert "serving" in lines[0], process.stderr.read()
+        mode = target.stat().st_mode & 0o777
+        kubeconfig = yaml.safe_load(target.read_text())
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert mode == 0o600 and kubeconfig["kind"] == "Config"
+    assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")] == []
+
+
+def test_serve_makes_the_default_kubeconfig_private_too(tmp_path):
+    target = tmp_path / ".cache" / "livemig-sim" / "kubeconfig"
+    target.parent.mkdir(parents=True)
+    target.write_text("old: contents\n")
+    target.chmod(0o644)
+    process, lines = start_serving(tmp_path, "--scenario", "empty")
+    try:
+        assert f"kubeconfig {target} " in lines[1], process.stderr.read()
+        mode = target.stat().st_mode & 0o777
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert mode == 0o600

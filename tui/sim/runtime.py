@@ -338,11 +338,19 @@ class SimCluster:
         }
 
     def write_kubeconfig(self, path: str | Path) -> Path:
-        """Write `kubeconfig()` to `path` (mode 0600, parents created); returns the path."""
+        """Write `kubeconfig()` to `path`, mode 0600 whatever was there (it holds every user's token):
+        a new file made 0600 beside it, then renamed over it. Missing parents are made 0700."""
         target = Path(path).expanduser()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         text = yaml.safe_dump(self.kubeconfig(), sort_keys=False)
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(text)
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         return target
