@@ -210,3 +210,10 @@ def test_kubectl_watch_prints_new_migrations(cluster, kubeconfig, tmp_path):
         process.wait(timeout=10)
         reader.join(timeout=10)
     assert lines and lines[0].split()[0].startswith("mig-") and lines[0].split()[-1] == "vm1"
+
+
+def test_a_namespace_from_a_scenario_is_active(cluster, kubectl):
+    cluster.store.restore("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "from-scenario"}})
+    result = kubectl("get", "namespace", "from-scenario")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[:2] == ["from-scenario", "Active"]

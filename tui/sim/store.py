@@ -327,6 +327,8 @@ class ObjectStore:
             meta.setdefault("creationTimestamp", format_time(self._now()))
             if _tracks_generation(resource):
                 meta.setdefault("generation", 1)
+            if resource is NAMESPACES:
+                _default(resource, new)  # a namespace is never without its phase on a real server
             return copy_object(self._commit(resource, new, ADDED))
 
     def update(
