@@ -30,7 +30,14 @@ from tui.sim.clock import SimClock
 from tui.sim.faults import FaultBoard, FaultError, number_param
 from tui.sim.metrics import MetricsSource, QueryError, instant_query, query_error
 from tui.sim.patching import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
-from tui.sim.resources import NAMESPACES, SELF_SUBJECT_ACCESS_REVIEWS, SERVED, ResourceRegistry, ResourceType
+from tui.sim.resources import (
+    NAMESPACES,
+    SELF_SUBJECT_ACCESS_REVIEWS,
+    SELF_SUBJECT_RULES_REVIEWS,
+    SERVED,
+    ResourceRegistry,
+    ResourceType,
+)
 from tui.sim.selectors import SelectorError, check_field_selector, parse_field_selector, parse_label_selector
 from tui.sim.store import ObjectStore, apply_patch, copy_object, decode_continue, encode_continue
 from tui.sim.tables import to_table
@@ -248,7 +255,8 @@ class ApiServer:
         target = self._discovery_or_resource(request, user, segments)
         if isinstance(target, web.StreamResponse):
             return target
-        if target.resource is not SELF_SUBJECT_ACCESS_REVIEWS:  # every user may ask what they may do
+        # Every user may ask what they may do (ClusterRole system:basic-user, bound to all of them).
+        if target.resource not in (SELF_SUBJECT_ACCESS_REVIEWS, SELF_SUBJECT_RULES_REVIEWS):
             self.access.require(user, target.verb, target.resource.group, target.resource.plural, target.subresource, target.namespace, target.name)
         return await self._serve(request, user, target)
 
@@ -360,6 +368,8 @@ class ApiServer:
         if verb == "create":
             if target.resource is SELF_SUBJECT_ACCESS_REVIEWS:
                 return _json(self.access.review(user, body), status=201)
+            if target.resource is SELF_SUBJECT_RULES_REVIEWS:
+                return _json(self.access.rules_review(user, body), status=201)
             return self._create(request, user, target, body)
         if verb == "update":
             return self._update(request, user, target, body)

@@ -322,6 +322,18 @@ SELF_SUBJECT_ACCESS_REVIEWS = ResourceType(
     stored=False,
 )
 
+SELF_SUBJECT_RULES_REVIEWS = ResourceType(
+    group="authorization.k8s.io",
+    version="v1",
+    plural="selfsubjectrulesreviews",
+    singular="selfsubjectrulesreview",
+    kind="SelfSubjectRulesReview",
+    namespaced=False,
+    verbs=("create",),
+    builtin=True,
+    stored=False,
+)
+
 
 @dataclass(frozen=True)
 class ResourceRegistry:
@@ -377,5 +389,6 @@ SERVED = ResourceRegistry(
         MIGRATION_POLICIES,
         NETWORK_ATTACHMENT_DEFINITIONS,
         SELF_SUBJECT_ACCESS_REVIEWS,
+        SELF_SUBJECT_RULES_REVIEWS,
     )
 )
