@@ -181,12 +181,14 @@ exit codes:
   130  interrupted while waiting; the migration goes on (livemig abort
        NAMESPACE/VM stops it)"""
 
-ABORT_EPILOG = """Deletes the VM's running migration (only that one: its uid is checked). Needs
-only the rights to read and delete migrations in the VM's namespace.
+ABORT_EPILOG = """Deletes the VM's running migration, only as it was seen running (its uid and
+resourceVersion are preconditions): one that ended meanwhile is not deleted,
+and livemig says how it ended. Needs only the rights to read and delete
+migrations in the VM's namespace.
 
 exit codes:
   0    the abort was requested
-  1    the VM has no running migration
+  1    the VM has no running migration, or it ended meanwhile (said how)
   2    usage, configuration, connection or permission problem; no such VM or
        namespace
   130  interrupted"""
@@ -811,13 +813,14 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
     from tui.domain.budget import completion_budget, remaining_seconds
     from tui.domain.progress import OUTCOME_SUCCEEDED, migration_progress, migration_state_of
     from tui.domain.trouble import CopyWatermark, low_on_time, observe_sample
+    from tui.widgets.migration_view import ended_by_deletion
 
     changed = threading.Event()
     session.store.subscribe(lambda batch: changed.set())
     session.metrics.subscribe(changed.set)
     tty = out.isatty()
     key = f"{namespace}/{migration}"
-    seen = False
+    last_seen: Any = None  # the migration as last seen in the store
     watermark = CopyWatermark()
     sign = _warning_sign(out)
     last_line: tuple[str, ...] = ()
@@ -838,14 +841,16 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 raise ServerSilent(silent_since[1], waited)
         snapshot = session.store.snapshot()
         found = snapshot.migrations.get(key)
-        if found is None:
-            if seen:
+        if found is None and last_seen is not None:
+            # Deleted before the store saw it end: the VMI's migration state says how it ended.
+            found = ended_by_deletion(last_seen, snapshot.vmis.get(f"{namespace}/{vm}"), None)
+            if found.phase != "Succeeded":
                 if tty:
                     out.write("\n")
-                _say(out, clean(f"Migration {migration} was deleted before it finished (aborted)."))
+                _say(out, clean(f"Migration {migration} was deleted before it finished (aborted): the VM stays where it was."))
                 return EXIT_FAILED
-        else:
-            seen = True
+        if found is not None:
+            last_seen = found
             vmi = snapshot.vmis.get(f"{namespace}/{vm}")
             counters, previous = session.metrics.counters(namespace, vm)
             budget = completion_budget(snapshot, vmi) if vmi is not None else None
