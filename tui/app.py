@@ -184,6 +184,10 @@ class LivemigApp(App[int]):
     COMMANDS = App.COMMANDS | {LivemigCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
+        # Ctrl+C quits, as in k9s or htop (Textual's own ctrl+c only says which key quits): the same action
+        # as q, so the same words after quitting. A priority key, so it quits from a question, help or the
+        # filter too.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("M", "migrations", "Migrations", id="app.migrations"),
         # Textual's own palette binding has no id, so a keymap could not move it: this one replaces it.
@@ -256,6 +260,10 @@ class LivemigApp(App[int]):
         # The store's dispatcher thread: gather, and wake the UI only if it is not already coming.
         if self._inbox.add(batch):
             self.post_message(ClusterChanged())
+
+    async def action_help_quit(self) -> None:
+        """Textual's own ctrl+c binding (should a keymap move app.interrupt away) quits too, as q does."""
+        await self.action_quit()
 
     def _metrics_changed(self) -> None:
         self.post_message(ByteProgressChanged())
