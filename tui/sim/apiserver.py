@@ -38,6 +38,7 @@ from tui.sim.resources import (
     ResourceRegistry,
     ResourceType,
 )
+from tui.sim.schemas import check_status
 from tui.sim.selectors import SelectorError, check_field_selector, parse_field_selector, parse_label_selector
 from tui.sim.store import ObjectStore, apply_patch, copy_object, decode_continue, encode_continue
 from tui.sim.tables import to_table
@@ -610,10 +611,18 @@ class ApiServer:
                     body["metadata"]["namespace"] = target.namespace or meta.get("namespace") or "default"
             admitted = self._admit("create", user, target, body, None, dry_run)
             obj = admitted if admitted is not None else body
+            self._check_schema(target, obj)
             if dry_run:
                 return self._respond_object(request, resource, self._dry_run_create(resource, obj), status=201, headers=headers)
             created = self.store.create(resource, obj, target.namespace or None)
         return self._respond_object(request, resource, created, status=201, headers=headers)
+
+    @staticmethod
+    def _check_schema(target: ResourceRequest, obj: Any) -> None:
+        """The status a write stores is checked against its CRD's schema (a write to the main resource
+        of one with a status subresource keeps the stored status, so there is nothing to check)."""
+        if target.subresource == "status" or not target.resource.status_subresource:
+            check_status(target.resource, obj)
 
     def _dry_run_create(self, resource: ResourceType, obj: dict) -> dict:
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -637,6 +646,7 @@ class ApiServer:
             current = self.store.get(resource, target.namespace, target.name)
             admitted = self._admit("update", user, target, body, current, dry_run)
             obj = admitted if admitted is not None else body
+            self._check_schema(target, obj)
             if dry_run:
                 return self._respond_object(request, resource, obj, headers=headers)
             if target.subresource == "status":
@@ -682,6 +692,7 @@ class ApiServer:
             headers = self._prune(request, resource, patched)
             admitted = self._admit("patch", user, target, patched, current, dry_run)
             obj = admitted if admitted is not None else patched
+            self._check_schema(target, obj)
             if dry_run:
                 return self._respond_object(request, resource, obj, headers=headers)
             if status:
