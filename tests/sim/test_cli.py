@@ -62,6 +62,15 @@ def test_fault_reaches_the_served_cluster(served):
     assert result.returncode == 0 and json.loads(result.stdout) == {"failing": 0, "code": 429}
 
 
+def test_fault_reset_brings_the_served_cluster_back_to_its_start(served):
+    home, _ = served
+    kubeconfig = home / "kubeconfig"
+    first = livemig_sim("fault", "reset", "--kubeconfig", str(kubeconfig), home=home)
+    again = livemig_sim("fault", "reset", "--kubeconfig", str(kubeconfig), home=home)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert json.loads(first.stdout)["resourceVersion"] == json.loads(again.stdout)["resourceVersion"]
+
+
 def test_an_unknown_fault_is_a_one_line_error(served):
     home, _ = served
     result = livemig_sim("fault", "meteor", "--kubeconfig", str(home / "kubeconfig"), home=home)

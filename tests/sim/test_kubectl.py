@@ -280,3 +280,13 @@ def test_a_rules_review_without_a_namespace_is_400(http):
         "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {}}
     )
     assert status == 400 and body["message"] == "no namespace on request"
+
+
+def test_kubectl_reading_at_a_resource_version_the_server_has_not_reached_gets_the_timeout_error(cluster, kubectl, monkeypatch):
+    monkeypatch.setattr(cluster.server, "too_large_wait", 0.1)
+    ahead = cluster.store.resource_version + 100
+    result = kubectl("get", "--raw", f"/api/v1/namespaces?resourceVersion={ahead}")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error from server (Timeout): Timeout: Too large resource version: {ahead}, current: {cluster.store.resource_version}"
+    )

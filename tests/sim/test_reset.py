@@ -187,3 +187,33 @@ def _configuration(cluster: SimCluster, tmp_path) -> client.Configuration:
     configuration = client.Configuration()
     config.load_kube_config(config_file=str(path), context="sim-admin", client_configuration=configuration)
     return configuration
+
+
+def test_after_reset_the_simulated_kubevirt_works_from_the_restored_state():
+    with SimCluster.start("default", manual_clock=True, seed=3) as cluster:
+        vm = cluster.store.list("virtualmachineinstances")[0]
+        namespace, name, node = vm["metadata"]["namespace"], vm["metadata"]["name"], vm["status"]["nodeName"]
+
+        def migrate(migration: str) -> dict:
+            cluster.store.create(
+                "virtualmachineinstancemigrations",
+                {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": migration, "namespace": namespace}, "spec": {"vmiName": name}},
+            )
+            for _ in range(60):  # bounded: a migration of the default scenario ends within minutes of simulated time
+                cluster.advance(5)
+                current = cluster.store.get("virtualmachineinstancemigrations", namespace, migration)
+                if current.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+                    return current
+            return current
+
+        cluster.store.create(
+            "virtualmachineinstancemigrations",
+            {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": "cut-short", "namespace": namespace}, "spec": {"vmiName": name}},
+        )
+        cluster.advance(5)
+        cluster.fault("reset")
+        restored = cluster.store.get("virtualmachineinstances", namespace, name)
+        assert restored["status"]["nodeName"] == node and not cluster.store.exists("virtualmachineinstancemigrations", namespace, "cut-short")
+        done = migrate("after-reset")
+        moved_to = cluster.store.get("virtualmachineinstances", namespace, name)["status"]["nodeName"]
+    assert done["status"]["phase"] == "Succeeded" and moved_to != node
