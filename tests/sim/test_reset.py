@@ -217,3 +217,13 @@ def test_after_reset_the_simulated_kubevirt_works_from_the_restored_state():
         done = migrate("after-reset")
         moved_to = cluster.store.get("virtualmachineinstances", namespace, name)["status"]["nodeName"]
     assert done["status"]["phase"] == "Succeeded" and moved_to != node
+
+
+@pytest.mark.parametrize("scenario", [None, "empty"], ids=["as-started", "named"])
+def test_after_reset_a_watch_from_before_it_is_410_expired(fresh, scenario):
+    early = fresh.store.resource_version - 1  # older than what the server comes back with
+    fresh.store.create("virtualmachineinstances", vmi("early"))
+    fresh.fault("reset", **({"scenario": scenario} if scenario else {}))
+    response = RawHttp(fresh).request("GET", f"{VMIS}?watch=true&resourceVersion={early}")
+    [event] = [orjson.loads(line) for line in response.data.splitlines()]
+    assert event["type"] == "ERROR" and event["object"]["code"] == 410

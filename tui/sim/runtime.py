@@ -309,6 +309,7 @@ class SimCluster:
                     load_objects(self.store, scenario)
                 except ScenarioError as error:
                     raise FaultError(f"bad scenario: {error}") from None
+                self.store.compact()  # as after a restore, the history starts where the server came back
             version = self.store.resource_version
         if down:
             self._go_down(down)
