@@ -100,9 +100,18 @@ def test_reset_to_a_named_scenario_serves_its_objects(fresh, tmp_path):
     scenario = tmp_path / "other.yaml"
     scenario.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: elsewhere}\n")
     fresh.store.create("virtualmachineinstances", vmi("before"))
+    cluster_id = fresh.store.get("namespaces", None, "kube-system")["metadata"]["uid"]
     fresh.fault("reset", scenario=str(scenario))
     assert fresh.store.exists("namespaces", None, "elsewhere")
     assert not fresh.store.exists("virtualmachineinstances", "default", "before")
+    # A recreated cluster: the kube-system namespace's uid, often taken as the cluster's identity, is new.
+    assert fresh.store.get("namespaces", None, "kube-system")["metadata"]["uid"] != cluster_id
+
+
+def test_reset_to_the_start_keeps_the_cluster_identity(fresh):
+    cluster_id = fresh.store.get("namespaces", None, "kube-system")["metadata"]["uid"]
+    fresh.fault("reset")
+    assert fresh.store.get("namespaces", None, "kube-system")["metadata"]["uid"] == cluster_id
 
 
 def test_reset_to_an_unknown_scenario_is_a_fault_error_that_changes_nothing(fresh):
