@@ -50,6 +50,7 @@ from tui.messages import (
 from tui.widgets.banner import ConnectionSummary, connection_summary
 from tui.widgets.dialog_keys import bound_keys
 from tui.widgets.header import HeaderFacts
+from tui.widgets.keymap import TEXTUAL_QUIT, Scope, clashes, keyless, lost_keys, parse_keymap
 from tui.widgets.keystrokes import KEY_PASS_TIMEOUT, KeyPassed, KeyQueue, typed_before
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationLedger, MigrationView
@@ -228,6 +229,7 @@ class LivemigApp(App[int]):
         self.snapshot = ClusterSnapshot()
         self.connection: ConnectionSummary = connection_summary(session.store.states())
         self.keymap: dict[str, str] = {}
+        self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
         self.first_list_seconds: float | None = None  # from this app's creation to the first full VM list
         self.ready_after: float | None = None  # from the process's start, where the system says when that was
         self._inbox = _Inbox()
@@ -255,6 +257,7 @@ class LivemigApp(App[int]):
         self.session.metrics.subscribe(self._metrics_changed)
         self._apply(full=True)
         self.set_interval(self.tick_seconds, self._tick, name="countdown")
+        self._tell_keymap()
 
     def _store_changed(self, batch: ChangeBatch) -> None:
         # The store's dispatcher thread: gather, and wake the UI only if it is not already coming.
@@ -271,6 +274,25 @@ class LivemigApp(App[int]):
     def set_keymap(self, keymap: Mapping[str, str]) -> None:
         self.keymap = dict(keymap)
         super().set_keymap(keymap)
+
+    def use_keymap(self, text: str) -> list[str]:
+        """Take LIVEMIG_KEYMAP's text: what works is used; what was ignored, and the keys one binding
+        now takes from another, are returned and told in a toast when the UI starts."""
+        keymap, notes = parse_keymap(text, binding_ids())
+        if keymap:
+            self.set_keymap(keymap)
+            notes += clashes(keymap, key_scopes(), priority_bindings())
+        self.keymap_notes = notes
+        return notes
+
+    def keys_lost(self) -> dict[str, dict[str, list[str]]]:
+        """binding id -> key -> screens where the keymap gave that key to another binding."""
+        return lost_keys(self.keymap, key_scopes(), priority_bindings()) if self.keymap else {}
+
+    def _tell_keymap(self) -> None:
+        if self.keymap_notes:
+            told = "\n".join(clean(f"{note[:1].upper()}{note[1:]}.") for note in self.keymap_notes)
+            self.notify(told, title="LIVEMIG_KEYMAP", severity="warning", timeout=30, markup=False)
 
     # -- applying changes ------------------------------------------------------------------------
 
@@ -804,10 +826,26 @@ class LivemigApp(App[int]):
         yield ("Help: keys", "Every key, grouped", self.action_help)
         if not self.readonly:
             yield ("Check permissions again", "Ask the API server again what you may do", self.refresh_permissions)
+        yield from self._keyless_commands(screen)
+
+    def _keyless_commands(self, screen: Any) -> Iterable[tuple[str, str, Any]]:
+        """What the keymap left without a key on `screen`: still there, in the palette. (Migrate and abort
+        are offered above, with the VM's name, when they apply; Quit is Textual's own command.)"""
+        if not self.keymap:
+            return
+        scope = next((s for s in key_scopes() if type(screen) in s.owners or any(isinstance(screen, o) for o in s.owners)), None)
+        if scope is None:
+            return
+        for owner, binding in keyless(scope, self.keymap, priority_bindings()):
+            if binding.action in ("migrate", "abort", "quit"):
+                continue
+            target = self if owner is LivemigApp else screen if isinstance(screen, owner) else screen.query(owner).first()
+            yield (binding.description, f"No key here under LIVEMIG_KEYMAP ({binding.id})", partial(self.run_action, binding.action, target))
 
 
-def binding_ids() -> set[str]:
-    """Every binding id of the UI (what a keymap may name)."""
+def key_scopes() -> tuple[Scope, ...]:
+    """Where bindings are active together, the focused widget's first; questions and help are modal
+    (the app's own keys but its priority ones do not reach into them)."""
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.help import HelpScreen
     from tui.screens.migrations import MigrationsScreen
@@ -816,24 +854,25 @@ def binding_ids() -> set[str]:
     from tui.screens.vm_list import VMListScreen
     from tui.widgets.row_table import RowTable
 
-    owners = (LivemigApp, VMListScreen, VMDetailScreen, NodePickerScreen, MigrationsScreen, ConfirmScreen, HelpScreen, RowTable)
-    return {b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+    return (
+        Scope("VM list", "on the VM list", (RowTable, VMListScreen, LivemigApp)),
+        Scope("VM details", "on the VM details", (RowTable, VMDetailScreen, LivemigApp)),
+        Scope("Migrations", "on the Migrations screen", (RowTable, MigrationsScreen, LivemigApp)),
+        Scope("Node picker", "in the node picker", (RowTable, NodePickerScreen)),
+        Scope("Questions", "in a question", (ConfirmScreen,)),
+        Scope("Help", "in help", (HelpScreen,)),
+    )
 
 
-def parse_keymap(text: str) -> tuple[dict[str, str], list[str]]:
-    """LIVEMIG_KEYMAP's "vms.migrate=x;app.quit=ctrl+q,f10": binding id -> keys, and what was wrong."""
-    keymap: dict[str, str] = {}
-    problems: list[str] = []
-    known = binding_ids()
-    for entry in filter(None, (part.strip() for part in text.split(";"))):
-        binding_id, equals, keys = (piece.strip() for piece in entry.partition("="))
-        if not equals or not keys:
-            problems.append(f'"{clean(entry)}" is not ID=KEYS')
-        elif binding_id not in known:
-            problems.append(f'no binding has the id "{clean(binding_id)}"')
-        else:
-            keymap[binding_id] = keys
-    return keymap, problems
+def priority_bindings() -> list[Binding]:
+    """Keys that act before any other, on every screen: the app's and Textual's ctrl+q."""
+    own = [b for b in LivemigApp.BINDINGS if isinstance(b, Binding) and b.priority]
+    return own + [TEXTUAL_QUIT]
+
+
+def binding_ids() -> set[str]:
+    """Every binding id of the UI (what a keymap may name)."""
+    return {b.id for scope in key_scopes() for owner in scope.owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
 
 
 def run_app(
@@ -852,11 +891,9 @@ def run_app(
     help (?) lists the ids.
     """
     app = LivemigApp(session, readonly=readonly, theme=theme, freeze_first_lists=True)
-    keymap, problems = parse_keymap(os.environ.get("LIVEMIG_KEYMAP", ""))
-    for problem in problems:
-        print(f"livemig: LIVEMIG_KEYMAP: {problem}; ignored", file=sys.stderr)
-    if keymap:
-        app.set_keymap(keymap)
+    # Said on stderr (left on the terminal after quitting) and in a toast once the UI is up.
+    for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
+        print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
     for line in still_running(app, kubeconfig=kubeconfig, demo=demo):
         print(line)
