@@ -236,3 +236,18 @@ def test_after_reset_a_watch_from_before_it_is_410_expired(fresh, scenario):
     response = RawHttp(fresh).request("GET", f"{VMIS}?watch=true&resourceVersion={early}")
     [event] = [orjson.loads(line) for line in response.data.splitlines()]
     assert event["type"] == "ERROR" and event["object"]["code"] == 410
+
+
+def test_reset_with_down_time_refuses_connections_then_serves_the_restored_state(fresh):
+    http = RawHttp(fresh)
+    fresh.store.create("virtualmachineinstances", vmi("gone-after-outage"))
+    fresh.fault("reset", seconds=0.5)
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        http.request("GET", "/version", timeout=2)
+    for _ in range(50):  # bounded: the listener comes back after half a second
+        try:
+            if http.request("GET", "/version", timeout=2).status == 200:
+                break
+        except urllib3.exceptions.HTTPError:
+            threading.Event().wait(0.1)
+    assert http.json("GET", f"{VMIS}/gone-after-outage")[0] == 404
