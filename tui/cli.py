@@ -809,7 +809,8 @@ def _warning_sign(out: TextIO) -> str:
 
 
 def follow_migration(session: Any, namespace: str, vm: str, migration: str, target: str | None, out: TextIO) -> int:
-    """Show the migration until it ends: a bar on a terminal, lines otherwise. 0 succeeded, 1 not."""
+    """Show the migration until it ends: a bar on a terminal, lines otherwise. 0 succeeded, 1 not, 2
+    when the API server came back with other state and no longer knows the migration."""
     from tui.domain.budget import completion_budget, remaining_seconds
     from tui.domain.progress import OUTCOME_SUCCEEDED, migration_progress, migration_state_of
     from tui.domain.trouble import CopyWatermark, low_on_time, observe_sample
@@ -821,6 +822,7 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
     tty = out.isatty()
     key = f"{namespace}/{migration}"
     last_seen: Any = None  # the migration as last seen in the store
+    went_back = session.store.server_went_back
     watermark = CopyWatermark()
     sign = _warning_sign(out)
     last_line: tuple[str, ...] = ()
@@ -841,6 +843,18 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 raise ServerSilent(silent_since[1], waited)
         snapshot = session.store.snapshot()
         found = snapshot.migrations.get(key)
+        if found is None and last_seen is not None and session.store.server_went_back > went_back:
+            # Not deleted: the server came back with state from before it (restored, failed over, recreated).
+            if tty:
+                out.write("\n")
+            _say(
+                out,
+                clean(
+                    f"Migration {migration} is gone: the API server came back with other state (restored from a backup, "
+                    f"failed over or recreated) and does not know it. Where the VM runs now: livemig plan {namespace}/{vm}."
+                ),
+            )
+            return EXIT_USAGE
         if found is None and last_seen is not None:
             # Deleted before the store saw it end: the VMI's migration state says how it ended.
             found = ended_by_deletion(last_seen, snapshot.vmis.get(f"{namespace}/{vm}"), None)
