@@ -59,6 +59,10 @@ def test_after_a_reset_the_store_holds_what_the_server_holds_now(cluster: SimClu
         eventually(lambda: session.store.get("vmis", "default/web-1").node_name == "harv-1")
         eventually(lambda: same_as_server(session, cluster))
         assert session.store.server_went_back >= 1
+        # Every kind was listed again, not only those that noticed.
+        listed = [r for r in session.reflectors if session.store.state(r.kind.kind).status == "connected"]
+        assert len(listed) >= 5
+        eventually(lambda: all(reflector.lists >= 2 for reflector in listed))
 
 
 def test_after_a_reset_with_the_port_closed_a_while_the_store_is_relisted(cluster: SimCluster, kubeconfig: Path) -> None:

@@ -203,6 +203,7 @@ class Reflector:
         self._wake = threading.Event()
         self._verify = threading.Event()  # before the next watch, check the server is not behind
         self._seen: str | None = None  # the last resourceVersion the current watch delivered
+        self._went_back_seen = 0  # the store's server_went_back at this kind's last list
         self._lock = threading.Lock()
         self._stream: WatchStream | None = None
         self._thread: threading.Thread | None = None
@@ -309,10 +310,14 @@ class Reflector:
         while not self._stopping.is_set():
             try:
                 if resource_version is None or scope is None:
+                    self._went_back_seen = self.store.server_went_back
                     scope, resource_version = self._list()
                     self._set(ConnectionStatus.CONNECTED, partial=scope.partial)
                     self.synced.set()
                     self._verify.clear()
+                elif self.store.server_went_back != self._went_back_seen:
+                    resource_version = None  # another kind found the server behind: every kind lists again
+                    continue
                 elif self._verify.is_set():
                     self._verify.clear()
                     if self._server_behind(scope, resource_version):
