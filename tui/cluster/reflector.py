@@ -204,6 +204,7 @@ class Reflector:
         self._verify = threading.Event()  # before the next watch, check the server is not behind
         self._seen: str | None = None  # the last resourceVersion the current watch delivered
         self._went_back_seen = 0  # the store's server_went_back at this kind's last list
+        self.on_went_back: Callable[[], None] | None = None  # the session wakes every kind's watch
         self._lock = threading.Lock()
         self._stream: WatchStream | None = None
         self._thread: threading.Thread | None = None
@@ -321,7 +322,7 @@ class Reflector:
                 elif self._verify.is_set():
                     self._verify.clear()
                     if self._server_behind(scope, resource_version):
-                        self.store.note_server_went_back()
+                        self._went_back()
                         resource_version = None
                         continue
                 started = time.monotonic()
@@ -338,13 +339,13 @@ class Reflector:
             except _Expired:
                 resource_version = None  # re-list at once; replace() reports what vanished
             except _WentBack:
-                self.store.note_server_went_back()
+                self._went_back()
                 resource_version = None
             except ApiError as error:
                 self._verify.set()
                 resource_version = self._resume_from(resource_version)
                 if _too_large(error.code, error.message, error.details) and resource_version is not None:
-                    self.store.note_server_went_back()
+                    self._went_back()
                     resource_version = None
                     continue
                 if error.code == 403 and resource_version is None:
@@ -366,6 +367,13 @@ class Reflector:
                     break
                 self._failed(f"{type(error).__name__}: {error}", backoff)
         self._set(ConnectionStatus.STOPPED)
+
+    def _went_back(self) -> None:
+        """This kind found the server behind: count it, and wake every kind's watch (`on_went_back`)
+        so each lists again, as after a 410."""
+        self.store.note_server_went_back()
+        if self.on_went_back is not None:
+            self.on_went_back()
 
     def _resume_from(self, resource_version: str | None) -> str | None:
         """Where to watch again after a watch broke: the last resourceVersion it delivered (so a
