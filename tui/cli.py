@@ -970,15 +970,16 @@ def command_abort(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # closed or detached: no terminal either
+        return False
+
+
 def _has_terminal(out: TextIO) -> bool:
     """Both stdin and the output are terminals (not a pipe, a file, /dev/null, cron or CI)."""
-    for stream in (sys.stdin, out):
-        try:
-            if stream is None or not stream.isatty():
-                return False
-        except (AttributeError, ValueError, OSError):  # closed or detached: no terminal either
-            return False
-    return True
+    return _is_terminal(sys.stdin) and _is_terminal(out)
 
 
 def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -992,6 +993,15 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(problem)
     if not _has_terminal(out):
         _say(err, "livemig: the terminal UI needs a terminal; use livemig plan|migrate|abort (see livemig --help).")
+        return EXIT_USAGE
+    if not _is_terminal(err):
+        # Textual draws on stderr: redirected (livemig 2>/dev/null) the UI would draw nowhere and
+        # swallow every key. Said on stdout, the terminal, since stderr goes nowhere to be seen.
+        _say(
+            out,
+            "livemig: the terminal UI draws on stderr, which is redirected; run livemig without 2>..., "
+            "or use livemig plan|migrate|abort (see livemig --help).",
+        )
         return EXIT_USAGE
     # The demo shows its whole cluster unless a namespace is asked for.
     everything = args.all_namespaces or (bool(getattr(args, "demo", None)) and not args.namespace)
