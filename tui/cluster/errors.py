@@ -67,8 +67,7 @@ class ApiError(Exception):
             message = status.get("message") if isinstance(status.get("message"), str) else ""
             details = status.get("details") if isinstance(status.get("details"), dict) else {}
         elif body:
-            text = body[:300].decode("utf-8", "replace").strip()
-            message = f"HTTP {code}: {text}" if text else ""
+            message = _page_summary(body)
         seconds = None
         if retry_after:
             try:
@@ -76,6 +75,23 @@ class ApiError(Exception):
             except ValueError:
                 seconds = None
         return cls(code, reason, message, details, seconds)
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _page_summary(body: bytes) -> str:
+    """A body that is no Status, in one sentence: a web page by its title (a plain web server, a proxy
+    or a login page answered, not an API server), plain text by its first line, shortened."""
+    head = body[:4096]
+    if head.lstrip()[:1] == b"<":
+        found = _TITLE.search(head)
+        title = " ".join(_TAG.sub("", found.group(1).decode("utf-8", "replace")).split()) if found else ""
+        title = title if len(title) <= 80 else title[:79] + "…"
+        return f'a web page{f" titled {title!r}" if title else ""} instead of a Kubernetes Status'
+    line = next((part.strip() for part in head.decode("utf-8", "replace").splitlines() if part.strip()), "")
+    return line if len(line) <= 160 else line[:159] + "…"
 
 
 class TransportError(Exception):
