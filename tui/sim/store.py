@@ -532,15 +532,23 @@ class ObjectStore:
         """Put back objects from `snapshot()` with the resourceVersions they had, and the counter at
         `resource_version`, as an etcd restore does; the history starts there (older watches get 410)."""
         with self.lock:
-            for resource, obj in objects:
-                restored = copy_object(obj)
-                meta = restored["metadata"]
-                version = int(_rv_of(restored) or 0)
-                self._rv = max(self._rv, version)
-                self._kind(resource).put(self._key(resource, meta.get("namespace"), meta["name"]), restored)
-                self._record(Change(ADDED, resource, version, restored))
-            self._rv = max(self._rv, resource_version)
-            self._compacted = self._rv
+            # Every object is back before any subscriber hears of one: what they write in answer
+            # comes after the restored resourceVersions.
+            was_dispatching, self._dispatching = self._dispatching, True
+            try:
+                for resource, obj in objects:
+                    restored = copy_object(obj)
+                    meta = restored["metadata"]
+                    version = int(_rv_of(restored) or 0)
+                    self._rv = max(self._rv, version)
+                    self._kind(resource).put(self._key(resource, meta.get("namespace"), meta["name"]), restored)
+                    self._history.append(Change(ADDED, resource, version, restored))
+                    self._pending.append(self._history[-1])
+                self._rv = max(self._rv, resource_version)
+                self._compacted = self._rv
+            finally:
+                self._dispatching = was_dispatching
+            self._dispatch()
 
     def iter_all(self) -> Iterator[tuple[ResourceType, dict]]:
         """Copies of every stored object with its resource (for dumps and tests)."""
@@ -785,6 +793,9 @@ class ObjectStore:
             self._compacted = max(self._compacted, self._history[0].resource_version)
         self._history.append(change)
         self._pending.append(change)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
         if self._dispatching:
             return
         self._dispatching = True
