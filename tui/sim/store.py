@@ -536,8 +536,7 @@ class ObjectStore:
             # comes after the restored resourceVersions.
             was_dispatching, self._dispatching = self._dispatching, True
             try:
-                for resource, obj in objects:
-                    restored = copy_object(obj)
+                for resource, restored in objects:  # stored objects, never modified: they go back as they are
                     meta = restored["metadata"]
                     version = int(_rv_of(restored) or 0)
                     self._rv = max(self._rv, version)

@@ -144,6 +144,8 @@ class WatchHub:
 
     def _from_store(self, change: Change) -> None:
         # Runs in whichever thread changed the store, under its lock; the fan-out runs on the loop.
+        if change.resource_version == 0:  # an object a reset forgot: no watch is told (they are closed)
+            return
         try:
             self.loop.call_soon_threadsafe(self._fan_out, change)
         except RuntimeError:  # the loop is closed: the server is gone
