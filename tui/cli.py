@@ -921,6 +921,8 @@ def _connection_lost(session: Any) -> str:
         return session.server_error.rstrip(".") or "the health probe failed"
     for kind in ("migrations", "vmis"):
         state = session.store.state(kind)
+        if state.status == ConnectionStatus.RECONNECTING and state.rejected:
+            return "the API server rejects the credentials (401 Unauthorized): get a fresh kubeconfig"
         if state.status == ConnectionStatus.RECONNECTING:
             return f"reconnecting, attempt {state.attempt}: {state.last_error.rstrip('.')}"
     return ""

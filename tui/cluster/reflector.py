@@ -214,6 +214,7 @@ class Reflector:
         self._attempt = 0
         self._error = ""
         self._partial = ""
+        self._rejected = False  # the server's last answer was 401: the credentials are rejected
         self._server_ok = True
         self._server_error = ""
         self._server_failures = 0
@@ -270,8 +271,9 @@ class Reflector:
 
     # -- state -----------------------------------------------------------------------------------
 
-    def _set(self, status: str, error: str = "", partial: str | None = None) -> None:
+    def _set(self, status: str, error: str = "", partial: str | None = None, rejected: bool = False) -> None:
         with self._lock:
+            self._rejected = rejected
             if status != self._status:
                 self._since = _now()
             if status == ConnectionStatus.RECONNECTING:
@@ -293,7 +295,13 @@ class Reflector:
                 error = self._server_error
                 attempt = max(attempt, self._server_failures)
             state = ConnectionState(
-                kind=self.kind.kind, status=status, since=since, attempt=attempt, last_error=error, partial=self._partial
+                kind=self.kind.kind,
+                status=status,
+                since=since,
+                attempt=attempt,
+                last_error=error,
+                partial=self._partial,
+                rejected=self._rejected and status == ConnectionStatus.RECONNECTING,
             )
         self.store.set_state(state)
 
@@ -355,7 +363,7 @@ class Reflector:
                 else:
                     if error.code in (403, 404):
                         resource_version = None  # lost access or the CRD went away mid-watch: list again
-                    self._failed(f"{error.code} {error.reason}: {error.message}".strip(), backoff, error.retry_after)
+                    self._failed(f"{error.code} {error.reason}: {error.message}".strip(), backoff, error.retry_after, rejected=error.code == 401)
             except TransportError as error:
                 if self._stopping.is_set():
                     break
@@ -380,14 +388,19 @@ class Reflector:
         server found behind it is noticed), or None when a list is due anyway."""
         return self._seen if resource_version is not None and self._seen else resource_version
 
-    def _failed(self, message: str, backoff: _Backoff, retry_after: float | None = None) -> None:
+    def _failed(self, message: str, backoff: _Backoff, retry_after: float | None = None, rejected: bool = False) -> None:
+        """Say the kind is reconnecting, and wait before the next try. Rejected credentials (401) are
+        tried again only every `recheck_after` seconds: they rarely come back by themselves (an exec
+        plugin's refreshed token, an authenticator that recovered), and the state says so (`rejected`)."""
         if self._stopping.is_set():
             return
         # `synced` stays unset: a failed first list is retried, and callers wait for its outcome.
-        self._set(ConnectionStatus.RECONNECTING, message)
+        self._set(ConnectionStatus.RECONNECTING, message, rejected=rejected)
         delay = backoff.next()
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.timings.backoff_max))
+        if rejected:
+            delay = max(delay, self.timings.recheck_after)
         self._sleep(delay)
 
     def _forbidden(self, error: ApiError) -> None:

@@ -36,6 +36,9 @@ class ConnectionState:
     # Set when only part of the kind could be read, saying what is missing and why (e.g. only the
     # virt-launcher pods of one namespace: pods in all namespaces are forbidden). "" when complete.
     partial: str = ""
+    # RECONNECTING because the server rejects the credentials (401): retried only now and then, and
+    # what helps is a fresh kubeconfig, not patience.
+    rejected: bool = False
 
     @property
     def healthy(self) -> bool:
