@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -238,3 +240,22 @@ def test_serve_makes_the_default_kubeconfig_private_too(tmp_path):
         process.terminate()
         process.wait(timeout=20)
     assert mode == 0o600
+
+
+def test_serve_can_write_its_kubeconfig_to_a_pipe(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--scenario", "empty", "--kubeconfig-out", str(pipe)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_text()), daemon=True)
+    reader.start()
+    try:
+        line = process.stdout.readline()
+        reader.join(30)  # bounded: a server that replaced the pipe by a file would leave it unread
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert "serving" in line and read and yaml.safe_load(read[0])["kind"] == "Config"

@@ -340,10 +340,15 @@ class SimCluster:
 
     def write_kubeconfig(self, path: str | Path) -> Path:
         """Write `kubeconfig()` to `path`, mode 0600 whatever was there (it holds every user's token):
-        a new file made 0600 beside it, then renamed over it. Missing parents are made 0700."""
+        a new file made 0600 beside it, then renamed over it. Missing parents are made 0700. What is
+        not a file (/dev/stdout, a pipe) is written to as it is."""
         target = Path(path).expanduser()
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         text = yaml.safe_dump(self.kubeconfig(), sort_keys=False)
+        if target.exists() and not target.is_file():  # /dev/stdout, a pipe: written where it leads
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return target
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
