@@ -775,11 +775,16 @@ def progress_line(progress: Any, remaining: float | None, connection: str, notes
     `connection` says how the connection stands when it is lost ("" while the server answers)."""
     from tui.domain.units import human_bytes, human_duration
 
+    from tui.widgets.progress_cell import copied_percent
+
     parts = [f"{progress.label}"]
     if progress.step is not None:
         parts[0] = f"step {progress.step}/{progress.total_steps} {progress.label}"
-    # Bytes, not a share: what was copied only grows, while what remains grows when the guest dirties
-    # memory, so a share of the whole would go backwards.
+    # The UI's percentage (one definition, tui/widgets/progress_cell.py), then the bytes behind it:
+    # what was copied only grows, what remains grows when the guest dirties memory.
+    percent = copied_percent(progress)
+    if percent:
+        parts.append(f"{percent} copied")
     if counters is not None and progress.byte_fraction is not None:
         if counters.processed is not None:
             parts.append(f"{human_bytes(counters.processed)} copied")
@@ -828,7 +833,6 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
     last_line: tuple[str, ...] = ()
     last_print = 0.0
     silent_since: tuple[float, str] | None = None  # (monotonic, local time) of the first missed answer
-    shown = 0.0  # the bar's fraction so far
     while True:
         lost = _connection_lost(session)
         if not lost:
@@ -894,10 +898,10 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 silent_for = human_duration(time.monotonic() - silent_since[0])
                 connection = f"no answer from the API server since {silent_since[1]} ({silent_for}; {lost})"
             line = progress_line(progress, remaining, connection, notes, counters)
-            # The bar never goes back while the migration runs (the data left can grow).
-            shown = max(shown, progress.fraction)
             if tty:
                 width = min(shutil.get_terminal_size((WIDTH, 24)).columns, 120)
+                # The bar is the percentage on the line (the share copied), else the phase steps.
+                shown = progress.byte_fraction if progress.byte_fraction is not None else progress.fraction
                 bar = _bar(shown, 20)
                 text = f"[{bar}] {line}"
                 out.write("\r\x1b[K" + text[: max(width - 1, 20)])
@@ -907,7 +911,7 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 steady = (line.split(", ")[0], *(note.split(" for ")[0] for note in notes), str(silent_since))
                 now = time.monotonic()
                 if steady != last_line or now - last_print >= REPEAT_LINE_EVERY:
-                    _say(out, f"{shown * 100:3.0f}% {line}")
+                    _say(out, line)
                     last_line, last_print = steady, now
         changed.wait(1.0)
         changed.clear()
