@@ -134,7 +134,8 @@ EXIT_CODES = """exit codes:
        goes on)
   2    usage, configuration, connection or permission problem; no such VM,
        namespace or node; migrate --wait: no answer from the API server for
-       5 min (the migration may go on)
+       5 min (the migration may go on), or the server came back with other
+       state and no longer knows the migration
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP); a migration already started goes
        on"""
 
@@ -177,7 +178,8 @@ exit codes:
   2    usage, configuration, connection or permission problem; no such VM,
        namespace or node; --to with the KubeVirt version unreadable or the
        nodes unreadable; with --wait: no answer from the API server for 5 min
-       (the migration may go on)
+       (the migration may go on), or the server came back with other state
+       (restored or recreated) and no longer knows the migration
   130  interrupted while waiting; the migration goes on (livemig abort
        NAMESPACE/VM stops it)"""
 
