@@ -6,6 +6,12 @@ The app never blocks on the network: store change batches arrive from the store'
 gathered in an inbox, applied at most ~10 times a second and only for the VMs that changed; every
 API call (migrate, abort, access reviews) runs in a thread worker that reports back with a message.
 Time is the session's `now()`, the cluster's clock.
+
+Keys come first: a batch waits in the inbox while keys wait or one is on its way through the widgets,
+and is applied once they have acted and the screen shows it (at most BATCH_HOLD_SECONDS late), so a
+key answers in the time it takes itself, whatever the cluster does. Where a batch is slow to apply
+(thousands of VMs), batches are also spaced by ten times that, so changes coalesce and the UI thread
+stays mostly free.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES, Theme
+from textual.timer import Timer
 
 from tui.cluster.access import ABORT, MIGRATE, Permission
 from tui.cluster.actions import ActionResult
@@ -62,6 +69,13 @@ TICK_SECONDS = 1.0
 OUTCOME_NOTICE_SECONDS = 6.0
 # A migration created but not yet seen in the store keeps its VM guarded this long at most.
 STARTING_GUARD_SECONDS = 30.0
+# Cluster changes wait for keys being typed at most this long: the list never lags further behind.
+BATCH_HOLD_SECONDS = 0.5
+# A batch waits at least this many times as long as the last one took to apply (at most the maximum).
+BATCH_SPACING = 10.0
+BATCH_GAP_MAX_SECONDS = 1.0
+# Kinds a VM's plan reads besides the VM and its VMI (tui.domain.plan.plan_for and what it calls).
+PLAN_KINDS = frozenset({"nodes", "pods", "migrations", "kubevirts", "policies", "nads", "namespaces"})
 
 
 def process_age() -> float | None:
@@ -227,6 +241,15 @@ class LivemigApp(App[int]):
         self.ledger = MigrationLedger(self.started_at)
         self.vm_list = VMListModel()
         self.snapshot = ClusterSnapshot()
+        # The snapshot plans are made from: the newest one that differs from `snapshot` only in the VMs
+        # and VMIs of `_plan_changed`. A plan reads no other VM's objects, so it is the same there for
+        # any other VM, and the indexes it built (pods by node, node usage) are kept.
+        self._plan_base = self.snapshot
+        self._plan_changed: set[str] = set()
+        self._batch_held_since: float | None = None  # when a batch began to wait for keys
+        self._wake_timer: Timer | None = None  # takes a waiting batch up again
+        self._apply_cost = 0.0  # seconds the last batch took to apply
+        self._applied_at = 0.0  # when it was applied (time.monotonic)
         self.connection: ConnectionSummary = connection_summary(session.store.states())
         self.keymap: dict[str, str] = {}
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
@@ -299,13 +322,56 @@ class LivemigApp(App[int]):
     def on_cluster_changed(self, message: ClusterChanged) -> None:
         if self.updates_paused:
             return
+        # Behind the keys already in the app's queue: they go first.
+        self.call_later(self._apply_inbox)
+
+    def _apply_inbox(self) -> None:
+        if self.updates_paused:
+            return
+        now = time.monotonic()
+        if self._keys.pending:
+            if self._batch_held_since is None:
+                self._batch_held_since = now
+            left = BATCH_HOLD_SECONDS - (now - self._batch_held_since)
+            if left > 0:
+                self._wake_in(left)  # or sooner, when the keys have acted (_keys_done)
+                return
+        # Where applying a batch is slow (thousands of VMs), batches are spaced so that applying them
+        # takes at most about a tenth of the time; the changes meanwhile gather in the inbox.
+        gap = min(BATCH_SPACING * self._apply_cost, BATCH_GAP_MAX_SECONDS) - (now - self._applied_at)
+        if gap > 0:
+            self._wake_in(gap)
+            return
+        self._batch_held_since = None
         changed, connection = self._inbox.take()
-        self._apply(changed=changed, connection=connection)
+        if changed or connection:
+            started = time.perf_counter()
+            self._apply(changed=changed, connection=connection)
+            self._apply_cost = time.perf_counter() - started
+            self._applied_at = time.monotonic()
+
+    def _wake_in(self, seconds: float) -> None:
+        if self._wake_timer is None:
+            self._wake_timer = self.set_timer(seconds, self._woken, name="batch waits")
+
+    def _woken(self) -> None:
+        self._wake_timer = None
+        self._apply_inbox()
+
+    def _keys_done(self) -> None:
+        """No key waits any more: a batch held for them is applied once the screen shows what they did."""
+        if self._batch_held_since is not None:
+            self.call_after_refresh(self._apply_inbox)
 
     def _apply(self, changed: dict[str, set[str]] | None = None, connection: bool = False, full: bool = False) -> None:
         store = self.session.store
         snapshot = store.snapshot()
         self.snapshot = snapshot
+        if full or connection or PLAN_KINDS & (changed or {}).keys():
+            self._plan_base, self._plan_changed = snapshot, set()
+        else:
+            for kind in ("vms", "vmis"):
+                self._plan_changed.update((changed or {}).get(kind, ()))
         now = self.session.now()
         counters = self.session.metrics.counters
         changed = changed or {}
@@ -401,7 +467,9 @@ class LivemigApp(App[int]):
         namespace, _, name = vm_key.partition("/")
         if vm_key not in self.snapshot.vms and vm_key not in self.snapshot.vmis:
             return None
-        return plan_for(self.snapshot, namespace, name, self.session.now())
+        if vm_key in self._plan_changed:
+            self._plan_base, self._plan_changed = self.snapshot, set()
+        return plan_for(self._plan_base, namespace, name, self.session.now())
 
     def header_facts(self, shown: int | None = None, sort: str = "", filter_text: str = "") -> HeaderFacts:
         counts = self.vm_list.counts(self.snapshot, self.ledger)
@@ -737,6 +805,8 @@ class LivemigApp(App[int]):
                 turn = self._keys.handed_out(key, screen)
                 (self.focused or self.screen).post_message(KeyPassed(turn))
                 self.set_timer(KEY_PASS_TIMEOUT, partial(self._key_passed, turn), name="key pass")
+        if not self._keys.pending:
+            self._keys_done()
 
     async def on_key_passed(self, message: KeyPassed) -> None:
         await self._key_passed(message.turn)
