@@ -26,7 +26,9 @@ _ordered: tuple[str, ...] = ()  # longest first, so a secret inside another is n
 _logging_guarded = False
 
 _HEADER_VALUE = re.compile(r"(?i)\b(bearer(?=\s+[^\s'\",;)\]}]{8})|basic(?=\s+[A-Za-z0-9+/]{8,}=*))(\s+)[^\s'\",;)\]}]+")
-_AUTHORIZATION = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\r\n\"',}]+")
+# An Authorization header's value in any scheme (a scheme word, then a credential of 16 characters or
+# more), so words such as "authorization: request denied" stay readable.
+_AUTHORIZATION = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:[a-z][\w-]*\s+)?[a-z0-9._~+/=-]{16,}")
 _PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.DOTALL)
 
 
