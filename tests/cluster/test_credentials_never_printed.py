@@ -7,7 +7,6 @@ import base64
 import io
 import json
 import logging
-import os
 import sys
 import tempfile
 import threading
