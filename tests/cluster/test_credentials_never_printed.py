@@ -19,7 +19,7 @@ import yaml
 
 from tests.cluster.simulated import connect, eventually
 from tui.cli import main
-from tui.cluster.errors import ConnectError
+from tui.cluster.errors import ConnectError, TransportError
 from tui.sim.runtime import SimCluster
 from tui.sim.tls import CERTIFICATE_PEM, PRIVATE_KEY_PEM
 
@@ -234,4 +234,35 @@ def test_a_client_key_data_that_is_not_base64_names_the_field(cluster: SimCluste
     user = {"client-certificate-data": base64.b64encode(CERTIFICATE_PEM.encode()).decode(), "client-key-data": "not base64!"}
     path = kubeconfig_with(tmp_path / "config", cluster.url, user, cluster.kubeconfig()["clusters"][0]["cluster"])
     with pytest.raises(ConnectError, match='client-key-data of user "u" in the kubeconfig is not valid base64'):
+        connect(path)
+
+
+def answers(session) -> bool:
+    """A new request gets an answer (the restarted server dropped every connection)."""
+    try:
+        return session.transport.request("GET", "/version").status == 200
+    except TransportError:
+        return False
+
+
+def test_certificate_and_key_files_named_by_the_kubeconfig_are_read_once(cluster: SimCluster, tmp_path: Path, own_tmp: Path) -> None:
+    (tmp_path / "client.crt").write_text(CERTIFICATE_PEM)
+    (tmp_path / "client.key").write_text(PRIVATE_KEY_PEM)
+    (tmp_path / "ca.crt").write_text(CERTIFICATE_PEM)
+    user = {"token": cluster.tokens["admin"], "client-certificate": "client.crt", "client-key": "client.key"}
+    path = kubeconfig_with(tmp_path / "config", cluster.url, user, {"certificate-authority": "ca.crt"})
+    session = connect(path)
+    try:
+        for name in ("client.key", "ca.crt"):
+            (tmp_path / name).unlink()
+        cluster.fault("restart", seconds=0.5)
+        eventually(lambda: answers(session))
+        assert list(own_tmp.rglob("*")) == []
+    finally:
+        session.stop()
+
+
+def test_a_missing_certificate_authority_file_is_named(cluster: SimCluster, tmp_path: Path) -> None:
+    path = kubeconfig_with(tmp_path / "config", cluster.url, {"token": cluster.tokens["admin"]}, {"certificate-authority": "missing.crt"})
+    with pytest.raises(ConnectError, match=r"The file .*missing\.crt, the certificate-authority of cluster \"c\" in the kubeconfig, cannot be read"):
         connect(path)

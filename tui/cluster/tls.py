@@ -56,7 +56,7 @@ def read_pem_file(path: str, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as error:
-        raise ConnectError(BAD_KUBECONFIG, f"The {what} file {path} named in the kubeconfig cannot be read: {error.strerror or error}.") from None
+        raise ConnectError(BAD_KUBECONFIG, f"The file {path}, the {what} in the kubeconfig, cannot be read: {error.strerror or error}.") from None
 
 
 def private_directory() -> str:
