@@ -9,9 +9,10 @@ Time is the session's `now()`, the cluster's clock.
 
 Keys come first: a batch waits in the inbox while keys wait or one is on its way through the widgets,
 and is applied once they have acted and the screen shows it (at most BATCH_HOLD_SECONDS late), so a
-key answers in the time it takes itself, whatever the cluster does. Where a batch is slow to apply
-(thousands of VMs), batches are also spaced by ten times that, so changes coalesce and the UI thread
-stays mostly free.
+key answers in the time it takes itself, whatever the cluster does. The heavy part of a batch (the new
+snapshot's indexes its VMs' summaries read) is built in a thread first, and where a batch is still
+slow to apply (thousands of VMs), batches are spaced by ten times that, so changes coalesce and the UI
+thread stays mostly free.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from tui.cluster.access import ABORT, MIGRATE, Permission
 from tui.cluster.actions import ActionResult
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
-from tui.domain.plan import Plan, plan_for
+from tui.domain.plan import Plan, plan_for, vm_summary
 from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
@@ -49,6 +50,7 @@ from tui.screens.question import holds_notices, is_question
 from tui.messages import (
     AbortRequested,
     ByteProgressChanged,
+    ChangesPrepared,
     ClusterChanged,
     MigrationStarted,
     PermissionChecked,
@@ -175,6 +177,11 @@ class _Inbox:
             self.posted = True
             return True
 
+    def waiting(self) -> bool:
+        """Whether changes wait to be taken."""
+        with self.lock:
+            return bool(self.changed) or self.connection
+
     def take(self) -> tuple[dict[str, set[str]], bool]:
         with self.lock:
             changed, connection = self.changed, self.connection
@@ -247,6 +254,8 @@ class LivemigApp(App[int]):
         self._plan_base = self.snapshot
         self._plan_changed: set[str] = set()
         self._batch_held_since: float | None = None  # when a batch began to wait for keys
+        self._preparing = False  # a thread prepares the changes taken from the inbox
+        self._prepared: ChangesPrepared | None = None  # prepared, waiting to be applied
         self._wake_timer: Timer | None = None  # takes a waiting batch up again
         self._apply_cost = 0.0  # seconds the last batch took to apply
         self._applied_at = 0.0  # when it was applied (time.monotonic)
@@ -326,33 +335,75 @@ class LivemigApp(App[int]):
         self.call_later(self._apply_inbox)
 
     def _apply_inbox(self) -> None:
+        """Take the next step with the changes gathered: hold them for keys, space them, prepare them in
+        a thread, apply them. Called on ClusterChanged, by timers, when keys are done and when a batch
+        is prepared."""
         if self.updates_paused:
             return
         now = time.monotonic()
-        if self._keys.pending:
+        if self._keys.pending and (self._prepared is not None or self._inbox.waiting()):
             if self._batch_held_since is None:
                 self._batch_held_since = now
             left = BATCH_HOLD_SECONDS - (now - self._batch_held_since)
             if left > 0:
                 self._wake_in(left)  # or sooner, when the keys have acted (_keys_done)
                 return
+        if self._prepared is not None:
+            ready, self._prepared = self._prepared, None
+            self._batch_held_since = None
+            started = time.perf_counter()
+            self._apply(changed=ready.changed, connection=ready.connection, snapshot=ready.snapshot)
+            self._apply_cost = ready.seconds + time.perf_counter() - started
+            self._applied_at = time.monotonic()
+            if self._inbox.waiting():
+                self._wake_in(min(BATCH_SPACING * self._apply_cost, BATCH_GAP_MAX_SECONDS))
+            return
+        if self._preparing:
+            return  # taken up again when it is prepared
         # Where applying a batch is slow (thousands of VMs), batches are spaced so that applying them
         # takes at most about a tenth of the time; the changes meanwhile gather in the inbox.
         gap = min(BATCH_SPACING * self._apply_cost, BATCH_GAP_MAX_SECONDS) - (now - self._applied_at)
         if gap > 0:
             self._wake_in(gap)
             return
-        self._batch_held_since = None
         changed, connection = self._inbox.take()
-        if changed or connection:
-            started = time.perf_counter()
-            self._apply(changed=changed, connection=connection)
-            self._apply_cost = time.perf_counter() - started
-            self._applied_at = time.monotonic()
+        if not (changed or connection):
+            return
+        self._preparing = True
+        focus = getattr(self.screen, "highlighted", None) or getattr(self.screen, "vm_key", None)
+        self.run_worker(
+            partial(self._prepare, changed, connection, focus if isinstance(focus, str) else None),
+            name="prepare changes",
+            group="changes",
+            exit_on_error=False,
+            thread=True,
+        )
+
+    def _prepare(self, changed: dict[str, set[str]], connection: bool, focus: str | None) -> None:
+        """In a thread: the snapshot of these changes, with the indexes applying them needs already built
+        (those a VM's summary and the focused VM's plan read), so the UI thread only puts them on screen."""
+        started = time.perf_counter()
+        snapshot = self.session.store.snapshot()
+        try:
+            for key in set(changed.get("vms", ())) | set(changed.get("vmis", ())):
+                vm = snapshot.vms.get(key)
+                if vm is not None:
+                    vm_summary(snapshot, vm)
+            if focus and PLAN_KINDS & changed.keys():
+                namespace, _, name = focus.partition("/")
+                plan_for(snapshot, namespace, name, self.session.now())
+        except Exception:  # preparing is only an advance: the UI thread computes what it needs anyway
+            pass
+        self.post_message(ChangesPrepared(changed, connection, snapshot, time.perf_counter() - started))
+
+    def on_changes_prepared(self, message: ChangesPrepared) -> None:
+        self._preparing = False
+        self._prepared = message
+        self._apply_inbox()
 
     def _wake_in(self, seconds: float) -> None:
         if self._wake_timer is None:
-            self._wake_timer = self.set_timer(seconds, self._woken, name="batch waits")
+            self._wake_timer = self.set_timer(max(seconds, 0.01), self._woken, name="batch waits")
 
     def _woken(self) -> None:
         self._wake_timer = None
@@ -360,12 +411,18 @@ class LivemigApp(App[int]):
 
     def _keys_done(self) -> None:
         """No key waits any more: a batch held for them is applied once the screen shows what they did."""
-        if self._batch_held_since is not None:
+        if self._batch_held_since is not None or self._prepared is not None:
             self.call_after_refresh(self._apply_inbox)
 
-    def _apply(self, changed: dict[str, set[str]] | None = None, connection: bool = False, full: bool = False) -> None:
+    def _apply(
+        self,
+        changed: dict[str, set[str]] | None = None,
+        connection: bool = False,
+        full: bool = False,
+        snapshot: ClusterSnapshot | None = None,
+    ) -> None:
         store = self.session.store
-        snapshot = store.snapshot()
+        snapshot = snapshot if snapshot is not None else store.snapshot()
         self.snapshot = snapshot
         if full or connection or PLAN_KINDS & (changed or {}).keys():
             self._plan_base, self._plan_changed = snapshot, set()

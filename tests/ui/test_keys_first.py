@@ -42,9 +42,9 @@ def record_applies(app) -> list[tuple[str | None, frozenset[str]]]:
     apply = app._apply
     table = app.screen.query_one("#vm-table")
 
-    def recording(changed=None, connection=False, full=False):
+    def recording(changed=None, **rest):
         applied.append((table.cursor_key, frozenset((changed or {}).get("vmis", ()))))
-        apply(changed=changed, connection=connection, full=full)
+        apply(changed=changed, **rest)
 
     app._apply = recording
     return applied
