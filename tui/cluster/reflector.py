@@ -541,7 +541,9 @@ class Reflector:
             raise
         with self._lock:
             self._stream = stream
-        if self._stopping.is_set():
+        if self._stopping.is_set() or self.store.server_went_back != self._went_back_seen:
+            # Stopped, or the server was found behind while this watch opened (too late for
+            # restart_watch to reach it): end it at once; the loop lists again.
             stream.close()
         if self._status != ConnectionStatus.CONNECTED:
             self._set(ConnectionStatus.CONNECTED, partial=scope.partial)
