@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.cluster.simulated import RESOURCES, connect, eventually, start_cluster
+from tests.cluster.simulated import HARVESTER, RESOURCES, connect, eventually, start_cluster
 from tui.cli import main
 from tui.sim.runtime import SimCluster
 
@@ -90,3 +90,28 @@ def test_migrate_wait_says_the_migration_is_gone_after_a_reset_and_exits_2(clust
     last = out.getvalue().strip().splitlines()[-1]
     assert last.startswith(f"Migration {name} is gone: the API server came back with other state")
     assert "livemig plan default/web-1" in last
+
+
+def test_a_cluster_recreated_at_the_same_address_is_told_from_a_deletion(cluster: SimCluster, kubeconfig: Path) -> None:
+    """A new cluster (new kube-system uid) answers the old resourceVersion with 410: livemig lists again
+    and counts it as a server that came back with other state, so migrate --wait says so."""
+    with connect(kubeconfig) as session:
+        identity = session.store.get("namespaces", "kube-system").meta.uid
+        cluster.store.delete("virtualmachines", "default", "build-1")
+        eventually(lambda: session.store.get("vms", "default/build-1") is None)
+        cluster.fault("reset", scenario=str(HARVESTER))
+        eventually(lambda: session.store.get("vms", "default/build-1") is not None)
+        eventually(lambda: session.store.get("namespaces", "kube-system").meta.uid != identity)
+        assert session.store.server_went_back >= 1
+        eventually(lambda: same_as_server(session, cluster))
+
+
+def test_a_recreated_cluster_at_the_same_resource_version_is_noticed_by_its_identity(cluster: SimCluster, kubeconfig: Path) -> None:
+    with connect(kubeconfig) as session:
+        identity = session.store.get("namespaces", "kube-system").meta.uid
+        vms = session.reflector("vms")
+        cluster.fault("reset", scenario=str(HARVESTER))  # nothing changed before: the same resourceVersion
+        eventually(lambda: session.store.get("namespaces", "kube-system").meta.uid != identity)
+        assert session.store.server_went_back >= 1
+        eventually(lambda: vms.lists >= 2)
+        eventually(lambda: same_as_server(session, cluster))

@@ -12,7 +12,8 @@ with that Status, and a plain watch at it brings nothing at all. So every re-wat
 silent watch, or after the health probe saw the server come back, first asks the server's current
 resourceVersion (a list of one object); below the one held, or the 504, means a fresh list, as
 client-go's reflector relists on "too large" (tools/cache/reflector.go,
-isTooLargeResourceVersionError), and the store counts it (`server_went_back`). Any other failure backs off (0.8 s
+isTooLargeResourceVersionError), and the store counts it (`server_went_back`). A 410 from a cluster
+whose kube-system namespace has another uid than before (recreated at the same address) counts too. Any other failure backs off (0.8 s
 doubling to 30 s, with jitter) and retries; `synced` waits for the retries, since a first list that
 failed once says nothing yet. A watch that stays silent longer than the idle timeout is treated as
 dead. 403 leaves the kind empty (the KubeVirt CR gets a stand-in that knows only KubeVirt's version,
@@ -329,7 +330,7 @@ class Reflector:
                     continue
                 elif self._verify.is_set():
                     self._verify.clear()
-                    if self._server_behind(scope, resource_version):
+                    if self._server_behind(scope, resource_version) or self._another_cluster():
                         self._went_back()
                         resource_version = None
                         continue
@@ -346,6 +347,8 @@ class Reflector:
                     self._sleep(backoff.next())
             except _Expired:
                 resource_version = None  # re-list at once; replace() reports what vanished
+                if self._another_cluster():
+                    self._went_back()
             except _WentBack:
                 self._went_back()
                 resource_version = None
@@ -494,9 +497,27 @@ class Reflector:
             name, namespace = metadata.get("name"), metadata.get("namespace")
             key = f"{namespace}/{name}" if namespace else name
             held = self.store.get(self.kind.kind, key) if isinstance(key, str) else None
-            if held is not None and held.meta.resource_version == metadata["resourceVersion"]:
+            # The uid too: a cluster recreated at the same address may have an object of the same
+            # name at the same resourceVersion, which is another object.
+            if held is not None and held.meta.resource_version == metadata["resourceVersion"] and held.meta.uid == metadata.get("uid", ""):
                 return held
         return parse(item)
+
+    def _another_cluster(self) -> bool:
+        """After a 410: is this another cluster at the same address (recreated, or a restore of
+        another one)? The kube-system namespace's uid, the usual cluster identity, tells: a
+        different one than the store holds. Unknown (unreadable) counts as the same cluster."""
+        known = self.store.get("namespaces", "kube-system")
+        if known is None or not known.meta.uid:
+            return False
+        try:
+            response = self.transport.request(
+                "GET", "/api/v1/namespaces/kube-system", timeout=(self.timings.connect_timeout, self.timings.list_read_timeout)
+            )
+            uid = ((orjson.loads(response.data) or {}).get("metadata") or {}).get("uid")
+        except (ApiError, TransportError, orjson.JSONDecodeError, AttributeError):
+            return False
+        return isinstance(uid, str) and bool(uid) and uid != known.meta.uid
 
     def _server_behind(self, scope: _Scope, resource_version: str) -> bool:
         """Ask the server's current resourceVersion (a list of at most one object, which
