@@ -253,6 +253,7 @@ class LivemigApp(App[int]):
         # any other VM, and the indexes it built (pods by node, node usage) are kept.
         self._plan_base = self.snapshot
         self._plan_changed: set[str] = set()
+        self._blockers: dict[str, str] = {}  # VM key -> its plan's first blocker, while still true
         self._batch_held_since: float | None = None  # when a batch began to wait for keys
         self._preparing = False  # a thread prepares the changes taken from the inbox
         self._prepared: ChangesPrepared | None = None  # prepared, waiting to be applied
@@ -426,9 +427,12 @@ class LivemigApp(App[int]):
         self.snapshot = snapshot
         if full or connection or PLAN_KINDS & (changed or {}).keys():
             self._plan_base, self._plan_changed = snapshot, set()
+            self._blockers.clear()
         else:
             for kind in ("vms", "vmis"):
-                self._plan_changed.update((changed or {}).get(kind, ()))
+                for key in (changed or {}).get(kind, ()):
+                    self._plan_changed.add(key)
+                    self._blockers.pop(key, None)
         now = self.session.now()
         counters = self.session.metrics.counters
         changed = changed or {}
@@ -527,6 +531,20 @@ class LivemigApp(App[int]):
         if vm_key in self._plan_changed:
             self._plan_base, self._plan_changed = self.snapshot, set()
         return plan_for(self._plan_base, namespace, name, self.session.now())
+
+    def known_blocker(self, vm_key: str) -> str | None:
+        """The first reason the VM's plan gives why it cannot move ("" for none), if the plan was made
+        since the VM or what plans read last changed; None when it must be made again."""
+        return self._blockers.get(vm_key)
+
+    def first_blocker(self, vm_key: str) -> str:
+        """The first reason the VM's plan gives why it cannot move ("" for none), made now if not known."""
+        known = self._blockers.get(vm_key)
+        if known is None:
+            plan = self.plan(vm_key)
+            first = plan.blockers[0] if plan is not None and not plan.migratable and plan.blockers else None
+            known = self._blockers[vm_key] = f"{first.code}: {first.message}" if first is not None else ""
+        return known
 
     def header_facts(self, shown: int | None = None, sort: str = "", filter_text: str = "") -> HeaderFacts:
         counts = self.vm_list.counts(self.snapshot, self.ledger)

@@ -7,11 +7,21 @@ widgets; and a batch held for keys is applied once they have acted.
 
 from __future__ import annotations
 
+import pytest
 from textual import events
+
+import tui.app
 
 from tests.ui.harness import make_app, until
 from tui.messages import ClusterChanged
 from tui.screens.vm_list import VMListScreen
+
+
+@pytest.fixture(autouse=True)
+def patient(monkeypatch):
+    """Keys hold batches for a minute at most here, not half a second: the order, not the cap, is tested
+    (on a busy machine three keys can take longer than the cap)."""
+    monkeypatch.setattr(tui.app, "BATCH_HOLD_SECONDS", 60.0)
 
 
 def annotate(cluster, vm: str, value: str) -> None:
