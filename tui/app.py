@@ -324,7 +324,8 @@ class LivemigApp(App[int]):
 
     def _tell_keymap(self) -> None:
         if self.keymap_notes:
-            told = "\n".join(clean(f"{note[:1].upper()}{note[1:]}.") for note in self.keymap_notes)
+            # A sentence starts with a capital unless it starts with a binding id ("vms.sort: ...").
+            told = "\n".join(clean(f"{note[:1].upper() if '.' not in note.split()[0] else note[:1]}{note[1:]}.") for note in self.keymap_notes)
             self.notify(told, title="LIVEMIG_KEYMAP", severity="warning", timeout=30, markup=False)
 
     # -- applying changes ------------------------------------------------------------------------
