@@ -385,8 +385,9 @@ class LivemigApp(App[int]):
         """In a thread: the snapshot of these changes, with the indexes applying them needs already built
         (those a VM's summary and the focused VM's plan read), so the UI thread only puts them on screen."""
         started = time.perf_counter()
-        snapshot = self.session.store.snapshot()
+        snapshot: ClusterSnapshot | None = None
         try:
+            snapshot = self.session.store.snapshot()
             for key in set(changed.get("vms", ())) | set(changed.get("vmis", ())):
                 vm = snapshot.vms.get(key)
                 if vm is not None:
@@ -394,8 +395,8 @@ class LivemigApp(App[int]):
             if focus and PLAN_KINDS & changed.keys():
                 namespace, _, name = focus.partition("/")
                 plan_for(snapshot, namespace, name, self.session.now())
-        except Exception:  # preparing is only an advance: the UI thread computes what it needs anyway
-            pass
+        except Exception:  # preparing is only an advance: the UI thread computes what it needs anyway,
+            pass  # and the changes must reach it whatever happened here
         self.post_message(ChangesPrepared(changed, connection, snapshot, time.perf_counter() - started))
 
     def on_changes_prepared(self, message: ChangesPrepared) -> None:
