@@ -308,6 +308,64 @@ def test_migrate_wait_exits_1_when_the_migration_is_deleted_before_it_ends(clust
     assert run.code == 1 and "deleted before it finished" in run.out
 
 
+def test_migrate_wait_judges_a_migration_deleted_after_it_completed_by_the_vmis_migration_state(cluster, kubeconfig):
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig)
+    created = created_migration(cluster)
+    name, uid = created["metadata"]["name"], created["metadata"]["uid"]
+    set_phase(cluster, name, "Running")
+    eventually(lambda: waiting.printed("step 7/8 Copying memory"))
+    # The VM arrived (the VMI says so), and the migration object goes before its phase said Succeeded.
+    vmi = cluster.store.get("virtualmachineinstances", "default", "web-1")
+    vmi["status"]["nodeName"] = "harv-2"
+    vmi["status"]["migrationState"] = {"migrationUid": uid, "sourceNode": "harv-1", "targetNode": "harv-2", "completed": True}
+    cluster.store.update_status("virtualmachineinstances", vmi, "default")
+    cluster.store.delete("virtualmachineinstancemigrations", "default", name)
+    run = waiting.result()
+    assert run.code == 0, run.out + run.err
+    assert "deleted before it finished" not in run.out
+    assert run.out.strip().splitlines()[-1] == "Migrated from harv-1 to harv-2."
+
+
+def test_abort_of_a_migration_that_succeeded_meanwhile_deletes_nothing_and_exits_1(cluster, kubeconfig):
+    """The CLI read the migration running; it succeeded before the DELETE: preconditions keep it."""
+    assert livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig).code == 0
+    created = migrations(cluster)[0]
+    name, uid = created["metadata"]["name"], created["metadata"]["uid"]
+    set_phase(cluster, name, "Running")
+    running = cluster.store.get("virtualmachineinstancemigrations", "default", name)
+    from tui.cluster.actions import ClusterActions
+    from tui.cluster.store import Store
+    from tests.cluster.simulated import connect
+
+    with connect(kubeconfig) as session:
+        vmi = cluster.store.get("virtualmachineinstances", "default", "web-1")
+        vmi["status"]["nodeName"] = "harv-2"
+        vmi["status"]["migrationState"] = {"migrationUid": uid, "sourceNode": "harv-1", "targetNode": "harv-2", "completed": True}
+        cluster.store.update_status("virtualmachineinstances", vmi, "default")
+        set_phase(cluster, name, "Succeeded", sourceNode="harv-1", targetNode="harv-2", completed=True)
+        result = ClusterActions(session.transport, Store()).abort("default", name, uid, running["metadata"]["resourceVersion"])
+    assert not result.ok and result.ended_meanwhile
+    assert result.message == f"Migration {name} finished meanwhile: the VM is on harv-2."
+    assert cluster.store.get("virtualmachineinstancemigrations", "default", name)["status"]["phase"] == "Succeeded"
+
+
+def test_abort_of_a_migration_whose_status_moved_on_still_aborts_it(cluster, kubeconfig):
+    assert livemig("migrate", "default/web-1", "--kubeconfig", kubeconfig).code == 0
+    created = migrations(cluster)[0]
+    name, uid = created["metadata"]["name"], created["metadata"]["uid"]
+    set_phase(cluster, name, "Running")
+    seen = cluster.store.get("virtualmachineinstancemigrations", "default", name)["metadata"]["resourceVersion"]
+    set_phase(cluster, name, "Running", sourceNode="harv-1", targetNode="harv-2")  # progress, still running
+    from tui.cluster.actions import ClusterActions
+    from tui.cluster.store import Store
+    from tests.cluster.simulated import connect
+
+    with connect(kubeconfig) as session:
+        result = ClusterActions(session.transport, Store()).abort("default", name, uid, seen)
+    assert result.ok, result.message
+    assert migrations(cluster) == []
+
+
 # -- abort ---------------------------------------------------------------------------------------
 
 

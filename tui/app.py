@@ -6,6 +6,13 @@ The app never blocks on the network: store change batches arrive from the store'
 gathered in an inbox, applied at most ~10 times a second and only for the VMs that changed; every
 API call (migrate, abort, access reviews) runs in a thread worker that reports back with a message.
 Time is the session's `now()`, the cluster's clock.
+
+Keys come first: a batch waits in the inbox while keys wait or one is on its way through the widgets,
+and is applied once they have acted and the screen shows it (at most BATCH_HOLD_SECONDS late), so a
+key answers in the time it takes itself, whatever the cluster does. The heavy part of a batch (the new
+snapshot's indexes its VMs' summaries read) is built in a thread first, and where a batch is still
+slow to apply (thousands of VMs), batches are spaced by ten times that, so changes coalesce and the UI
+thread stays mostly free.
 """
 
 from __future__ import annotations
@@ -28,12 +35,13 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES, Theme
+from textual.timer import Timer
 
 from tui.cluster.access import ABORT, MIGRATE, Permission
 from tui.cluster.actions import ActionResult
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
-from tui.domain.plan import Plan, plan_for
+from tui.domain.plan import Plan, plan_for, vm_summary
 from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
@@ -42,6 +50,7 @@ from tui.screens.question import holds_notices, is_question
 from tui.messages import (
     AbortRequested,
     ByteProgressChanged,
+    ChangesPrepared,
     ClusterChanged,
     MigrationStarted,
     PermissionChecked,
@@ -50,6 +59,7 @@ from tui.messages import (
 from tui.widgets.banner import ConnectionSummary, connection_summary
 from tui.widgets.dialog_keys import bound_keys
 from tui.widgets.header import HeaderFacts
+from tui.widgets.keymap import TEXTUAL_QUIT, Scope, clashes, keyless, lost_keys, parse_keymap
 from tui.widgets.keystrokes import KEY_PASS_TIMEOUT, KeyPassed, KeyQueue, typed_before
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationLedger, MigrationView
@@ -61,6 +71,13 @@ TICK_SECONDS = 1.0
 OUTCOME_NOTICE_SECONDS = 6.0
 # A migration created but not yet seen in the store keeps its VM guarded this long at most.
 STARTING_GUARD_SECONDS = 30.0
+# Cluster changes wait for keys being typed at most this long: the list never lags further behind.
+BATCH_HOLD_SECONDS = 0.5
+# A batch waits at least this many times as long as the last one took to apply (at most the maximum).
+BATCH_SPACING = 10.0
+BATCH_GAP_MAX_SECONDS = 1.0
+# Kinds a VM's plan reads besides the VM and its VMI (tui.domain.plan.plan_for and what it calls).
+PLAN_KINDS = frozenset({"nodes", "pods", "migrations", "kubevirts", "policies", "nads", "namespaces"})
 
 
 def process_age() -> float | None:
@@ -160,6 +177,11 @@ class _Inbox:
             self.posted = True
             return True
 
+    def waiting(self) -> bool:
+        """Whether changes wait to be taken."""
+        with self.lock:
+            return bool(self.changed) or self.connection
+
     def take(self) -> tuple[dict[str, set[str]], bool]:
         with self.lock:
             changed, connection = self.changed, self.connection
@@ -184,6 +206,10 @@ class LivemigApp(App[int]):
     COMMANDS = App.COMMANDS | {LivemigCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
+        # Ctrl+C quits, as in k9s or htop (Textual's own ctrl+c only says which key quits): the same action
+        # as q, so the same words after quitting. A priority key, so it quits from a question, help or the
+        # filter too.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("M", "migrations", "Migrations", id="app.migrations"),
         # Textual's own palette binding has no id, so a keymap could not move it: this one replaces it.
@@ -222,8 +248,21 @@ class LivemigApp(App[int]):
         self.ledger = MigrationLedger(self.started_at)
         self.vm_list = VMListModel()
         self.snapshot = ClusterSnapshot()
+        # The snapshot plans are made from: the newest one that differs from `snapshot` only in the VMs
+        # and VMIs of `_plan_changed`. A plan reads no other VM's objects, so it is the same there for
+        # any other VM, and the indexes it built (pods by node, node usage) are kept.
+        self._plan_base = self.snapshot
+        self._plan_changed: set[str] = set()
+        self._blockers: dict[str, str] = {}  # VM key -> its plan's first blocker, while still true
+        self._batch_held_since: float | None = None  # when a batch began to wait for keys
+        self._preparing = False  # a thread prepares the changes taken from the inbox
+        self._prepared: ChangesPrepared | None = None  # prepared, waiting to be applied
+        self._wake_timer: Timer | None = None  # takes a waiting batch up again
+        self._apply_cost = 0.0  # seconds the last batch took to apply
+        self._applied_at = 0.0  # when it was applied (time.monotonic)
         self.connection: ConnectionSummary = connection_summary(session.store.states())
         self.keymap: dict[str, str] = {}
+        self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
         self.first_list_seconds: float | None = None  # from this app's creation to the first full VM list
         self.ready_after: float | None = None  # from the process's start, where the system says when that was
         self._inbox = _Inbox()
@@ -251,11 +290,16 @@ class LivemigApp(App[int]):
         self.session.metrics.subscribe(self._metrics_changed)
         self._apply(full=True)
         self.set_interval(self.tick_seconds, self._tick, name="countdown")
+        self._tell_keymap()
 
     def _store_changed(self, batch: ChangeBatch) -> None:
         # The store's dispatcher thread: gather, and wake the UI only if it is not already coming.
         if self._inbox.add(batch):
             self.post_message(ClusterChanged())
+
+    async def action_help_quit(self) -> None:
+        """Textual's own ctrl+c binding (should a keymap move app.interrupt away) quits too, as q does."""
+        await self.action_quit()
 
     def _metrics_changed(self) -> None:
         self.post_message(ByteProgressChanged())
@@ -264,18 +308,133 @@ class LivemigApp(App[int]):
         self.keymap = dict(keymap)
         super().set_keymap(keymap)
 
+    def use_keymap(self, text: str) -> list[str]:
+        """Take LIVEMIG_KEYMAP's text: what works is used; what was ignored, and the keys one binding
+        now takes from another, are returned and told in a toast when the UI starts."""
+        keymap, notes = parse_keymap(text, binding_ids())
+        if keymap:
+            self.set_keymap(keymap)
+            notes += clashes(keymap, key_scopes(), priority_bindings())
+        self.keymap_notes = notes
+        return notes
+
+    def keys_lost(self) -> dict[str, dict[str, list[str]]]:
+        """binding id -> key -> screens where the keymap gave that key to another binding."""
+        return lost_keys(self.keymap, key_scopes(), priority_bindings()) if self.keymap else {}
+
+    def _tell_keymap(self) -> None:
+        if self.keymap_notes:
+            # A sentence starts with a capital unless it starts with a binding id ("vms.sort: ...").
+            told = "\n".join(clean(f"{note[:1].upper() if '.' not in note.split()[0] else note[:1]}{note[1:]}.") for note in self.keymap_notes)
+            self.notify(told, title="LIVEMIG_KEYMAP", severity="warning", timeout=30, markup=False)
+
     # -- applying changes ------------------------------------------------------------------------
 
     def on_cluster_changed(self, message: ClusterChanged) -> None:
         if self.updates_paused:
             return
-        changed, connection = self._inbox.take()
-        self._apply(changed=changed, connection=connection)
+        # Behind the keys already in the app's queue: they go first.
+        self.call_later(self._apply_inbox)
 
-    def _apply(self, changed: dict[str, set[str]] | None = None, connection: bool = False, full: bool = False) -> None:
+    def _apply_inbox(self) -> None:
+        """Take the next step with the changes gathered: hold them for keys, space them, prepare them in
+        a thread, apply them. Called on ClusterChanged, by timers, when keys are done and when a batch
+        is prepared."""
+        if self.updates_paused:
+            return
+        now = time.monotonic()
+        if self._keys.pending and (self._prepared is not None or self._inbox.waiting()):
+            if self._batch_held_since is None:
+                self._batch_held_since = now
+            left = BATCH_HOLD_SECONDS - (now - self._batch_held_since)
+            if left > 0:
+                self._wake_in(left)  # or sooner, when the keys have acted (_keys_done)
+                return
+        if self._prepared is not None:
+            ready, self._prepared = self._prepared, None
+            self._batch_held_since = None
+            started = time.perf_counter()
+            self._apply(changed=ready.changed, connection=ready.connection, snapshot=ready.snapshot)
+            self._apply_cost = ready.seconds + time.perf_counter() - started
+            self._applied_at = time.monotonic()
+            if self._inbox.waiting():
+                self._wake_in(min(BATCH_SPACING * self._apply_cost, BATCH_GAP_MAX_SECONDS))
+            return
+        if self._preparing:
+            return  # taken up again when it is prepared
+        # Where applying a batch is slow (thousands of VMs), batches are spaced so that applying them
+        # takes at most about a tenth of the time; the changes meanwhile gather in the inbox.
+        gap = min(BATCH_SPACING * self._apply_cost, BATCH_GAP_MAX_SECONDS) - (now - self._applied_at)
+        if gap > 0:
+            self._wake_in(gap)
+            return
+        changed, connection = self._inbox.take()
+        if not (changed or connection):
+            return
+        self._preparing = True
+        focus = getattr(self.screen, "highlighted", None) or getattr(self.screen, "vm_key", None)
+        self.run_worker(
+            partial(self._prepare, changed, connection, focus if isinstance(focus, str) else None),
+            name="prepare changes",
+            group="changes",
+            exit_on_error=False,
+            thread=True,
+        )
+
+    def _prepare(self, changed: dict[str, set[str]], connection: bool, focus: str | None) -> None:
+        """In a thread: the snapshot of these changes, with the indexes applying them needs already built
+        (those a VM's summary and the focused VM's plan read), so the UI thread only puts them on screen."""
+        started = time.perf_counter()
+        snapshot: ClusterSnapshot | None = None
+        try:
+            snapshot = self.session.store.snapshot()
+            for key in set(changed.get("vms", ())) | set(changed.get("vmis", ())):
+                vm = snapshot.vms.get(key)
+                if vm is not None:
+                    vm_summary(snapshot, vm)
+            if focus and PLAN_KINDS & changed.keys():
+                namespace, _, name = focus.partition("/")
+                plan_for(snapshot, namespace, name, self.session.now())
+        except Exception:  # preparing is only an advance: the UI thread computes what it needs anyway,
+            pass  # and the changes must reach it whatever happened here
+        self.post_message(ChangesPrepared(changed, connection, snapshot, time.perf_counter() - started))
+
+    def on_changes_prepared(self, message: ChangesPrepared) -> None:
+        self._preparing = False
+        self._prepared = message
+        self._apply_inbox()
+
+    def _wake_in(self, seconds: float) -> None:
+        if self._wake_timer is None:
+            self._wake_timer = self.set_timer(max(seconds, 0.01), self._woken, name="batch waits")
+
+    def _woken(self) -> None:
+        self._wake_timer = None
+        self._apply_inbox()
+
+    def _keys_done(self) -> None:
+        """No key waits any more: a batch held for them is applied once the screen shows what they did."""
+        if self._batch_held_since is not None or self._prepared is not None:
+            self.call_after_refresh(self._apply_inbox)
+
+    def _apply(
+        self,
+        changed: dict[str, set[str]] | None = None,
+        connection: bool = False,
+        full: bool = False,
+        snapshot: ClusterSnapshot | None = None,
+    ) -> None:
         store = self.session.store
-        snapshot = store.snapshot()
+        snapshot = snapshot if snapshot is not None else store.snapshot()
         self.snapshot = snapshot
+        if full or connection or PLAN_KINDS & (changed or {}).keys():
+            self._plan_base, self._plan_changed = snapshot, set()
+            self._blockers.clear()
+        else:
+            for kind in ("vms", "vmis"):
+                for key in (changed or {}).get(kind, ()):
+                    self._plan_changed.add(key)
+                    self._blockers.pop(key, None)
         now = self.session.now()
         counters = self.session.metrics.counters
         changed = changed or {}
@@ -371,7 +530,23 @@ class LivemigApp(App[int]):
         namespace, _, name = vm_key.partition("/")
         if vm_key not in self.snapshot.vms and vm_key not in self.snapshot.vmis:
             return None
-        return plan_for(self.snapshot, namespace, name, self.session.now())
+        if vm_key in self._plan_changed:
+            self._plan_base, self._plan_changed = self.snapshot, set()
+        return plan_for(self._plan_base, namespace, name, self.session.now())
+
+    def known_blocker(self, vm_key: str) -> str | None:
+        """The first reason the VM's plan gives why it cannot move ("" for none), if the plan was made
+        since the VM or what plans read last changed; None when it must be made again."""
+        return self._blockers.get(vm_key)
+
+    def first_blocker(self, vm_key: str) -> str:
+        """The first reason the VM's plan gives why it cannot move ("" for none), made now if not known."""
+        known = self._blockers.get(vm_key)
+        if known is None:
+            plan = self.plan(vm_key)
+            first = plan.blockers[0] if plan is not None and not plan.migratable and plan.blockers else None
+            known = self._blockers[vm_key] = f"{first.code}: {first.message}" if first is not None else ""
+        return known
 
     def header_facts(self, shown: int | None = None, sort: str = "", filter_text: str = "") -> HeaderFacts:
         counts = self.vm_list.counts(self.snapshot, self.ledger)
@@ -707,6 +882,8 @@ class LivemigApp(App[int]):
                 turn = self._keys.handed_out(key, screen)
                 (self.focused or self.screen).post_message(KeyPassed(turn))
                 self.set_timer(KEY_PASS_TIMEOUT, partial(self._key_passed, turn), name="key pass")
+        if not self._keys.pending:
+            self._keys_done()
 
     async def on_key_passed(self, message: KeyPassed) -> None:
         await self._key_passed(message.turn)
@@ -796,10 +973,26 @@ class LivemigApp(App[int]):
         yield ("Help: keys", "Every key, grouped", self.action_help)
         if not self.readonly:
             yield ("Check permissions again", "Ask the API server again what you may do", self.refresh_permissions)
+        yield from self._keyless_commands(screen)
+
+    def _keyless_commands(self, screen: Any) -> Iterable[tuple[str, str, Any]]:
+        """What the keymap left without a key on `screen`: still there, in the palette. (Migrate and abort
+        are offered above, with the VM's name, when they apply; Quit is Textual's own command.)"""
+        if not self.keymap:
+            return
+        scope = next((s for s in key_scopes() if type(screen) in s.owners or any(isinstance(screen, o) for o in s.owners)), None)
+        if scope is None:
+            return
+        for owner, binding in keyless(scope, self.keymap, priority_bindings()):
+            if binding.action in ("migrate", "abort", "quit"):
+                continue
+            target = self if owner is LivemigApp else screen if isinstance(screen, owner) else screen.query(owner).first()
+            yield (binding.description, f"No key here under LIVEMIG_KEYMAP ({binding.id})", partial(self.run_action, binding.action, target))
 
 
-def binding_ids() -> set[str]:
-    """Every binding id of the UI (what a keymap may name)."""
+def key_scopes() -> tuple[Scope, ...]:
+    """Where bindings are active together, the focused widget's first; questions and help are modal
+    (the app's own keys but its priority ones do not reach into them)."""
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.help import HelpScreen
     from tui.screens.migrations import MigrationsScreen
@@ -808,24 +1001,25 @@ def binding_ids() -> set[str]:
     from tui.screens.vm_list import VMListScreen
     from tui.widgets.row_table import RowTable
 
-    owners = (LivemigApp, VMListScreen, VMDetailScreen, NodePickerScreen, MigrationsScreen, ConfirmScreen, HelpScreen, RowTable)
-    return {b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+    return (
+        Scope("VM list", "on the VM list", (RowTable, VMListScreen, LivemigApp)),
+        Scope("VM details", "on the VM details", (RowTable, VMDetailScreen, LivemigApp)),
+        Scope("Migrations", "on the Migrations screen", (RowTable, MigrationsScreen, LivemigApp)),
+        Scope("Node picker", "in the node picker", (RowTable, NodePickerScreen)),
+        Scope("Questions", "in a question", (ConfirmScreen,)),
+        Scope("Help", "in help", (HelpScreen,)),
+    )
 
 
-def parse_keymap(text: str) -> tuple[dict[str, str], list[str]]:
-    """LIVEMIG_KEYMAP's "vms.migrate=x;app.quit=ctrl+q,f10": binding id -> keys, and what was wrong."""
-    keymap: dict[str, str] = {}
-    problems: list[str] = []
-    known = binding_ids()
-    for entry in filter(None, (part.strip() for part in text.split(";"))):
-        binding_id, equals, keys = (piece.strip() for piece in entry.partition("="))
-        if not equals or not keys:
-            problems.append(f'"{clean(entry)}" is not ID=KEYS')
-        elif binding_id not in known:
-            problems.append(f'no binding has the id "{clean(binding_id)}"')
-        else:
-            keymap[binding_id] = keys
-    return keymap, problems
+def priority_bindings() -> list[Binding]:
+    """Keys that act before any other, on every screen: the app's and Textual's ctrl+q."""
+    own = [b for b in LivemigApp.BINDINGS if isinstance(b, Binding) and b.priority]
+    return own + [TEXTUAL_QUIT]
+
+
+def binding_ids() -> set[str]:
+    """Every binding id of the UI (what a keymap may name)."""
+    return {b.id for scope in key_scopes() for owner in scope.owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
 
 
 def run_app(
@@ -844,11 +1038,9 @@ def run_app(
     help (?) lists the ids.
     """
     app = LivemigApp(session, readonly=readonly, theme=theme, freeze_first_lists=True)
-    keymap, problems = parse_keymap(os.environ.get("LIVEMIG_KEYMAP", ""))
-    for problem in problems:
-        print(f"livemig: LIVEMIG_KEYMAP: {problem}; ignored", file=sys.stderr)
-    if keymap:
-        app.set_keymap(keymap)
+    # Said on stderr (left on the terminal after quitting) and in a toast once the UI is up.
+    for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
+        print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
     for line in still_running(app, kubeconfig=kubeconfig, demo=demo):
         print(line)

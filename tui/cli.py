@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import difflib
 import importlib.util
 import json
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence, TextIO
 
 from tui import __version__
+from tui.cluster.redaction import redact
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -89,8 +89,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(text: Any) -> str:
-    """Cluster text made safe for a terminal: control characters shown as \\xNN, never interpreted."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    """Cluster text made safe for a terminal: control characters shown as \\xNN, never interpreted, and
+    no credential (tui/cluster/redaction.py)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", redact(str(text)))
 
 
 def safe_json(value: Any) -> str:
@@ -132,7 +133,8 @@ EXIT_CODES = """exit codes:
        goes on)
   2    usage, configuration, connection or permission problem; no such VM,
        namespace or node; migrate --wait: no answer from the API server for
-       5 min (the migration may go on)
+       5 min (the migration may go on), or the server came back with other
+       state and no longer knows the migration
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP); a migration already started goes
        on"""
 
@@ -175,16 +177,19 @@ exit codes:
   2    usage, configuration, connection or permission problem; no such VM,
        namespace or node; --to with the KubeVirt version unreadable or the
        nodes unreadable; with --wait: no answer from the API server for 5 min
-       (the migration may go on)
+       (the migration may go on), or the server came back with other state
+       (restored or recreated) and no longer knows the migration
   130  interrupted while waiting; the migration goes on (livemig abort
        NAMESPACE/VM stops it)"""
 
-ABORT_EPILOG = """Deletes the VM's running migration (only that one: its uid is checked). Needs
-only the rights to read and delete migrations in the VM's namespace.
+ABORT_EPILOG = """Deletes the VM's running migration, only as it was seen running (its uid and
+resourceVersion are preconditions): one that ended meanwhile is not deleted,
+and livemig says how it ended. Needs only the rights to read and delete
+migrations in the VM's namespace.
 
 exit codes:
   0    the abort was requested
-  1    the VM has no running migration
+  1    the VM has no running migration, or it ended meanwhile (said how)
   2    usage, configuration, connection or permission problem; no such VM or
        namespace
   130  interrupted"""
@@ -790,11 +795,16 @@ def progress_line(progress: Any, remaining: float | None, connection: str, notes
     `connection` says how the connection stands when it is lost ("" while the server answers)."""
     from tui.domain.units import human_bytes, human_duration
 
+    from tui.widgets.progress_cell import copied_percent
+
     parts = [f"{progress.label}"]
     if progress.step is not None:
         parts[0] = f"step {progress.step}/{progress.total_steps} {progress.label}"
-    # Bytes, not a share: what was copied only grows, while what remains grows when the guest dirties
-    # memory, so a share of the whole would go backwards.
+    # The UI's percentage (one definition, tui/widgets/progress_cell.py), then the bytes behind it:
+    # what was copied only grows, what remains grows when the guest dirties memory.
+    percent = copied_percent(progress)
+    if percent:
+        parts.append(f"{percent} copied")
     if counters is not None and progress.byte_fraction is not None:
         if counters.processed is not None:
             parts.append(f"{human_bytes(counters.processed)} copied")
@@ -824,23 +834,25 @@ def _warning_sign(out: TextIO) -> str:
 
 
 def follow_migration(session: Any, namespace: str, vm: str, migration: str, target: str | None, out: TextIO) -> int:
-    """Show the migration until it ends: a bar on a terminal, lines otherwise. 0 succeeded, 1 not."""
+    """Show the migration until it ends: a bar on a terminal, lines otherwise. 0 succeeded, 1 not, 2
+    when the API server came back with other state and no longer knows the migration."""
     from tui.domain.budget import completion_budget, remaining_seconds
     from tui.domain.progress import OUTCOME_SUCCEEDED, migration_progress, migration_state_of
     from tui.domain.trouble import CopyWatermark, low_on_time, observe_sample
+    from tui.widgets.migration_view import ended_by_deletion
 
     changed = threading.Event()
     session.store.subscribe(lambda batch: changed.set())
     session.metrics.subscribe(changed.set)
     tty = out.isatty()
     key = f"{namespace}/{migration}"
-    seen = False
+    last_seen: Any = None  # the migration as last seen in the store
+    went_back = session.store.server_went_back
     watermark = CopyWatermark()
     sign = _warning_sign(out)
     last_line: tuple[str, ...] = ()
     last_print = 0.0
     silent_since: tuple[float, str] | None = None  # (monotonic, local time) of the first missed answer
-    shown = 0.0  # the bar's fraction so far
     while True:
         lost = _connection_lost(session)
         if not lost:
@@ -855,14 +867,28 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 raise ServerSilent(silent_since[1], waited)
         snapshot = session.store.snapshot()
         found = snapshot.migrations.get(key)
-        if found is None:
-            if seen:
+        if found is None and last_seen is not None and session.store.server_went_back > went_back:
+            # Not deleted: the server came back with state from before it (restored, failed over, recreated).
+            if tty:
+                out.write("\n")
+            _say(
+                out,
+                clean(
+                    f"Migration {migration} is gone: the API server came back with other state (restored from a backup, "
+                    f"failed over or recreated) and does not know it. Where the VM runs now: livemig plan {namespace}/{vm}."
+                ),
+            )
+            return EXIT_USAGE
+        if found is None and last_seen is not None:
+            # Deleted before the store saw it end: the VMI's migration state says how it ended.
+            found = ended_by_deletion(last_seen, snapshot.vmis.get(f"{namespace}/{vm}"), None)
+            if found.phase != "Succeeded":
                 if tty:
                     out.write("\n")
-                _say(out, clean(f"Migration {migration} was deleted before it finished (aborted)."))
+                _say(out, clean(f"Migration {migration} was deleted before it finished (aborted): the VM stays where it was."))
                 return EXIT_FAILED
-        else:
-            seen = True
+        if found is not None:
+            last_seen = found
             vmi = snapshot.vmis.get(f"{namespace}/{vm}")
             counters, previous = session.metrics.counters(namespace, vm)
             budget = completion_budget(snapshot, vmi) if vmi is not None else None
@@ -892,10 +918,10 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 silent_for = human_duration(time.monotonic() - silent_since[0])
                 connection = f"no answer from the API server since {silent_since[1]} ({silent_for}; {lost})"
             line = progress_line(progress, remaining, connection, notes, counters)
-            # The bar never goes back while the migration runs (the data left can grow).
-            shown = max(shown, progress.fraction)
             if tty:
                 width = min(shutil.get_terminal_size((WIDTH, 24)).columns, 120)
+                # The bar is the percentage on the line (the share copied), else the phase steps.
+                shown = progress.byte_fraction if progress.byte_fraction is not None else progress.fraction
                 bar = _bar(shown, 20)
                 text = f"[{bar}] {line}"
                 out.write("\r\x1b[K" + text[: max(width - 1, 20)])
@@ -905,7 +931,7 @@ def follow_migration(session: Any, namespace: str, vm: str, migration: str, targ
                 steady = (line.split(", ")[0], *(note.split(" for ")[0] for note in notes), str(silent_since))
                 now = time.monotonic()
                 if steady != last_line or now - last_print >= REPEAT_LINE_EVERY:
-                    _say(out, f"{shown * 100:3.0f}% {line}")
+                    _say(out, line)
                     last_line, last_print = steady, now
         changed.wait(1.0)
         changed.clear()
@@ -919,6 +945,8 @@ def _connection_lost(session: Any) -> str:
         return session.server_error.rstrip(".") or "the health probe failed"
     for kind in ("migrations", "vmis"):
         state = session.store.state(kind)
+        if state.status == ConnectionStatus.RECONNECTING and state.rejected:
+            return "the API server rejects the credentials (401 Unauthorized): get a fresh kubeconfig"
         if state.status == ConnectionStatus.RECONNECTING:
             return f"reconnecting, attempt {state.attempt}: {state.last_error.rstrip('.')}"
     return ""
@@ -968,15 +996,16 @@ def command_abort(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # closed or detached: no terminal either
+        return False
+
+
 def _has_terminal(out: TextIO) -> bool:
     """Both stdin and the output are terminals (not a pipe, a file, /dev/null, cron or CI)."""
-    for stream in (sys.stdin, out):
-        try:
-            if stream is None or not stream.isatty():
-                return False
-        except (AttributeError, ValueError, OSError):  # closed or detached: no terminal either
-            return False
-    return True
+    return _is_terminal(sys.stdin) and _is_terminal(out)
 
 
 def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -990,6 +1019,15 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(problem)
     if not _has_terminal(out):
         _say(err, "livemig: the terminal UI needs a terminal; use livemig plan|migrate|abort (see livemig --help).")
+        return EXIT_USAGE
+    if not _is_terminal(err):
+        # Textual draws on stderr: redirected (livemig 2>/dev/null) the UI would draw nowhere and
+        # swallow every key. Said on stdout, the terminal, since stderr goes nowhere to be seen.
+        _say(
+            out,
+            "livemig: the terminal UI draws on stderr, which is redirected; run livemig without 2>..., "
+            "or use livemig plan|migrate|abort (see livemig --help).",
+        )
         return EXIT_USAGE
     # The demo shows its whole cluster unless a namespace is asked for.
     everything = args.all_namespaces or (bool(getattr(args, "demo", None)) and not args.namespace)
@@ -1079,6 +1117,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_FAILED
     except Exception as error:  # never a traceback in front of the operator; the words say what broke
         if os.environ.get("LIVEMIG_DEBUG"):
-            raise
+            import traceback
+
+            err.write(redact(traceback.format_exc()))  # where it broke, without a credential
         _say(err, clean(f"livemig: unexpected error ({type(error).__name__}: {error}). Set LIVEMIG_DEBUG=1 to see where."))
         return EXIT_FAILED

@@ -6,6 +6,7 @@ from textual.message import Message
 
 from tui.cluster.access import Permission
 from tui.cluster.actions import ActionResult
+from tui.domain.snapshot import ClusterSnapshot
 
 
 class ClusterChanged(Message, bubble=False):
@@ -13,6 +14,18 @@ class ClusterChanged(Message, bubble=False):
 
     Posted at most once until handled, so a slow UI never has a queue of stale batches.
     """
+
+
+class ChangesPrepared(Message, bubble=False):
+    """Changes taken from the inbox, with the snapshot to apply them from (its indexes built in a thread;
+    None if it could not be taken there, and the UI thread takes it)."""
+
+    def __init__(self, changed: dict[str, set[str]], connection: bool, snapshot: ClusterSnapshot | None, seconds: float) -> None:
+        super().__init__()
+        self.changed = changed
+        self.connection = connection
+        self.snapshot = snapshot
+        self.seconds = seconds  # how long preparing took
 
 
 class ByteProgressChanged(Message, bubble=False):

@@ -98,7 +98,7 @@ def test_abort_with_another_uid_is_refused_by_the_server_and_keeps_the_migration
     created = admin.actions.migrate("default", "web-1")
     result = admin.actions.abort("default", created.name, "5d2c1b0a-0000-4000-8000-000000000000")
     assert not result.ok and result.code == 409
-    assert "Precondition failed: UID in precondition" in result.message
+    assert "another one of that name now runs: nothing was aborted" in result.message
     assert [m["metadata"]["name"] for m in migrations_on_server(cluster)] == [created.name]
 
 

@@ -201,3 +201,51 @@ def test_a_tls_failure_leaves_no_broken_parenthesis_or_openssl_source_line(tmp_p
     error = failure(kubeconfig_for(tmp_path, f"https://127.0.0.1:{without_kubevirt.port}"))
     assert "_ssl.c" not in error.message and ".." not in error.message
     assert error.message.count("(") == error.message.count(")")
+
+
+class WebServer:
+    """A plain web server (no Kubernetes API): every path is its HTML 404 page."""
+
+    PAGE = (
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error response</title>\n</head>\n"
+        "<body>\n<h1>Error response</h1>\n<p>Error code: 404</p>\n<p>Message: File not found.</p>\n</body>\n</html>\n"
+    )
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.port = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+
+    async def _start(self) -> int:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._page)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        return site._server.sockets[0].getsockname()[1]
+
+    async def _page(self, request: web.Request) -> web.Response:
+        return web.Response(status=404, text=self.PAGE, content_type="text/html")
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def test_a_plain_web_servers_404_page_is_one_sentence_without_html(tmp_path):
+    server = WebServer()
+    try:
+        error = failure(kubeconfig_for(tmp_path, f"http://127.0.0.1:{server.port}"))
+    finally:
+        server.stop()
+    assert error.problem == errors.SERVER_ERROR
+    assert "<" not in error.message and "\n" not in error.message
+    assert "HTTP 404: HTTP 404" not in error.message
+    assert error.message == (
+        f"http://127.0.0.1:{server.port} answered, but not like a Kubernetes API server (HTTP 404 for the API group list "
+        "at /apis: a web page titled 'Error response' instead of a Kubernetes Status). Check the server URL "
+        "of the kubeconfig's cluster."
+    )

@@ -15,7 +15,9 @@ import pytest
 
 from tests.cluster.simulated import connect, eventually
 from tui.cli import main
+from tui.cluster.actions import ClusterActions
 from tui.cluster.session import ClusterSession
+from tui.cluster.store import Store
 from tui.domain.plan import plan_for
 from tui.domain.progress import OUTCOME_SUCCEEDED, migration_progress
 from tui.sim.runtime import SimCluster
@@ -135,6 +137,24 @@ def test_an_abort_of_a_running_migration_leaves_the_vm_where_it_was(default, ses
     state = run_until(cluster, sessions, aborted_on_vmi)
     assert state.abort_requested and state.failed
     assert session.store.snapshot().vmis[vmi_key].node_name == source
+
+
+def test_an_abort_racing_the_end_of_a_migration_deletes_nothing_and_says_where_the_vm_is(default, sessions):
+    cluster, kubeconfig = default
+    session = open_session(sessions, kubeconfig)
+    namespace, name, _ = movable_vm(session, cluster)
+    result = session.actions.migrate(namespace, name)
+    key = f"{namespace}/{result.name}"
+    run_until(cluster, sessions, lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running", step=1.0)
+    running = session.store.get("migrations", key)
+    # The operator decided on what they saw (Running); the migration then ends before the abort arrives.
+    run_until(cluster, sessions, lambda: session.store.get("migrations", key).phase == "Succeeded")
+    landed = session.store.snapshot().vmis[f"{namespace}/{name}"].node_name
+    late = ClusterActions(session.transport, Store())  # a view still showing it running
+    aborted = late.abort(namespace, result.name, running.meta.uid, running.meta.resource_version)
+    assert not aborted.ok and aborted.ended_meanwhile
+    assert aborted.message == f"Migration {result.name} finished meanwhile: the VM is on {landed}."
+    assert cluster.store.get("virtualmachineinstancemigrations", namespace, result.name)["status"]["phase"] == "Succeeded"
 
 
 def test_old_kubevirt_refuses_a_target_node_and_creates_nothing(old_kubevirt, sessions):

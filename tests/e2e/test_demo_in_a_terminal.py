@@ -131,7 +131,8 @@ def test_keys_typed_in_one_burst_act_in_order_and_do_not_answer_the_picker(termi
     terminal.wait_for("livemig exited 0", timeout=20)
 
 
-def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(terminal: Terminal) -> None:
+@pytest.mark.parametrize("quit_key", ["q", "C-c"], ids=["q", "ctrl+c"])
+def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(terminal: Terminal, quit_key: str) -> None:
     terminal.wait_for("● connected", timeout=60)
     terminal.keys("/")
     terminal.type("db-primary")
@@ -144,7 +145,7 @@ def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated
     terminal.keys("Enter")
     terminal.wait_for("Migration started")
 
-    terminal.keys("q")
+    terminal.keys(quit_key)  # ctrl+c quits as q does, with the same words after
     after = terminal.wait_for("livemig exited 0", timeout=20).replace("\n", "")  # lines wrapped at 80 columns, joined
     assert "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:" in after
     assert "default/db-primary (db-primary-" in after

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -60,6 +62,15 @@ def test_fault_reaches_the_served_cluster(served):
     home, _ = served
     result = livemig_sim("fault", "fail", "count=0", "code=429", "--kubeconfig", str(home / "kubeconfig"), home=home)
     assert result.returncode == 0 and json.loads(result.stdout) == {"failing": 0, "code": 429}
+
+
+def test_fault_reset_brings_the_served_cluster_back_to_its_start(served):
+    home, _ = served
+    kubeconfig = home / "kubeconfig"
+    first = livemig_sim("fault", "reset", "--kubeconfig", str(kubeconfig), home=home)
+    again = livemig_sim("fault", "reset", "--kubeconfig", str(kubeconfig), home=home)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert json.loads(first.stdout)["resourceVersion"] == json.loads(again.stdout)["resourceVersion"]
 
 
 def test_an_unknown_fault_is_a_one_line_error(served):
@@ -195,3 +206,56 @@ def test_fault_reads_the_kubeconfig_named_in_the_environment(served, tmp_path):
     result = subprocess.run([*COMMAND, "fault", "compact"], capture_output=True, text=True, timeout=60, env=environment)
     assert result.returncode == 0, result.stderr
     assert "compactedResourceVersion" in json.loads(result.stdout)
+
+
+# -- the kubeconfig serve writes holds every user's token: only its owner may read it ----------------
+
+
+def test_serve_makes_an_existing_world_readable_kubeconfig_private(tmp_path):
+    target = tmp_path / "kubeconfig"
+    target.write_text("old: contents\n")
+    target.chmod(0o644)
+    process, lines = start_serving(tmp_path, "--scenario", "empty", "--kubeconfig-out", str(target))
+    try:
+        assert "serving" in lines[0], process.stderr.read()
+        mode = target.stat().st_mode & 0o777
+        kubeconfig = yaml.safe_load(target.read_text())
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert mode == 0o600 and kubeconfig["kind"] == "Config"
+    assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")] == []
+
+
+def test_serve_makes_the_default_kubeconfig_private_too(tmp_path):
+    target = tmp_path / ".cache" / "livemig-sim" / "kubeconfig"
+    target.parent.mkdir(parents=True)
+    target.write_text("old: contents\n")
+    target.chmod(0o644)
+    process, lines = start_serving(tmp_path, "--scenario", "empty")
+    try:
+        assert f"kubeconfig {target} " in lines[1], process.stderr.read()
+        mode = target.stat().st_mode & 0o777
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert mode == 0o600
+
+
+def test_serve_can_write_its_kubeconfig_to_a_pipe(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--scenario", "empty", "--kubeconfig-out", str(pipe)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_text()), daemon=True)
+    reader.start()
+    try:
+        line = process.stdout.readline()
+        reader.join(30)  # bounded: a server that replaced the pipe by a file would leave it unread
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert "serving" in line and read and yaml.safe_load(read[0])["kind"] == "Config"

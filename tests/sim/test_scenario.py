@@ -114,3 +114,12 @@ def test_a_scenario_with_the_same_object_twice_does_not_start():
     with pytest.raises(ScenarioError) as error:
         SimCluster.start(parse_scenario(text), manual_clock=True)
     assert 'object 2 (Node n1): nodes "n1" already exists' in str(error.value)
+
+
+def test_every_namespace_of_the_default_scenario_is_active():
+    from tui.sim.runtime import SimCluster
+
+    with SimCluster.start("default", manual_clock=True) as cluster:
+        phases = {ns["metadata"]["name"]: ns.get("status", {}).get("phase") for ns in cluster.store.list("namespaces")}
+    assert {"finance", "harvester-system", "cattle-monitoring-system"} <= set(phases)
+    assert set(phases.values()) == {"Active"}

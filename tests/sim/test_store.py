@@ -228,3 +228,34 @@ def test_compaction_forgets_the_history(store):
     with pytest.raises(ApiError):
         store.changes_since(int(created["metadata"]["resourceVersion"]) - 1)
     assert store.changes_since(store.resource_version) == []
+
+
+def test_a_reset_tells_subscribers_of_every_forgotten_object_and_restores_with_the_old_versions(store):
+    store.create("namespaces", {"metadata": {"name": "kept"}})
+    snapshot, version = store.snapshot(), store.resource_version
+    store.create("namespaces", {"metadata": {"name": "forgotten"}})
+    heard: list[tuple[str, str, int]] = []
+    store.subscribe(lambda change: heard.append((change.type, change.name, change.resource_version)))
+    store.reset()
+    assert sorted(heard) == [("DELETED", "default", 0), ("DELETED", "forgotten", 0), ("DELETED", "kept", 0)]
+    assert store.resource_version == 0 and not store.exists("namespaces", None, "kept")
+    heard.clear()
+    store.restore_snapshot(snapshot, version)
+    assert [(kind, name) for kind, name, _ in heard] == [("ADDED", "default"), ("ADDED", "kept")]
+    assert [obj["metadata"]["resourceVersion"] for _, obj in snapshot] == [str(rv) for _, _, rv in heard]
+    assert store.resource_version == version and not store.exists("namespaces", None, "forgotten")
+
+
+def test_what_a_subscriber_writes_while_a_snapshot_is_restored_comes_after_it(store):
+    store.create("namespaces", {"metadata": {"name": "second"}})
+    snapshot, version = store.snapshot(), store.resource_version
+    store.reset()
+
+    def answer(change) -> None:
+        if change.type == "ADDED" and change.name == "default":
+            store.create("namespaces", {"metadata": {"name": "answer"}})
+
+    store.subscribe(answer)
+    store.restore_snapshot(snapshot, version)
+    assert int(store.get("namespaces", None, "answer")["metadata"]["resourceVersion"]) == version + 1
+    assert store.get("namespaces", None, "second")["metadata"]["resourceVersion"] == snapshot[1][1]["metadata"]["resourceVersion"]

@@ -150,7 +150,7 @@ async def connection_lost(pilot: Pilot, cluster: SimCluster) -> None:
     app: LivemigApp = pilot.app  # type: ignore[assignment]
     await caught_up(pilot, cluster)
     cluster.fault("restart", seconds=60)
-    await until(pilot, lambda: "attempt 2: " in app.connection.banner and "refused" in app.connection.banner, timeout=30, what="attempt 2")
+    await until(pilot, lambda: "(attempt 2)" in app.connection.banner and "refused" in app.connection.banner, timeout=30, what="attempt 2")
     app.updates_paused = True
     app._broadcast(ViewUpdated(None, connection=True))
     await pilot.pause(0.3)

@@ -123,11 +123,71 @@ def test_an_unknown_theme_is_refused_with_the_known_ones():
 
 
 def test_a_keymap_from_the_environment_names_bindings_by_id():
-    from tui.app import parse_keymap
+    from tui.app import binding_ids
+    from tui.widgets.keymap import parse_keymap
 
-    keymap, problems = parse_keymap("vms.migrate=x; app.quit=ctrl+q,f10;nonsense;vms.nothing=y")
-    assert keymap == {"vms.migrate": "x", "app.quit": "ctrl+q,f10"}
-    assert problems == ['"nonsense" is not ID=KEYS', 'no binding has the id "vms.nothing"']
+    keymap, problems = parse_keymap("vms.migrate=x; app.quit=ctrl+q,f10;nonsense;vms.nothing=y;app.help=?", binding_ids())
+    assert keymap == {"vms.migrate": "x", "app.quit": "ctrl+q,f10", "app.help": "question_mark"}
+    assert problems == ['"nonsense" is not ID=KEYS; ignored', 'no binding has the id "vms.nothing"; ignored']
+
+
+def test_a_keymap_entry_with_a_key_no_terminal_sends_says_so_and_keeps_the_others():
+    from tui.app import binding_ids
+    from tui.widgets.keymap import parse_keymap
+
+    keymap, problems = parse_keymap("vms.sort=ctrl+;vms.filter=hello,f;vms.abort=cmd+a", binding_ids())
+    assert keymap == {"vms.filter": "f"}
+    assert problems == [
+        'vms.sort: "ctrl+" names no key; ignored, so vms.sort keeps its own keys',
+        'vms.filter: "hello" is no key name (e.g. x, f10, ctrl+x, question_mark, pageup); ignored',
+        'vms.abort: "cmd+a": "cmd" is no modifier (ctrl, shift, alt, meta); ignored, so vms.abort keeps its own keys',
+    ]
+
+
+def keymap_app(admin, text: str) -> LivemigApp:
+    app = make_app(admin)
+    app.use_keymap(text)
+    return app
+
+
+async def test_what_the_keymap_could_not_do_is_told_when_the_ui_starts(cluster, admin):
+    app = keymap_app(admin, "vms.migrate=q;nonsense")
+    async with app.run_test(size=(100, 30)) as pilot:
+        told = await until(pilot, lambda: [n.message for n in app._notifications if n.title == "LIVEMIG_KEYMAP"])
+        assert told[0].splitlines() == [
+            '"nonsense" is not ID=KEYS; ignored.',
+            "On the VM list q does Migrate (vms.migrate), not Quit (app.quit), which keeps ctrl+c ctrl+q there.",
+        ]
+
+
+async def test_a_key_the_keymap_took_from_quit_shows_in_help_where_it_does_not_quit(cluster, admin):
+    app = keymap_app(admin, "vms.migrate=q")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        everywhere = widget_text(app, "#help-text").partition("Everywhere\n")[2].partition("Lists\n")[0]
+        assert "q (not on VM list) Quit" in everywhere
+        assert "^c                Quit" in everywhere
+
+
+async def test_an_action_the_keymap_left_without_a_key_is_in_help_and_the_palette(cluster, admin):
+    app = keymap_app(admin, "vms.sort=S")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        vm_list = widget_text(app, "#help-text").partition("VM list\n")[2].partition("VM details\n")[0]
+        assert "no key            Reverse sort" in vm_list
+        assert "S                 Sort" in vm_list
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, VMListScreen))
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"reverse sort")
+        await until(pilot, lambda: "No key here under LIVEMIG_KEYMAP (vms.reverse_sort)" in screen_text(app), what="the command")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, VMListScreen) and app.screen.sort_reverse, what="the list reversed")
 
 
 async def test_every_j_typed_together_scrolls_help_one_line(cluster, admin):

@@ -116,6 +116,13 @@ def check_connection(transport: ApiTransport, target: ClusterTarget, timeout: fl
                 f"{_who(target).capitalize()} may not read the API server's discovery documents at {target.server} "
                 f"(403 Forbidden: {error.message.rstrip('.')}); livemig needs at least read access to KubeVirt's resources.",
             ) from None
+        if not error.reason and error.code in (404, 405, 400):
+            # No Status: a web server, a proxy or a login page answered, not an API server.
+            raise ConnectError(
+                SERVER_ERROR,
+                f"{target.server} answered, but not like a Kubernetes API server (HTTP {error.code} for the API group "
+                f"list at /apis: {error.message}). Check the server URL of the kubeconfig's cluster.",
+            ) from None
         later = ""
         if _busy(error):
             after = f" (it asks to wait {error.retry_after:g} s)" if error.retry_after else ""

@@ -3,6 +3,8 @@
 `ConnectError` is what the commands print (one paragraph, exit code 2). `ApiError` carries a non-2xx
 answer with the server's Status message verbatim. `TransportError` is a request that got no HTTP
 answer at all (refused, timed out, TLS), worded for an operator by `describe_transport_error`.
+Every message is redacted when the error is made (tui/cluster/redaction.py): no credential leaves
+the cluster layer in an error's words, whatever the server or a library put in them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 import orjson
 import urllib3.exceptions as u3
+
+from tui.cluster.redaction import redact
 
 # ConnectError.problem values: what went wrong, for callers that branch on it (and for tests).
 NO_KUBECONFIG = "no-kubeconfig"
@@ -32,6 +36,7 @@ class ConnectError(Exception):
     """livemig cannot work with the chosen cluster; `message` says why and what to do, in one paragraph."""
 
     def __init__(self, problem: str, message: str) -> None:
+        message = redact(message)
         super().__init__(message)
         self.problem = problem
         self.message = message
@@ -41,6 +46,7 @@ class ApiError(Exception):
     """The API server answered with an error status. `message` is its Status message, verbatim."""
 
     def __init__(self, code: int, reason: str, message: str, details: dict | None = None, retry_after: float | None = None) -> None:
+        reason, message = redact(reason), redact(message)
         super().__init__(message or f"HTTP {code} {reason}".strip())
         self.code = code
         self.reason = reason
@@ -61,8 +67,7 @@ class ApiError(Exception):
             message = status.get("message") if isinstance(status.get("message"), str) else ""
             details = status.get("details") if isinstance(status.get("details"), dict) else {}
         elif body:
-            text = body[:300].decode("utf-8", "replace").strip()
-            message = f"HTTP {code}: {text}" if text else ""
+            message = _page_summary(body)
         seconds = None
         if retry_after:
             try:
@@ -72,11 +77,29 @@ class ApiError(Exception):
         return cls(code, reason, message, details, seconds)
 
 
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _page_summary(body: bytes) -> str:
+    """A body that is no Status, in one sentence: a web page by its title (a plain web server, a proxy
+    or a login page answered, not an API server), plain text by its first line, shortened."""
+    head = body[:4096]
+    if head.lstrip()[:1] == b"<":
+        found = _TITLE.search(head)
+        title = " ".join(_TAG.sub("", found.group(1).decode("utf-8", "replace")).split()) if found else ""
+        title = title if len(title) <= 80 else title[:79] + "…"
+        return f'a web page{f" titled {title!r}" if title else ""} instead of a Kubernetes Status'
+    line = next((part.strip() for part in head.decode("utf-8", "replace").splitlines() if part.strip()), "")
+    return line if len(line) <= 160 else line[:159] + "…"
+
+
 class TransportError(Exception):
     """A request that got no HTTP answer. `kind` is one of refused, timeout, tls, dns, reset, proxy,
     other; `message` is worded for an operator and names the server."""
 
     def __init__(self, kind: str, message: str) -> None:
+        message = redact(message)
         super().__init__(message)
         self.kind = kind
         self.message = message

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -34,6 +35,8 @@ from tui.cluster.errors import (
     UNKNOWN_CONTEXT,
     ConnectError,
 )
+from tui.cluster.redaction import register, register_base64, register_basic_auth
+from tui.cluster.tls import TlsMaterial, decode_data, private_directory, read_pem_file, ssl_context
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 IN_CLUSTER_CONTEXT = "in-cluster"
@@ -382,20 +385,87 @@ class _CapturedErrors(logging.Handler):
             self.messages.append(str(record.msg))
 
 
+_SECRET_FIELDS = ("token", "password")
+_AUTH_PROVIDER_SECRETS = ("id-token", "refresh-token", "client-secret", "access-token")
+
+
+def _register_credentials(user: Mapping[str, Any]) -> None:
+    """Every credential of the user, so no message can show it (tui/cluster/redaction.py)."""
+    register(*(user.get(key) for key in _SECRET_FIELDS))
+    register_basic_auth(user.get("username"), user.get("password"))
+    register_base64(user.get("client-key-data"))
+    token_file = user.get("tokenFile")
+    if isinstance(token_file, str) and token_file:
+        try:
+            register(Path(token_file).read_text(encoding="utf-8", errors="replace").strip())
+        except OSError:
+            pass  # the client says it cannot read it
+    provider = user.get("auth-provider")
+    settings = provider.get("config") if isinstance(provider, dict) else None
+    if isinstance(settings, dict):
+        register(*(settings.get(key) for key in _AUTH_PROVIDER_SECRETS))
+
+
+def _entry_body(config: Mapping[str, Any], kind: str, key: str, name: str) -> dict:
+    entry = _named(config, kind, name) if name else None
+    body = (entry or {}).get(key)
+    return body if isinstance(body, dict) else {}
+
+
+def _taken(body: dict, data_key: str, file_key: str, what: str) -> tuple[bytes | None, str]:
+    """Take a PEM field out of a kubeconfig body (the data wins over the file, as in client-go):
+    its bytes and its name for messages; (None, "") when neither is set."""
+    data, path = body.pop(data_key, None), body.pop(file_key, None)
+    if data:
+        return decode_data(data, f"{data_key} of {what}"), f"{data_key} of {what}"
+    if isinstance(path, str) and path:
+        return read_pem_file(path, f"{file_key} of {what}"), f"{file_key} file {path} of {what}"
+    return None, ""
+
+
+def _plugin_output(path: Any, directory: str) -> bytes | None:
+    """A certificate or key an exec plugin gave, which the client wrote under `directory`: its bytes."""
+    if isinstance(path, str) and path.startswith(directory + os.sep):
+        try:
+            return Path(path).read_bytes()
+        except OSError:
+            return None
+    return None
+
+
 def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
     """A kubernetes.client.Configuration for the target's context. Runs an exec credential plugin now
-    (so an interactive login happens before any full-screen UI); raises ConnectError."""
+    (so an interactive login happens before any full-screen UI); raises ConnectError.
+
+    Certificates and keys never stay on disk: the client is given the kubeconfig without them, and
+    `livemig_ssl_context` (tui/cluster/tls.py) holds them in memory for the transport. What an exec
+    plugin returns as a certificate and key, the client writes to a private directory that is read
+    back and removed before this returns."""
     from kubernetes.client import Configuration
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import KubeConfigLoader
+
+    config = copy.deepcopy(dict(target.config))
+    user_body = _entry_body(config, "users", "user", target.user_name)
+    cluster_body = _entry_body(config, "clusters", "cluster", target.cluster_name)
+    _register_credentials(user_body)
+    user_words, cluster_words = f'user "{target.user_name}"', f'cluster "{target.cluster_name}"'
+    ca, ca_source = _taken(cluster_body, "certificate-authority-data", "certificate-authority", cluster_words)
+    certificate, certificate_source = _taken(user_body, "client-certificate-data", "client-certificate", user_words)
+    key, key_source = _taken(user_body, "client-key-data", "client-key", user_words)
 
     configuration = type.__call__(Configuration)  # not a copy of the process-wide default
     captured = _CapturedErrors()
     root = logging.getLogger()
     root.addHandler(captured)
+    directory = private_directory()
     try:
-        loader = KubeConfigLoader(config_dict=copy.deepcopy(dict(target.config)), active_context=target.context_name, config_base_path="")
+        loader = KubeConfigLoader(
+            config_dict=config, active_context=target.context_name, config_base_path="", temp_file_path=directory
+        )
         loader.load_and_set(configuration)
+        plugin_certificate = _plugin_output(configuration.cert_file, directory)
+        plugin_key = _plugin_output(configuration.key_file, directory)
     except ConfigException as error:
         raise ConnectError(BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {error}.') from None
     except Exception as error:  # the client's auth providers fail in many ways (missing packages, bad fields)
@@ -404,10 +474,22 @@ def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
         ) from None
     finally:
         root.removeHandler(captured)
-    user = _named(target.config, "users", target.user_name) if target.user_name else None
-    user_body = (user or {}).get("user") or {}
-    exec_config = user_body.get("exec") if isinstance(user_body, dict) else None
-    has_credentials = bool(configuration.api_key.get("BearerToken")) or bool(configuration.cert_file)
+        shutil.rmtree(directory, ignore_errors=True)
+    token = configuration.api_key.get("BearerToken")
+    credential = token.strip().partition(" ")[2].strip() if isinstance(token, str) else ""
+    register(credential)
+    if any(character in credential for character in "\r\n\t"):
+        # Trimming (as kubectl does) removes line breaks around a token, never inside it.
+        raise ConnectError(
+            CREDENTIALS,
+            f'The token of user "{target.user_name}" has a line break or tab inside it, which an HTTP header cannot '
+            "carry: it was probably pasted across lines; put it on one line in the kubeconfig (or the tokenFile).",
+        )
+    exec_config = user_body.get("exec")
+    if plugin_certificate and plugin_key:
+        certificate, key = plugin_certificate, plugin_key
+        certificate_source, key_source = "clientCertificateData of the credential plugin", "clientKeyData of the credential plugin"
+    has_credentials = bool(token) or bool(certificate)
     if isinstance(exec_config, dict) and not has_credentials:
         command = exec_config.get("command", "")
         detail = "; ".join(message.strip() for message in captured.messages if message.strip()) or "it gave no credentials"
@@ -416,6 +498,11 @@ def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
             f'The credential plugin of user "{target.user_name}" ({command}) failed: {detail}. Run it by hand to '
             "see what it needs (a login, a network, a tool in PATH).",
         )
+    configuration.ssl_ca_cert = configuration.cert_file = configuration.key_file = None
+    configuration.livemig_ssl_context = None
+    if target.server.startswith("https://"):
+        material = TlsMaterial(ca, certificate, key, ca_source, certificate_source, key_source)
+        configuration.livemig_ssl_context = ssl_context(material, verify=bool(configuration.verify_ssl))
     configuration.retries = False  # livemig decides what to retry; urllib3 must not repeat requests
     configuration.connection_pool_maxsize = pool_size
     cluster = (_named(target.config, "clusters", target.cluster_name) or {}).get("cluster") or {}

@@ -3,7 +3,17 @@
 client-go's Reflector, in a thread: list (pages of 500), `Store.replace`, then watch from the list's
 resourceVersion with bookmarks. A watch that ends is resumed from the last resourceVersion seen; a
 410 (history compacted while away, as an ERROR event or as the watch request's own status) means a
-fresh list, whose `replace` reports what vanished as deleted. Any other failure backs off (0.8 s
+fresh list, whose `replace` reports what vanished as deleted.
+
+A server that comes back with other state (an etcd restore, a failover to a server behind, a cluster
+recreated at the same address) is behind the resourceVersion livemig holds: kube-apiserver answers a
+read at it with 504 "Too large resource version" (cause ResourceVersionTooLarge), or an ERROR event
+with that Status, and a plain watch at it brings nothing at all. So every re-watch after a broken or
+silent watch, or after the health probe saw the server come back, first asks the server's current
+resourceVersion (a list of one object); below the one held, or the 504, means a fresh list, as
+client-go's reflector relists on "too large" (tools/cache/reflector.go,
+isTooLargeResourceVersionError), and the store counts it (`server_went_back`). A 410 from a cluster
+whose kube-system namespace has another uid than before (recreated at the same address) counts too. Any other failure backs off (0.8 s
 doubling to 30 s, with jitter) and retries; `synced` waits for the retries, since a first list that
 failed once says nothing yet. A watch that stays silent longer than the idle timeout is treated as
 dead. 403 leaves the kind empty (the KubeVirt CR gets a stand-in that knows only KubeVirt's version,
@@ -114,13 +124,36 @@ class _Scope:
     partial: str = ""
 
 
+class _WentBack(Exception):
+    """The server answered a watch with "Too large resource version": it came back with other state."""
+
+
 class _Expired(Exception):
-    """The watch's resourceVersion is older than the server's history (410): list again."""
+    """The watch's resourceVersion is older than the server's history (410), or newer than the
+    server's own (it came back with other state): list again."""
 
 
 def _expired(code: Any, reason: Any) -> bool:
     """A 410 Gone, or a Status whose reason says the resourceVersion is too old: list again."""
     return code == 410 or reason in ("Expired", "Gone")
+
+
+def _too_large(code: Any, message: Any, details: Any) -> bool:
+    """kube-apiserver's answer to a read at a resourceVersion it has not reached: 504 Timeout with a
+    ResourceVersionTooLarge cause (k8s.io/apiserver/pkg/storage/errors.go,
+    NewTooLargeResourceVersionError), message "Too large resource version: X, current: Y"."""
+    causes = details.get("causes") if isinstance(details, dict) else None
+    if isinstance(causes, list) and any(isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes):
+        return True
+    return code == 504 and isinstance(message, str) and "Too large resource version" in message
+
+
+def _behind(server: str, held: str) -> bool:
+    """The server's resourceVersion is below the one held (both etcd revisions, decimal): it went back."""
+    try:
+        return int(server) < int(held)
+    except ValueError:
+        return False
 
 
 class _Backoff:
@@ -169,6 +202,10 @@ class Reflector:
         self.synced = threading.Event()  # set once the kind is listed, forbidden or absent (not on a mere failure)
         self._stopping = threading.Event()
         self._wake = threading.Event()
+        self._verify = threading.Event()  # before the next watch, check the server is not behind
+        self._seen: str | None = None  # the last resourceVersion the current watch delivered
+        self._went_back_seen = 0  # the store's server_went_back at this kind's last list
+        self.on_went_back: Callable[[], None] | None = None  # the session wakes every kind's watch
         self._lock = threading.Lock()
         self._stream: WatchStream | None = None
         self._thread: threading.Thread | None = None
@@ -178,6 +215,7 @@ class Reflector:
         self._attempt = 0
         self._error = ""
         self._partial = ""
+        self._rejected = False  # the server's last answer was 401: the credentials are rejected
         self._server_ok = True
         self._server_error = ""
         self._server_failures = 0
@@ -229,12 +267,14 @@ class Reflector:
             self._server_lost_since = None if ok else (self._server_lost_since or since or _now())
         self._publish()
         if recovered:
+            self._verify.set()
             self.restart_watch()
 
     # -- state -----------------------------------------------------------------------------------
 
-    def _set(self, status: str, error: str = "", partial: str | None = None) -> None:
+    def _set(self, status: str, error: str = "", partial: str | None = None, rejected: bool = False) -> None:
         with self._lock:
+            self._rejected = rejected
             if status != self._status:
                 self._since = _now()
             if status == ConnectionStatus.RECONNECTING:
@@ -256,7 +296,13 @@ class Reflector:
                 error = self._server_error
                 attempt = max(attempt, self._server_failures)
             state = ConnectionState(
-                kind=self.kind.kind, status=status, since=since, attempt=attempt, last_error=error, partial=self._partial
+                kind=self.kind.kind,
+                status=status,
+                since=since,
+                attempt=attempt,
+                last_error=error,
+                partial=self._partial,
+                rejected=self._rejected and status == ConnectionStatus.RECONNECTING,
             )
         self.store.set_state(state)
 
@@ -274,20 +320,45 @@ class Reflector:
         while not self._stopping.is_set():
             try:
                 if resource_version is None or scope is None:
+                    self._went_back_seen = self.store.server_went_back
                     scope, resource_version = self._list()
                     self._set(ConnectionStatus.CONNECTED, partial=scope.partial)
                     self.synced.set()
+                    self._verify.clear()
+                elif self.store.server_went_back != self._went_back_seen:
+                    resource_version = None  # another kind found the server behind: every kind lists again
+                    continue
+                elif self._verify.is_set():
+                    self._verify.clear()
+                    if self._server_behind(scope, resource_version) or self._another_cluster():
+                        self._went_back()
+                        resource_version = None
+                        continue
                 started = time.monotonic()
+                self._seen = resource_version
                 resource_version, events = self._watch(scope, resource_version)
                 ran = time.monotonic() - started
                 if ran >= self.timings.backoff_reset_after:
                     backoff.reset()
+                if ran < self.timings.watch_timeout_range[0] * 0.9:
+                    self._verify.set()  # ended before the server's timeout: check before watching again
                 if ran < 1.0 and events == 0 and not self._stopping.is_set():
                     # A watch the server ends at once, over and over, must not become a busy loop.
                     self._sleep(backoff.next())
             except _Expired:
                 resource_version = None  # re-list at once; replace() reports what vanished
+                if self._another_cluster():
+                    self._went_back()
+            except _WentBack:
+                self._went_back()
+                resource_version = None
             except ApiError as error:
+                self._verify.set()
+                resource_version = self._resume_from(resource_version)
+                if _too_large(error.code, error.message, error.details) and resource_version is not None:
+                    self._went_back()
+                    resource_version = None
+                    continue
                 if error.code == 403 and resource_version is None:
                     self._forbidden(error)
                 elif error.code == 404 and resource_version is None:
@@ -295,10 +366,12 @@ class Reflector:
                 else:
                     if error.code in (403, 404):
                         resource_version = None  # lost access or the CRD went away mid-watch: list again
-                    self._failed(f"{error.code} {error.reason}: {error.message}".strip(), backoff, error.retry_after)
+                    self._failed(f"{error.code} {error.reason}: {error.message}".strip(), backoff, error.retry_after, rejected=error.code == 401)
             except TransportError as error:
                 if self._stopping.is_set():
                     break
+                self._verify.set()
+                resource_version = self._resume_from(resource_version)
                 self._failed(error.message, backoff)
             except Exception as error:  # a bug here must not silently end the reflector: report it, retry
                 if self._stopping.is_set():
@@ -306,14 +379,31 @@ class Reflector:
                 self._failed(f"{type(error).__name__}: {error}", backoff)
         self._set(ConnectionStatus.STOPPED)
 
-    def _failed(self, message: str, backoff: _Backoff, retry_after: float | None = None) -> None:
+    def _went_back(self) -> None:
+        """This kind found the server behind: count it, and wake every kind's watch (`on_went_back`)
+        so each lists again, as after a 410."""
+        self.store.note_server_went_back()
+        if self.on_went_back is not None:
+            self.on_went_back()
+
+    def _resume_from(self, resource_version: str | None) -> str | None:
+        """Where to watch again after a watch broke: the last resourceVersion it delivered (so a
+        server found behind it is noticed), or None when a list is due anyway."""
+        return self._seen if resource_version is not None and self._seen else resource_version
+
+    def _failed(self, message: str, backoff: _Backoff, retry_after: float | None = None, rejected: bool = False) -> None:
+        """Say the kind is reconnecting, and wait before the next try. Rejected credentials (401) are
+        tried again only every `recheck_after` seconds: they rarely come back by themselves (an exec
+        plugin's refreshed token, an authenticator that recovered), and the state says so (`rejected`)."""
         if self._stopping.is_set():
             return
         # `synced` stays unset: a failed first list is retried, and callers wait for its outcome.
-        self._set(ConnectionStatus.RECONNECTING, message)
+        self._set(ConnectionStatus.RECONNECTING, message, rejected=rejected)
         delay = backoff.next()
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.timings.backoff_max))
+        if rejected:
+            delay = max(delay, self.timings.recheck_after)
         self._sleep(delay)
 
     def _forbidden(self, error: ApiError) -> None:
@@ -407,9 +497,42 @@ class Reflector:
             name, namespace = metadata.get("name"), metadata.get("namespace")
             key = f"{namespace}/{name}" if namespace else name
             held = self.store.get(self.kind.kind, key) if isinstance(key, str) else None
-            if held is not None and held.meta.resource_version == metadata["resourceVersion"]:
+            # The uid too: a cluster recreated at the same address may have an object of the same
+            # name at the same resourceVersion, which is another object.
+            if held is not None and held.meta.resource_version == metadata["resourceVersion"] and held.meta.uid == metadata.get("uid", ""):
                 return held
         return parse(item)
+
+    def _another_cluster(self) -> bool:
+        """After a 410: is this another cluster at the same address (recreated, or a restore of
+        another one)? The kube-system namespace's uid, the usual cluster identity, tells: a
+        different one than the store holds. Unknown (unreadable) counts as the same cluster."""
+        known = self.store.get("namespaces", "kube-system")
+        if known is None or not known.meta.uid:
+            return False
+        try:
+            response = self.transport.request(
+                "GET", "/api/v1/namespaces/kube-system", timeout=(self.timings.connect_timeout, self.timings.list_read_timeout)
+            )
+            uid = ((orjson.loads(response.data) or {}).get("metadata") or {}).get("uid")
+        except (ApiError, TransportError, orjson.JSONDecodeError, AttributeError):
+            return False
+        return isinstance(uid, str) and bool(uid) and uid != known.meta.uid
+
+    def _server_behind(self, scope: _Scope, resource_version: str) -> bool:
+        """Ask the server's current resourceVersion (a list of at most one object, which
+        kube-apiserver serves from etcd): below `resource_version`, it came back with other state.
+        A failed question is no answer: the watch that follows will fail and say why."""
+        query = [("limit", "1")] + ([("labelSelector", scope.selector)] if scope.selector else [])
+        try:
+            response = self.transport.request(
+                "GET", scope.path, query=query, timeout=(self.timings.connect_timeout, self.timings.list_read_timeout)
+            )
+            current = str(((orjson.loads(response.data) or {}).get("metadata") or {}).get("resourceVersion") or "")
+        except (ApiError, TransportError, orjson.JSONDecodeError, AttributeError):
+            self._verify.set()
+            return False
+        return bool(current) and _behind(current, resource_version)
 
     # -- watch -----------------------------------------------------------------------------------
 
@@ -434,10 +557,14 @@ class Reflector:
             # Some servers refuse an expired resourceVersion with HTTP 410 instead of an ERROR event.
             if _expired(error.code, error.reason):
                 raise _Expired() from None
+            if _too_large(error.code, error.message, error.details):
+                raise _WentBack() from None
             raise
         with self._lock:
             self._stream = stream
-        if self._stopping.is_set():
+        if self._stopping.is_set() or self.store.server_went_back != self._went_back_seen:
+            # Stopped, or the server was found behind while this watch opened (too late for
+            # restart_watch to reach it): end it at once; the loop lists again.
             stream.close()
         if self._status != ConnectionStatus.CONNECTED:
             self._set(ConnectionStatus.CONNECTED, partial=scope.partial)
@@ -451,19 +578,21 @@ class Reflector:
                 if event_type in ("ADDED", "MODIFIED", "DELETED"):
                     parsed = parse(obj)
                     store.apply(kind, event_type, parsed)
-                    resource_version = parsed.meta.resource_version or resource_version
+                    resource_version = self._seen = parsed.meta.resource_version or resource_version
                     events += 1
                 elif event_type == "BOOKMARK":
                     bookmark = ((obj or {}).get("metadata") or {}).get("resourceVersion")
                     if bookmark:
-                        resource_version = str(bookmark)
+                        resource_version = self._seen = str(bookmark)
                 elif event_type == "ERROR":
                     status = obj if isinstance(obj, dict) else {}
                     code = status.get("code")
                     if _expired(code, status.get("reason")):
                         raise _Expired()
+                    if _too_large(code, status.get("message"), status.get("details")):
+                        raise _WentBack()
                     raise ApiError(int(code) if isinstance(code, int) else 500, str(status.get("reason", "")), str(status.get("message", "")))
-        except (_Expired, ApiError):
+        except (_Expired, _WentBack, ApiError):
             raise
         except orjson.JSONDecodeError:
             if stream.closed_here:
@@ -479,3 +608,4 @@ class Reflector:
                     self._stream = None
             stream.close()
         return resource_version, events
+

@@ -84,6 +84,8 @@ class ClusterSession:
         self.metrics = MigrationMetrics(transport, self.store, interval=options.metrics_interval)
         namespace = target.namespaces[0] if target.namespaces else None
         self._reflectors = [Reflector(transport, self.store, kind, namespace, options.timings) for kind in KINDS]
+        for reflector in self._reflectors:
+            reflector.on_went_back = self._restart_watches
         self._lock = threading.Lock()
         self._started = False
         self._stopped = False
@@ -265,6 +267,11 @@ class ClusterSession:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _restart_watches(self) -> None:
+        """The server came back with other state: every kind's watch ends, and each lists again."""
+        for reflector in self._reflectors:
+            reflector.restart_watch()
 
     # -- health probe ----------------------------------------------------------------------------
 

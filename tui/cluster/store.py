@@ -36,6 +36,9 @@ class ConnectionState:
     # Set when only part of the kind could be read, saying what is missing and why (e.g. only the
     # virt-launcher pods of one namespace: pods in all namespaces are forbidden). "" when complete.
     partial: str = ""
+    # RECONNECTING because the server rejects the credentials (401): retried only now and then, and
+    # what helps is a fresh kubeconfig, not patience.
+    rejected: bool = False
 
     @property
     def healthy(self) -> bool:
@@ -74,6 +77,7 @@ class Store:
         self._objects: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
         self._states: dict[str, ConnectionState] = {kind: ConnectionState(kind, since=_now()) for kind in KINDS}
         self._version = 0
+        self._server_went_back = 0  # how often a reflector found the server behind what it had served
         self._snapshot: ClusterSnapshot | None = None
         self._snapshot_version = -1
         # pending changes for the next batch
@@ -123,6 +127,18 @@ class Store:
             if value != self._harvester_server_version:
                 self._harvester_server_version = value
                 self._version += 1
+
+    def note_server_went_back(self) -> None:
+        """A reflector found the API server behind what it had served before (restored, failed over
+        or recreated at the same address) and lists again; callers compare `server_went_back`."""
+        with self._lock:
+            self._server_went_back += 1
+
+    @property
+    def server_went_back(self) -> int:
+        """How often the server was found to have come back with other (older) state."""
+        with self._lock:
+            return self._server_went_back
 
     def set_state(self, state: ConnectionState) -> None:
         with self._lock:

@@ -25,6 +25,7 @@ import urllib3
 
 from tui import __version__
 from tui.cluster.errors import ApiError, TransportError, describe_transport_error
+from tui.cluster.redaction import register
 
 USER_AGENT = f"livemig/{__version__}"
 DEFAULT_TIMEOUT = (10.0, 30.0)  # (connect, read) seconds
@@ -59,6 +60,20 @@ class Response:
             if text:
                 found.append(text)
         return found
+
+
+def authorization_value(value: str | None) -> str | None:
+    """The Authorization header for the client's "Bearer <token>" (or "Basic ..."), the token trimmed
+    as kubectl trims it: client-go's file token source (transport/token_source.go) applies
+    strings.TrimSpace to what it reads, so a tokenFile written by `echo` (a trailing newline) or with
+    CRLF works; livemig trims inline and exec plugin tokens the same way, since a header cannot
+    carry a line break anyway. The credential is registered for redaction."""
+    if not value:
+        return None
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    register(credential)
+    return f"{scheme} {credential}" if credential else None
 
 
 class ServerClock:
@@ -176,6 +191,14 @@ class ApiTransport:
         self.clock = clock or ServerClock()
         self._client = ApiClient(configuration)
         self._pool = self._client.rest_client.pool_manager
+        context = getattr(configuration, "livemig_ssl_context", None)
+        if context is not None:
+            # Every connection uses the one context built from the kubeconfig's data in memory
+            # (tui/cluster/tls.py), never a file that may be gone by the next reconnect.
+            settings = self._pool.connection_pool_kw
+            for key in ("ca_certs", "ca_cert_dir", "ca_cert_data", "cert_file", "key_file"):
+                settings.pop(key, None)
+            settings["ssl_context"] = context
         self._auth_lock = threading.Lock()
         self._closed = False
 
@@ -186,9 +209,9 @@ class ApiTransport:
         with self._auth_lock:
             try:
                 if "BearerToken" in self.configuration.api_key or self.configuration.refresh_api_key_hook:
-                    return self.configuration.get_api_key_with_prefix("BearerToken")
+                    return authorization_value(self.configuration.get_api_key_with_prefix("BearerToken"))
             except Exception:  # a failing refresh keeps the old token; the server will say 401 if it is stale
-                return self.configuration.api_key.get("BearerToken")
+                return authorization_value(self.configuration.api_key.get("BearerToken"))
         return None
 
     def _headers(self, accept: str, content_type: str | None) -> dict[str, str]:

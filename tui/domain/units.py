@@ -12,10 +12,11 @@ def human_bytes(amount: int | float | None) -> str:
     if amount is None or not _finite(amount):
         return "unknown"
     sign = "-" if amount < 0 else ""
-    try:
-        value = float(abs(amount))
-    except OverflowError:  # no real amount is this large; show it as it is
-        return f"{amount} B"
+    if abs(amount) >= 1024 ** len(_BINARY_UNITS):
+        # Beyond 1024 EiB no machine has it (a typo such as "1e400"): its order of magnitude, not
+        # hundreds of digits.
+        return f"{sign}{_scientific(abs(amount))} B"
+    value = float(abs(amount))
     unit = 0
     while value >= 1024 and unit < len(_BINARY_UNITS) - 1:
         value /= 1024
@@ -24,6 +25,13 @@ def human_bytes(amount: int | float | None) -> str:
         return f"{sign}{int(value)} B"
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return f"{sign}{text} {_BINARY_UNITS[unit]}"
+
+
+def _scientific(amount: int | float) -> str:
+    """A huge amount as "1e400" or "1.2e25", exact in its first two digits (ints may not fit a float)."""
+    digits = str(int(amount))
+    head = digits[0] + ("." + digits[1] if digits[1:2] not in ("", "0") else "")
+    return f"{head}e{len(digits) - 1}"
 
 
 def human_cpu(millicores: int | None) -> str:

@@ -11,7 +11,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.screens.question import Covering
-from tui.widgets.dialog_keys import DialogKeys, keys_line, keys_of
+from tui.widgets.dialog_keys import DialogKeys, bound_keys, keys_line, keys_of
+from tui.widgets.keymap import normal_key
 from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
 
@@ -58,24 +59,43 @@ class HelpScreen(Covering[None]):
         from tui.screens.vm_detail import VMDetailScreen
         from tui.screens.vm_list import VMListScreen
 
-        sources: list[tuple[str, Iterable[Binding]]] = [
-            ("Everywhere", _bindings(LivemigApp)),
-            ("Lists", _bindings(RowTable)),
-            ("VM list", _bindings(VMListScreen)),
-            ("VM details", _bindings(VMDetailScreen)),
-            ("Node picker", _bindings(NodePickerScreen)),
-            ("Migrations", _bindings(MigrationsScreen)),
-            ("Questions", _bindings(ConfirmScreen)),
+        sources: list[tuple[str, Iterable[Binding], type]] = [
+            ("Everywhere", _bindings(LivemigApp), LivemigApp),
+            ("Lists", _bindings(RowTable), RowTable),
+            ("VM list", _bindings(VMListScreen), VMListScreen),
+            ("VM details", _bindings(VMDetailScreen), VMDetailScreen),
+            ("Node picker", _bindings(NodePickerScreen), NodePickerScreen),
+            ("Migrations", _bindings(MigrationsScreen), MigrationsScreen),
+            ("Questions", _bindings(ConfirmScreen), ConfirmScreen),
         ]
+        lost = self.livemig.keys_lost()
         groups: list[tuple[str, list[tuple[str, str, str]]]] = []
-        for title, bindings in sources:
+        for title, bindings, owner in sources:
             entries = []
             for binding in bindings:
                 what = _WHAT.get(binding.id or "", binding.description)
-                entries.append((keys_of(self.app, binding), what, binding.id or ""))
+                entries.append((self._keys(binding, owner, lost.get(binding.id or "", {})), what, binding.id or ""))
             entries += [(keys_of(self.app, Binding(key, "")), what, "") for group, key, what in _ALSO if group == title]
             groups.append((title, entries))
         return groups
+
+    def _keys(self, binding: Binding, owner: type, lost: dict[str, list[str]]) -> str:
+        """`binding`'s keys as shown; a key the keymap gave another binding somewhere says where it does
+        not work, and a binding left without any says "no key" (the command palette offers it)."""
+        if not lost:
+            return keys_of(self.app, binding)
+        from tui.app import key_scopes
+
+        places = {scope.name for scope in key_scopes() if owner in scope.owners or binding.priority}
+        shown: list[str] = []
+        for key in bound_keys(self.app, binding):
+            where = lost.get(normal_key(key), [])
+            display = self.app.get_key_display(Binding(key, ""))
+            if not where:
+                shown.append(display)
+            elif places - set(where):
+                shown.append(f"{display} (not on {', '.join(where)})")
+        return " ".join(dict.fromkeys(shown)) or "no key"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
@@ -102,7 +122,7 @@ class HelpScreen(Covering[None]):
                 continue
             parts += [(title, "bold $text-accent"), "\n"]
             for keys, what, binding_id in entries:
-                parts += [(f"  {keys:<18}", "bold"), f"{what:<26}", (binding_id, "$text-muted"), "\n"]
+                parts += [(f"  {keys:<17} ", "bold"), f"{what:<26}", (binding_id, "$text-muted"), "\n"]
         parts += [
             ("Safety", "bold $text-accent"),
             # One paragraph a line, unindented: at 80 columns they wrap, and wrapped lines start at the edge.

@@ -56,6 +56,7 @@ class VMListScreen(Screen[None]):
         self.filter_text = ""
         self._dirty = False
         self._action_states: tuple = ()
+        self._checking = False  # the highlighted VM's plan is asked for, after the next refresh
 
     @property
     def livemig(self) -> "LivemigApp":
@@ -124,8 +125,8 @@ class VMListScreen(Screen[None]):
         return "No VirtualMachines in " + clean(app.session.scope_text) + "."
 
     def _refresh_keys(self) -> None:
+        # The footer is built again only when what it shows changes, not on every cursor move.
         states = (
-            self.highlighted,
             self.livemig.action_state(MIGRATE, self.highlighted)[0],
             self.livemig.action_state(ABORT, self.highlighted)[0],
         )
@@ -208,12 +209,26 @@ class VMListScreen(Screen[None]):
         return bool(self._full_check(key))
 
     def _full_check(self, key: str | None) -> str:
-        """The first blocker the full plan finds for the highlighted VM ("" when it can move)."""
-        plan = self.livemig.plan(key) if key else None
-        if plan is None or plan.migratable or not plan.blockers:
+        """The first blocker the full plan finds for the highlighted VM ("" when it can move, or until
+        the plan is made: right after the key or change that asked for it, and the line is shown again)."""
+        if not key:
             return ""
-        first = plan.blockers[0]
-        return f"{first.code}: {first.message}"
+        known = self.livemig.known_blocker(key)
+        if known is None:
+            if not self._checking:
+                # After the screen shows where the cursor went: a key answers first, and keys typed
+                # in a row ask for the plan of the VM they stopped on only.
+                self._checking = True
+                self.call_after_refresh(self._check_highlighted)
+            return ""
+        return known
+
+    def _check_highlighted(self) -> None:
+        self._checking = False
+        key = self.highlighted
+        if key and self.is_current and self.livemig.known_blocker(key) is None:
+            self.livemig.first_blocker(key)
+            self._show_info()
 
     # -- keys ------------------------------------------------------------------------------------
 

@@ -34,6 +34,14 @@ class AccessRule:
             return bool(namespace) and namespace in self.namespaces
         return True
 
+    def applies_in(self, namespace: str) -> bool:
+        """Whether the rule holds for requests in `namespace` (bound cluster-wide, or there)."""
+        return not self.namespaces or "*" in self.namespaces or namespace in self.namespaces
+
+    def resource_rule(self) -> dict[str, Any]:
+        """The rule as a SelfSubjectRulesReview lists it (authorization.k8s.io/v1 ResourceRule)."""
+        return {"verbs": list(self.verbs), "apiGroups": list(self.api_groups), "resources": list(self.resources)}
+
 
 def _resource_matches(patterns: tuple[str, ...], resource: str) -> bool:
     for pattern in patterns:
@@ -46,6 +54,23 @@ def _resource_matches(patterns: tuple[str, ...], resource: str) -> bool:
 
 ADMIN_RULES = (AccessRule(verbs=("*",)),)
 VIEWER_RULES = (AccessRule(verbs=READ_VERBS),)
+
+# What every authenticated user holds through the bootstrap ClusterRoles (bootstrappolicy/policy.go in
+# kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac): system:basic-user, then system:discovery
+# and system:public-info-viewer; cluster-admin adds every verb on every non-resource URL.
+BASIC_USER_RULES = (
+    {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]},
+)
+DISCOVERY_URL_RULES = (
+    {
+        "verbs": ["get"],
+        "nonResourceURLs": [
+            "/livez", "/readyz", "/healthz", "/version", "/version/", "/openapi", "/openapi/*", "/api", "/api/*", "/apis", "/apis/*",
+        ],
+    },
+    {"verbs": ["get"], "nonResourceURLs": ["/livez", "/readyz", "/healthz", "/version", "/version/"]},
+)
+CLUSTER_ADMIN_URL_RULES = ({"verbs": ["*"], "nonResourceURLs": ["*"]},)
 
 
 @dataclass(frozen=True)
@@ -121,6 +146,28 @@ class AccessControl:
         if user.is_admin:
             return True
         return verb == "get" and not path.startswith("/livemig-sim/")
+
+    def rules_review(self, user: SimUser, review: Any) -> dict[str, Any]:
+        """The answer to a SelfSubjectRulesReview (`kubectl auth can-i --list`): every rule that holds
+        for `user` in spec.namespace, as pkg/registry/authorization/selfsubjectrulesreview answers it
+        (its spec left empty); 400 "no namespace on request" without a namespace."""
+        spec = review.get("spec") if isinstance(review, dict) else None
+        namespace = spec.get("namespace") if isinstance(spec, dict) else None
+        if not isinstance(namespace, str) or not namespace:
+            raise st.bad_request("no namespace on request")
+        resource_rules = [rule.resource_rule() for rule in user.effective_rules if rule.applies_in(namespace)]
+        url_rules = (CLUSTER_ADMIN_URL_RULES if user.is_admin else ()) + DISCOVERY_URL_RULES
+        return {
+            "kind": "SelfSubjectRulesReview",
+            "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "spec": {},
+            "status": {
+                "resourceRules": resource_rules + [dict(rule) for rule in BASIC_USER_RULES],
+                "nonResourceRules": [dict(rule) for rule in url_rules],
+                "incomplete": False,
+            },
+        }
 
     def review(self, user: SimUser, review: Any) -> dict[str, Any]:
         """The answer to a SelfSubjectAccessReview (status.allowed, and the reason when allowed)."""

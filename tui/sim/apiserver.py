@@ -30,7 +30,15 @@ from tui.sim.clock import SimClock
 from tui.sim.faults import FaultBoard, FaultError, number_param
 from tui.sim.metrics import MetricsSource, QueryError, instant_query, query_error
 from tui.sim.patching import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
-from tui.sim.resources import NAMESPACES, SELF_SUBJECT_ACCESS_REVIEWS, SERVED, ResourceRegistry, ResourceType
+from tui.sim.resources import (
+    NAMESPACES,
+    SELF_SUBJECT_ACCESS_REVIEWS,
+    SELF_SUBJECT_RULES_REVIEWS,
+    SERVED,
+    ResourceRegistry,
+    ResourceType,
+)
+from tui.sim.schemas import check_status
 from tui.sim.selectors import SelectorError, check_field_selector, parse_field_selector, parse_label_selector
 from tui.sim.store import ObjectStore, apply_patch, copy_object, decode_continue, encode_continue
 from tui.sim.tables import to_table
@@ -42,6 +50,7 @@ log = logging.getLogger(__name__)
 FAULTS_PREFIX = "/livemig-sim/v1/faults"
 PROMETHEUS_NAMESPACE = "cattle-monitoring-system"
 PROMETHEUS_SERVICE = "rancher-monitoring-prometheus"
+RESTARTING_FAULTS = ("restart", "reset")  # they drop every connection but the one that asked
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz")
 NOT_FOUND = st.ApiError(404, "NotFound", "the server could not find the requested resource", {})
 METHOD_NOT_ALLOWED = st.ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
@@ -71,6 +80,12 @@ def _error(error: st.ApiError) -> web.Response:
         headers=error.headers,
         content_type="application/json",
     )
+
+
+def _watch_response() -> web.StreamResponse:
+    response = web.StreamResponse(status=200, headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"})
+    response.enable_chunked_encoding()
+    return response
 
 
 def _table_version(accept: str) -> str:
@@ -105,6 +120,8 @@ class ApiServer:
         self.monitoring = monitoring
         self.metrics_source: MetricsSource | None = None
         self.bookmark_interval = bookmark_interval
+        # Wall seconds a read at a resourceVersion the server has not reached waits before its 504.
+        self.too_large_wait = st.TOO_LARGE_WAIT_SECONDS
         self.server_address = "127.0.0.1:0"
         self.hub: WatchHub | None = None
         self.on_restart: Callable[[float], Any] | None = None
@@ -239,7 +256,8 @@ class ApiServer:
         target = self._discovery_or_resource(request, user, segments)
         if isinstance(target, web.StreamResponse):
             return target
-        if target.resource is not SELF_SUBJECT_ACCESS_REVIEWS:  # every user may ask what they may do
+        # Every user may ask what they may do (ClusterRole system:basic-user, bound to all of them).
+        if target.resource not in (SELF_SUBJECT_ACCESS_REVIEWS, SELF_SUBJECT_RULES_REVIEWS):
             self.access.require(user, target.verb, target.resource.group, target.resource.plural, target.subresource, target.namespace, target.name)
         return await self._serve(request, user, target)
 
@@ -341,14 +359,18 @@ class ApiServer:
         if verb == "watch":
             return await self._watch(request, target)
         if verb == "list":
+            await self._fresh_enough(request.query.get("resourceVersion", "") if not request.query.get("continue") else "")
             return self._list(request, target)
         if verb == "get":
+            await self._fresh_enough(request.query.get("resourceVersion", ""))
             obj = self.store.get(target.resource, target.namespace, target.name)
             return self._respond_object(request, target.resource, obj)
         body = await self._body(request) if request.can_read_body or verb in ("create", "update", "patch") else None
         if verb == "create":
             if target.resource is SELF_SUBJECT_ACCESS_REVIEWS:
                 return _json(self.access.review(user, body), status=201)
+            if target.resource is SELF_SUBJECT_RULES_REVIEWS:
+                return _json(self.access.rules_review(user, body), status=201)
             return self._create(request, user, target, body)
         if verb == "update":
             return self._update(request, user, target, body)
@@ -402,6 +424,20 @@ class ApiServer:
         except SelectorError as error:
             raise st.bad_request(str(error)) from None
         return labels, fields
+
+    async def _fresh_enough(self, raw_rv: str) -> None:
+        """A read at a minimum resourceVersion waits for the server to reach it, as the watch cache
+        does (waitUntilFreshAndBlock, k8s.io/apiserver/pkg/storage/cacher/watch_cache.go), then is
+        504 "Too large resource version". Not a decimal integer, or 0: any version will do."""
+        try:
+            wanted = int(raw_rv)
+        except ValueError:
+            return
+        if wanted <= self.store.resource_version:
+            return
+        assert self.hub is not None
+        if not await self.hub.wait_until_fresh(wanted, self.too_large_wait):
+            raise st.too_large_resource_version(wanted, self.store.resource_version)
 
     def _list(self, request: web.Request, target: ResourceRequest) -> web.Response:
         resource = target.resource
@@ -462,11 +498,20 @@ class ApiServer:
         if send_initial and not bookmarks:
             raise st.invalid("ListOptions", "meta.k8s.io", "", [st.field_forbidden("allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is true")])
         resource_version: int | None = None
-        if raw_rv not in ("", "0") and not send_initial:
+        if raw_rv not in ("", "0"):
             try:
-                resource_version = int(raw_rv)
+                wanted = int(raw_rv)
             except ValueError:
                 raise st.bad_request(f'resourceVersion: Invalid value: "{raw_rv}": must be a decimal integer') from None
+            if not send_initial:
+                resource_version = wanted
+            else:
+                # A watch list waits for the server to reach its resourceVersion; if it does not, the
+                # watch answers 200 and one ERROR event (Cacher.Watch and newErrWatcher in
+                # k8s.io/apiserver/pkg/storage/cacher/cacher.go).
+                assert self.hub is not None
+                if not await self.hub.wait_until_fresh(wanted, self.too_large_wait):
+                    return await self._error_event(request, st.too_large_resource_version(wanted, self.store.resource_version))
         options = WatchOptions(
             resource=resource,
             namespace=target.namespace,
@@ -477,18 +522,14 @@ class ApiServer:
             as_table=_table_version(request.headers.get("Accept", "")),
             include_object=query.get("includeObject", "Metadata"),
         )
-        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"})
-        response.enable_chunked_encoding()
         assert self.hub is not None
         try:
             watch = self.hub.open(options, resource_version, self.clock.now)
         except st.ApiError as error:
             if error.code != 410:
                 raise
-            await response.prepare(request)
-            await response.write(encode_event(ERROR, error.status()))
-            await response.write_eof()
-            return response
+            return await self._error_event(request, error)
+        response = _watch_response()
         try:
             await response.prepare(request)
             await stream(watch, response.write, self.faults.stall_remaining, self.bookmark_interval, initial_events_end=send_initial)
@@ -497,6 +538,15 @@ class ApiServer:
             pass
         finally:
             self.hub.remove(watch)
+        return response
+
+    @staticmethod
+    async def _error_event(request: web.Request, error: st.ApiError) -> web.StreamResponse:
+        """A watch that has passed authorization fails as 200 and one ERROR event, never an HTTP error."""
+        response = _watch_response()
+        await response.prepare(request)
+        await response.write(encode_event(ERROR, error.status()))
+        await response.write_eof()
         return response
 
     def _dry_run(self, request: web.Request) -> bool:
@@ -561,10 +611,18 @@ class ApiServer:
                     body["metadata"]["namespace"] = target.namespace or meta.get("namespace") or "default"
             admitted = self._admit("create", user, target, body, None, dry_run)
             obj = admitted if admitted is not None else body
+            self._check_schema(target, obj)
             if dry_run:
                 return self._respond_object(request, resource, self._dry_run_create(resource, obj), status=201, headers=headers)
             created = self.store.create(resource, obj, target.namespace or None)
         return self._respond_object(request, resource, created, status=201, headers=headers)
+
+    @staticmethod
+    def _check_schema(target: ResourceRequest, obj: Any) -> None:
+        """The status a write stores is checked against its CRD's schema (a write to the main resource
+        of one with a status subresource keeps the stored status, so there is nothing to check)."""
+        if target.subresource == "status" or not target.resource.status_subresource:
+            check_status(target.resource, obj)
 
     def _dry_run_create(self, resource: ResourceType, obj: dict) -> dict:
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -588,6 +646,7 @@ class ApiServer:
             current = self.store.get(resource, target.namespace, target.name)
             admitted = self._admit("update", user, target, body, current, dry_run)
             obj = admitted if admitted is not None else body
+            self._check_schema(target, obj)
             if dry_run:
                 return self._respond_object(request, resource, obj, headers=headers)
             if target.subresource == "status":
@@ -633,6 +692,7 @@ class ApiServer:
             headers = self._prune(request, resource, patched)
             admitted = self._admit("patch", user, target, patched, current, dry_run)
             obj = admitted if admitted is not None else patched
+            self._check_schema(target, obj)
             if dry_run:
                 return self._respond_object(request, resource, obj, headers=headers)
             if status:
@@ -759,7 +819,7 @@ class ApiServer:
             raise st.bad_request(f"the fault parameters are not JSON: {error}") from None
         if not isinstance(params, dict):
             raise st.bad_request("the fault parameters must be a JSON object")
-        if name == "restart":
+        if name in RESTARTING_FAULTS:
             params["_keep"] = request.transport
         try:
             with self.store.lock:
@@ -767,6 +827,6 @@ class ApiServer:
         except FaultError as error:
             raise st.ApiError(error.code, "NotFound" if error.code == 404 else "BadRequest", str(error)) from None
         response = _json({"fault": name, "result": result})
-        if name == "restart":
+        if name in RESTARTING_FAULTS:
             response.force_close()
         return response

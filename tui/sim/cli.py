@@ -51,6 +51,13 @@ EXIT_CODES = """exit codes:
 
 FAULTS = """faults and their parameters (KEY=VALUE):
   restart [seconds=S]        drop every connection; with S, be down for S s
+  reset [seconds=S] [scenario=NAME|FILE]
+                             come back with other state, as after an etcd
+                             restore: every connection dropped, the objects
+                             served at start (or the scenario's), the
+                             resourceVersion back where it was then; same
+                             tokens, certificate and address; with S, be
+                             down for S s
   compact                    compact the store: older watches get 410 Gone
   stall seconds=S            requests get no answer for S s (wall clock)
   fail [count=N] [code=C] [retryAfter=S]

@@ -1,8 +1,9 @@
 """Faults the simulated cluster can be told to suffer, for tests and demos: a registry of named handlers
 and the request-level state (failing or stalled requests) the API server consults on every request.
 
-Built in (registered by the API server): `restart`, `compact`, `stall`, `fail`. The simulated
-controller adds its own (`cut-network`, `node-not-ready`) with `register`.
+Built in (registered by the API server): `restart`, `compact`, `stall`, `fail`; the running cluster
+adds `reset` (tui.sim.runtime). The simulated controller adds its own (`cut-network`,
+`node-not-ready`) with `register`.
 """
 
 from __future__ import annotations

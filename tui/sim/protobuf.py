@@ -1,5 +1,5 @@
-"""Decoding the few protobuf request bodies kubectl sends: SelfSubjectAccessReview (`kubectl auth can-i`)
-and Namespace (`kubectl create namespace`).
+"""Decoding the few protobuf request bodies kubectl sends: SelfSubjectAccessReview (`kubectl auth can-i`),
+SelfSubjectRulesReview (`kubectl auth can-i --list`) and Namespace (`kubectl create namespace`).
 
 kubectl's typed clients encode built-in objects as `application/vnd.kubernetes.protobuf` (the magic
 `k8s\\x00`, then a runtime.Unknown envelope around the object) and do not fall back to JSON, so the
@@ -108,6 +108,17 @@ def self_subject_access_review(body: bytes) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": kind, "metadata": {}, "spec": spec}
 
 
+def self_subject_rules_review(body: bytes) -> dict[str, Any]:
+    """A protobuf SelfSubjectRulesReview (spec = 2, its namespace = 1, as in
+    k8s.io/api/authorization/v1/generated.proto) as the JSON object it stands for."""
+    api_version, kind, raw = unwrap(body)
+    if kind != "SelfSubjectRulesReview":
+        raise ProtobufError(f"expected a SelfSubjectRulesReview, got {kind or 'nothing'}")
+    spec_message = _message(fields(raw), 2) or {}
+    spec = {"namespace": _string(spec_message, 1)} if _string(spec_message, 1) else {}
+    return {"apiVersion": api_version, "kind": kind, "metadata": {}, "spec": spec}
+
+
 def _map(message: dict[int, list[Any]], number: int) -> dict[str, str]:
     entries: dict[str, str] = {}
     for value in message.get(number, []):
@@ -147,5 +158,6 @@ def namespace(body: bytes) -> dict[str, Any]:
 
 DECODERS = {
     "selfsubjectaccessreviews": self_subject_access_review,
+    "selfsubjectrulesreviews": self_subject_rules_review,
     "namespaces": namespace,
 }

@@ -332,6 +332,18 @@ SELF_SUBJECT_ACCESS_REVIEWS = ResourceType(
     stored=False,
 )
 
+SELF_SUBJECT_RULES_REVIEWS = ResourceType(
+    group="authorization.k8s.io",
+    version="v1",
+    plural="selfsubjectrulesreviews",
+    singular="selfsubjectrulesreview",
+    kind="SelfSubjectRulesReview",
+    namespaced=False,
+    verbs=("create",),
+    builtin=True,
+    stored=False,
+)
+
 
 @dataclass(frozen=True)
 class ResourceRegistry:
@@ -388,5 +400,6 @@ SERVED = ResourceRegistry(
         NETWORK_ATTACHMENT_DEFINITIONS,
         HARVESTER_SETTINGS,
         SELF_SUBJECT_ACCESS_REVIEWS,
+        SELF_SUBJECT_RULES_REVIEWS,
     )
 )

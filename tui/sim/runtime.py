@@ -32,7 +32,7 @@ from tui.sim.access import AccessControl, SimUser
 from tui.sim.admission import AdmissionChain
 from tui.sim.apiserver import ApiServer
 from tui.sim.clock import TICK_INTERVAL, SimClock
-from tui.sim.faults import FaultBoard
+from tui.sim.faults import FaultBoard, FaultError, number_param
 from tui.sim.metrics import MetricsSource
 from tui.sim.resources import NAMESPACES, SERVED
 from tui.sim.scenario import Scenario, ScenarioError, ScenarioOptions, load_scenario
@@ -120,6 +120,9 @@ class SimCluster:
             bookmark_interval=bookmark_interval,
         )
         self.server.on_restart = self._go_down
+        self.faults.register("reset", self._fault_reset)
+        # What the server started serving, and its resourceVersion then: what `reset` restores.
+        self._initial: tuple[list[tuple[Any, dict]], int] = ([], 0)
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="livemig-sim", daemon=True)
@@ -161,6 +164,7 @@ class SimCluster:
         cluster._thread.start()
         try:
             cluster._call(cluster._install, chosen)
+            cluster._initial = (cluster.store.snapshot(), cluster.store.resource_version)
             cluster._call_async(cluster._serve(port or 0))
         except BaseException:
             cluster.stop()
@@ -279,6 +283,38 @@ class SimCluster:
         self._site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self._ssl)
         await self._site.start()
 
+    def _fault_reset(self, params: dict) -> dict:
+        """The server comes back with other state, as after an etcd restore or a cluster recreated at
+        the same address: every connection and watch dropped, the objects it started with (or those
+        of the scenario named by `scenario`), the resourceVersion counter where it was then; tokens,
+        certificate and address stay. With `seconds`, the port stays closed that long first."""
+        down = number_param(params, "seconds", 0)
+        keep = params.pop("_keep", None)
+        named = params.get("scenario")
+        scenario: Scenario | None = None
+        if named is not None:
+            if not isinstance(named, str) or not named:
+                raise FaultError('parameter "scenario" must be a scenario name or file')
+            try:
+                scenario = load_scenario(named, ScenarioOptions())
+            except ScenarioError as error:
+                raise FaultError(f"bad scenario: {error}") from None
+        with self.store.lock:
+            dropped = self.server.drop_connections(keep=keep)
+            self.store.reset()
+            if scenario is None:
+                self.store.restore_snapshot(*self._initial)
+            else:
+                try:
+                    load_objects(self.store, scenario)
+                except ScenarioError as error:
+                    raise FaultError(f"bad scenario: {error}") from None
+                self.store.compact()  # as after a restore, the history starts where the server came back
+            version = self.store.resource_version
+        if down:
+            self._go_down(down)
+        return {"droppedConnections": dropped, "downSeconds": down, "resourceVersion": str(version)}
+
     def kubeconfig(self) -> dict[str, Any]:
         """A kubeconfig with one context per user (`sim-<user>`), `sim-admin` current when it exists."""
         contexts = [
@@ -303,11 +339,24 @@ class SimCluster:
         }
 
     def write_kubeconfig(self, path: str | Path) -> Path:
-        """Write `kubeconfig()` to `path` (mode 0600, parents created); returns the path."""
+        """Write `kubeconfig()` to `path`, mode 0600 whatever was there (it holds every user's token):
+        a new file made 0600 beside it, then renamed over it. Missing parents are made 0700. What is
+        not a file (/dev/stdout, a pipe) is written to as it is."""
         target = Path(path).expanduser()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         text = yaml.safe_dump(self.kubeconfig(), sort_keys=False)
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        if target.exists() and not target.is_file():  # /dev/stdout, a pipe: written where it leads
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return target
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(text)
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         return target

@@ -145,6 +145,29 @@ def too_old_resource_version(requested: int, oldest: int) -> ApiError:
     return expired(f"too old resource version: {requested} ({oldest})")
 
 
+# The watch cache waits this long for a resourceVersion it has not reached, then asks the client to
+# retry after a second (blockTimeout and resourceVersionTooHighRetrySeconds in
+# k8s.io/apiserver/pkg/storage/cacher/watch_cache.go).
+TOO_LARGE_WAIT_SECONDS = 3.0
+TOO_LARGE_RETRY_SECONDS = 1
+
+
+def too_large_resource_version(requested: int, current: int) -> ApiError:
+    """504 for a read at a resourceVersion the server has not reached, as
+    k8s.io/apiserver/pkg/storage/errors.go NewTooLargeResourceVersionError builds it (a Timeout error,
+    hence the "Timeout: " prefix apimachinery's NewTimeoutError adds, with a ResourceVersionTooLarge cause)."""
+    return ApiError(
+        504,
+        "Timeout",
+        f"Timeout: Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": TOO_LARGE_RETRY_SECONDS,
+        },
+        headers={"Retry-After": str(TOO_LARGE_RETRY_SECONDS)},
+    )
+
+
 def unauthorized() -> ApiError:
     return ApiError(401, "Unauthorized", "Unauthorized")
 

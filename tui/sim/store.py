@@ -104,6 +104,16 @@ class ListPage:
 Subscriber = Callable[[Change], None]
 
 
+class _Subscription:
+    """One subscriber and the resourceVersion after which it hears of changes."""
+
+    __slots__ = ("callback", "since")
+
+    def __init__(self, callback: Subscriber, since: int) -> None:
+        self.callback = callback
+        self.since = since
+
+
 def _meta(obj: dict) -> dict:
     metadata = obj.get("metadata")
     return metadata if isinstance(metadata, dict) else {}
@@ -155,7 +165,7 @@ class ObjectStore:
         self._rv = 0
         self._history: collections.deque[Change] = collections.deque(maxlen=max(1, history_size))
         self._compacted = 0
-        self._subscribers: list[tuple[Subscriber, int]] = []
+        self._subscribers: list[_Subscription] = []
         self._pending: collections.deque[Change] = collections.deque()
         self._dispatching = False
         self._random = random.Random(seed)
@@ -317,6 +327,8 @@ class ObjectStore:
             meta.setdefault("creationTimestamp", format_time(self._now()))
             if _tracks_generation(resource):
                 meta.setdefault("generation", 1)
+            if resource is NAMESPACES:
+                _default(resource, new)  # a namespace is never without its phase on a real server
             return copy_object(self._commit(resource, new, ADDED))
 
     def update(
@@ -429,7 +441,7 @@ class ObjectStore:
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call `callback(change)` for every change from now on; returns the unsubscribe function."""
         with self.lock:
-            entry = (callback, self._rv)
+            entry = _Subscription(callback, self._rv)
             self._subscribers.append(entry)
 
         def unsubscribe() -> None:
@@ -482,6 +494,60 @@ class ObjectStore:
             self._history.clear()
             self._compacted = self._rv
             return self._compacted
+
+    def snapshot(self) -> list[tuple[ResourceType, dict]]:
+        """Every stored object with its resource, in resourceVersion order: the stored objects
+        themselves (never modified in place, so keeping them is cheap), to `restore` after a `reset`."""
+        with self.lock:
+            held = [(r, obj) for r, kind in self._kinds.items() for obj in kind.objects.values()]
+        held.sort(key=lambda entry: int(_rv_of(entry[1]) or 0))
+        return held
+
+    def reset(self) -> None:
+        """Forget every object and the whole change history, and start the resourceVersion counter
+        again from 0, as a server brought back from an older etcd backup (or a cluster recreated at the
+        same address) has done; the caller then restores what it comes back with.
+
+        Subscribers are told of every forgotten object as DELETED with resourceVersion 0 (what an
+        informer's relist reports for it) and then follow the new history from its start.
+        """
+        with self.lock:
+            gone = [(r, obj) for r, kind in self._kinds.items() for obj in kind.objects.values()]
+            self._kinds = {r: _Kind() for r in self.registry.stored()}
+            self._history.clear()
+            self._pending.clear()
+            self._rv = 0
+            self._compacted = 0
+            for subscription in self._subscribers:
+                subscription.since = 0
+            for resource, obj in gone:
+                change = Change(DELETED, resource, 0, obj, obj)
+                for subscription in list(self._subscribers):
+                    try:
+                        subscription.callback(change)
+                    except Exception:  # a broken subscriber must not break the store
+                        log.exception("store subscriber failed on the reset of %s", change.name)
+
+    def restore_snapshot(self, objects: list[tuple[ResourceType, dict]], resource_version: int) -> None:
+        """Put back objects from `snapshot()` with the resourceVersions they had, and the counter at
+        `resource_version`, as an etcd restore does; the history starts there (older watches get 410)."""
+        with self.lock:
+            # Every object is back before any subscriber hears of one: what they write in answer
+            # comes after the restored resourceVersions.
+            was_dispatching, self._dispatching = self._dispatching, True
+            try:
+                for resource, restored in objects:  # stored objects, never modified: they go back as they are
+                    meta = restored["metadata"]
+                    version = int(_rv_of(restored) or 0)
+                    self._rv = max(self._rv, version)
+                    self._kind(resource).put(self._key(resource, meta.get("namespace"), meta["name"]), restored)
+                    self._history.append(Change(ADDED, resource, version, restored))
+                    self._pending.append(self._history[-1])
+                self._rv = max(self._rv, resource_version)
+                self._compacted = self._rv
+            finally:
+                self._dispatching = was_dispatching
+            self._dispatch()
 
     def iter_all(self) -> Iterator[tuple[ResourceType, dict]]:
         """Copies of every stored object with its resource (for dumps and tests)."""
@@ -726,17 +792,20 @@ class ObjectStore:
             self._compacted = max(self._compacted, self._history[0].resource_version)
         self._history.append(change)
         self._pending.append(change)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
         if self._dispatching:
             return
         self._dispatching = True
         try:
             while self._pending:
                 pending = self._pending.popleft()
-                for callback, since in list(self._subscribers):
-                    if pending.resource_version <= since:
+                for subscription in list(self._subscribers):
+                    if pending.resource_version <= subscription.since:
                         continue
                     try:
-                        callback(pending)
+                        subscription.callback(pending)
                     except Exception:  # a broken subscriber must not break the store
                         log.exception("store subscriber failed on %s %s", pending.type, pending.name)
         finally:

@@ -47,10 +47,14 @@ def encode_event(event_type: str, obj: Any) -> bytes:
 class Watch:
     """One open watch: its filters, its queue of encoded lines, and the resourceVersion it has reached."""
 
-    def __init__(self, options: WatchOptions, since: int, now: Callable[[], datetime]) -> None:
+    def __init__(self, options: WatchOptions, since: int, now: Callable[[], datetime], reached: bool = True) -> None:
         self.options = options
         self.since = since
         self.last_rv = since
+        # False while the server is behind the resourceVersion the watch started from: the watch cache
+        # then sends nothing at all, not even bookmarks, until an event newer than it arrives
+        # (cacheWatcher.process in k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go).
+        self.reached = reached
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self._now = now
         self._headers_sent = False
@@ -111,6 +115,7 @@ class Watch:
         """Queue what this watch should see of `change` (called on the event loop, in order)."""
         if change.resource_version <= self.since:
             return
+        self.reached = True
         self.last_rv = change.resource_version
         event_type = self._event_type(change)
         if event_type:
@@ -134,10 +139,13 @@ class WatchHub:
         self.store = store
         self.loop = loop
         self.watches: set[Watch] = set()
+        self._waiters: list[tuple[int, asyncio.Future]] = []
         self._unsubscribe = store.subscribe(self._from_store)
 
     def _from_store(self, change: Change) -> None:
         # Runs in whichever thread changed the store, under its lock; the fan-out runs on the loop.
+        if change.resource_version == 0:  # an object a reset forgot: no watch is told (they are closed)
+            return
         try:
             self.loop.call_soon_threadsafe(self._fan_out, change)
         except RuntimeError:  # the loop is closed: the server is gone
@@ -147,6 +155,33 @@ class WatchHub:
         cache: dict = {}
         for watch in self.watches:
             watch.offer(change, cache)
+        if self._waiters:
+            waiting = []
+            for wanted, future in self._waiters:
+                if change.resource_version >= wanted:
+                    if not future.done():
+                        future.set_result(True)
+                else:
+                    waiting.append((wanted, future))
+            self._waiters = waiting
+
+    async def wait_until_fresh(self, resource_version: int, timeout: float) -> bool:
+        """Wait (at most `timeout` wall seconds) until the store has reached `resource_version`, as the
+        watch cache's waitUntilFreshAndBlock does; False when it has not."""
+        if self.store.resource_version >= resource_version:
+            return True
+        if timeout <= 0:
+            return False
+        future: asyncio.Future = self.loop.create_future()
+        entry = (resource_version, future)
+        self._waiters.append(entry)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except asyncio.TimeoutError:
+            return self.store.resource_version >= resource_version
+        finally:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
 
     def open(self, options: WatchOptions, resource_version: int | None, now: Callable[[], datetime]) -> Watch:
         """Register a watch from `resource_version` (None: every current object first, as ADDED).
@@ -154,15 +189,20 @@ class WatchHub:
         ApiError 410 when the history no longer reaches back to `resource_version`.
         """
         with self.store.lock:
+            current = self.store.resource_version
             if resource_version is None:
                 replay = [
                     Change(ADDED, options.resource, 0, obj)
                     for obj in self.store.page(options.resource, options.namespace or None, options.labels, options.fields, copies=False).items
                 ]
+            elif resource_version > current:
+                # Newer than the server: no error, only the events after it, once there are any
+                # (kubernetes/kubernetes issue 135452 describes this behaviour of watches).
+                replay = []
             else:
                 replay = self.store.changes_since(resource_version, options.resource)
-            since = self.store.resource_version
-        watch = Watch(options, since, now)
+            since = max(current, resource_version or 0)
+        watch = Watch(options, since, now, reached=since == current)
         watch.replay(replay)
         self.watches.add(watch)
         return watch
@@ -202,8 +242,9 @@ async def stream(
             item = await asyncio.wait_for(watch.queue.get(), timeout=wait)
         except asyncio.TimeoutError:
             if watch.options.bookmarks and time.monotonic() >= next_bookmark:
-                await _pause_while_stalled(stall_remaining)
-                await write(watch.bookmark())
+                if watch.reached:
+                    await _pause_while_stalled(stall_remaining)
+                    await write(watch.bookmark())
                 next_bookmark = time.monotonic() + bookmark_interval
             continue
         if item is _CLOSE:

@@ -1,4 +1,7 @@
-"""The connection banner: a lost connection or an unreadable kind in one line, and the data marked stale."""
+"""The connection banner: a lost connection or an unreadable kind, and the data marked stale.
+
+It wraps (at most three lines): what matters comes first, and a long error is shortened at a word, so
+80 columns show the whole sentence."""
 
 from __future__ import annotations
 
@@ -57,16 +60,38 @@ class ConnectionSummary:
         }[self.level]
 
 
+ERROR_LENGTH = 140  # with the sentence around it, three lines at 80 columns
+
+
+def shortened(text: str, limit: int = ERROR_LENGTH) -> str:
+    """`text` cut at a word before `limit` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
 def connection_summary(states: Mapping[str, ConnectionState]) -> ConnectionSummary:
     """What the header and the banner say about the reflectors' states."""
     lost = [s for s in states.values() if s.status == ConnectionStatus.RECONNECTING]
+    if any(s.rejected for s in lost):
+        # What start-up says of a 401, and what to do: retrying alone rarely helps.
+        return ConnectionSummary(
+            LEVEL_LOST,
+            "credentials rejected",
+            "⚠ The API server rejects the credentials (401 Unauthorized): the token or certificate may have "
+            "expired or been revoked. Get a fresh kubeconfig (or log in again) and restart livemig; it tries "
+            "again every minute meanwhile. The data shown may be stale.",
+        )
     if lost:
         worst = max(lost, key=lambda s: (s.attempt, s.kind))
-        error = clean(worst.last_error) or "no answer from the API server"
+        error = shortened(clean(worst.last_error).rstrip(".")) or "no answer from the API server"
+        # What matters first, so a narrow terminal shows it even when the error runs long.
         return ConnectionSummary(
             LEVEL_LOST,
             "reconnecting",
-            f"⚠ Connection lost: reconnecting, attempt {worst.attempt}: {error}. The data shown may be stale.",
+            f"⚠ Connection lost, the data shown may be stale. Reconnecting (attempt {worst.attempt}): {error}.",
         )
     if any(s.status == ConnectionStatus.STARTING for s in states.values()):
         return ConnectionSummary(LEVEL_STARTING, "listing…")
@@ -85,7 +110,7 @@ class ConnectionBanner(Static):
     """One line under the header while something is wrong with the connection; hidden otherwise."""
 
     DEFAULT_CSS = """
-    ConnectionBanner { height: auto; max-height: 2; display: none; padding: 0 1; }
+    ConnectionBanner { height: auto; max-height: 3; display: none; padding: 0 1; }
     ConnectionBanner.-lost { display: block; background: $error-muted; color: $text; text-style: bold; }
     ConnectionBanner.-limited { display: block; background: $warning-muted; color: $text; }
     """

@@ -56,6 +56,11 @@ class KeyQueue:
     def __len__(self) -> int:
         return len(self._waiting)
 
+    @property
+    def pending(self) -> bool:
+        """Whether a key waits, or one is on its way through the widgets."""
+        return self.busy or bool(self._waiting)
+
     def add(self, key: events.Key) -> None:
         self._waiting.append(key)
 

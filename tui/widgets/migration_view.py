@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
 from tui.domain.cpu import HOSTNAME_LABEL
-from tui.domain.objects import Migration
+from tui.domain.objects import VMI, Migration
 from tui.domain.progress import ByteCounters, MigrationProgress, migration_progress, migration_state_of
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.trouble import low_on_time, observe_sample
@@ -218,9 +218,7 @@ class MigrationLedger:
         migration = record.migration
         vmi = snapshot.vmis.get(self._vm_key(migration))
         if record.deleted_at is not None and not migration.is_final:
-            # Deleted before it ended: an abort KubeVirt has finished with (or a deletion by someone else).
-            meta = migration.meta if migration.meta.deleted is not None else replace(migration.meta, deleted=record.deleted_at)
-            migration = replace(migration, phase="Failed", meta=meta)
+            migration = ended_by_deletion(migration, vmi, record.deleted_at)
         counters = previous = None
         if migration.phase == "Running" and record.deleted_at is None:
             counters, previous = counters_of(migration.namespace, migration.vmi_name)
@@ -264,6 +262,19 @@ class MigrationLedger:
     def _stall(record: _Record, counters: ByteCounters | None, now: datetime) -> tuple[float | None, bool]:
         """(seconds since the remaining data last shrank, stalled): tui.domain.trouble's rule."""
         return observe_sample(record, counters, now)
+
+
+def ended_by_deletion(migration: Migration, vmi: VMI | None, deleted_at: datetime | None) -> Migration:
+    """A migration deleted before the store saw it end, as it really ended: the VMI's migration state
+    for its uid says whether the VM moved (completed, not failed, no abort succeeded), whatever the
+    deletion suggests; without such a state it was deleted before it finished (an abort, or a deletion
+    by someone else). The UI's ledger and `livemig migrate --wait` both judge it here."""
+    meta = migration.meta if migration.meta.deleted is not None else replace(migration.meta, deleted=deleted_at)
+    state = vmi.migration_state if vmi is not None else None
+    if state is not None and migration.meta.uid and state.migration_uid == migration.meta.uid and state.completed:
+        moved = not state.failed and state.abort_status != "Succeeded"
+        return replace(migration, phase="Succeeded" if moved else "Failed", meta=meta, migration_state=state)
+    return replace(migration, phase="Failed", meta=meta)
 
 
 def _finished_at(migration: Migration, progress: MigrationProgress, deleted_at: datetime | None) -> datetime | None:

@@ -18,6 +18,7 @@ from tui.domain.progress import (
     OUTCOME_STUCK,
     OUTCOME_SUCCEEDED,
     OUTCOME_TIMED_OUT,
+    MigrationProgress,
 )
 from tui.widgets.literal import clean
 
@@ -46,6 +47,16 @@ def bar(fraction: float, width: int) -> str:
     if part and full < width:
         text += _EIGHTHS[part]
     return text + EMPTY * (width - len(text))
+
+
+def copied_percent(progress: MigrationProgress) -> str:
+    """The one percentage livemig shows of a migration, in the VM list, on the Migrations screen and
+    on `livemig migrate --wait`'s line: the share of its memory copied (1 - remaining/total from
+    KubeVirt's counters), in whole percent; "" while unknown (the phase step says how far it is)."""
+    share = progress.byte_fraction
+    if share is None or not math.isfinite(share):
+        return ""
+    return f"{min(max(share, 0.0), 1.0) * 100:.0f}%"
 
 
 def countdown(seconds: float | None) -> str:

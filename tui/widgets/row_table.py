@@ -162,7 +162,17 @@ class RowTable(ScrollView, can_focus=True):
         """Show these rows (already filtered and sorted); the cursor stays on the same key if it is still there."""
         previous_key = self.cursor_key
         previous_index = self.cursor_index
-        self._rows = list(rows)
+        rows = list(rows)
+        if rows and len(rows) == len(self._rows) and all(new.key == old.key for new, old in zip(rows, self._rows)):
+            # The same rows in the same order (a live update of a few): repaint only if one on screen changed.
+            top = int(self.scroll_y)
+            shown = range(top, min(len(rows), top + self.scrollable_content_region.height))
+            changed = any(rows[index] is not self._rows[index] for index in shown)
+            self._rows = rows
+            if changed:
+                self.refresh()
+            return
+        self._rows = rows
         self._index_of = {row.key: i for i, row in enumerate(self._rows)}
         self.virtual_size = Size(self.size.width, len(self._rows) + 1)
         if previous_key is not None and previous_key in self._index_of:

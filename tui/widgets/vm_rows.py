@@ -15,7 +15,7 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationLedger, MigrationView
-from tui.widgets.progress_cell import bar, outcome_text, short_countdown
+from tui.widgets.progress_cell import bar, copied_percent, outcome_text, short_countdown
 from tui.widgets.row_table import Column, TableRow
 
 COLUMNS = (
@@ -82,7 +82,7 @@ def migration_cell(view: MigrationView | None) -> Text:
     style = "warning" if warn else "accent"
     if progress.phase == "Running":
         if progress.byte_fraction is not None:
-            percent = f"{progress.byte_fraction * 100:.0f}%"
+            percent = copied_percent(progress)
             body = f"{bar(progress.byte_fraction, 4)} {percent}"  # the bar is the percentage beside it
         else:
             body = "Copying"
