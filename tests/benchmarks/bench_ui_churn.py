@@ -14,6 +14,9 @@ By default livemig runs as an operator runs it, in a real terminal (tmux, 80x24)
 the cursor moved to (the pane is polled, so a figure includes a few ms of polling). `--headless` runs
 the app in this process instead (Textual's headless driver) and times each key from its arrival to
 the first screen update showing the cursor moved and the line under the list naming its VM.
+
+On a machine shared with other work, `taskset -c 0 python tests/benchmarks/bench_ui_churn.py` puts the
+simulated cluster, the churn and livemig on one core: the contention under which keys were slow.
 """
 
 from __future__ import annotations
