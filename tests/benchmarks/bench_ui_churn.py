@@ -181,8 +181,8 @@ def in_terminal(kubeconfig: Path, keys: int, size: tuple[int, int], settle: floa
         return next((line for line in run("capture-pane", "-p", "-t", "bench").splitlines() if line.startswith(" team-")), "")
 
     run("new-session", "-d", "-s", "bench", "-x", str(size[0]), "-y", str(size[1]), command)
+    pid = int(run("display", "-p", "-t", "bench", "#{pane_pid}").strip())
     try:
-        pid = int(run("display", "-p", "-t", "bench", "#{pane_pid}").strip())
         end = time.monotonic() + 120
         while "vm-00000 " not in info_line():
             if time.monotonic() > end:
@@ -208,6 +208,12 @@ def in_terminal(kubeconfig: Path, keys: int, size: tuple[int, int], settle: floa
         report(latencies, missed, cpu, wall)
     finally:
         run("kill-server")
+        end = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < end:
+            time.sleep(0.2)
+        if Path(f"/proc/{pid}").exists():  # it did not end with its terminal: say so, and end it
+            print(f"livemig (pid {pid}) was still running 10 s after its terminal went away; killed")
+            os.kill(pid, 9)
 
 
 def report(latencies: list[float], missed: int, cpu: float, wall: float, extra: str = "") -> None:
