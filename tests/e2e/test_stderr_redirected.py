@@ -7,8 +7,11 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -57,3 +60,22 @@ def test_with_stderr_redirected_the_ui_refuses_to_start_saying_so_on_stdout() ->
     assert code == 2
     assert "the terminal UI draws on stderr, which is redirected" in shown
     assert "\x1b[?1049h" not in shown  # no full-screen mode was entered
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_in_tmux_with_stderr_redirected_the_pane_says_why_and_livemig_exits_2() -> None:
+    socket = f"livemig-e2e-{uuid.uuid4().hex[:8]}"
+    tmux = [shutil.which("tmux") or "tmux", "-L", socket]
+    command = f"cd {ROOT} && {sys.executable} -m tui --demo 2>/dev/null; echo livemig exited $?; sleep 60"
+    environment = {**os.environ, "TERM": "xterm-256color", "LIVEMIG_DEBUG": ""}
+    subprocess.run([*tmux, "new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", command], env=environment, check=True, timeout=20)
+    try:
+        deadline = time.monotonic() + 60
+        shown = ""
+        while time.monotonic() < deadline and "livemig exited" not in shown:
+            time.sleep(0.2)
+            shown = subprocess.run([*tmux, "capture-pane", "-p", "-J", "-t", "e2e"], capture_output=True, text=True, timeout=20).stdout
+        assert "livemig exited 2" in shown, shown
+        assert "the terminal UI draws on stderr, which is redirected" in " ".join(shown.split())
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True, timeout=20)
