@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tui.sim.kubevirt.config import HARVESTER_NAMESPACE, KubeVirtSettings, settings_from
+from tui.sim.kubevirt.evacuation import Evacuations
 from tui.sim.kubevirt.events import EventRecorder
 from tui.sim.kubevirt.churn import register_churn
 from tui.sim.kubevirt.faults import NetworkCuts, register_faults
@@ -111,6 +112,7 @@ class KubeVirtSimulation:
         self.migrations = Migrations(
             self.store, self.index, self.runtime, self.vms, self.events, self.settings, cluster.simulation, self.cuts, self.nodes
         )
+        self.evacuations = Evacuations(self.store, self.index, self.vms, self.events, self.settings)
         self.harvester: HarvesterMigrations | None = None
 
     # -- settings -----------------------------------------------------------------------------------
@@ -152,12 +154,14 @@ class KubeVirtSimulation:
         admission.register("virtualmachineinstancemigrations", mutate_migration, operations=["create"])
         admission.register("virtualmachineinstancemigrations", migration_validator(self.index), operations=["create"])
         admission.register("virtualmachineinstances", vmi_mutator(self.settings), operations=["create"])
+        admission.register("pods", self.evacuations.admit, operations=["create"], subresources=True)
         if not settings.added_node_selector:
             admission.prune_fields("virtualmachineinstancemigrations", ["spec.addedNodeSelector"])
         self.nodes.install(now)
         with _collector_paused():
             self.vms.install(now)
         self.migrations.install()
+        self.evacuations.install()
         self.clock.on_tick(self.tick)
         if self.cluster.simulation.monitoring:
             self.cluster.set_metrics_source(MigrationMetrics(self.index, self.migrations, self.settings))
@@ -191,6 +195,8 @@ class KubeVirtSimulation:
             if previous is None or change.type == DELETED or _dict(raw.get("metadata")).get("deletionTimestamp"):
                 self.vms.dirty_vmis.add(key)
             self.vms.dirty_vms.add(key)  # its VM follows it (status, and a deleted VM's finalizers)
+            if change.type != DELETED:
+                self.evacuations.on_vmi(raw)
             for migration in self.index.migrations_of(*key):
                 if _dict(migration.get("status")).get("phase") not in ("Succeeded", "Failed"):
                     self.migrations.watch(key_of(migration))
@@ -201,12 +207,15 @@ class KubeVirtSimulation:
                 self.vms.dirty_vmis.add((key[0], vmi))
             if change.type == DELETED:
                 self.runtime.forget(key)
+                self.evacuations.on_pod_deleted(raw)
         elif plural == "virtualmachineinstancemigrations":
             if change.type != DELETED:
                 self.migrations.watch(key)
         elif plural == "kubevirts":
             self._settings = None
-        elif plural == "nodes" and previous is not None:
+        elif plural == "nodes" and change.type != DELETED:
+            self.evacuations.on_node(raw)
+        if plural == "nodes" and previous is not None:
             if _dict(raw.get("metadata")).get("labels") != _dict(previous.get("metadata")).get("labels"):
                 for vmi in self.index.all("virtualmachineinstances"):
                     if _dict(vmi.get("status")).get("nodeName") == key[1]:
@@ -219,6 +228,7 @@ class KubeVirtSimulation:
         self.runtime.tick(now)
         self.vms.tick(now)
         self.migrations.tick(now)
+        self.evacuations.tick(now)
         self.vms.tick(now)
 
 
