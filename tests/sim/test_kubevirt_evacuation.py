@@ -224,3 +224,28 @@ def test_a_node_in_maintenance_is_completed_once_its_vms_are_gone():
         cluster.advance(5)
         annotations = cluster.store.get("nodes", "", "node-a")["metadata"]["annotations"]
         assert annotations["harvesterhci.io/maintain-status"] == "completed"
+
+
+# -- the default scenario: a node some VMs cannot leave ------------------------------------------------
+
+
+def test_draining_harvester_node_3_of_the_default_scenario_leaves_a_vm_with_nowhere_to_go():
+    """dev-sandbox and legacy-erp are not live-migratable and get evicted (they stop); jump-host moves;
+    monitoring-01 is migratable but no other node may take it, so its evacuation fails and is tried again."""
+    with SimCluster.start("default", manual_clock=True) as cluster:
+        http = RawHttp(cluster)
+        answers = {}
+        for pod in cluster.store.list("pods", field_selector="spec.nodeName=harvester-node-3"):
+            meta = pod["metadata"]
+            status, _ = http.json("POST", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/eviction", EVICTION)
+            answers[meta["annotations"]["kubevirt.io/domain"]] = status
+        assert answers == {"dev-sandbox": 201, "legacy-erp": 201, "jump-host": 429, "monitoring-01": 429}
+        cluster.advance(400)
+        by_vmi: dict[str, list[str]] = {}
+        for migration in evacuations(cluster):
+            by_vmi.setdefault(migration["spec"]["vmiName"], []).append(migration["status"].get("phase", ""))
+        assert by_vmi["jump-host"] == ["Succeeded"]
+        assert "Failed" in by_vmi["monitoring-01"] and len(by_vmi["monitoring-01"]) >= 2
+        stuck = vmi_of(cluster, "monitoring-01")["status"]
+        assert (stuck["nodeName"], stuck["evacuationNodeName"]) == ("harvester-node-3", "harvester-node-3")
+        assert cluster.store.get("virtualmachineinstances", "finance", "legacy-erp")["status"]["phase"] == "Succeeded"
