@@ -204,26 +204,63 @@ def test_evacuating_three_nodes_never_runs_more_than_five_migrations():
 # -- Harvester's maintenance mode ------------------------------------------------------------------------
 
 
-def test_a_node_in_maintenance_is_completed_once_its_vms_are_gone():
-    with running(strategy_vm("mover", "LiveMigrate"), strategy_vm("disposable", "None")) as cluster:
+def request_maintenance(cluster: SimCluster, node: str, forced: bool = False) -> None:
+    """What Harvester's enableMaintenanceMode action writes on the node."""
+    obj = cluster.store.get("nodes", "", node)
+    annotations = obj["metadata"].setdefault("annotations", {})
+    annotations["harvesterhci.io/drain-requested"] = "true"
+    if forced:
+        annotations["harvesterhci.io/drain-forced"] = "true"
+    cluster.store.update("nodes", obj)
+
+
+def maintain_status(cluster: SimCluster, node: str) -> str | None:
+    return cluster.store.get("nodes", "", node)["metadata"].get("annotations", {}).get("harvesterhci.io/maintain-status")
+
+
+def test_maintenance_mode_cordons_drains_and_completes():
+    with running(strategy_vm("mover", "LiveMigrate"), strategy_vm("other", "LiveMigrateIfPossible")) as cluster:
         started(cluster)
-        http = RawHttp(cluster)
+        request_maintenance(cluster, "node-a")
+        cluster.advance(2)  # the drain evicts, then KubeVirt's evacuation controller creates migrations
         node = cluster.store.get("nodes", "", "node-a")
-        node["metadata"].setdefault("annotations", {})["harvesterhci.io/maintain-status"] = "running"
-        node["spec"]["unschedulable"] = True
-        cluster.store.update("nodes", node)
-        evict(http, launcher(cluster, "mover"))
-        evict(http, launcher(cluster, "disposable"))
-        cluster.advance(1)
+        assert node["spec"]["unschedulable"] is True
+        assert sorted(m["spec"]["vmiName"] for m in evacuations(cluster)) == ["mover", "other"]
+        assert maintain_status(cluster, "node-a") is None  # the drain is still waiting for KubeVirt
+        seen = set()
+        for _ in range(600):
+            cluster.advance(1)
+            seen.add(maintain_status(cluster, "node-a"))
+            if maintain_status(cluster, "node-a") == "completed":
+                break
+        assert "running" in seen and maintain_status(cluster, "node-a") == "completed"
         annotations = cluster.store.get("nodes", "", "node-a")["metadata"]["annotations"]
-        assert annotations["harvesterhci.io/maintain-status"] == "running"
-        (migration,) = evacuations(cluster)
-        assert advance_until(cluster, migration["metadata"]["name"], ("Succeeded", "Failed")) == "Succeeded"
-        # The stopped VM's VMI still names node-a until it is removed, as in Harvester.
-        cluster.store.delete("virtualmachineinstances", "default", "disposable")
+        assert "harvesterhci.io/drain-requested" not in annotations
+        assert cluster.store.list("pods", field_selector="spec.nodeName=node-a") == []
+
+
+def test_maintenance_mode_is_given_up_when_a_vm_cannot_migrate():
+    with running(strategy_vm("mover", "LiveMigrate"), strategy_vm("pinned", "LiveMigrateIfPossible", host_device=True)) as cluster:
+        started(cluster)
+        request_maintenance(cluster, "node-a")
         cluster.advance(5)
-        annotations = cluster.store.get("nodes", "", "node-a")["metadata"]["annotations"]
-        assert annotations["harvesterhci.io/maintain-status"] == "completed"
+        node = cluster.store.get("nodes", "", "node-a")
+        assert not node["spec"].get("unschedulable")
+        assert "harvesterhci.io/drain-requested" not in node["metadata"].get("annotations", {})
+        assert evacuations(cluster) == []
+
+
+def test_forced_maintenance_stops_the_vms_that_cannot_migrate():
+    with running(strategy_vm("mover", "LiveMigrate"), strategy_vm("pinned", "LiveMigrateIfPossible", host_device=True)) as cluster:
+        started(cluster)
+        request_maintenance(cluster, "node-a", forced=True)
+        for _ in range(600):
+            cluster.advance(1)
+            if maintain_status(cluster, "node-a") == "completed":
+                break
+        assert maintain_status(cluster, "node-a") == "completed"
+        assert cluster.store.get("virtualmachines", "default", "pinned")["spec"]["runStrategy"] == "Halted"
+        assert vmi_of(cluster, "mover")["status"]["nodeName"] != "node-a"
 
 
 # -- the default scenario: a node some VMs cannot leave ------------------------------------------------

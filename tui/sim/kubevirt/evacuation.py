@@ -20,10 +20,6 @@ kubevirt.io/drain:NoSchedule (deprecated) makes every VMI of the node a candidat
 
 An evicted launcher pod ends its guest: the VMI goes Succeeded (a shutdown asked by a signal) and
 its VM stops.
-
-Harvester's maintenance controller (pkg/controller/master/node/maintain_controller.go, v1.7.0): a
-node annotated harvesterhci.io/maintain-status=running is marked `completed` once no VMI carries its
-name in the label kubevirt.io/nodeName.
 """
 
 from __future__ import annotations
@@ -36,7 +32,7 @@ from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt.config import DRAIN_TAINT_KEY, KubeVirtSettings, int_setting
 from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, WARNING, EventRecorder
 from tui.sim.kubevirt.index import ClusterIndex, Key, key_of, labels_of
-from tui.sim.kubevirt.lifecycle import NODE_NAME_LABEL, VirtualMachines, is_terminal
+from tui.sim.kubevirt.lifecycle import VirtualMachines, is_terminal
 from tui.sim.kubevirt.webhooks import mutate_migration
 from tui.sim.resources import VIRTUAL_MACHINE_INSTANCE_MIGRATIONS
 from tui.sim.store import ObjectStore, copy_object, format_time
@@ -45,7 +41,6 @@ from tui.sim import status as st
 INTERCEPTOR = "virt-launcher-eviction-interceptor.kubevirt.io"
 EVACUATION_ANNOTATION = "kubevirt.io/evacuationMigration"
 EVACUATION_PREFIX = "kubevirt-evacuation-"
-MAINTAIN_STATUS = "harvesterhci.io/maintain-status"
 REQUEUE_SECONDS = 5.0
 EVICTION_FORMAT = 'Eviction triggered evacuation of VMI "{namespace}/{name}"'
 FINAL = ("Succeeded", "Failed")
@@ -96,7 +91,6 @@ class Evacuations:
         self.settings = settings
         self._nodes: dict[str, datetime | None] = {}  # node -> when to look again (None: next step)
         self._evicted: dict[Key, str] = {}  # VMI -> the node its evicted launcher ran on
-        self._maintained: set[str] = set()
         self._warned: set[tuple[str, str]] = set()
 
     # -- the interceptor ------------------------------------------------------------------------------
@@ -137,7 +131,7 @@ class Evacuations:
     # -- what changed ------------------------------------------------------------------------------------
 
     def install(self) -> None:
-        """Pick up what the scenario already holds: marked VMIs, tainted nodes, nodes in maintenance."""
+        """Pick up what the scenario already holds: marked VMIs and tainted nodes."""
         for vmi in self.index.all("virtualmachineinstances"):
             self.on_vmi(vmi)
         for name in self.index.node_names():
@@ -155,8 +149,6 @@ class Evacuations:
         name = meta.get("name", "")
         if any(_dict(t).get("key") == self._taint_key() and _dict(t).get("effect") == "NoSchedule" for t in _dict(node.get("spec")).get("taints") or []):
             self._nodes.setdefault(name, None)
-        if _dict(meta.get("annotations")).get(MAINTAIN_STATUS) == "running":
-            self._maintained.add(name)
 
     def on_pod_deleted(self, pod: dict) -> None:
         """A launcher pod went away: if its VMI still ran in it, the guest has been shut down."""
@@ -184,9 +176,6 @@ class Evacuations:
                 self._nodes.pop(node, None)
             else:
                 self._nodes[node] = now + timedelta(seconds=again)
-        for node in sorted(self._maintained):
-            if self._maintenance(node):
-                self._maintained.discard(node)
 
     def _end_guest(self, key: Key, node: str, now: datetime) -> None:
         vmi = self.index.get("virtualmachineinstances", *key)
@@ -292,19 +281,3 @@ class Evacuations:
             self.events.record(vmi, WARNING, "FailedCreate", f"Error creating a Migration: {error.message}", VIRT_CONTROLLER)
             return
         self.events.record(vmi, NORMAL, "SuccessfulCreate", f"Created Migration {created['metadata']['name']}", VIRT_CONTROLLER)
-
-    def _maintenance(self, node: str) -> bool:
-        """maintain_controller.go OnNodeChanged: `completed` once no VMI is labelled with the node; True when settled."""
-        node_obj = self.index.node(node)
-        if node_obj is None or _dict(_dict(node_obj.get("metadata")).get("annotations")).get(MAINTAIN_STATUS) != "running":
-            return True
-        if any(labels_of(vmi).get(NODE_NAME_LABEL) == node for vmi in self.index.all("virtualmachineinstances")):
-            return False
-        updated = copy_object(node_obj)
-        updated["metadata"]["annotations"][MAINTAIN_STATUS] = "completed"
-        try:
-            self.store.update("nodes", updated)
-        except st.ApiError:
-            return False
-        return True
-

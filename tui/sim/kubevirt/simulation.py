@@ -27,6 +27,7 @@ from tui.sim.kubevirt.harvester import HarvesterMigrations
 from tui.sim.kubevirt.index import WATCHED, ClusterIndex, key_of, labels_of
 from tui.sim.kubevirt.kubelet import PodRuntime
 from tui.sim.kubevirt.lifecycle import VirtualMachines
+from tui.sim.kubevirt.maintenance import HarvesterMaintenance
 from tui.sim.kubevirt.migration import Migrations
 from tui.sim.kubevirt.monitoring import MigrationMetrics
 from tui.sim.kubevirt.nodes import NodeAgents
@@ -114,6 +115,7 @@ class KubeVirtSimulation:
         )
         self.evacuations = Evacuations(self.store, self.index, self.vms, self.events, self.settings)
         self.harvester: HarvesterMigrations | None = None
+        self.maintenance: HarvesterMaintenance | None = None
 
     # -- settings -----------------------------------------------------------------------------------
 
@@ -150,6 +152,7 @@ class KubeVirtSimulation:
                 self.store.create("settings", server_version_setting(release, format_time(now)))
             self.harvester = HarvesterMigrations(self.store, self.index, self.runtime)
             self.migrations.on_change.append(self.harvester.on_migration)
+            self.maintenance = HarvesterMaintenance(self.store, self.index, self.cluster.admission)
         admission = self.cluster.admission
         admission.register("virtualmachineinstancemigrations", mutate_migration, operations=["create"])
         admission.register("virtualmachineinstancemigrations", migration_validator(self.index), operations=["create"])
@@ -162,6 +165,8 @@ class KubeVirtSimulation:
             self.vms.install(now)
         self.migrations.install()
         self.evacuations.install()
+        if self.maintenance is not None:
+            self.maintenance.install()
         self.clock.on_tick(self.tick)
         if self.cluster.simulation.monitoring:
             self.cluster.set_metrics_source(MigrationMetrics(self.index, self.migrations, self.settings))
@@ -215,6 +220,8 @@ class KubeVirtSimulation:
             self._settings = None
         elif plural == "nodes" and change.type != DELETED:
             self.evacuations.on_node(raw)
+            if self.maintenance is not None:
+                self.maintenance.on_node(raw)
         if plural == "nodes" and previous is not None:
             if _dict(raw.get("metadata")).get("labels") != _dict(previous.get("metadata")).get("labels"):
                 for vmi in self.index.all("virtualmachineinstances"):
@@ -229,6 +236,8 @@ class KubeVirtSimulation:
         self.vms.tick(now)
         self.migrations.tick(now)
         self.evacuations.tick(now)
+        if self.maintenance is not None:
+            self.maintenance.tick(now)
         self.vms.tick(now)
 
 
