@@ -227,13 +227,20 @@ def test_maintenance_mode_cordons_drains_and_completes():
         assert node["spec"]["unschedulable"] is True
         assert sorted(m["spec"]["vmiName"] for m in evacuations(cluster)) == ["mover", "other"]
         assert maintain_status(cluster, "node-a") is None  # the drain is still waiting for KubeVirt
-        seen = set()
+        written: list[str] = []  # every maintain-status the node was written with, as a watch sees them
+
+        def note(change) -> None:
+            if change.resource.plural == "nodes" and change.raw["metadata"]["name"] == "node-a":
+                value = change.raw["metadata"].get("annotations", {}).get("harvesterhci.io/maintain-status")
+                if value and (not written or written[-1] != value):
+                    written.append(value)
+
+        cluster.store.subscribe(note)
         for _ in range(600):
             cluster.advance(1)
-            seen.add(maintain_status(cluster, "node-a"))
             if maintain_status(cluster, "node-a") == "completed":
                 break
-        assert "running" in seen and maintain_status(cluster, "node-a") == "completed"
+        assert written == ["running", "completed"]
         annotations = cluster.store.get("nodes", "", "node-a")["metadata"]["annotations"]
         assert "harvesterhci.io/drain-requested" not in annotations
         assert cluster.store.list("pods", field_selector="spec.nodeName=node-a") == []
