@@ -27,6 +27,7 @@ from tui.sim import status as st
 from tui.sim.access import AccessControl, SimUser
 from tui.sim.admission import AdmissionChain, AdmissionDenied, AdmissionRequest
 from tui.sim.clock import SimClock
+from tui.sim.disruption import check_eviction, evict
 from tui.sim.faults import FaultBoard, FaultError, number_param
 from tui.sim.metrics import MetricsSource, QueryError, instant_query, query_error
 from tui.sim.patching import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
@@ -319,10 +320,16 @@ class ApiServer:
             raise NOT_FOUND
         name = rest[1] if len(rest) > 1 else ""
         subresource = rest[2] if len(rest) > 2 else ""
-        if subresource and not (subresource == "status" and resource.status_subresource):
+        extra = resource.subresource(subresource) if subresource else None
+        if subresource and not (subresource == "status" and resource.status_subresource) and extra is None:
             raise NOT_FOUND
         method = request.method
         query = request.query
+        if extra is not None:
+            verb = {"POST": "create", "GET": "get", "PUT": "update", "PATCH": "patch"}.get(method)
+            if verb is None or verb not in extra.verbs:
+                raise METHOD_NOT_ALLOWED
+            return ResourceRequest(resource, namespace, name, subresource, verb)
         if name:
             verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method)
             if method == "GET" and query.get("watch") in WATCH_TRUE:
@@ -371,6 +378,8 @@ class ApiServer:
                 return _json(self.access.review(user, body), status=201)
             if target.resource is SELF_SUBJECT_RULES_REVIEWS:
                 return _json(self.access.rules_review(user, body), status=201)
+            if target.subresource == "eviction":
+                return self._evict(request, user, target, body)
             return self._create(request, user, target, body)
         if verb == "update":
             return self._update(request, user, target, body)
@@ -387,8 +396,10 @@ class ApiServer:
         if not raw:
             return None
         content_type = request.content_type
-        decoder = protobuf.DECODERS.get(request.path.rstrip("/").rsplit("/", 1)[-1])
-        if content_type == "application/vnd.kubernetes.protobuf" and decoder is not None and request.method == "POST":
+        decoder = protobuf.DECODERS.get(request.path.rstrip("/").rsplit("/", 1)[-1]) if request.method == "POST" else None
+        if request.method == "DELETE":
+            decoder = protobuf.delete_options
+        if content_type == "application/vnd.kubernetes.protobuf" and decoder is not None:
             try:
                 return decoder(raw)
             except protobuf.ProtobufError as error:
@@ -700,6 +711,16 @@ class ApiServer:
             else:
                 updated = self.store.update(resource, obj, target.namespace or None)
         return self._respond_object(request, resource, updated, headers=headers)
+
+    def _evict(self, request: web.Request, user: SimUser, target: ResourceRequest, body: Any) -> web.Response:
+        """POST pods/NAME/eviction: admission (KubeVirt's interceptor), then the disruption budget, then the deletion."""
+        eviction = check_eviction(body, target.name)
+        dry_run = self._dry_run(request) or "All" in (eviction.get("deleteOptions") or {}).get("dryRun", [])
+        with self.store.lock:
+            pod = self.store.get(target.resource, target.namespace, target.name)
+            self._admit("create", user, target, eviction, None, dry_run)
+            evict(self.store, pod, eviction.get("deleteOptions") or {}, dry_run, self.clock.now())
+        return _json(st.eviction_success(), status=201)
 
     def _delete_options(self, request: web.Request, body: Any) -> dict[str, Any]:
         options = dict(body) if isinstance(body, dict) else {}

@@ -111,6 +111,18 @@ def api_resource_list(registry: ResourceRegistry, group: str, version: str) -> d
                     "verbs": SUBRESOURCE_VERBS,
                 }
             )
+        for sub in resource.subresources:
+            entries.append(
+                {
+                    "name": f"{resource.plural}/{sub.name}",
+                    "singularName": "",
+                    "namespaced": resource.namespaced,
+                    "group": sub.group,
+                    "version": sub.version,
+                    "kind": sub.kind,
+                    "verbs": list(sub.verbs),
+                }
+            )
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",
@@ -134,6 +146,10 @@ def _discovery_resource(resource: ResourceType) -> dict[str, Any]:
         entry["categories"] = list(resource.categories)
     if resource.status_subresource:
         entry["subresources"] = [{"subresource": "status", "responseKind": response_kind, "verbs": SUBRESOURCE_VERBS}]
+    for sub in resource.subresources:
+        entry.setdefault("subresources", []).append(
+            {"subresource": sub.name, "responseKind": {"group": sub.group, "version": sub.version, "kind": sub.kind}, "verbs": list(sub.verbs)}
+        )
     return entry
 
 

@@ -1,5 +1,6 @@
 """Decoding the few protobuf request bodies kubectl sends: SelfSubjectAccessReview (`kubectl auth can-i`),
-SelfSubjectRulesReview (`kubectl auth can-i --list`) and Namespace (`kubectl create namespace`).
+SelfSubjectRulesReview (`kubectl auth can-i --list`), Namespace (`kubectl create namespace`), and
+for `kubectl drain` the policy/v1 Eviction and the DeleteOptions of a pod deletion.
 
 kubectl's typed clients encode built-in objects as `application/vnd.kubernetes.protobuf` (the magic
 `k8s\\x00`, then a runtime.Unknown envelope around the object) and do not fall back to JSON, so the
@@ -156,8 +157,56 @@ def namespace(body: bytes) -> dict[str, Any]:
     return {"apiVersion": api_version or "v1", "kind": kind, "metadata": meta}
 
 
+def _delete_options_fields(message: dict[int, list[Any]]) -> dict[str, Any]:
+    """meta/v1 DeleteOptions (generated.proto: gracePeriodSeconds = 1, preconditions = 2 {uid = 1,
+    resourceVersion = 2}, orphanDependents = 3, propagationPolicy = 4, dryRun = 5)."""
+    options: dict[str, Any] = {}
+    grace = message.get(1)
+    if grace and isinstance(grace[-1], int):
+        value = grace[-1]
+        options["gracePeriodSeconds"] = value - (1 << 64) if value >= 1 << 63 else value
+    preconditions = _message(message, 2)
+    if preconditions is not None:
+        options["preconditions"] = {
+            name: _string(preconditions, number) for number, name in ((1, "uid"), (2, "resourceVersion")) if _string(preconditions, number)
+        }
+    orphan = message.get(3)
+    if orphan and isinstance(orphan[-1], int):
+        options["orphanDependents"] = bool(orphan[-1])
+    if _string(message, 4):
+        options["propagationPolicy"] = _string(message, 4)
+    dry_run = [v.decode("utf-8", errors="replace") for v in message.get(5, []) if isinstance(v, bytes)]
+    if dry_run:
+        options["dryRun"] = dry_run
+    return options
+
+
+def delete_options(body: bytes) -> dict[str, Any]:
+    """A protobuf DeleteOptions (the body of a DELETE from a typed client) as JSON."""
+    api_version, kind, raw = unwrap(body)
+    if kind and kind != "DeleteOptions":
+        raise ProtobufError(f"expected a DeleteOptions, got {kind}")
+    return {"apiVersion": api_version or "v1", "kind": "DeleteOptions", **_delete_options_fields(fields(raw))}
+
+
+def eviction(body: bytes) -> dict[str, Any]:
+    """A protobuf policy/v1 Eviction (metadata = 1, deleteOptions = 2) as JSON."""
+    api_version, kind, raw = unwrap(body)
+    if kind != "Eviction":
+        raise ProtobufError(f"expected an Eviction, got {kind or 'nothing'}")
+    message = fields(raw)
+    meta_values = message.get(1)
+    meta = object_meta(meta_values[-1]) if meta_values and isinstance(meta_values[-1], bytes) else {}
+    result: dict[str, Any] = {"apiVersion": api_version or "policy/v1", "kind": kind, "metadata": meta}
+    options = _message(message, 2)
+    if options is not None:
+        result["deleteOptions"] = _delete_options_fields(options)
+    return result
+
+
 DECODERS = {
     "selfsubjectaccessreviews": self_subject_access_review,
     "selfsubjectrulesreviews": self_subject_rules_review,
     "namespaces": namespace,
+    "eviction": eviction,
 }

@@ -26,6 +26,17 @@ class PrinterColumn:
 
 
 @dataclass(frozen=True)
+class Subresource:
+    """A subresource other than status, served with a kind of its own (pods/eviction: policy/v1 Eviction)."""
+
+    name: str
+    kind: str
+    group: str
+    version: str
+    verbs: tuple[str, ...] = ("create",)
+
+
+@dataclass(frozen=True)
 class ResourceType:
     """A served resource (group, version, plural) with everything discovery, tables and rules need."""
 
@@ -49,6 +60,10 @@ class ResourceType:
     # DELETE answers the object itself (pods, ...) or a Status (custom resources).
     delete_returns_object: bool = False
     stored: bool = True
+    subresources: tuple[Subresource, ...] = ()
+
+    def subresource(self, name: str) -> Subresource | None:
+        return next((sub for sub in self.subresources if sub.name == name), None)
 
     @property
     def api_version(self) -> str:
@@ -170,6 +185,7 @@ PODS = ResourceType(
         "status.nominatedNodeName",
     ),
     delete_returns_object=True,
+    subresources=(Subresource("eviction", "Eviction", "policy", "v1"),),
     columns=(
         NAME_COLUMN,
         _string_column("Ready", "pod.ready", description="The aggregate readiness state of this pod for accepting traffic."),
@@ -223,6 +239,24 @@ EVENTS = ResourceType(
         _string_column("First Seen", "event.first_seen", 1, "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)"),
         PrinterColumn("Count", "integer", compute="event.count", priority=1, description="The number of times this event has occurred."),
         _string_column("Name", "event.name", 1, "Name must be unique within a namespace."),
+    ),
+)
+
+POD_DISRUPTION_BUDGETS = ResourceType(
+    group="policy",
+    version="v1",
+    plural="poddisruptionbudgets",
+    singular="poddisruptionbudget",
+    kind="PodDisruptionBudget",
+    short_names=("pdb",),
+    status_subresource=True,
+    builtin=True,
+    columns=(
+        NAME_COLUMN,
+        _string_column("Min Available", "pdb.min_available", description="The minimum number of pods that must be available simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
+        _string_column("Max Unavailable", "pdb.max_unavailable", description="The maximum number of pods that may be unavailable simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
+        PrinterColumn("Allowed Disruptions", "integer", compute="pdb.allowed", description="Calculated number of pods that may be disrupted at this time."),
+        _string_column("Age", "age", description=AGE_DESCRIPTION),
     ),
 )
 
@@ -392,6 +426,7 @@ SERVED = ResourceRegistry(
         NODES,
         PODS,
         EVENTS,
+        POD_DISRUPTION_BUDGETS,
         VIRTUAL_MACHINES,
         VIRTUAL_MACHINE_INSTANCES,
         VIRTUAL_MACHINE_INSTANCE_MIGRATIONS,

@@ -219,3 +219,22 @@ def success_status(name: str, group: str, plural: str, uid: str) -> dict[str, An
         "status": "Success",
         "details": _details(name, group, plural, uid=uid),
     }
+
+
+def eviction_success() -> dict[str, Any]:
+    """What POST pods/NAME/eviction answers (201) when the pod is being deleted."""
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+
+def disruption_budget_violated(budget: str, desired: int, current: int) -> ApiError:
+    """An eviction the pod's PodDisruptionBudget does not allow (pkg/registry/core/pod/storage/eviction.go)."""
+    cause = {
+        "reason": "DisruptionBudget",
+        "message": f"The disruption budget {budget} needs {desired} healthy pods and has {current} currently",
+    }
+    return ApiError(
+        429,
+        "TooManyRequests",
+        "Cannot evict pod as it would violate the pod's disruption budget.",
+        {"causes": [cause]},
+    )

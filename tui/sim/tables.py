@@ -247,6 +247,11 @@ def _none(value: Any) -> str:
     return str(value) if value else "<none>"
 
 
+def _not_set(value: Any) -> str:
+    """kubectl's PodDisruptionBudget printer: N/A for a bound that is not set (0 is a bound)."""
+    return "N/A" if value is None else str(value)
+
+
 def _node_status(node: Mapping[str, Any], now: datetime) -> str:
     states: list[str] = []
     for condition in _list(_get(node, "status", "conditions")):
@@ -332,6 +337,9 @@ CELL_RULES: dict[str, Callable[[Mapping[str, Any], datetime], Any]] = {
     "node.os_image": _node_info("osImage"),
     "node.kernel_version": _node_info("kernelVersion"),
     "node.container_runtime": _node_info("containerRuntimeVersion"),
+    "pdb.min_available": lambda obj, now: _not_set(_get(obj, "spec", "minAvailable")),
+    "pdb.max_unavailable": lambda obj, now: _not_set(_get(obj, "spec", "maxUnavailable")),
+    "pdb.allowed": lambda obj, now: int(_get(obj, "status", "disruptionsAllowed") or 0),
     "pod.ready": _pod_ready,
     "pod.status": _pod_status,
     "pod.restarts": _pod_restarts,

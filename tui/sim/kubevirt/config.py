@@ -84,6 +84,7 @@ class KubeVirtSettings:
     node_selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     overhead_ratio: str = ""
     cpu_allocation_ratio: int = 10  # developerConfiguration.cpuAllocationRatio (virt-config.go DefaultCPUAllocationRatio)
+    eviction_strategy: str = ""  # spec.configuration.evictionStrategy: the default of VMIs that name none
 
     @property
     def harvester(self) -> bool:
@@ -156,5 +157,6 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
         migrations=MappingProxyType(dict(migrations)),
         node_selectors=MappingProxyType({str(k): str(v) for k, v in selectors.items()}),
         overhead_ratio=str(ratio) if ratio not in (None, "") else "",
+        eviction_strategy=str(configuration.get("evictionStrategy") or ""),
         cpu_allocation_ratio=allocation if isinstance(allocation, int) and not isinstance(allocation, bool) and allocation > 0 else 10,
     )

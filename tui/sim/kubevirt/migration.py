@@ -758,6 +758,7 @@ class Migrations:
         target = state.get("targetNode", "")
         state.update({"targetNodeDomainDetected": True, "targetNodeDomainReadyTimestamp": moment})
         status["nodeName"] = target
+        status.pop("evacuationNodeName", None)  # migration-target.go ackMigrationCompletion: it has left the node
         updated["metadata"].setdefault("labels", {})[NODE_NAME_LABEL] = target
         if target_pod is not None:
             status["interfaces"] = render.interface_status(updated["spec"], *key_of(updated), _dict(target_pod.get("status")).get("podIP", ""))

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tui.sim.kubevirt.config import HARVESTER_NAMESPACE, KubeVirtSettings, settings_from
+from tui.sim.kubevirt.evacuation import Evacuations
 from tui.sim.kubevirt.events import EventRecorder
 from tui.sim.kubevirt.churn import register_churn
 from tui.sim.kubevirt.faults import NetworkCuts, register_faults
@@ -26,6 +27,7 @@ from tui.sim.kubevirt.harvester import HarvesterMigrations
 from tui.sim.kubevirt.index import WATCHED, ClusterIndex, key_of, labels_of
 from tui.sim.kubevirt.kubelet import PodRuntime
 from tui.sim.kubevirt.lifecycle import VirtualMachines
+from tui.sim.kubevirt.maintenance import HarvesterMaintenance
 from tui.sim.kubevirt.migration import Migrations
 from tui.sim.kubevirt.monitoring import MigrationMetrics
 from tui.sim.kubevirt.nodes import NodeAgents
@@ -111,7 +113,9 @@ class KubeVirtSimulation:
         self.migrations = Migrations(
             self.store, self.index, self.runtime, self.vms, self.events, self.settings, cluster.simulation, self.cuts, self.nodes
         )
+        self.evacuations = Evacuations(self.store, self.index, self.vms, self.events, self.settings)
         self.harvester: HarvesterMigrations | None = None
+        self.maintenance: HarvesterMaintenance | None = None
 
     # -- settings -----------------------------------------------------------------------------------
 
@@ -148,16 +152,21 @@ class KubeVirtSimulation:
                 self.store.create("settings", server_version_setting(release, format_time(now)))
             self.harvester = HarvesterMigrations(self.store, self.index, self.runtime)
             self.migrations.on_change.append(self.harvester.on_migration)
+            self.maintenance = HarvesterMaintenance(self.store, self.index, self.cluster.admission)
         admission = self.cluster.admission
         admission.register("virtualmachineinstancemigrations", mutate_migration, operations=["create"])
         admission.register("virtualmachineinstancemigrations", migration_validator(self.index), operations=["create"])
         admission.register("virtualmachineinstances", vmi_mutator(self.settings), operations=["create"])
+        admission.register("pods", self.evacuations.admit, operations=["create"], subresources=True)
         if not settings.added_node_selector:
             admission.prune_fields("virtualmachineinstancemigrations", ["spec.addedNodeSelector"])
         self.nodes.install(now)
         with _collector_paused():
             self.vms.install(now)
         self.migrations.install()
+        self.evacuations.install()
+        if self.maintenance is not None:
+            self.maintenance.install()
         self.clock.on_tick(self.tick)
         if self.cluster.simulation.monitoring:
             self.cluster.set_metrics_source(MigrationMetrics(self.index, self.migrations, self.settings))
@@ -191,6 +200,8 @@ class KubeVirtSimulation:
             if previous is None or change.type == DELETED or _dict(raw.get("metadata")).get("deletionTimestamp"):
                 self.vms.dirty_vmis.add(key)
             self.vms.dirty_vms.add(key)  # its VM follows it (status, and a deleted VM's finalizers)
+            if change.type != DELETED:
+                self.evacuations.on_vmi(raw)
             for migration in self.index.migrations_of(*key):
                 if _dict(migration.get("status")).get("phase") not in ("Succeeded", "Failed"):
                     self.migrations.watch(key_of(migration))
@@ -201,12 +212,17 @@ class KubeVirtSimulation:
                 self.vms.dirty_vmis.add((key[0], vmi))
             if change.type == DELETED:
                 self.runtime.forget(key)
+                self.evacuations.on_pod_deleted(raw)
         elif plural == "virtualmachineinstancemigrations":
             if change.type != DELETED:
                 self.migrations.watch(key)
         elif plural == "kubevirts":
             self._settings = None
-        elif plural == "nodes" and previous is not None:
+        elif plural == "nodes" and change.type != DELETED:
+            self.evacuations.on_node(raw)
+            if self.maintenance is not None:
+                self.maintenance.on_node(raw)
+        if plural == "nodes" and previous is not None:
             if _dict(raw.get("metadata")).get("labels") != _dict(previous.get("metadata")).get("labels"):
                 for vmi in self.index.all("virtualmachineinstances"):
                     if _dict(vmi.get("status")).get("nodeName") == key[1]:
@@ -219,6 +235,9 @@ class KubeVirtSimulation:
         self.runtime.tick(now)
         self.vms.tick(now)
         self.migrations.tick(now)
+        self.evacuations.tick(now)
+        if self.maintenance is not None:
+            self.maintenance.tick(now)
         self.vms.tick(now)
 
 
