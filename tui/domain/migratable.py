@@ -17,6 +17,7 @@ from typing import Sequence
 from tui.domain import reasons as codes
 from tui.domain.cpu import HOSTNAME_LABEL
 from tui.domain.objects import VM, VMI, GuestSpec, Migration
+from tui.domain.phases import VMIPhase
 from tui.domain.placement import NodeVerdict
 from tui.domain.reasons import Reason, in_blocker_order
 from tui.domain.snapshot import ClusterSnapshot
@@ -35,7 +36,7 @@ def blockers(
     if vm is None and vmi is None:
         return [Reason(codes.NOT_FOUND, "No such VirtualMachine or VirtualMachineInstance in the cluster.")]
     found: list[Reason] = []
-    if vmi is None or vmi.phase != "Running":
+    if vmi is None or vmi.phase != VMIPhase.RUNNING:
         found.append(not_running(vm, vmi))
     else:
         found.extend(not_live_migratable(vmi))
@@ -56,7 +57,7 @@ def warnings(vmi: VMI | None) -> list[Reason]:
     functional test "should be able to successfully migrate with a paused vmi"). Only Harvester's own
     migrate action asks for Ready (pkg/api/vm/handler.go, v1.4.0), and livemig uses KubeVirt's API.
     """
-    if vmi is None or vmi.phase != "Running":
+    if vmi is None or vmi.phase != VMIPhase.RUNNING:
         return []
     found = []
     paused = vmi.condition("Paused")

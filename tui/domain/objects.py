@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
+from tui.domain.phases import MIGRATION_FINAL_PHASES
 from tui.domain.quantity import Quantity, millicores_of, parse_quantity
 
 # ---------------------------------------------------------------------------------------------
@@ -871,7 +872,7 @@ class Migration(Named):
 
     @property
     def is_final(self) -> bool:
-        return self.phase in ("Succeeded", "Failed")
+        return self.phase in MIGRATION_FINAL_PHASES
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)

@@ -73,3 +73,12 @@ class KubeVirtPhase(_Word):
     DEPLOYED = "Deployed"
     DELETING = "Deleting"
     DELETED = "Deleted"
+
+
+class AbortStatus(_Word):
+    """migrationState.abortStatus: how an abort that was asked for went."""
+
+    NONE = ""
+    ABORTING = "Aborting"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"

@@ -23,6 +23,7 @@ from tui.domain.migratable import (
     warnings,
 )
 from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
+from tui.domain.phases import VMIPhase
 from tui.domain.placement import (
     ALWAYS_UNCHECKED,
     NodeVerdict,
@@ -110,7 +111,7 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
     gets a Plan with a NotFound blocker."""
     key = f"{namespace}/{name}"
     vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
-    running = vmi is not None and vmi.phase == "Running"
+    running = vmi is not None and vmi.phase == VMIPhase.RUNNING
     if vmi is not None and running:
         verdicts = node_verdicts(snapshot, vmi)
     elif vm is not None:
@@ -201,7 +202,7 @@ def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     vmi = snapshot.vmi_of(vm)
     spec = vmi.spec if vmi is not None else vm.template
     found: list[Reason] = []
-    if vmi is None or vmi.phase != "Running":
+    if vmi is None or vmi.phase != VMIPhase.RUNNING:
         found.append(not_running(vm, vmi))
     else:
         found.extend(not_live_migratable(vmi))
