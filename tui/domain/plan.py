@@ -15,11 +15,9 @@ from tui.domain import reasons as codes
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
 from tui.domain.cpu import HOSTNAME_LABEL, effective_cpu_model
 from tui.domain.migratable import (
-    blockers,
-    migration_in_progress,
-    not_live_migratable,
-    not_running,
-    spec_blockers,
+    CHEAP_NODE_CHECK,
+    full_node_check,
+    vm_blockers,
     warnings,
 )
 from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
@@ -27,7 +25,6 @@ from tui.domain.phases import VMIPhase
 from tui.domain.placement import (
     ALWAYS_UNCHECKED,
     NodeVerdict,
-    any_node_allowed_by_rules,
     node_verdicts,
     node_verdicts_for_template,
 )
@@ -35,7 +32,7 @@ from tui.domain.progress import MigrationProgress, migration_progress
 from tui.domain.reasons import Reason
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.target_requests import TargetRequests, target_requests
-from tui.domain.versions import RuleVersions, harvester_refuses_cdrom, rule_versions
+from tui.domain.versions import RuleVersions, rule_versions
 
 PINNING_ADDED_NODE_SELECTOR = "addedNodeSelector"
 PINNING_UNSUPPORTED = "unsupported"
@@ -112,13 +109,8 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
     key = f"{namespace}/{name}"
     vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
     running = vmi is not None and vmi.phase == VMIPhase.RUNNING
-    if vmi is not None and running:
-        verdicts = node_verdicts(snapshot, vmi)
-    elif vm is not None:
-        verdicts = node_verdicts_for_template(snapshot, vm)
-    else:
-        verdicts = []
-    found = blockers(snapshot, vm, vmi, verdicts)
+    verdicts = _verdicts(snapshot, vm, vmi)
+    found = vm_blockers(snapshot, vm, vmi, full_node_check(verdicts))
     budget_vmi = vmi if vmi is not None else _vmi_from_template(vm) if vm is not None else None
     budget = completion_budget(snapshot, budget_vmi) if budget_vmi is not None else None
 
@@ -153,6 +145,23 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
             else None
         ),
     )
+
+
+def full_blockers(snapshot: ClusterSnapshot, namespace: str, name: str) -> list[Reason]:
+    """The blockers of `plan_for` (every node rule and free capacity), without the rest of the plan:
+    what a list asks of the VM under its cursor."""
+    key = f"{namespace}/{name}"
+    vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
+    return vm_blockers(snapshot, vm, vmi, full_node_check(_verdicts(snapshot, vm, vmi)))
+
+
+def _verdicts(snapshot: ClusterSnapshot, vm: VM | None, vmi: VMI | None) -> list[NodeVerdict]:
+    """Every node's verdict: on migrating a running VMI there, else on starting the VM there."""
+    if vmi is not None and vmi.phase == VMIPhase.RUNNING:
+        return node_verdicts(snapshot, vmi)
+    if vm is not None:
+        return node_verdicts_for_template(snapshot, vm)
+    return []
 
 
 def _vmi_from_template(vm: VM) -> VMI:
@@ -195,25 +204,16 @@ class VMSummary:
 def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     """The list line for one VM, cheap enough for 10,000 VMs.
 
-    It checks every VM-level blocker and every node rule (CPU model, selectors, affinity, taints,
-    networks, ...) but free capacity, which changes by the second and is left to `plan_for` and the
-    node picker. VMs that ask for the same things share the node check (any_node_allowed_by_rules).
+    The blockers of `plan_for`, with the cheap node check: every node rule (CPU model, selectors,
+    affinity, taints, networks, ...) but free capacity, which changes by the second and is left to
+    `plan_for`, `full_blockers` and the node picker.
     """
     vmi = snapshot.vmi_of(vm)
     spec = vmi.spec if vmi is not None else vm.template
-    found: list[Reason] = []
-    if vmi is None or vmi.phase != VMIPhase.RUNNING:
-        found.append(not_running(vm, vmi))
-    else:
-        found.extend(not_live_migratable(vmi))
-    if vmi is not None:
-        found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
-    found.extend(spec_blockers(spec, harvester=harvester_refuses_cdrom(rule_versions(snapshot))))
-    if not found and vmi is not None and snapshot.nodes_known and not any_node_allowed_by_rules(snapshot, vmi):
-        found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there."))
+    found = vm_blockers(snapshot, vm, vmi, CHEAP_NODE_CHECK)
     memory = spec.memory
     status = vm.printable_status or (vmi.phase if vmi is not None else "") or "Unknown"
-    first = min(found, key=lambda r: codes.BLOCKER_CODES.index(r.code)) if found else None
+    first = found[0] if found else None
     return VMSummary(
         namespace=vm.namespace,
         name=vm.name,
