@@ -55,7 +55,7 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
     @classmethod
-    def from_body(cls, code: int, body: bytes, retry_after: str | None = None) -> "ApiError":
+    def from_body(cls, code: int, body: bytes, retry_after: str | None = None) -> ApiError:
         """Read a Status body; a body that is no Status still gives an error naming the HTTP code."""
         reason, message, details = "", "", {}
         try:
@@ -75,6 +75,24 @@ class ApiError(Exception):
             except ValueError:
                 seconds = None
         return cls(code, reason, message, details, seconds)
+
+
+# Kubernetes' RBAC denial (`User "u" cannot VERB resource "r" in API group "g" in the namespace "n"`),
+# with the authorizer's own reason after a colon when it gives one.
+_RBAC_DENIAL = re.compile(
+    r'is forbidden: User "[^"]*" cannot [\w-]+ resource "[^"]*"(?: in API group "[^"]*")?'
+    r'(?: in the namespace "[^"]*")?(?:: (?P<reason>.+))?$',
+    re.DOTALL,
+)
+
+
+def forbidden_reason(message: str) -> str:
+    """What a 403's message adds to "may not VERB": the authorizer's reason, or the whole message when
+    it is no RBAC denial (a webhook's, say); "" when it only says the right is missing."""
+    denial = _RBAC_DENIAL.search(message)
+    if denial is None:
+        return message.strip()
+    return (denial.group("reason") or "").strip()
 
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -139,7 +157,7 @@ def describe_transport_error(error: BaseException, server: str) -> TransportErro
         if isinstance(cause, u3.ProxyError):
             return TransportError("proxy", f"the proxy in the way to {server} failed: {_short(cause)}")
     for cause in causes:
-        if isinstance(cause, ssl.SSLError) or isinstance(cause, u3.SSLError):
+        if isinstance(cause, (ssl.SSLError, u3.SSLError)):
             text = _short(cause)
             hint = ""
             if "WRONG_VERSION_NUMBER" in text.upper() or "wrong version number" in text:
