@@ -12,7 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.cluster.access import ABORT, MIGRATE
-from tui.domain.cpu import cpu_model_advice, host_model_of
+from tui.domain.cpu import host_model_of
+from tui.domain.placement.cpu_advice import cpu_model_advice
 from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR, Plan
 from tui.domain.reasons import SOURCE_NODE
 from tui.domain.units import human_bytes, human_duration
