@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 
 from tests.cluster.simulated import HARVESTER, eventually
 from tui.cli import Timings, main
+from tui.cli.arguments import build_parser, normalise_demo
 from tui.cli.timings import DEFAULT_TIMINGS
 from tui.domain import reasons
 from tui.domain.plan import plan_for
@@ -396,6 +399,33 @@ def test_abort_as_a_user_without_permission_exits_2_saying_it_once(cluster, kube
 
 
 # -- demo and the terminal UI --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "scenario", "vm"),
+    [
+        (["--demo", "plan", "default/web-1"], "default", "default/web-1"),
+        (["--demo", "large", "plan", "default/web-1"], "large", "default/web-1"),
+        (["plan", "--demo", "default/web-1"], "default", "default/web-1"),
+        (["plan", "--demo", "large", "default/web-1"], "large", "default/web-1"),
+        (["plan", "default/web-1", "--demo", "large"], "large", "default/web-1"),
+        (["plan", "default/web-1", "--demo"], "default", "default/web-1"),
+        (["plan", "-n", "web", "--demo", "db-1"], "default", "db-1"),
+    ],
+)
+def test_demo_takes_the_token_after_it_as_its_scenario_only_when_the_vm_is_given_elsewhere(argv, scenario, vm):
+    args = build_parser().parse_args(normalise_demo(argv))
+    assert (args.demo, args.vm) == (scenario, vm)
+
+
+def test_parsing_the_arguments_does_not_load_the_simulator():
+    code = (
+        "import sys; from tui.cli.arguments import build_parser, normalise_demo; "
+        "build_parser().parse_args(normalise_demo(['plan', '--demo', 'large', 'default/web-1'])); "
+        "print(sorted(m for m in sys.modules if m.startswith('tui.sim')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_demo_runs_a_scenario_in_process_and_connects_to_it_like_a_cluster():

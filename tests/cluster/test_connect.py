@@ -16,7 +16,7 @@ from aiohttp import web
 from tests.cluster.simulated import connect, eventually
 from tui.cluster import errors
 from tui.cluster.errors import ConnectError
-from tui.cluster.store import ConnectionStatus
+from tui.cluster.connection import ConnectionStatus
 
 VERSION = {"major": "1", "minor": "33", "gitVersion": "v1.33.5+rke2r1", "platform": "linux/amd64"}
 CORE_GROUPS = [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from tui.cluster.store import KINDS, ConnectionState, ConnectionStatus
+from tui.cluster.connection import ConnectionState, ConnectionStatus
+from tui.domain.kinds import NAMES as KINDS
 from tui.widgets.banner import LEVEL_LIMITED, LEVEL_LOST, LEVEL_OK, connection_summary
 
 

@@ -15,7 +15,7 @@ from tui.cli.connecting import (
 )
 from tui.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, clean, say
 from tui.cli.timings import Timings
-from tui.cluster.store import ConnectionStatus
+from tui.cluster.connection import ConnectionStatus
 from tui.domain.kinds import required_for
 
 

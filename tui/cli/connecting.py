@@ -11,10 +11,10 @@ from typing import TextIO
 from tui.cli.output import EXIT_FAILED, EXIT_USAGE, UsageError, clean, say
 from tui.cli.timings import Timings
 from tui.cluster.actions import ActionResult
+from tui.cluster.connection import ConnectionState, ConnectionStatus
 from tui.cluster.errors import forbidden_reason
 from tui.cluster.reflector import KIND_BY_NAME as READING
 from tui.cluster.session import ClusterSession, ConnectOptions
-from tui.cluster.store import ConnectionState, ConnectionStatus
 from tui.domain.keys import VMKey
 from tui.domain.kinds import KIND_BY_NAME
 

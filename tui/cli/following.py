@@ -24,8 +24,8 @@ from tui.cli.output import (
 )
 from tui.cli.rendering import bar, progress_line, trouble_notes, warning_sign
 from tui.cli.timings import Timings
+from tui.cluster.connection import ConnectionStatus
 from tui.cluster.session import ClusterSession
-from tui.cluster.store import ConnectionStatus
 from tui.domain.keys import VMKey
 from tui.domain.progress import OUTCOME_SUCCEEDED
 from tui.domain.units import human_duration

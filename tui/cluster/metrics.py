@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from tui.cluster.errors import ApiError, TransportError
 from tui.cluster.store import Store
@@ -105,11 +106,11 @@ def _api_server_busy(error: ApiError) -> bool:
     return error.code in (429, 500, 504) or (error.code >= 500 and error.retry_after is not None)
 
 
-def _key(labels: dict) -> str:
+def _key(labels: dict[str, Any]) -> str:
     return f"{labels.get('namespace', '')}/{labels.get('name', '')}"
 
 
-def _samples(answer: Any) -> list[tuple[dict, float]]:
+def _samples(answer: Any) -> list[tuple[dict[str, Any], float]]:
     """(labels, value) of an instant-vector answer (the pair's time is the evaluation time, not the
     sample's, so it is not kept); malformed entries are skipped."""
     data = answer.get("data") if isinstance(answer, dict) else None
@@ -276,7 +277,7 @@ class MigrationMetrics:
         self._notify()
         return self.state
 
-    def _ask(self, query: str) -> list[tuple[dict, float]]:
+    def _ask(self, query: str) -> list[tuple[dict[str, Any], float]]:
         """(labels, value) of each series Prometheus answers to an instant query; raises _NoAnswer when
         the API server gives none, _Unavailable when the proxy or Prometheus says it cannot help."""
         try:
@@ -297,7 +298,7 @@ class MigrationMetrics:
         return _samples(answer)
 
     @staticmethod
-    def _stamps(samples: list[tuple[dict, float]]) -> dict[str, float]:
+    def _stamps(samples: list[tuple[dict[str, Any], float]]) -> dict[str, float]:
         """namespace/name -> the sample time `timestamp(...)` answered."""
         return {_key(labels): value for labels, value in samples}
 

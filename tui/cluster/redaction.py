@@ -14,7 +14,8 @@ import base64
 import logging
 import re
 import threading
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 REDACTED = "<redacted>"
 # Shorter values ("x", "1234") would blank out ordinary words; real credentials are longer.

@@ -15,9 +15,10 @@ import threading
 import time
 import warnings
 from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -226,7 +227,7 @@ class ApiTransport:
         return headers
 
     def url(self, path: str, query: Sequence[tuple[str, str]] | Mapping[str, str] | None = None) -> str:
-        url = self.server + path
+        url: str = self.server + path
         if query:
             url += "?" + urlencode(list(query.items()) if isinstance(query, Mapping) else list(query))
         return url

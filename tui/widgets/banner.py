@@ -11,7 +11,7 @@ from typing import Mapping
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.cluster.store import ConnectionState, ConnectionStatus
+from tui.cluster.connection import ConnectionState, ConnectionStatus
 from tui.widgets.literal import clean
 
 # Kinds whose absence changes what the screens say; the others (policies, NADs, namespaces) only refine it.
