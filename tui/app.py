@@ -272,6 +272,7 @@ class LivemigApp(App[int]):
         self._started_names: dict[str, str] = {}  # VM key -> migration created, until the store shows it
         self._aborting: set[str] = set()  # migration keys whose abort is on its way
         self._monitoring_told = False
+        self._server_went_back_told = 0
         self._keys = KeyQueue()
         self._held_notices: list[_Notice] = []  # said while a question or help was open, shown once it closes
         # While True, cluster changes wait in the inbox: the picture holds still (snapshots, screenshots).
@@ -439,7 +440,7 @@ class LivemigApp(App[int]):
         counters = self.session.metrics.counters
         changed = changed or {}
         if full:
-            touched = self.ledger.update(snapshot, None, snapshot.vmis.keys(), counters, now)
+            touched = self.ledger.update(snapshot, None, snapshot.vmis.keys(), counters, now, store.server_went_back)
             self.vm_list.update(snapshot, None, self.ledger)
             self.vm_list.refresh_migrations(touched, self.ledger)
             vm_keys: frozenset[str] | None = None
@@ -447,7 +448,9 @@ class LivemigApp(App[int]):
         else:
             touched = set()
             if "migrations" in changed or "vmis" in changed:
-                touched = self.ledger.update(snapshot, changed.get("migrations", ()), changed.get("vmis", ()), counters, now)
+                touched = self.ledger.update(
+                    snapshot, changed.get("migrations", ()), changed.get("vmis", ()), counters, now, store.server_went_back
+                )
             keys = set(changed.get("vms", ())) | set(changed.get("vmis", ()))
             recomputed = self.vm_list.update(
                 snapshot,
@@ -461,6 +464,7 @@ class LivemigApp(App[int]):
                 self.vm_list.refresh_migrations(touched, self.ledger)
         self._settle_guards()
         self._tell_endings()
+        self._tell_server_went_back(store.server_went_back)
         if connection:
             self.connection = connection_summary(store.states())
         if self.first_list_seconds is None and self.connection.level != "starting":
@@ -473,6 +477,20 @@ class LivemigApp(App[int]):
                 # Replaced objects still go when their last reference does.
                 gc.freeze()
         self._broadcast(ViewUpdated(vm_keys, connection=connection))
+
+    def _tell_server_went_back(self, count: int) -> None:
+        """Once per time the API server was found to have come back with other state."""
+        if count <= self._server_went_back_told:
+            return
+        self._server_went_back_told = count
+        self.notify(
+            "The API server came back with other state (restored, failed over or recreated): everything was "
+            "listed again, and migrations it no longer knows are no longer shown.",
+            title="Cluster state changed",
+            severity="warning",
+            timeout=20,
+            markup=False,
+        )
 
     def _tell_endings(self) -> None:
         """One notice per migration that ended while livemig watched it, whatever screen is open."""
@@ -785,8 +803,12 @@ class LivemigApp(App[int]):
             self.notify(clean(result.message), title="Abort requested", markup=False)
         else:
             self._aborting.discard(f"{message.namespace}/{message.migration}")
-            title = "Not allowed" if result.forbidden else "Abort failed"
-            self.notify(clean(result.message), title=title, severity="error", timeout=20, markup=False)
+            if result.ended_meanwhile:
+                # Nothing was deleted: the migration had ended before the abort reached it.
+                self.notify(clean(result.message), title="Nothing to abort", severity="warning", timeout=20, markup=False)
+            else:
+                title = "Not allowed" if result.forbidden else "Abort failed"
+                self.notify(clean(result.message), title=title, severity="error", timeout=20, markup=False)
         self.refresh_bindings()
         self._broadcast(ViewUpdated(frozenset({f"{message.namespace}/{message.vm}"})))
 
@@ -932,18 +954,29 @@ class LivemigApp(App[int]):
 
     def _print_error_renderables(self) -> None:
         # Never a traceback in front of the operator: it goes to a file (readable by this user only)
-        # and the terminal gets one line saying where. LIVEMIG_DEBUG=1 shows it as Textual would.
-        if os.environ.get("LIVEMIG_DEBUG") or not self._exit_renderables:
+        # and the terminal gets one line saying where. LIVEMIG_DEBUG=1 prints it instead. Either way it
+        # is redacted first: Textual's traceback shows local variables, and a credential must not leak.
+        if not self._exit_renderables:
             super()._print_error_renderables()
             return
+        from io import StringIO
+
         from rich.console import Console
 
+        from tui.cluster.redaction import redact
+
+        buffer = StringIO()
+        console = Console(file=buffer, width=120, color_system=None, markup=False)
+        for renderable in self._exit_renderables:
+            console.print(renderable)
+        self._exit_renderables.clear()
+        report = redact(buffer.getvalue())
+        if os.environ.get("LIVEMIG_DEBUG"):
+            self.error_console.print(report, markup=False, highlight=False)
+            return
         descriptor, path = tempfile.mkstemp(prefix="livemig-crash-", suffix=".txt")
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            console = Console(file=handle, width=120, color_system=None, markup=False)
-            for renderable in self._exit_renderables:
-                console.print(renderable)
-        self._exit_renderables.clear()
+            handle.write(report)
         self.error_console.print(
             f"livemig stopped on an internal error; what happened is written to {path}", markup=False, highlight=False
         )

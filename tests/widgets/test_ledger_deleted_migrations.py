@@ -60,3 +60,20 @@ def test_a_deleted_migration_whose_vmi_says_the_abort_succeeded_shows_as_aborted
     ledger.update(snapshot(aborted), [KEY], ["default/web-1"], no_counters, at(60))
     view = ledger.view(KEY)
     assert view.final and view.progress.outcome == "Aborted"
+
+
+def test_a_migration_that_vanished_with_a_server_reset_is_forgotten_not_reported_aborted():
+    ledger = MigrationLedger(STARTED)
+    ledger.update(snapshot(FIXTURES["vmi"], "running"), None, (), no_counters, at(40), server_epoch=0)
+    ledger.update(snapshot(FIXTURES["vmi"]), [KEY], ["default/web-1"], no_counters, at(60), server_epoch=1)
+    assert ledger.view(KEY) is None
+    assert ledger.for_vm("default/web-1") is None
+    assert ledger.take_endings() == []
+
+
+def test_a_migration_that_vanished_without_a_server_reset_is_still_judged_as_deleted():
+    ledger = MigrationLedger(STARTED)
+    ledger.update(snapshot(FIXTURES["vmi"], "running"), None, (), no_counters, at(40), server_epoch=1)
+    ledger.update(snapshot(FIXTURES["vmi"]), [KEY], ["default/web-1"], no_counters, at(60), server_epoch=1)
+    view = ledger.view(KEY)
+    assert view is not None and view.final and view.deleted

@@ -22,7 +22,7 @@ from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
 from tui.widgets.migration_view import MigrationView
-from tui.widgets.progress_cell import bar, countdown, outcome_text, time_left
+from tui.widgets.progress_cell import bar, copied_percent, countdown, outcome_text, time_left
 from tui.widgets.row_table import Column, FittedCell, RowTable, TableRow
 
 if TYPE_CHECKING:
@@ -76,8 +76,8 @@ def progress_cell(view: MigrationView) -> Text:
     if view.final:
         return outcome_text(progress.outcome)
     # The bar and the number beside it measure one thing: the memory copied, else the phase steps.
-    if progress.byte_fraction is not None:
-        amount, filled = f"{progress.byte_fraction * 100:3.0f}%", progress.byte_fraction
+    if copied_percent(progress):
+        amount, filled = copied_percent(progress).rjust(4), min(max(progress.byte_fraction or 0.0, 0.0), 1.0)
     elif progress.step is not None and progress.total_steps:
         amount, filled = f"{progress.step}/{progress.total_steps}", progress.step / progress.total_steps
     else:
@@ -238,8 +238,8 @@ class MigrationsScreen(Screen[None]):
             return Content.assemble(*parts)
         parts.append(clean(progress.label))
         # The same quantity as the progress cell's bar and number.
-        if progress.byte_fraction is not None:
-            parts.append(f", {progress.byte_fraction * 100:.0f}% copied")
+        if copied_percent(progress):
+            parts.append(f", {copied_percent(progress)} copied")
         elif progress.step is not None and progress.total_steps:
             parts.append(f" (step {progress.step} of {progress.total_steps})")
         if view.aborting:

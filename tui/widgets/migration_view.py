@@ -91,6 +91,7 @@ class _Record:
     shrunk_at: datetime | None = None  # time of the last sample below the one before it (or of the first)
     scrape_interval: float | None = None  # seconds between the last two samples seen
     view: MigrationView | None = None
+    server_epoch: int = 0  # the store's server_went_back when this migration was last seen
 
 
 @dataclass
@@ -111,9 +112,14 @@ class MigrationLedger:
         vmi_keys: Iterable[str],
         counters_of: CountersOf,
         now: datetime,
+        server_epoch: int = 0,
     ) -> set[str]:
         """Take the changed migrations (None: all) and VMIs from `snapshot`; returns the VM keys whose
-        migration view changed."""
+        migration view changed.
+
+        `server_epoch` is the store's `server_went_back`: a migration that vanishes after the API server
+        came back with other state (restored, failed over, recreated) was not deleted by anyone, so it is
+        forgotten instead of being reported as aborted (the VM list shows where the VM is now)."""
         touched: set[str] = set()
         if migration_keys is None:
             keys = set(snapshot.migrations) | {k for k, r in self._records.items() if r.deleted_at is None}
@@ -123,7 +129,10 @@ class MigrationLedger:
             migration = snapshot.migrations.get(key)
             record = self._records.get(key)
             if migration is None:
-                if record is not None and record.deleted_at is None:
+                if record is not None and record.deleted_at is None and server_epoch > record.server_epoch:
+                    self._forget(key, record)
+                    touched.add(self._vm_key(record.migration))
+                elif record is not None and record.deleted_at is None:
                     record.deleted_at = now
                     touched.add(self._vm_key(record.migration))
                 continue
@@ -136,12 +145,19 @@ class MigrationLedger:
             else:
                 record.migration = migration
                 record.seen_running = record.seen_running or not migration.is_final
+            record.server_epoch = server_epoch
             touched.add(self._vm_key(migration))
         touched.update(key for key in vmi_keys if key in self._by_vm)
         for vm_key in touched:
             for key in self._by_vm.get(vm_key, ()):
                 self._refresh(self._records[key], snapshot, counters_of, now)
         return touched
+
+    def _forget(self, key: str, record: _Record) -> None:
+        del self._records[key]
+        keys = self._by_vm.get(self._vm_key(record.migration), [])
+        if key in keys:
+            keys.remove(key)
 
     def tick(self, snapshot: ClusterSnapshot, counters_of: CountersOf, now: datetime) -> set[str]:
         """Recompute the running migrations (their clocks moved); returns their VM keys."""
