@@ -20,11 +20,11 @@ from tui.domain.quantity import Quantity, millicores_of, parse_quantity
 # ---------------------------------------------------------------------------------------------
 
 
-def _dict(value: Any) -> dict:
+def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list:
+def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tui.domain import reasons as codes
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
@@ -64,7 +65,7 @@ class Plan:
     def cautioned_nodes(self) -> int:
         return sum(1 for verdict in self.nodes if verdict.eligible and verdict.cautions)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `livemig plan -o json` (these keys, no others; the later ones were added
         without changing the earlier)."""
         return {

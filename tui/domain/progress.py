@@ -233,7 +233,7 @@ def _outcome(
         # The reason first: a migration that failed on its own and was deleted afterwards failed.
         if abort_succeeded or not reason or _ABORT_WORD.search(reason):
             return Outcome.ABORTED, f"Aborted on request; the VM stays on {source}.", None, False
-    elif abort_succeeded and (not reason or _GENERIC_ABORT.search(reason)):
+    elif state is not None and abort_succeeded and (not reason or _GENERIC_ABORT.search(reason)):
         return _kubevirts_own_abort(state, vmi, budget, source)
     if reason:
         return Outcome.FAILED, f"Failed: {reason}", None, False

@@ -15,7 +15,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from tui.domain.objects import Node, NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement, Taint, Toleration
+from tui.domain.objects import (
+    Node,
+    NodeAffinity,
+    NodeSelectorTerm,
+    Pod,
+    SelectorRequirement,
+    Taint,
+    Toleration,
+)
 
 # -- label selectors (matchLabels / nodeSelector maps) --------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tui.domain.kinds import KIND_BY_API_KIND, KUBEVIRTS, PODS
 from tui.domain.objects import (
@@ -14,6 +14,7 @@ from tui.domain.objects import (
     KubeVirt,
     Migration,
     MigrationPolicy,
+    Named,
     Namespace,
     NetworkAttachmentDefinition,
     Node,
@@ -24,7 +25,11 @@ from tui.domain.phases import KubeVirtPhase
 HARVESTER_NAMESPACE = "harvester-system"  # where Harvester deploys its KubeVirt CR
 HARVESTER_MANAGED_LABEL = "harvesterhci.io/managed"  # on every node Harvester installed
 
-def _by_key(items: Iterable) -> dict:
+_T = TypeVar("_T")
+_N = TypeVar("_N", bound=Named)
+
+
+def _by_key(items: Iterable[_N]) -> dict[str, _N]:
     return {item.meta.key: item for item in items}
 
 
@@ -55,7 +60,7 @@ class ClusterSnapshot:
     harvester_server_version: str = ""
     # Indexes and sums, built on first use: each costs one pass over the objects. Not an init field, so a
     # snapshot made with dataclasses.replace() starts afresh instead of sharing the original's caches.
-    _index: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    _index: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def of(
@@ -122,11 +127,12 @@ class ClusterSnapshot:
             snapshot = replace(snapshot, harvester_server_version=server_version, namespaces_known=namespaces_known)
         return snapshot
 
-    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """A value derived from this snapshot, built once: rules that run for every VM share it."""
+    def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """A value derived from this snapshot, built once: rules that run for every VM share it. The
+        key says what the value is, so one key is always built by the same kind of `build`."""
         if key not in self._index:
             self._index[key] = build()
-        return self._index[key]
+        return cast(_T, self._index[key])
 
     def is_harvester(self) -> bool:
         """Whether Harvester runs this cluster (and so its own rules apply on top of KubeVirt's): the
@@ -147,7 +153,7 @@ class ClusterSnapshot:
                 items.sort(key=_creation_order)
             return index
 
-        return self.memo("migrations_by_vmi", build)  # type: ignore[no-any-return]
+        return self.memo("migrations_by_vmi", build)
 
     def migrations_of(self, namespace: str, vmi_name: str) -> list[Migration]:
         """Migrations of one VMI, oldest first."""
@@ -158,7 +164,7 @@ class ClusterSnapshot:
         return items[-1] if items else None
 
     def _pods_by_node(self) -> dict[str, list[Pod]]:
-        return self.memo(  # type: ignore[no-any-return]
+        return self.memo(
             "pods_by_node", lambda: _group((p for p in self.pods.values() if p.node_name), lambda p: p.node_name)
         )
 
@@ -166,7 +172,7 @@ class ClusterSnapshot:
         return self._pods_by_node().get(node_name, [])
 
     def _launchers_by_vmi(self) -> dict[str, list[Pod]]:
-        return self.memo(  # type: ignore[no-any-return]
+        return self.memo(
             "launchers_by_vmi",
             lambda: _group(
                 (p for p in self.pods.values() if p.is_launcher and p.vmi_name), lambda p: f"{p.namespace}/{p.vmi_name}"
@@ -190,7 +196,7 @@ class ClusterSnapshot:
         return min(candidates, key=_creation_order) if candidates else None
 
     def _vmis_by_node(self) -> dict[str, list[VMI]]:
-        return self.memo(  # type: ignore[no-any-return]
+        return self.memo(
             "vmis_by_node", lambda: _group((v for v in self.vmis.values() if v.node_name), lambda v: v.node_name)
         )
 
@@ -217,11 +223,9 @@ class ClusterSnapshot:
 def deployed_kubevirt(kubevirts: Iterable[KubeVirt]) -> KubeVirt | None:
     """The KubeVirt CR that is in charge: the first deployed one if several exist, else the first."""
     listed = list(kubevirts)
-    deployed = [kubevirt for kubevirt in listed if kubevirt.phase == KubeVirtPhase.DEPLOYED]
-    return (deployed or listed or [None])[0]
+    deployed = (kubevirt for kubevirt in listed if kubevirt.phase == KubeVirtPhase.DEPLOYED)
+    return next(deployed, listed[0] if listed else None)
 
-
-_T = TypeVar("_T")
 
 
 def _group(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T]]:
@@ -249,6 +253,6 @@ def harvester_server_version_of(setting: Any) -> str:
     return ""
 
 
-def _creation_order(obj) -> tuple:
+def _creation_order(obj: Named) -> tuple[float, str]:
     created = obj.meta.created
     return (created.timestamp() if created else 0.0, obj.meta.name)

@@ -46,21 +46,27 @@ def resources(snapshot: ClusterSnapshot, node: Node, target: Target) -> tuple[bo
         if short.resource == "pods":
             text = f"Node already runs {pods}, its maximum (allocatable pods: {short.allocatable})."
         else:
-            name, show = short.resource, lambda amount: _amount(short.resource, amount)
-            if short.resource == "memory":
-                name, show = "memory", human_bytes
-            elif short.resource == "cpu":
-                name, show = "CPU", lambda milli: f"{human_cpu(milli)} CPU"
+            resource = short.resource
+            name = {"memory": "memory", "cpu": "CPU"}.get(resource, resource)
             text = (
-                f"Not enough {name}: the VM's target pod would request {show(short.requested)}; the node has "
-                f"{show(short.allocatable)} allocatable, {show(short.used)} already requested by {pods}, "
-                f"{show(max(short.free, 0))} free."
+                f"Not enough {name}: the VM's target pod would request {_shown(resource, short.requested)}; the "
+                f"node has {_shown(resource, short.allocatable)} allocatable, {_shown(resource, short.used)} "
+                f"already requested by {pods}, {_shown(resource, max(short.free, 0))} free."
             )
         found.append(Reason(codes.RESOURCES, text))
     return checked, found
 
 
 _OWN_FIELDS = ("cpu", "memory", "pods")  # resources with Node fields of their own, always listed
+
+
+def _shown(resource: str, amount: int) -> str:
+    """An amount of a resource in a shortfall's sentence: memory in bytes, CPU in cores, else `_amount`."""
+    if resource == "memory":
+        return human_bytes(amount)
+    if resource == "cpu":
+        return f"{human_cpu(amount)} CPU"
+    return _amount(resource, amount)
 
 
 def _amount(resource: str, amount: int) -> str:
@@ -72,7 +78,7 @@ def _amount(resource: str, amount: int) -> str:
 
 def _usage(snapshot: ClusterSnapshot, node_name: str) -> NodeUsage:
     """Per node, summed once per snapshot: every VM's verdicts need the same sums."""
-    cache = snapshot.memo("node_usage", dict)
+    cache: dict[str, NodeUsage] = snapshot.memo("node_usage", dict)
     usage = cache.get(node_name)
     if usage is None:
         usage = cache[node_name] = node_usage(snapshot.pods_on(node_name))

@@ -142,7 +142,7 @@ def template_target(snapshot: ClusterSnapshot, vm: VM) -> Target:
 
 
 def nodes_by_name(snapshot: ClusterSnapshot) -> list[Node]:
-    return snapshot.memo("nodes-by-name", lambda: sorted(snapshot.nodes.values(), key=lambda node: node.name))  # type: ignore[no-any-return]
+    return snapshot.memo("nodes-by-name", lambda: sorted(snapshot.nodes.values(), key=lambda node: node.name))
 
 
 def _source(snapshot: ClusterSnapshot, vmi: VMI) -> tuple[Node | None, Pod | None]:

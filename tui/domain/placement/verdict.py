@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tui.domain import reasons as codes
 from tui.domain.objects import VM, VMI, Node
@@ -50,7 +51,7 @@ class NodeVerdict:
     unchecked: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.node,
             "eligible": self.eligible,
@@ -144,4 +145,4 @@ def _allowed_by_rules(snapshot: ClusterSnapshot, facts: RuleInput) -> tuple[tupl
         )
         return allowed, frozenset(allowed)
 
-    return snapshot.memo(("nodes-allowed-by-rules", facts), build)  # type: ignore[no-any-return]
+    return snapshot.memo(("nodes-allowed-by-rules", facts), build)
