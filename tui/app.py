@@ -62,8 +62,8 @@ from tui.widgets.header import HeaderFacts
 from tui.widgets.keymap import TEXTUAL_QUIT, Scope, clashes, keyless, lost_keys, parse_keymap
 from tui.widgets.keystrokes import KEY_PASS_TIMEOUT, KeyPassed, KeyQueue, typed_before
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationLedger, MigrationView
-from tui.widgets.vm_rows import VMListModel
+from tui.view.ledger import MigrationLedger, MigrationView
+from tui.view.vm_list import VMListModel
 
 DARK_THEME = "textual-dark"
 SIXTEEN_COLOUR_THEME = "livemig-16"

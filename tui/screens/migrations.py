@@ -18,12 +18,19 @@ from tui.cluster.metrics import AVAILABLE, UNAVAILABLE
 from tui.domain.progress import OUTCOME_SUCCEEDED
 from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
+from tui.view.ledger import MigrationView
+from tui.view.table import Column, FittedCell, TableRow
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationView
-from tui.widgets.progress_cell import bar, copied_percent, countdown, outcome_text, time_left
-from tui.widgets.row_table import Column, FittedCell, RowTable, TableRow
+from tui.widgets.progress_cell import (
+    bar,
+    copied_percent,
+    countdown,
+    outcome_text,
+    time_left,
+)
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from tui.app import LivemigApp

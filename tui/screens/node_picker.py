@@ -26,11 +26,12 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
 from tui.screens.question import Question
+from tui.view.table import Column, TableRow
 from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.dialog_keys import DialogKeys
 from tui.widgets.literal import clean
-from tui.widgets.row_table import Column, RowTable, TableRow
+from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
 
 if TYPE_CHECKING:

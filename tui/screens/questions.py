@@ -9,8 +9,8 @@ from tui.domain.plan import Plan
 from tui.domain.units import human_duration
 from tui.messages import ViewUpdated
 from tui.screens.confirm import ConfirmScreen
+from tui.view.ledger import MigrationView
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationView
 from tui.widgets.progress_cell import OUTCOME_WORDS, outcome_symbol, time_left
 
 _EXPIRY_WORDS = {

@@ -15,12 +15,12 @@ from tui.domain.plan import VMSummary
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
+from tui.view.vm_list import COLUMNS, SORT_LABELS, SORTABLE
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
 from tui.widgets.progress_cell import time_left
 from tui.widgets.row_table import RowTable
-from tui.widgets.vm_rows import COLUMNS, SORT_LABELS, SORTABLE
 
 if TYPE_CHECKING:
     from tui.app import LivemigApp

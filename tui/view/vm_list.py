@@ -13,10 +13,10 @@ from tui.domain.plan import VMSummary, vm_summary
 from tui.domain.reasons import NOT_LIVE_MIGRATABLE, NOT_RUNNING
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
+from tui.view.ledger import MigrationLedger, MigrationView
+from tui.view.table import Column, TableRow
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationLedger, MigrationView
 from tui.widgets.progress_cell import bar, copied_percent, outcome_text, short_countdown
-from tui.widgets.row_table import Column, TableRow
 
 COLUMNS = (
     Column("name", "Name", 14, priority=0, flex=3),
