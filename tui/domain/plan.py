@@ -15,6 +15,7 @@ from typing import Any
 from tui.domain import reasons as codes
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
 from tui.domain.cpu import HOSTNAME_LABEL, effective_cpu_model
+from tui.domain.keys import VMKey
 from tui.domain.migratable import (
     CHEAP_NODE_CHECK,
     full_node_check,
@@ -62,6 +63,10 @@ class Plan:
     target_requests: TargetRequests | None = None  # what the target pod would request, and how it was known
 
     @property
+    def key(self) -> VMKey:
+        return VMKey(self.namespace, self.name)
+
+    @property
     def cautioned_nodes(self) -> int:
         return sum(1 for verdict in self.nodes if verdict.eligible and verdict.cautions)
 
@@ -107,7 +112,7 @@ def target_pinning(kubevirt: KubeVirt | None) -> tuple[str, str]:
 def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime) -> Plan:
     """The plan for the VM (or standalone VMI) `namespace/name`. Never raises: a VM that does not exist
     gets a Plan with a NotFound blocker."""
-    key = f"{namespace}/{name}"
+    key = str(VMKey(namespace, name))
     vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
     running = vmi is not None and vmi.phase == VMIPhase.RUNNING
     verdicts = _verdicts(snapshot, vm, vmi)
@@ -151,7 +156,7 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
 def full_blockers(snapshot: ClusterSnapshot, namespace: str, name: str) -> list[Reason]:
     """The blockers of `plan_for` (every node rule and free capacity), without the rest of the plan:
     what a list asks of the VM under its cursor."""
-    key = f"{namespace}/{name}"
+    key = str(VMKey(namespace, name))
     vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
     return vm_blockers(snapshot, vm, vmi, full_node_check(_verdicts(snapshot, vm, vmi)))
 
@@ -200,6 +205,10 @@ class VMSummary:
     reason_code: str = ""  # the first blocker's code, "" when migratable
     reason: str = ""
     warning: str = ""  # short, for a migratable VM the operator should look at first ("paused", "not ready")
+
+    @property
+    def key(self) -> VMKey:
+        return VMKey(self.namespace, self.name)
 
 
 def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
