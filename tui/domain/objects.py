@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from tui.domain.phases import MIGRATION_FINAL_PHASES
 from tui.domain.quantity import Quantity, millicores_of, parse_quantity
@@ -51,9 +52,7 @@ def _int(value: Any) -> int | None:
     """An integer field (int64 in the API); anything else, or out of int64's range, is unknown."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+    if isinstance(value, float) and value.is_integer() or isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
         value = int(value)
     if isinstance(value, int) and _INT64[0] <= value <= _INT64[1]:
         return value

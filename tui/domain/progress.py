@@ -213,8 +213,10 @@ def _outcome(
         seconds = int(timed_out.group(1))
         return (
             Outcome.TIMED_OUT,
-            f"KubeVirt aborted it: not completed within its completion timeout of {seconds} s. "
-            f"The VM stays on {source}.",
+            (
+                f"KubeVirt aborted it: not completed within its completion timeout of {seconds} s. "
+                f"The VM stays on {source}."
+            ),
             seconds,
             False,
         )
@@ -268,21 +270,24 @@ def _kubevirts_own_abort(
         allowed *= 2  # a guest paused under allowWorkloadDisruption gets the budget twice
     progress_timeout = _progress_timeout(state, budget)
     stays = f"The VM stays on {source}."
-    if elapsed is not None and allowed:
-        if elapsed >= allowed:
-            return (
-                Outcome.TIMED_OUT,
+    if elapsed is not None and allowed and elapsed >= allowed:
+        return (
+            Outcome.TIMED_OUT,
+            (
                 f"KubeVirt aborted it after {exact_duration(elapsed)}, past its completion timeout of "
-                f"{exact_duration(allowed)} {inferred}. {stays}",
-                allowed,
-                True,
-            )
+                f"{exact_duration(allowed)} {inferred}. {stays}"
+            ),
+            allowed,
+            True,
+        )
     if elapsed is not None and allowed is not None and progress_timeout > 0 and elapsed >= progress_timeout:
         within = f", within its completion timeout of {exact_duration(allowed)}" if allowed else ""
         return (
             Outcome.STUCK,
-            f"KubeVirt aborted it after {exact_duration(elapsed)}{within}: most likely its progress timeout, "
-            f"{exact_duration(progress_timeout)} without progress {inferred}. {stays}",
+            (
+                f"KubeVirt aborted it after {exact_duration(elapsed)}{within}: most likely its progress timeout, "
+                f"{exact_duration(progress_timeout)} without progress {inferred}. {stays}"
+            ),
             progress_timeout,
             True,
         )
@@ -294,8 +299,10 @@ def _kubevirts_own_abort(
         unknown = f"it ran {exact_duration(elapsed)}, short of both"
     return (
         Outcome.FAILED,
-        f"KubeVirt aborted it itself, not on request: its completion timeout or its progress timeout ran out, "
-        f'and which one cannot be told ({unknown}; KubeVirt recorded only "{recorded}"). {stays}',
+        (
+            f"KubeVirt aborted it itself, not on request: its completion timeout or its progress timeout ran out, "
+            f'and which one cannot be told ({unknown}; KubeVirt recorded only "{recorded}"). {stays}'
+        ),
         None,
         False,
     )
@@ -379,4 +386,4 @@ def _number(value: object) -> float | None:
 
 
 def _clamp(value: float) -> float:
-    return 0.0 if value != value else min(max(value, 0.0), 1.0)
+    return 0.0 if math.isnan(value) else min(max(value, 0.0), 1.0)

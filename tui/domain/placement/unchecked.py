@@ -65,6 +65,8 @@ def unchecked_rules(spec: GuestSpec, kubevirt: KubeVirt | None) -> tuple[str, ..
 
 # What no VM can ask away: the scheduler evaluates them for every target pod.
 ALWAYS_UNCHECKED = (
-    "Other pods' required anti-affinity against the VM's launcher pod is not checked: the scheduler may "
-    "refuse a node where such a pod runs.",
+    (
+        "Other pods' required anti-affinity against the VM's launcher pod is not checked: the scheduler may "
+        "refuse a node where such a pod runs."
+    ),
 )
