@@ -21,8 +21,8 @@ from tui.cli import Timings, main
 from tui.cli.timings import DEFAULT_TIMINGS
 from tui.cluster.session import ClusterSession
 from tui.sim.runtime import SimCluster
-from tui.widgets.migration_view import MigrationLedger
-from tui.widgets.vm_rows import migration_cell
+from tui.view.ledger import MigrationLedger
+from tui.view.vm_list import migration_cell
 
 VM_IN_FINANCE = {
     "apiVersion": "kubevirt.io/v1",

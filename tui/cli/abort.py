@@ -16,7 +16,7 @@ from tui.cli.connecting import (
 from tui.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, clean, say
 from tui.cli.timings import Timings
 from tui.cluster.connection import ConnectionStatus
-from tui.domain.kinds import required_for
+from tui.domain.kinds import NAMESPACES, VMIS, VMS, required_for
 
 
 def command_abort(args: argparse.Namespace, out: TextIO, err: TextIO, timings: Timings) -> int:
@@ -30,9 +30,9 @@ def command_abort(args: argparse.Namespace, out: TextIO, err: TextIO, timings: T
             return problem
         migrations = [m for m in session.store.snapshot().migrations_of(key.namespace, key.name) if not m.is_final]
         if not migrations:
-            session.wait_until_listed(("vms", "vmis", "namespaces"), timings.sync_timeout)
+            session.wait_until_listed((VMS.name, VMIS.name, NAMESPACES.name), timings.sync_timeout)
             states = session.store.states()
-            if states["vms"].status == states["vmis"].status == ConnectionStatus.CONNECTED:
+            if states[VMS.name].status == states[VMIS.name].status == ConnectionStatus.CONNECTED:
                 missing = no_such_vm(session, "abort", key)
                 if missing:
                     say(err, clean(missing))

@@ -16,7 +16,7 @@ from tui.cluster.errors import forbidden_reason
 from tui.cluster.reflector import KIND_BY_NAME as READING
 from tui.cluster.session import ClusterSession, ConnectOptions
 from tui.domain.keys import VMKey
-from tui.domain.kinds import KIND_BY_NAME
+from tui.domain.kinds import KIND_BY_NAME, NAMESPACES, NODES
 
 
 @contextlib.contextmanager
@@ -124,7 +124,7 @@ def note_unread_kinds(session: ClusterSession, err: TextIO, required: Sequence[s
 
 def nodes_unknown(session: ClusterSession) -> str:
     """Why the nodes could not be read ("" when they were): then there are no node verdicts at all."""
-    state = session.store.state("nodes")
+    state = session.store.state(NODES.name)
     if state.status == ConnectionStatus.CONNECTED:
         return ""
     return state.last_error.rstrip(".") or state.status
@@ -137,7 +137,7 @@ def no_such_vm(session: ClusterSession, command: str, key: VMKey) -> str:
     if str(key) in snapshot.vms or str(key) in snapshot.vmis:
         return ""
     namespace, name = key.namespace, key.name
-    if session.store.state("namespaces").status == ConnectionStatus.CONNECTED and namespace not in snapshot.namespaces:
+    if session.store.state(NAMESPACES.name).status == ConnectionStatus.CONNECTED and namespace not in snapshot.namespaces:
         known = ", ".join(sorted(snapshot.namespaces)) or "none"
         return f"livemig: there is no namespace {namespace} (namespaces: {known})."
     text = f"livemig: no VM {name} in namespace {namespace}"

@@ -27,9 +27,11 @@ from tui.cli.timings import Timings
 from tui.cluster.connection import ConnectionStatus
 from tui.cluster.session import ClusterSession
 from tui.domain.keys import VMKey
+from tui.domain.kinds import MIGRATIONS, VMIS
+from tui.domain.phases import MigrationPhase
 from tui.domain.progress import OUTCOME_SUCCEEDED
 from tui.domain.units import human_duration
-from tui.widgets.migration_view import MigrationLedger, MigrationView
+from tui.view.ledger import MigrationLedger, MigrationView
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def connection_lost(session: ClusterSession) -> str:
     """Why the API server does not answer what a follower needs ("" while it does)."""
     if not session.server_reachable:
         return session.server_error.rstrip(".") or "the health probe failed"
-    for kind in ("migrations", "vmis"):
+    for kind in (MIGRATIONS.name, VMIS.name):
         state = session.store.state(kind)
         if state.status == ConnectionStatus.RECONNECTING and state.rejected:
             return "the API server rejects the credentials (401 Unauthorized): get a fresh kubeconfig"
@@ -156,7 +158,7 @@ class _Follower:
 
     def _show(self, view: MigrationView, lost: str) -> None:
         progress = view.progress
-        stalled = view.stalled and progress.phase == "Running"
+        stalled = view.stalled and progress.phase == MigrationPhase.RUNNING
         notes = trouble_notes(progress, view.stalled_for if stalled else None, view.low_on_time, self.sign)
         line = progress_line(progress, view.remaining, self.silence.words(lost), notes, view.counters)
         if self.tty:

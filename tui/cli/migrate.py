@@ -23,6 +23,7 @@ from tui.cli.rendering import refusal
 from tui.cli.timings import Timings
 from tui.cluster.session import ClusterSession
 from tui.domain.keys import VMKey
+from tui.domain.kinds import KUBEVIRTS
 from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR
 from tui.domain.units import human_duration
 
@@ -100,7 +101,7 @@ def _check_target(session: ClusterSession, err: TextIO, listed: PlanOfListed, ke
     if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR:
         return None
     if session.store.snapshot().kubevirt is None:
-        state = session.store.state("kubevirts")
+        state = session.store.state(KUBEVIRTS.name)
         why = state.last_error.rstrip(".") or state.status
         say(
             err,

@@ -13,8 +13,9 @@ from tui.cli.timings import Timings
 
 
 def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
     try:
-        return stream is not None and bool(stream.isatty())  # type: ignore[attr-defined]
+        return isatty is not None and bool(isatty())
     except (AttributeError, ValueError, OSError):  # closed or detached: no terminal either
         return False
 
