@@ -20,7 +20,10 @@ class _Word(str, Enum):
 
 
 class MigrationPhase(_Word):
-    """A VirtualMachineInstanceMigration's status.phase (KubeVirt staging/src/kubevirt.io/api/core/v1/types.go, v1.9.0)."""
+    """A VirtualMachineInstanceMigration's status.phase.
+
+    KubeVirt v1.9.0, staging/src/kubevirt.io/api/core/v1/types.go (v1.3.0 has all but the last two).
+    """
 
     NEW = ""  # created, no phase yet
     PENDING = "Pending"
