@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import gc
 import os
-import shlex
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,19 +32,18 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.theme import BUILTIN_THEMES, Theme
 from textual.timer import Timer
 
 from tui.cluster.access import ABORT, MIGRATE, Permission
 from tui.cluster.actions import ActionResult
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
+from tui.crash_report import CrashReport
 from tui.domain.plan import Plan, plan_for, vm_summary
 from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
-from tui.screens.commands import LivemigCommands
-from tui.screens.question import holds_notices, is_question
+from tui.exit_report import still_running
 from tui.messages import (
     AbortRequested,
     ByteProgressChanged,
@@ -56,17 +53,28 @@ from tui.messages import (
     PermissionChecked,
     ViewUpdated,
 )
+from tui.screens.commands import LivemigCommands
+from tui.screens.question import holds_notices, is_question
+from tui.themes import (
+    check_theme as check_theme,  # tui.cli.ui reads it here until it imports tui.themes
+)
+from tui.themes import choose_theme, sixteen_colour_theme
+from tui.view.ledger import MigrationLedger, MigrationView
+from tui.view.vm_list import VMListModel
 from tui.widgets.banner import ConnectionSummary, connection_summary
 from tui.widgets.dialog_keys import bound_keys
 from tui.widgets.header import HeaderFacts
-from tui.widgets.keymap import TEXTUAL_QUIT, Scope, clashes, keyless, lost_keys, parse_keymap
+from tui.widgets.keymap import (
+    TEXTUAL_QUIT,
+    Scope,
+    clashes,
+    keyless,
+    lost_keys,
+    parse_keymap,
+)
 from tui.widgets.keystrokes import KEY_PASS_TIMEOUT, KeyPassed, KeyQueue, typed_before
 from tui.widgets.literal import clean
-from tui.view.ledger import MigrationLedger, MigrationView
-from tui.view.vm_list import VMListModel
 
-DARK_THEME = "textual-dark"
-SIXTEEN_COLOUR_THEME = "livemig-16"
 TICK_SECONDS = 1.0
 OUTCOME_NOTICE_SECONDS = 6.0
 # A migration created but not yet seen in the store keeps its VM guarded this long at most.
@@ -97,64 +105,6 @@ def styles_dir() -> Path:
     if (packaged / "livemig.tcss").is_file():
         return packaged
     return Path(__file__).resolve().parent.parent / "styles"
-
-
-def sixteen_colour_theme() -> Theme:
-    """A theme of the terminal's own 16 colours (Textual's ansi-dark), for terminals without 256 colours."""
-    base = BUILTIN_THEMES["ansi-dark"]
-    variables = dict(base.variables)
-    variables.update(
-        {
-            "footer-key-foreground": "ansi_bright_cyan",
-            "footer-description-foreground": "ansi_default",
-            "text-muted": "ansi_bright_black",
-        }
-    )
-    return Theme(
-        name=SIXTEEN_COLOUR_THEME,
-        primary=base.primary,
-        secondary=base.secondary,
-        warning=base.warning,
-        error=base.error,
-        success=base.success,
-        accent="ansi_cyan",
-        foreground=base.foreground,
-        background=base.background,
-        surface=base.surface,
-        panel=base.panel,
-        boost=base.boost,
-        dark=True,
-        variables=variables,
-        ansi=True,
-    )
-
-
-def terminal_colours(environ: Mapping[str, str]) -> int:
-    """How many colours the terminal announces: 16777216 (COLORTERM truecolor), 256, or 16."""
-    if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
-        return 16_777_216
-    term = environ.get("TERM", "").strip().lower()
-    if term.endswith(("256color", "-direct")) or term in ("xterm-kitty", "alacritty", "wezterm", "xterm-ghostty"):
-        return 256
-    return 16
-
-
-def choose_theme(requested: str | None, environ: Mapping[str, str]) -> str:
-    """The theme to start with: the one asked for, else 16 colours unless the terminal announces more."""
-    if requested:
-        return requested
-    return DARK_THEME if terminal_colours(environ) > 16 else SIXTEEN_COLOUR_THEME
-
-
-def theme_names() -> list[str]:
-    return sorted(set(BUILTIN_THEMES) | {SIXTEEN_COLOUR_THEME})
-
-
-def check_theme(name: str | None) -> str | None:
-    """None when `name` is a known theme (or not given), else a sentence saying which themes exist."""
-    if not name or name in theme_names():
-        return None
-    return f'there is no theme "{clean(name)}"; themes: {", ".join(theme_names())}'
 
 
 @dataclass
@@ -198,7 +148,7 @@ class _Notice:
     markup: bool
 
 
-class LivemigApp(App[int]):
+class LivemigApp(CrashReport):
     """livemig's terminal UI over one `ClusterSession`."""
 
     TITLE = "livemig"
@@ -952,35 +902,6 @@ class LivemigApp(App[int]):
                     return True
         return False
 
-    def _print_error_renderables(self) -> None:
-        # Never a traceback in front of the operator: it goes to a file (readable by this user only)
-        # and the terminal gets one line saying where. LIVEMIG_DEBUG=1 prints it instead. Either way it
-        # is redacted first: Textual's traceback shows local variables, and a credential must not leak.
-        if not self._exit_renderables:
-            super()._print_error_renderables()
-            return
-        from io import StringIO
-
-        from rich.console import Console
-
-        from tui.cluster.redaction import redact
-
-        buffer = StringIO()
-        console = Console(file=buffer, width=120, color_system=None, markup=False)
-        for renderable in self._exit_renderables:
-            console.print(renderable)
-        self._exit_renderables.clear()
-        report = redact(buffer.getvalue())
-        if os.environ.get("LIVEMIG_DEBUG"):
-            self.error_console.print(report, markup=False, highlight=False)
-            return
-        descriptor, path = tempfile.mkstemp(prefix="livemig-crash-", suffix=".txt")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(report)
-        self.error_console.print(
-            f"livemig stopped on an internal error; what happened is written to {path}", markup=False, highlight=False
-        )
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "migrations":
             from tui.screens.confirm import ConfirmScreen
@@ -1075,35 +996,6 @@ def run_app(
     for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
         print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
-    for line in still_running(app, kubeconfig=kubeconfig, demo=demo):
+    for line in still_running(app.ledger.views(), app.session.context_name, kubeconfig=kubeconfig, demo=demo):
         print(line)
     return app.return_code or 0
-
-
-def abort_command(context: str, kubeconfig: str | None = None) -> str:
-    """The command that aborts a migration in the same cluster: the context (and file) this session used,
-    so it cannot reach another cluster where a VM has the same name."""
-    words = ["livemig"]
-    if kubeconfig:
-        words += ["--kubeconfig", shlex.quote(clean(os.path.abspath(kubeconfig)))]
-    if context:
-        words += ["--context", shlex.quote(clean(context))]
-    return " ".join(words + ["abort"])
-
-
-def still_running(app: LivemigApp, *, kubeconfig: str | None = None, demo: bool = False) -> list[str]:
-    """What to say after quitting while migrations run: on a real cluster they go on without livemig
-    (and how to abort each); the demo's simulated cluster stopped, and they with it."""
-    running = [view for view in app.ledger.views() if not view.final]
-    if not running:
-        return []
-    several = len(running) > 1
-    if demo:
-        lines = [f"livemig: the demo's simulated cluster stopped with livemig; {'these migrations' if several else 'this migration'} stopped with it:"]
-        return lines + [clean(f"  {view.vm_key} ({view.name}): {view.progress.label}") for view in running]
-    context = app.session.context_name
-    command = abort_command(context, kubeconfig)
-    lines = [clean(f"livemig: {len(running)} migration{'s' if several else ''} still running in the cluster of context {context}:")]
-    for view in running:
-        lines.append(clean(f"  {view.vm_key} ({view.name}): {view.progress.label}; stop it with: {command} {shlex.quote(view.vm_key)}"))
-    return lines

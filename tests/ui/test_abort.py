@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from tests.ui.harness import make_app, migrations_of, screen_text, select_vm, step_until, until, vmi_node
+from tests.ui.harness import (
+    make_app,
+    migrations_of,
+    screen_text,
+    select_vm,
+    step_until,
+    until,
+    vmi_node,
+)
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.vm_list import VMListScreen
@@ -77,34 +85,34 @@ async def test_abort_without_a_running_migration_says_so(cluster, admin):
 
 
 async def test_quitting_during_a_migration_names_the_context_in_the_abort_command(cluster, admin):
-    from tui.app import still_running
+    from tui.exit_report import still_running
 
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app)
+        lines = still_running(app.ledger.views(), app.session.context_name)
     assert lines[0] == "livemig: 1 migration still running in the cluster of context sim-admin:"
     assert lines[1].startswith("  default/db-primary (db-primary-")
     assert lines[1].endswith("stop it with: livemig --context sim-admin abort default/db-primary")
 
 
 async def test_quitting_during_a_migration_names_the_kubeconfig_given(cluster, admin, tmp_path):
-    from tui.app import still_running
+    from tui.exit_report import still_running
 
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app, kubeconfig=str(tmp_path / "prod config"))
+        lines = still_running(app.ledger.views(), app.session.context_name, kubeconfig=str(tmp_path / "prod config"))
     assert lines[1].endswith(f"stop it with: livemig --kubeconfig '{tmp_path}/prod config' --context sim-admin abort default/db-primary")
 
 
 async def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(cluster, admin):
-    from tui.app import still_running
+    from tui.exit_report import still_running
 
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app, demo=True)
+        lines = still_running(app.ledger.views(), app.session.context_name, demo=True)
     assert lines[0] == "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:"
     assert lines[1].startswith("  default/db-primary (db-primary-")
     assert not any("livemig abort" in line for line in lines)

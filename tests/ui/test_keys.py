@@ -7,13 +7,14 @@ import pytest
 from textual.binding import Binding
 
 from tests.ui.harness import make_app, screen_text, select_vm, until, widget_text
-from tui.app import LivemigApp, check_theme, choose_theme, terminal_colours
+from tui.app import LivemigApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.node_picker import NodePickerScreen
 from tui.screens.vm_detail import VMDetailScreen
 from tui.screens.vm_list import VMListScreen
+from tui.themes import check_theme, choose_theme, terminal_colours
 from tui.widgets.row_table import RowTable
 
 SCREENS = (LivemigApp, VMListScreen, VMDetailScreen, NodePickerScreen, MigrationsScreen, ConfirmScreen, HelpScreen, RowTable)
