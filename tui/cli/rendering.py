@@ -37,8 +37,17 @@ def _bullet(reason: Reason, indent: int) -> list[str]:
 
 def plan_text(plan: Plan, nodes_unknown: str = "") -> str:
     """The plan for a terminal at 80 columns; `nodes_unknown` says why there are no node verdicts."""
-    lines: list[str] = []
-    lines += _wrap("VM", f"{plan.namespace}/{plan.name}")
+    lines = _vm_lines(plan) + _budget_lines(plan) + _target_lines(plan)
+    if nodes_unknown:
+        lines += _wrap("Nodes", f"could not be read: {nodes_unknown}; livemig cannot say which nodes can take it, the scheduler decides")
+    else:
+        lines += _node_lines(plan)
+    return "\n".join(lines)
+
+
+def _vm_lines(plan: Plan) -> list[str]:
+    """Where the VM runs, whether it can migrate and what holds it back, its CPU model."""
+    lines = _wrap("VM", f"{plan.namespace}/{plan.name}")
     lines += _wrap("Runs on", plan.node or "(not running)")
     lines += _wrap("Migratable", "yes" if plan.migratable else "no")
     for reason in plan.blockers:
@@ -46,16 +55,26 @@ def plan_text(plan: Plan, nodes_unknown: str = "") -> str:
     for index, reason in enumerate(plan.warnings):
         lines += _wrap("Warning" if index == 0 else "", reason.message)
     lines += _wrap("CPU model", plan.cpu_model or "(cluster default)")
+    return lines
+
+
+def _budget_lines(plan: Plan) -> list[str]:
+    """The time limit KubeVirt allows, where it comes from, and its notes."""
     budget = plan.completion_budget
-    if budget is not None:
-        lines += _wrap("Time limit", budget.text())
-        source = budget.source_detail or budget.source
-        lines += _wrap("", f"from {source}")
-        for note in budget.notes:
-            if note.rstrip(".") != source.rstrip("."):  # the source may be the note itself (an assumed default)
-                lines += _wrap("", f"note: {note}")
-    else:
-        lines += _wrap("Time limit", "unknown")
+    if budget is None:
+        return _wrap("Time limit", "unknown")
+    lines = _wrap("Time limit", budget.text())
+    source = budget.source_detail or budget.source
+    lines += _wrap("", f"from {source}")
+    for note in budget.notes:
+        if note.rstrip(".") != source.rstrip("."):  # the source may be the note itself (an assumed default)
+            lines += _wrap("", f"note: {note}")
+    return lines
+
+
+def _target_lines(plan: Plan) -> list[str]:
+    """What the target pod requests, whether a node can be chosen, and whose rules were applied."""
+    lines: list[str] = []
     requests = plan.target_requests
     if requests is not None:
         lines += _wrap(
@@ -69,13 +88,14 @@ def plan_text(plan: Plan, nodes_unknown: str = "") -> str:
         lines += _wrap("Rules of", f"{versions.kubevirt_line()}; {versions.harvester_line()}")
         for assumed in versions.assumed:
             lines += _wrap("", f"assumed: {assumed}")
-    if nodes_unknown:
-        lines += _wrap("Nodes", f"could not be read: {nodes_unknown}; livemig cannot say which nodes can take it, the scheduler decides")
-        return "\n".join(lines)
+    return lines
+
+
+def _node_lines(plan: Plan) -> list[str]:
+    """How many nodes can take the VM, the rules no verdict checks, then every node's verdict."""
     eligible = sum(1 for verdict in plan.nodes if verdict.eligible)
-    cautioned = sum(1 for verdict in plan.nodes if verdict.eligible and verdict.cautions)
-    caution_note = f" ({cautioned} with a caution)" if cautioned else ""
-    lines += _wrap("Nodes", f"{eligible} of {len(plan.nodes)} can take it{caution_note}")
+    caution_note = f" ({plan.cautioned_nodes} with a caution)" if plan.cautioned_nodes else ""
+    lines = _wrap("Nodes", f"{eligible} of {len(plan.nodes)} can take it{caution_note}")
     unchecked = next((verdict.unchecked for verdict in plan.nodes if verdict.unchecked), ())
     # The VM's own rules are the same for every node, and so are the ones no VM escapes: said once.
     for index, rule in enumerate((*unchecked, *plan.not_checked)):
@@ -83,16 +103,15 @@ def plan_text(plan: Plan, nodes_unknown: str = "") -> str:
     column = min(max((len(clean(v.node)) for v in plan.nodes), default=0) + 4, 40)
     for verdict in plan.nodes:
         name = clean(verdict.node)
-        if verdict.eligible:
-            note = "" if verdict.resources_checked else " (free CPU and memory not checked)"
-            lines += _wrap(f"  {name}", f"yes{note}", indent=column)
-            for caution in verdict.cautions:
-                lines += _wrap("", f"caution: {caution}", indent=column)
+        if not verdict.eligible:
+            lines += _wrap(f"  {name}", "no", indent=column)
+            lines += [line for reason in verdict.reasons for line in _bullet(reason, 4)]
             continue
-        lines += _wrap(f"  {name}", "no", indent=column)
-        for reason in verdict.reasons:
-            lines += _bullet(reason, 4)
-    return "\n".join(lines)
+        note = "" if verdict.resources_checked else " (free CPU and memory not checked)"
+        lines += _wrap(f"  {name}", f"yes{note}", indent=column)
+        for caution in verdict.cautions:
+            lines += _wrap("", f"caution: {caution}", indent=column)
+    return lines
 
 
 def refusal(out: TextIO, title: str, reasons: Sequence[Reason]) -> None:
