@@ -12,7 +12,7 @@ from typing import Any
 from tui.cluster.connection import ConnectionState, ConnectionStatus
 from tui.domain.kinds import NAMES
 from tui.domain.objects import KubeVirt
-from tui.domain.snapshot import ClusterSnapshot
+from tui.domain.snapshot import ClusterSnapshot, deployed_kubevirt
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ class Store:
                 vmis=dict(self._objects["vmis"]),
                 migrations=dict(self._objects["migrations"]),
                 pods=dict(self._objects["pods"]),
-                kubevirt=_deployed_kubevirt(kubevirts),
+                kubevirt=deployed_kubevirt(kubevirts),
                 policies=dict(self._objects["policies"]),
                 nads=dict(self._objects["nads"]),
                 namespaces=dict(self._objects["namespaces"]),
@@ -265,10 +265,3 @@ class Store:
         if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
             self._dispatcher.join(timeout=2)
 
-
-def _deployed_kubevirt(kubevirts: list[KubeVirt]) -> KubeVirt | None:
-    """The KubeVirt CR that is in charge: the deployed one if several exist, else the first."""
-    for kubevirt in kubevirts:
-        if kubevirt.phase == "Deployed":
-            return kubevirt
-    return kubevirts[0] if kubevirts else None
