@@ -30,7 +30,7 @@ async def start_copying(pilot, cluster, app) -> None:
     """db-primary's migration, started through the app and copying memory."""
     await select_vm(pilot, VM)
     assert app.start_migration(KEY, None)
-    await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm(KEY)) is not None and v.progress.phase == "Running")
+    await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm(KEY)) is not None and v.progress.phase == "Running")
 
 
 async def test_abort_asks_first_and_no_is_focused(cluster, admin):
@@ -90,7 +90,7 @@ async def test_quitting_during_a_migration_names_the_context_in_the_abort_comman
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app.ledger.views(), app.session.context_name)
+        lines = still_running(app.live.ledger.views(), app.session.context_name)
     assert lines[0] == "livemig: 1 migration still running in the cluster of context sim-admin:"
     assert lines[1].startswith("  default/db-primary (db-primary-")
     assert lines[1].endswith("stop it with: livemig --context sim-admin abort default/db-primary")
@@ -102,7 +102,7 @@ async def test_quitting_during_a_migration_names_the_kubeconfig_given(cluster, a
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app.ledger.views(), app.session.context_name, kubeconfig=str(tmp_path / "prod config"))
+        lines = still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=str(tmp_path / "prod config"))
     assert lines[1].endswith(f"stop it with: livemig --kubeconfig '{tmp_path}/prod config' --context sim-admin abort default/db-primary")
 
 
@@ -112,7 +112,7 @@ async def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_sim
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app.ledger.views(), app.session.context_name, demo=True)
+        lines = still_running(app.live.ledger.views(), app.session.context_name, demo=True)
     assert lines[0] == "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:"
     assert lines[1].startswith("  default/db-primary (db-primary-")
     assert not any("livemig abort" in line for line in lines)
@@ -123,7 +123,7 @@ async def test_the_abort_question_says_when_the_migration_is_stalled(cluster, ad
     async with app.run_test(size=(100, 30)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
+        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert re.search(r"⚠ no progress for \d+ s", screen_text(app))
@@ -134,7 +134,7 @@ async def test_the_abort_question_follows_the_migration_while_it_is_open(cluster
     async with app.run_test(size=(80, 24)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm("default/kafka-broker-2") is not None)
+        await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm("default/kafka-broker-2") is not None)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await step_until(pilot, cluster, lambda: re.search(r"⚠ no progress for \d+ s", question_text(app)), what="the stall, seen while the question is open")

@@ -67,7 +67,7 @@ async def test_a_failure_message_with_markup_and_escapes_is_shown_literally(sess
     cluster, live = session
     app = make_app(live)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: len(app.vm_list.summaries) == 2)
+        await until(pilot, lambda: len(app.live.vm_list.summaries) == 2)
         created = cluster.store.create(
             "virtualmachineinstancemigrations",
             {
@@ -77,7 +77,7 @@ async def test_a_failure_message_with_markup_and_escapes_is_shown_literally(sess
                 "spec": {"vmiName": "web-1"},
             },
         )
-        await until(pilot, lambda: app.ledger.running_for_vm("default/web-1") is not None)
+        await until(pilot, lambda: app.live.ledger.running_for_vm("default/web-1") is not None)
         created["status"] = {
             "phase": "Failed",
             "migrationState": {"failed": True, "completed": True, "failureReason": "[b]boom[/b] \x1b]0;owned\x07 \x9b2J"},

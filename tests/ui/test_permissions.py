@@ -56,7 +56,7 @@ async def test_the_viewer_sees_migrate_dimmed_and_is_told_why(cluster, tmp_path:
         app = make_app(session)
         async with app.run_test(size=(100, 30)) as pilot:
             await select_vm(pilot, "jump-host")
-            await until(pilot, lambda: app.permission("migrate", "default") is not None, what="the access review")
+            await until(pilot, lambda: app.live.permission("migrate", "default") is not None, what="the access review")
             await until(pilot, lambda: footer_keys(app).get("m") is False)
             assert FORBIDDEN in widget_text(app, "#vm-info")
             await pilot.press("m")

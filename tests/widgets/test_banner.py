@@ -6,7 +6,7 @@ import textwrap
 
 from tui.cluster.connection import ConnectionState, ConnectionStatus
 from tui.domain.kinds import NAMES as KINDS
-from tui.widgets.banner import LEVEL_LIMITED, LEVEL_LOST, LEVEL_OK, connection_summary
+from tui.view.connection import LEVEL_LIMITED, LEVEL_LOST, LEVEL_OK, connection_summary
 
 
 def states(**overrides: ConnectionState) -> dict[str, ConnectionState]:
