@@ -20,9 +20,8 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
@@ -61,6 +60,7 @@ from tui.themes import (
 )
 from tui.themes import choose_theme, sixteen_colour_theme
 from tui.typeahead import TypeAhead
+from tui.view.inbox import ChangeInbox
 from tui.view.ledger import MigrationView
 from tui.view.model import PLAN_KINDS, LiveView
 from tui.widgets.dialog_keys import bound_keys
@@ -99,38 +99,6 @@ def styles_dir() -> Path:
     if (packaged / "livemig.tcss").is_file():
         return packaged
     return Path(__file__).resolve().parent.parent / "styles"
-
-
-@dataclass
-class _Inbox:
-    """Change batches gathered from the store's thread until the UI takes them."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    changed: dict[str, set[str]] = field(default_factory=dict)
-    connection: bool = False
-    posted: bool = False
-
-    def add(self, batch: ChangeBatch) -> bool:
-        """Merge `batch`; True when the UI must be told (nothing is waiting for it yet)."""
-        with self.lock:
-            for kind, keys in list(batch.changed.items()) + list(batch.deleted.items()):
-                self.changed.setdefault(kind, set()).update(keys)
-            self.connection = self.connection or batch.connection_changed
-            if self.posted:
-                return False
-            self.posted = True
-            return True
-
-    def waiting(self) -> bool:
-        """Whether changes wait to be taken."""
-        with self.lock:
-            return bool(self.changed) or self.connection
-
-    def take(self) -> tuple[dict[str, set[str]], bool]:
-        with self.lock:
-            changed, connection = self.changed, self.connection
-            self.changed, self.connection, self.posted = {}, False, False
-            return changed, connection
 
 
 @dataclass(frozen=True)
@@ -199,7 +167,7 @@ class LivemigApp(TypeAhead, CrashReport):
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
         self.first_list_seconds: float | None = None  # from this app's creation to the first full VM list
         self.ready_after: float | None = None  # from the process's start, where the system says when that was
-        self._inbox = _Inbox()
+        self._inbox = ChangeInbox()
         self._monitoring_told = False
         self._server_went_back_told = 0
         self._held_notices: list[_Notice] = []  # said while a question or help was open, shown once it closes
@@ -736,6 +704,6 @@ def run_app(
     for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
         print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
-    for line in still_running(app.ledger.views(), app.session.context_name, kubeconfig=kubeconfig, demo=demo):
+    for line in still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=kubeconfig, demo=demo):
         print(line)
     return app.return_code or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from rich.text import Text
 
@@ -92,7 +92,7 @@ def migration_cell(view: MigrationView | None) -> Text:
     return Text(f"{prefix}{step}{clean(progress.phase or 'New')}", style=style)
 
 
-def node_facts(snapshot: ClusterSnapshot) -> tuple:
+def node_facts(snapshot: ClusterSnapshot) -> tuple[object, ...]:
     """What the list's node check reads of the cluster: every node's labels, taints, readiness, cordon
     and Harvester maintenance annotations, whether pods are known, and the networks. Rows are
     recomputed when it changes; a node's heartbeat alone changes nothing here."""
@@ -125,7 +125,7 @@ class ListCounts:
     nodes_ready: int
 
 
-def _sort_value(column: str, summary: VMSummary, view: MigrationView | None) -> tuple:
+def _sort_value(column: str, summary: VMSummary, view: MigrationView | None) -> tuple[Any, ...]:
     key = (summary.namespace, summary.name)
     if column == "name":
         return (summary.name, summary.namespace)
@@ -159,7 +159,7 @@ class VMListModel:
         self.summaries: dict[str, VMSummary] = {}
         self._rows: dict[str, TableRow] = {}
         self._haystacks: dict[str, str] = {}
-        self._node_facts: tuple | None = None
+        self._node_facts: tuple[object, ...] | None = None
         self._order: list[str] | None = None
         self._order_key: tuple[str, bool] | None = None
 
