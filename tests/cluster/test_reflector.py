@@ -6,7 +6,14 @@ import threading
 
 import pytest
 
-from tests.cluster.simulated import connect, differences, eventually, in_step, server_state, store_state
+from tests.cluster.simulated import (
+    connect,
+    differences,
+    eventually,
+    in_step,
+    server_state,
+    store_state,
+)
 from tui.cluster.connection import ConnectionStatus
 
 VM = """

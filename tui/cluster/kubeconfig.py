@@ -389,7 +389,7 @@ class _CapturedErrors(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.messages.append(record.getMessage())
-        except Exception:  # a malformed log record must not break connecting
+        except Exception:  # noqa: BLE001 - a malformed log record must not break connecting
             self.messages.append(str(record.msg))
 
 
@@ -476,7 +476,7 @@ def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
         plugin_key = _plugin_output(configuration.key_file, directory)
     except ConfigException as error:
         raise ConnectError(BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {error}.') from None
-    except Exception as error:  # the client's auth providers fail in many ways (missing packages, bad fields)
+    except Exception as error:  # noqa: BLE001 - the client's auth providers fail in many ways (missing packages, bad fields)
         raise ConnectError(
             BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {type(error).__name__}: {error}.'
         ) from None

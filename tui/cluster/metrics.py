@@ -24,6 +24,7 @@ from 1.7; the total exists from 1.5, as ..._data_total_bytes and later ..._data_
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -191,7 +192,7 @@ class MigrationMetrics:
         while not self._stopping.is_set():
             try:
                 self.poll()
-            except Exception as error:  # a bug in one poll must not end byte progress for the session
+            except Exception as error:  # noqa: BLE001 - a bug in one poll must not end byte progress for the session
                 self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, f"{type(error).__name__}: {error}"))
             self._wake.wait(self.interval)
             self._wake.clear()
@@ -315,11 +316,11 @@ class MigrationMetrics:
         for callback in subscribers:
             try:
                 callback()
-            except Exception:  # one subscriber's bug must not stop the others
+            except Exception:  # noqa: BLE001, S112 - one subscriber's bug must not stop the others
                 continue
 
 
 def _int(value: float | None) -> int | None:
-    if value is None or value != value or value in (float("inf"), float("-inf")):
+    if value is None or not math.isfinite(value):
         return None
     return int(value)

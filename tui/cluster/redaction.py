@@ -104,7 +104,7 @@ def _guard_logging() -> None:
         record = make(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # a malformed record keeps its text as given
+        except Exception:  # noqa: BLE001 - a malformed record keeps its text as given
             message = str(record.msg)
         record.msg, record.args = redact(message), None
         return record

@@ -371,7 +371,7 @@ class Reflector:
                 self._verify.set()
                 resource_version = self._resume_from(resource_version)
                 self._failed(error.message, backoff)
-            except Exception as error:  # a bug here must not silently end the reflector: report it, retry
+            except Exception as error:  # noqa: BLE001 - a bug here must not silently end the reflector: report it, retry
                 if self._stopping.is_set():
                     break
                 self._failed(f"{type(error).__name__}: {error}", backoff)
@@ -596,7 +596,7 @@ class Reflector:
             if stream.closed_here:
                 return resource_version, events
             raise TransportError("other", f"the watch of {self.kind.resource} sent a line that is not JSON") from None
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - closed here is no failure; anything else is worded for the operator
             if stream.closed_here:
                 return resource_version, events  # stopped, or restarted on purpose: not a failure
             raise describe_transport_error(error, self.transport.server) from None

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from tui.cluster.access import AccessReviews
 from tui.cluster.actions import ClusterActions
@@ -40,6 +41,9 @@ from tui.cluster.reflector import KINDS, Reflector, ReflectorTimings
 from tui.cluster.store import Store
 from tui.cluster.transport import ApiTransport
 from tui.cluster.vm_search import namespaces_holding
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["ClusterSession", "ConnectError", "ConnectOptions", "Listing"]
 
@@ -266,7 +270,7 @@ class ClusterSession:
         owned = [reflector._thread for reflector in self._reflectors] + [self._probe, self.metrics._thread, self.store._dispatcher]
         return any(thread is candidate for candidate in owned)
 
-    def __enter__(self) -> ClusterSession:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -255,7 +255,7 @@ class Store:
             for callback in subscribers:
                 try:
                     callback(batch)
-                except Exception:  # a subscriber's bug must not stop the others or the dispatcher
+                except Exception:  # noqa: BLE001, S112 - a subscriber's bug must not stop the others or the dispatcher
                     continue
 
     def close(self) -> None:
