@@ -8,7 +8,7 @@ then waits until the screen shows what the server holds, so every run draws the 
 from __future__ import annotations
 
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
 

@@ -42,7 +42,7 @@ async def test_the_banner_goes_and_changes_made_meanwhile_show_after_recovery(cl
         await until(pilot, lambda: "● connected" in screen_text(app), timeout=30, what="the recovery")
         assert not app.screen.has_class("-stale")
         assert not app.screen.query_one("#banner").has_class("-lost")
-        keys = lambda: [row.key for row in app.screen.query_one("#vm-table").rows]  # noqa: E731
+        keys = lambda: [row.key for row in app.screen.query_one("#vm-table").rows]
         await step_until(pilot, cluster, lambda: "default/win-installer" not in keys(), what="the deletion made meanwhile")
         assert isinstance(app.screen, VMListScreen)
 

@@ -11,7 +11,6 @@ import pytest
 from textual import events
 
 import tui.app
-
 from tests.ui.harness import make_app, until
 from tui.messages import ClusterChanged
 from tui.screens.vm_list import VMListScreen

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from tests.ui.harness import connect_as, cursor_to, make_app, screen_text, select_vm, simulated, until, widget_text
+from tests.ui.harness import (
+    connect_as,
+    cursor_to,
+    make_app,
+    screen_text,
+    select_vm,
+    simulated,
+    until,
+    widget_text,
+)
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.node_picker import NodePickerScreen
 from tui.screens.vm_detail import VMDetailScreen

@@ -18,9 +18,9 @@ from tests.ui.harness import (
     widget_text,
 )
 from tui.screens.confirm import ConfirmScreen
-from tui.sim.admission import AdmissionDenied, AdmissionRequest
 from tui.screens.node_picker import SCHEDULER, NodePickerScreen
 from tui.screens.vm_list import VMListScreen
+from tui.sim.admission import AdmissionDenied, AdmissionRequest
 
 
 async def test_a_vm_migrates_to_the_chosen_node_and_the_list_shows_it_there(cluster, admin):
@@ -143,7 +143,7 @@ async def test_an_api_error_becomes_a_notification_with_the_servers_message(clus
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         cluster.admission.register("virtualmachineinstancemigrations", refuse, operations=("create",))
         await pilot.press("enter")
-        notes = lambda: [n for n in app._notifications if n.title == "Migration not started"]  # noqa: E731
+        notes = lambda: [n for n in app._notifications if n.title == "Migration not started"]
         await until(pilot, notes)
         assert notes()[0].message == 'admission webhook "change-freeze.example.com" denied the request: no migrations during the [b]freeze[/b]'
         assert not notes()[0].markup

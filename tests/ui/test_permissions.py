@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.harness import connect_as, make_app, migrations_of, screen_text, select_vm, until, widget_text
+from tests.ui.harness import (
+    connect_as,
+    make_app,
+    migrations_of,
+    screen_text,
+    select_vm,
+    until,
+    widget_text,
+)
 from tui.screens.vm_list import VMListScreen
 
 FORBIDDEN = "you may not create virtualmachineinstancemigrations in default"

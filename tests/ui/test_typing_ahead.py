@@ -3,7 +3,17 @@ it left on screen, and the node picker and the questions never act on keys typed
 
 from __future__ import annotations
 
-from tests.ui.harness import make_app, migrations_of, screen_text, select_vm, settle, step_until, typed, until, widget_text
+from tests.ui.harness import (
+    make_app,
+    migrations_of,
+    screen_text,
+    select_vm,
+    settle,
+    step_until,
+    typed,
+    until,
+    widget_text,
+)
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.node_picker import NodePickerScreen

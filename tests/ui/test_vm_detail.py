@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from tests.ui.harness import cursor_to, make_app, screen_text, select_vm, step_until, typed, until, widget_text
+from tests.ui.harness import (
+    cursor_to,
+    make_app,
+    screen_text,
+    select_vm,
+    step_until,
+    typed,
+    until,
+    widget_text,
+)
 from tui.screens.vm_detail import VMDetailScreen
 
 # harvester-witness cannot take analytics-etl for seven reasons; the first and the last:

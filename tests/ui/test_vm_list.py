@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from tests.ui.harness import make_app, screen_text, select_vm, step_until, until, widget_text
+from tests.ui.harness import (
+    make_app,
+    screen_text,
+    select_vm,
+    step_until,
+    until,
+    widget_text,
+)
 from tui.widgets.row_table import RowTable
 
 
@@ -95,7 +102,7 @@ async def test_rows_follow_the_cluster(cluster, admin):
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: len(table(app).rows) == 11)
         cluster.store.patch("virtualmachines", "default", "jump-host", {"spec": {"runStrategy": "Halted"}})
-        rows = lambda: {row.key: row.cells for row in table(app).rows}  # noqa: E731
+        rows = lambda: {row.key: row.cells for row in table(app).rows}
         await step_until(pilot, cluster, lambda: plain(rows()["default/jump-host"]["status"]) == "Stopped")
         assert rows()["default/jump-host"]["node"] == "-"
         cluster.store.delete("virtualmachines", "default", "old-backup")

@@ -16,9 +16,9 @@ migration whose every sample shrank is never called stalled, however late the ne
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Iterable
 
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
 from tui.domain.cpu import HOSTNAME_LABEL

@@ -12,8 +12,8 @@ default overlaps (q closes help, M goes back on the Migrations screen) are meant
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from textual.binding import Binding
 

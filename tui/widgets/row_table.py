@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -64,25 +65,25 @@ class RowTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another row."""
 
-        def __init__(self, table: "RowTable", key: str | None) -> None:
+        def __init__(self, table: RowTable, key: str | None) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
         @property
-        def control(self) -> "RowTable":
+        def control(self) -> RowTable:
             return self.table
 
     class Selected(Message):
         """Enter was pressed on a row."""
 
-        def __init__(self, table: "RowTable", key: str) -> None:
+        def __init__(self, table: RowTable, key: str) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
         @property
-        def control(self) -> "RowTable":
+        def control(self) -> RowTable:
             return self.table
 
     cursor_index: reactive[int] = reactive(0, always_update=False, repaint=False)
