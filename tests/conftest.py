@@ -3,8 +3,8 @@ on a manual clock without the KubeVirt controller, and a kubeconfig for it. The 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.cluster.simulated import HARVESTER, eventually
-from tui.cli import main
+from tui.cli import Timings, main
+from tui.cli.arguments import build_parser, normalise_demo
+from tui.cli.timings import DEFAULT_TIMINGS
 from tui.domain import reasons
 from tui.domain.plan import plan_for
 from tui.domain.snapshot import ClusterSnapshot
@@ -32,9 +37,9 @@ class Run:
         return json.loads(self.out)
 
 
-def livemig(*args: str) -> Run:
+def livemig(*args: str, timings: Timings = DEFAULT_TIMINGS) -> Run:
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
+    code = main(list(args), out=out, err=err, timings=timings)
     return Run(code, out.getvalue(), err.getvalue())
 
 
@@ -235,14 +240,15 @@ class Terminal(io.StringIO):
 class Waiting:
     """`livemig migrate --wait` running in a thread while the test plays KubeVirt on the server."""
 
-    def __init__(self, *args: str, terminal: bool = False) -> None:
+    def __init__(self, *args: str, terminal: bool = False, timings: Timings = DEFAULT_TIMINGS) -> None:
         self.run: Run | None = None
+        self.timings = timings
         self.out, self.err = (Terminal() if terminal else io.StringIO()), io.StringIO()
         self.thread = threading.Thread(target=self._main, args=args, daemon=True)
         self.thread.start()
 
     def _main(self, *args: str) -> None:
-        code = main(list(args), out=self.out, err=self.err)
+        code = main(list(args), out=self.out, err=self.err, timings=self.timings)
         self.run = Run(code, self.out.getvalue(), self.err.getvalue())
 
     def printed(self, text: str) -> bool:
@@ -333,9 +339,9 @@ def test_abort_of_a_migration_that_succeeded_meanwhile_deletes_nothing_and_exits
     name, uid = created["metadata"]["name"], created["metadata"]["uid"]
     set_phase(cluster, name, "Running")
     running = cluster.store.get("virtualmachineinstancemigrations", "default", name)
+    from tests.cluster.simulated import connect
     from tui.cluster.actions import ClusterActions
     from tui.cluster.store import Store
-    from tests.cluster.simulated import connect
 
     with connect(kubeconfig) as session:
         vmi = cluster.store.get("virtualmachineinstances", "default", "web-1")
@@ -356,9 +362,9 @@ def test_abort_of_a_migration_whose_status_moved_on_still_aborts_it(cluster, kub
     set_phase(cluster, name, "Running")
     seen = cluster.store.get("virtualmachineinstancemigrations", "default", name)["metadata"]["resourceVersion"]
     set_phase(cluster, name, "Running", sourceNode="harv-1", targetNode="harv-2")  # progress, still running
+    from tests.cluster.simulated import connect
     from tui.cluster.actions import ClusterActions
     from tui.cluster.store import Store
-    from tests.cluster.simulated import connect
 
     with connect(kubeconfig) as session:
         result = ClusterActions(session.transport, Store()).abort("default", name, uid, seen)
@@ -393,6 +399,33 @@ def test_abort_as_a_user_without_permission_exits_2_saying_it_once(cluster, kube
 
 
 # -- demo and the terminal UI --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "scenario", "vm"),
+    [
+        (["--demo", "plan", "default/web-1"], "default", "default/web-1"),
+        (["--demo", "large", "plan", "default/web-1"], "large", "default/web-1"),
+        (["plan", "--demo", "default/web-1"], "default", "default/web-1"),
+        (["plan", "--demo", "large", "default/web-1"], "large", "default/web-1"),
+        (["plan", "default/web-1", "--demo", "large"], "large", "default/web-1"),
+        (["plan", "default/web-1", "--demo"], "default", "default/web-1"),
+        (["plan", "-n", "web", "--demo", "db-1"], "default", "db-1"),
+    ],
+)
+def test_demo_takes_the_token_after_it_as_its_scenario_only_when_the_vm_is_given_elsewhere(argv, scenario, vm):
+    args = build_parser().parse_args(normalise_demo(argv))
+    assert (args.demo, args.vm) == (scenario, vm)
+
+
+def test_parsing_the_arguments_does_not_load_the_simulator():
+    code = (
+        "import sys; from tui.cli.arguments import build_parser, normalise_demo; "
+        "build_parser().parse_args(normalise_demo(['plan', '--demo', 'large', 'default/web-1'])); "
+        "print(sorted(m for m in sys.modules if m.startswith('tui.sim')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_demo_runs_a_scenario_in_process_and_connects_to_it_like_a_cluster():
@@ -459,26 +492,3 @@ def test_a_refusal_wraps_between_words_never_inside_a_hyphenated_name(cluster, k
     words = run.err.split()
     assert all(words.count(name) == 3 for name in names), run.err
     assert max(len(line) for line in run.err.splitlines()) <= 80
-
-
-@pytest.mark.parametrize(
-    ("message", "kept"),
-    [
-        (
-            'virtualmachineinstancemigrations.kubevirt.io is forbidden: User "viewer" cannot create resource '
-            '"virtualmachineinstancemigrations" in API group "kubevirt.io" in the namespace "default"',
-            "",
-        ),
-        (
-            'virtualmachineinstancemigrations.kubevirt.io "web-1-x7k2p" is forbidden: User "ops" cannot delete resource '
-            '"virtualmachineinstancemigrations" in API group "kubevirt.io" in the namespace "default": change freeze until Monday',
-            "change freeze until Monday",
-        ),
-        ('admission webhook "policy.example.com" denied the request: migrations are paused', 'admission webhook "policy.example.com" denied the request: migrations are paused'),
-    ],
-    ids=["rbac-only", "authorizer-reason", "webhook"],
-)
-def test_a_permission_refusal_keeps_only_what_the_server_adds_to_the_missing_right(message, kept):
-    from tui.cli import forbidden_reason
-
-    assert forbidden_reason(message) == kept

@@ -9,19 +9,20 @@ import re
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-import tui.cli
 from tests.cluster.simulated import connect, eventually
 from tests.test_cli import Waiting, created_migration, livemig, migrations, set_phase
-from tui.cli import main
+from tui.cli import Timings, main
+from tui.cli.timings import DEFAULT_TIMINGS
 from tui.cluster.session import ClusterSession
 from tui.sim.runtime import SimCluster
-from tui.widgets.migration_view import MigrationLedger
-from tui.widgets.vm_rows import migration_cell
+from tui.view.ledger import MigrationLedger
+from tui.view.vm_list import migration_cell
 
 VM_IN_FINANCE = {
     "apiVersion": "kubevirt.io/v1",
@@ -117,10 +118,9 @@ def test_first_lists_that_fail_are_retried_and_the_plan_is_complete(cluster, kub
 
 
 def test_a_server_that_stops_answering_after_connecting_is_given_up_on_with_the_probes_verdict(cluster, kubeconfig, monkeypatch):
-    monkeypatch.setattr(tui.cli, "HEALTH_PROBE", (0.2, 0.5))
     fault_after_connecting(monkeypatch, cluster, "stall", seconds=60)
     try:
-        run = livemig("plan", "default/web-1", "--kubeconfig", kubeconfig)
+        run = livemig("plan", "default/web-1", "--kubeconfig", kubeconfig, timings=Timings(probe_interval=0.2, probe_timeout=0.5))
     finally:
         cluster.fault("stall", seconds=0)
     assert run.code == 2
@@ -302,11 +302,12 @@ def labels_of_web_1() -> dict[str, str]:
     return {"namespace": "default", "name": "web-1", "node": "harv-1", "job": "kubevirt-prometheus-metrics"}
 
 
-def follow_with_prometheus(cluster: SimCluster, kubeconfig: str, monkeypatch: pytest.MonkeyPatch, series: MigrationSeries, started: datetime):
-    monkeypatch.setattr(tui.cli, "METRICS_INTERVAL", 0.1)
+def follow_with_prometheus(
+    cluster: SimCluster, kubeconfig: str, series: MigrationSeries, started: datetime, timings: Timings = DEFAULT_TIMINGS
+):
     cluster.set_metrics_source(series)
     cluster.monitoring = True
-    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig)
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig, timings=replace(timings, metrics_interval=0.1))
     name = created_migration(cluster)["metadata"]["name"]
     stamp = started.strftime("%Y-%m-%dT%H:%M:%SZ")
     set_phase(cluster, name, "Running", sourceNode="harv-1", targetNode="harv-2", startTimestamp=stamp)
@@ -318,10 +319,10 @@ def end(cluster: SimCluster, waiting: Waiting, name: str) -> str:
     return waiting.result().out
 
 
-def test_migrate_wait_warns_when_the_copy_makes_no_progress(cluster, kubeconfig, monkeypatch):
+def test_migrate_wait_warns_when_the_copy_makes_no_progress(cluster, kubeconfig):
     now = cluster.clock.now()
     series = MigrationSeries(1_500_000_000, 4_000_000, now - timedelta(seconds=40))
-    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now)
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, series, now)
     eventually(lambda: waiting.printed("GiB copied"))
     series.scrape(1_500_000_000, now - timedelta(seconds=30))
     series.scrape(1_500_000_000, now - timedelta(seconds=20))  # three samples, 20 s without a shrink
@@ -330,19 +331,19 @@ def test_migrate_wait_warns_when_the_copy_makes_no_progress(cluster, kubeconfig,
     assert "not converging" not in out and "of the time left" not in out
 
 
-def test_migrate_wait_warns_when_the_guest_dirties_memory_faster_than_it_is_copied(cluster, kubeconfig, monkeypatch):
+def test_migrate_wait_warns_when_the_guest_dirties_memory_faster_than_it_is_copied(cluster, kubeconfig):
     now = cluster.clock.now()
     series = MigrationSeries(1_500_000_000, 200_000_000, now)
-    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now)
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, series, now)
     eventually(lambda: waiting.printed("\u26a0 not converging (the guest dirties memory faster than it is copied)"))
     assert "to go" not in end(cluster, waiting, name)
 
 
-def test_migrate_wait_warns_when_under_a_fifth_of_the_time_is_left(cluster, kubeconfig, monkeypatch):
+def test_migrate_wait_warns_when_under_a_fifth_of_the_time_is_left(cluster, kubeconfig):
     now = cluster.clock.now()
     series = MigrationSeries(1_500_000_000, 4_000_000, now)
     # web-1's time limit is 750 s: 700 s into the copy, 50 s are left.
-    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now - timedelta(seconds=700))
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, series, now - timedelta(seconds=700))
     eventually(lambda: waiting.printed("\u26a0 under 20 % of the time left, about"))
     end(cluster, waiting, name)
 
@@ -350,10 +351,10 @@ def test_migrate_wait_warns_when_under_a_fifth_of_the_time_is_left(cluster, kube
 # -- migrate --wait: a server that stops answering ----------------------------------------------------
 
 
-def test_migrate_wait_without_an_answer_drops_the_estimate_and_says_since_when(cluster, kubeconfig, monkeypatch):
-    monkeypatch.setattr(tui.cli, "GIVE_UP_WITHOUT_ANSWER", 60.0)
+def test_migrate_wait_without_an_answer_drops_the_estimate_and_says_since_when(cluster, kubeconfig):
     now = cluster.clock.now()
-    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, MigrationSeries(1_500_000_000, 4_000_000, now), now)
+    series = MigrationSeries(1_500_000_000, 4_000_000, now)
+    waiting, _ = follow_with_prometheus(cluster, kubeconfig, series, now, Timings(give_up_without_answer=60.0))
     eventually(lambda: waiting.printed("to go"))
     cluster.stop()
     eventually(lambda: waiting.printed("no answer from the API server since "))
@@ -362,8 +363,7 @@ def test_migrate_wait_without_an_answer_drops_the_estimate_and_says_since_when(c
 
 
 def test_migrate_wait_gives_up_after_the_limit_without_an_answer_with_exit_2_and_what_to_do(cluster, kubeconfig, monkeypatch):
-    monkeypatch.setattr(tui.cli, "GIVE_UP_WITHOUT_ANSWER", 1.0)
-    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig)
+    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig, timings=Timings(give_up_without_answer=1.0))
     name = created_migration(cluster)["metadata"]["name"]
     set_phase(cluster, name, "Running")
     eventually(lambda: waiting.printed("Copying memory"))
@@ -376,11 +376,11 @@ def test_migrate_wait_gives_up_after_the_limit_without_an_answer_with_exit_2_and
     assert "Abort it with: livemig abort default/web-1" in advice
 
 
-def test_migrate_wait_shows_the_percentage_the_vm_list_shows_for_the_same_migration(cluster, kubeconfig, monkeypatch):
-    monkeypatch.setattr(tui.cli, "REPEAT_LINE_EVERY", 0.0)  # every change printed
+def test_migrate_wait_shows_the_percentage_the_vm_list_shows_for_the_same_migration(cluster, kubeconfig):
     now = cluster.clock.now()
     series = MigrationSeries(2_200_000_000, 150_000_000, now - timedelta(seconds=20))  # 45 % of 4 GB copied
-    waiting, name = follow_with_prometheus(cluster, kubeconfig, monkeypatch, series, now)
+    every_change = Timings(repeat_line_every=0.0)  # every change printed
+    waiting, name = follow_with_prometheus(cluster, kubeconfig, series, now, every_change)
     eventually(lambda: waiting.printed("1.7 GiB copied, 2 GiB remaining"))
     series.scrape(2_320_000_000, now - timedelta(seconds=10), processed=2_500_000_000)  # the guest dirtied more
     eventually(lambda: waiting.printed("2.3 GiB copied, 2.2 GiB remaining"))

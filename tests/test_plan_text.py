@@ -6,7 +6,8 @@ import json
 from datetime import datetime, timezone
 
 from tests.domain.clusters import cluster
-from tui.cli import WIDTH, plan_text
+from tui.cli.output import WIDTH
+from tui.cli.rendering import plan_text
 from tui.domain.plan import plan_for
 
 NOW = datetime(2026, 6, 17, 12, 0, 0, tzinfo=timezone.utc)

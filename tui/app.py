@@ -19,34 +19,31 @@ from __future__ import annotations
 
 import gc
 import os
-import shlex
 import sys
-import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar
 
-from textual import events
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.theme import BUILTIN_THEMES, Theme
 from textual.timer import Timer
 
 from tui.cluster.access import ABORT, MIGRATE, Permission
 from tui.cluster.actions import ActionResult
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
-from tui.domain.plan import Plan, plan_for, vm_summary
+from tui.crash_report import CrashReport
+from tui.domain.plan import plan_for, vm_summary
 from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
-from tui.screens.commands import LivemigCommands
-from tui.screens.question import holds_notices, is_question
+from tui.exit_report import still_running
 from tui.messages import (
     AbortRequested,
     ByteProgressChanged,
@@ -56,28 +53,34 @@ from tui.messages import (
     PermissionChecked,
     ViewUpdated,
 )
-from tui.widgets.banner import ConnectionSummary, connection_summary
+from tui.screens import scopes
+from tui.screens.commands import LivemigCommands
+from tui.screens.question import holds_notices, is_question
+from tui.themes import (
+    check_theme as check_theme,  # tui.cli.ui reads it here until it imports tui.themes
+)
+from tui.themes import choose_theme, sixteen_colour_theme
+from tui.typeahead import TypeAhead
+from tui.view.inbox import ChangeInbox
+from tui.view.ledger import MigrationView
+from tui.view.model import PLAN_KINDS, LiveView
 from tui.widgets.dialog_keys import bound_keys
-from tui.widgets.header import HeaderFacts
-from tui.widgets.keymap import TEXTUAL_QUIT, Scope, clashes, keyless, lost_keys, parse_keymap
-from tui.widgets.keystrokes import KEY_PASS_TIMEOUT, KeyPassed, KeyQueue, typed_before
+from tui.widgets.keymap import (
+    Scope,
+    clashes,
+    keyless,
+    lost_keys,
+    parse_keymap,
+)
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationLedger, MigrationView
-from tui.widgets.vm_rows import VMListModel
 
-DARK_THEME = "textual-dark"
-SIXTEEN_COLOUR_THEME = "livemig-16"
 TICK_SECONDS = 1.0
 OUTCOME_NOTICE_SECONDS = 6.0
-# A migration created but not yet seen in the store keeps its VM guarded this long at most.
-STARTING_GUARD_SECONDS = 30.0
 # Cluster changes wait for keys being typed at most this long: the list never lags further behind.
 BATCH_HOLD_SECONDS = 0.5
 # A batch waits at least this many times as long as the last one took to apply (at most the maximum).
 BATCH_SPACING = 10.0
 BATCH_GAP_MAX_SECONDS = 1.0
-# Kinds a VM's plan reads besides the VM and its VMI (tui.domain.plan.plan_for and what it calls).
-PLAN_KINDS = frozenset({"nodes", "pods", "migrations", "kubevirts", "policies", "nads", "namespaces"})
 
 
 def process_age() -> float | None:
@@ -99,96 +102,6 @@ def styles_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "styles"
 
 
-def sixteen_colour_theme() -> Theme:
-    """A theme of the terminal's own 16 colours (Textual's ansi-dark), for terminals without 256 colours."""
-    base = BUILTIN_THEMES["ansi-dark"]
-    variables = dict(base.variables)
-    variables.update(
-        {
-            "footer-key-foreground": "ansi_bright_cyan",
-            "footer-description-foreground": "ansi_default",
-            "text-muted": "ansi_bright_black",
-        }
-    )
-    return Theme(
-        name=SIXTEEN_COLOUR_THEME,
-        primary=base.primary,
-        secondary=base.secondary,
-        warning=base.warning,
-        error=base.error,
-        success=base.success,
-        accent="ansi_cyan",
-        foreground=base.foreground,
-        background=base.background,
-        surface=base.surface,
-        panel=base.panel,
-        boost=base.boost,
-        dark=True,
-        variables=variables,
-        ansi=True,
-    )
-
-
-def terminal_colours(environ: Mapping[str, str]) -> int:
-    """How many colours the terminal announces: 16777216 (COLORTERM truecolor), 256, or 16."""
-    if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
-        return 16_777_216
-    term = environ.get("TERM", "").strip().lower()
-    if term.endswith(("256color", "-direct")) or term in ("xterm-kitty", "alacritty", "wezterm", "xterm-ghostty"):
-        return 256
-    return 16
-
-
-def choose_theme(requested: str | None, environ: Mapping[str, str]) -> str:
-    """The theme to start with: the one asked for, else 16 colours unless the terminal announces more."""
-    if requested:
-        return requested
-    return DARK_THEME if terminal_colours(environ) > 16 else SIXTEEN_COLOUR_THEME
-
-
-def theme_names() -> list[str]:
-    return sorted(set(BUILTIN_THEMES) | {SIXTEEN_COLOUR_THEME})
-
-
-def check_theme(name: str | None) -> str | None:
-    """None when `name` is a known theme (or not given), else a sentence saying which themes exist."""
-    if not name or name in theme_names():
-        return None
-    return f'there is no theme "{clean(name)}"; themes: {", ".join(theme_names())}'
-
-
-@dataclass
-class _Inbox:
-    """Change batches gathered from the store's thread until the UI takes them."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    changed: dict[str, set[str]] = field(default_factory=dict)
-    connection: bool = False
-    posted: bool = False
-
-    def add(self, batch: ChangeBatch) -> bool:
-        """Merge `batch`; True when the UI must be told (nothing is waiting for it yet)."""
-        with self.lock:
-            for kind, keys in list(batch.changed.items()) + list(batch.deleted.items()):
-                self.changed.setdefault(kind, set()).update(keys)
-            self.connection = self.connection or batch.connection_changed
-            if self.posted:
-                return False
-            self.posted = True
-            return True
-
-    def waiting(self) -> bool:
-        """Whether changes wait to be taken."""
-        with self.lock:
-            return bool(self.changed) or self.connection
-
-    def take(self) -> tuple[dict[str, set[str]], bool]:
-        with self.lock:
-            changed, connection = self.changed, self.connection
-            self.changed, self.connection, self.posted = {}, False, False
-            return changed, connection
-
-
 @dataclass(frozen=True)
 class _Notice:
     message: str
@@ -198,7 +111,7 @@ class _Notice:
     markup: bool
 
 
-class LivemigApp(App[int]):
+class LivemigApp(TypeAhead, CrashReport):
     """livemig's terminal UI over one `ClusterSession`."""
 
     TITLE = "livemig"
@@ -244,36 +157,20 @@ class LivemigApp(App[int]):
         # gc.freeze() once the first lists are in: for the process that runs the UI only (run_app), as it
         # keeps whatever is alive then, this app included, from the cycle collector for good.
         self.freeze_first_lists = freeze_first_lists
-        self.started_at = session.now()
-        self.ledger = MigrationLedger(self.started_at)
-        self.vm_list = VMListModel()
-        self.snapshot = ClusterSnapshot()
-        # The snapshot plans are made from: the newest one that differs from `snapshot` only in the VMs
-        # and VMIs of `_plan_changed`. A plan reads no other VM's objects, so it is the same there for
-        # any other VM, and the indexes it built (pods by node, node usage) are kept.
-        self._plan_base = self.snapshot
-        self._plan_changed: set[str] = set()
-        self._blockers: dict[str, str] = {}  # VM key -> its plan's first blocker, while still true
+        self.live = LiveView(session, self.readonly)  # what the screens read
         self._batch_held_since: float | None = None  # when a batch began to wait for keys
         self._preparing = False  # a thread prepares the changes taken from the inbox
         self._prepared: ChangesPrepared | None = None  # prepared, waiting to be applied
         self._wake_timer: Timer | None = None  # takes a waiting batch up again
         self._apply_cost = 0.0  # seconds the last batch took to apply
         self._applied_at = 0.0  # when it was applied (time.monotonic)
-        self.connection: ConnectionSummary = connection_summary(session.store.states())
         self.keymap: dict[str, str] = {}
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
         self.first_list_seconds: float | None = None  # from this app's creation to the first full VM list
         self.ready_after: float | None = None  # from the process's start, where the system says when that was
-        self._inbox = _Inbox()
-        self._permissions: dict[tuple[str, str], Permission] = {}
-        self._checking: set[str] = set()
-        self._starting: dict[str, float] = {}  # VM key -> when its migration was asked for
-        self._started_names: dict[str, str] = {}  # VM key -> migration created, until the store shows it
-        self._aborting: set[str] = set()  # migration keys whose abort is on its way
+        self._inbox = ChangeInbox()
         self._monitoring_told = False
         self._server_went_back_told = 0
-        self._keys = KeyQueue()
         self._held_notices: list[_Notice] = []  # said while a question or help was open, shown once it closes
         # While True, cluster changes wait in the inbox: the picture holds still (snapshots, screenshots).
         self.updates_paused = False
@@ -349,7 +246,7 @@ class LivemigApp(App[int]):
                 self._batch_held_since = now
             left = BATCH_HOLD_SECONDS - (now - self._batch_held_since)
             if left > 0:
-                self._wake_in(left)  # or sooner, when the keys have acted (_keys_done)
+                self._wake_in(left)  # or sooner, when the keys have acted (keys_done)
                 return
         if self._prepared is not None:
             ready, self._prepared = self._prepared, None
@@ -374,14 +271,9 @@ class LivemigApp(App[int]):
             return
         self._preparing = True
         focus = getattr(self.screen, "highlighted", None) or getattr(self.screen, "vm_key", None)
-        self.run_worker(
-            partial(self._prepare, changed, connection, focus if isinstance(focus, str) else None),
-            name="prepare changes",
-            group="changes",
-            exit_on_error=False,
-            thread=True,
-        )
+        self._prepare(changed, connection, focus if isinstance(focus, str) else None)
 
+    @work(thread=True, exit_on_error=False, group="changes")
     def _prepare(self, changed: dict[str, set[str]], connection: bool, focus: str | None) -> None:
         """In a thread: the snapshot of these changes, with the indexes applying them needs already built
         (those a VM's summary and the focused VM's plan read), so the UI thread only puts them on screen."""
@@ -413,7 +305,7 @@ class LivemigApp(App[int]):
         self._wake_timer = None
         self._apply_inbox()
 
-    def _keys_done(self) -> None:
+    def keys_done(self) -> None:
         """No key waits any more: a batch held for them is applied once the screen shows what they did."""
         if self._batch_held_since is not None or self._prepared is not None:
             self.call_after_refresh(self._apply_inbox)
@@ -425,49 +317,10 @@ class LivemigApp(App[int]):
         full: bool = False,
         snapshot: ClusterSnapshot | None = None,
     ) -> None:
-        store = self.session.store
-        snapshot = snapshot if snapshot is not None else store.snapshot()
-        self.snapshot = snapshot
-        if full or connection or PLAN_KINDS & (changed or {}).keys():
-            self._plan_base, self._plan_changed = snapshot, set()
-            self._blockers.clear()
-        else:
-            for kind in ("vms", "vmis"):
-                for key in (changed or {}).get(kind, ()):
-                    self._plan_changed.add(key)
-                    self._blockers.pop(key, None)
-        now = self.session.now()
-        counters = self.session.metrics.counters
-        changed = changed or {}
-        if full:
-            touched = self.ledger.update(snapshot, None, snapshot.vmis.keys(), counters, now, store.server_went_back)
-            self.vm_list.update(snapshot, None, self.ledger)
-            self.vm_list.refresh_migrations(touched, self.ledger)
-            vm_keys: frozenset[str] | None = None
-            connection = True
-        else:
-            touched = set()
-            if "migrations" in changed or "vmis" in changed:
-                touched = self.ledger.update(
-                    snapshot, changed.get("migrations", ()), changed.get("vmis", ()), counters, now, store.server_went_back
-                )
-            keys = set(changed.get("vms", ())) | set(changed.get("vmis", ()))
-            recomputed = self.vm_list.update(
-                snapshot,
-                keys | touched,
-                self.ledger,
-                nodes_changed=bool({"nodes", "nads"} & changed.keys()),
-                kubevirt_changed="kubevirts" in changed,
-            )
-            vm_keys = None if recomputed is None else frozenset(recomputed | touched)
-            if recomputed is None:
-                self.vm_list.refresh_migrations(touched, self.ledger)
-        self._settle_guards()
+        vm_keys, connection = self.live.apply(changed, connection, full, snapshot)
         self._tell_endings()
-        self._tell_server_went_back(store.server_went_back)
-        if connection:
-            self.connection = connection_summary(store.states())
-        if self.first_list_seconds is None and self.connection.level != "starting":
+        self._tell_server_went_back(self.session.store.server_went_back)
+        if self.first_list_seconds is None and self.live.connection.level != "starting":
             self.first_list_seconds = time.perf_counter() - self.launched
             age = process_age()
             self.ready_after = age if age is not None else self.first_list_seconds
@@ -494,7 +347,7 @@ class LivemigApp(App[int]):
 
     def _tell_endings(self) -> None:
         """One notice per migration that ended while livemig watched it, whatever screen is open."""
-        for view in self.ledger.take_endings():
+        for view in self.live.ledger.take_endings():
             outcome = view.progress.outcome
             severity = "information" if outcome == OUTCOME_SUCCEEDED else "warning" if outcome == OUTCOME_ABORTED else "error"
             title = {OUTCOME_SUCCEEDED: "Migrated", OUTCOME_ABORTED: "Migration aborted"}.get(outcome, "Migration failed")
@@ -508,146 +361,29 @@ class LivemigApp(App[int]):
             )
 
     def _tick(self) -> None:
-        if self.updates_paused or not self.ledger.running_count():
+        if self.updates_paused or not self.live.ledger.running_count():
             return
-        touched = self.ledger.tick(self.snapshot, self.session.metrics.counters, self.session.now())
-        self.vm_list.refresh_migrations(touched, self.ledger)
-        self._broadcast(ViewUpdated(frozenset(touched), ticked=True))
+        self._broadcast(ViewUpdated(self.live.tick(), ticked=True))
 
     def on_byte_progress_changed(self, message: ByteProgressChanged) -> None:
         if self.updates_paused:
             return
         state = self.session.metrics.state
-        if state.status == UNAVAILABLE and not self._monitoring_told and self.ledger.running_count():
+        if state.status == UNAVAILABLE and not self._monitoring_told and self.live.ledger.running_count():
             self._monitoring_told = True
             self.notify(clean(state.message), title="Progress by phase only", severity="information", markup=False)
-        touched = self.ledger.refresh_counters(self.snapshot, self.session.metrics.counters, self.session.now())
-        self.vm_list.refresh_migrations(touched, self.ledger)
-        self._broadcast(ViewUpdated(frozenset(touched), ticked=True))
+        self._broadcast(ViewUpdated(self.live.refresh_counters(), ticked=True))
 
     def _broadcast(self, message: ViewUpdated) -> None:
         for screen in self.screen_stack:
             screen.post_message(ViewUpdated(message.vm_keys, message.connection, message.ticked))
 
-    def _settle_guards(self) -> None:
-        """Forget a migration's start guard once the store shows it (or it never came)."""
-        now = time.monotonic()
-        for vm_key, name in list(self._started_names.items()):
-            namespace = vm_key.partition("/")[0]
-            if f"{namespace}/{name}" in self.snapshot.migrations or now - self._starting.get(vm_key, 0.0) > STARTING_GUARD_SECONDS:
-                self._started_names.pop(vm_key, None)
-                self._starting.pop(vm_key, None)
-        for key in list(self._aborting):
-            migration = self.snapshot.migrations.get(key)
-            if migration is None or migration.meta.deleted is not None or migration.is_final:
-                self._aborting.discard(key)
-
-    # -- what screens ask ------------------------------------------------------------------------
-
-    def plan(self, vm_key: str) -> Plan | None:
-        namespace, _, name = vm_key.partition("/")
-        if vm_key not in self.snapshot.vms and vm_key not in self.snapshot.vmis:
-            return None
-        if vm_key in self._plan_changed:
-            self._plan_base, self._plan_changed = self.snapshot, set()
-        return plan_for(self._plan_base, namespace, name, self.session.now())
-
-    def known_blocker(self, vm_key: str) -> str | None:
-        """The first reason the VM's plan gives why it cannot move ("" for none), if the plan was made
-        since the VM or what plans read last changed; None when it must be made again."""
-        return self._blockers.get(vm_key)
-
-    def first_blocker(self, vm_key: str) -> str:
-        """The first reason the VM's plan gives why it cannot move ("" for none), made now if not known."""
-        known = self._blockers.get(vm_key)
-        if known is None:
-            plan = self.plan(vm_key)
-            first = plan.blockers[0] if plan is not None and not plan.migratable and plan.blockers else None
-            known = self._blockers[vm_key] = f"{first.code}: {first.message}" if first is not None else ""
-        return known
-
-    def header_facts(self, shown: int | None = None, sort: str = "", filter_text: str = "") -> HeaderFacts:
-        counts = self.vm_list.counts(self.snapshot, self.ledger)
-        kubevirt = self.snapshot.kubevirt
-        version = ".".join(str(p) for p in kubevirt.version) if kubevirt is not None and kubevirt.version else ""
-        return HeaderFacts(
-            context=self.session.context_name,
-            scope=self.scope_words(),
-            kubevirt=version or (kubevirt.version_text if kubevirt is not None else ""),
-            readonly=self.readonly,
-            connection=self.connection,
-            vms=counts.vms,
-            running=counts.running,
-            migrating=counts.migrating,
-            nodes=counts.nodes,
-            nodes_ready=counts.nodes_ready,
-            shown=shown,
-            sort=sort,
-            filter_text=filter_text,
-        )
-
-    def scope_words(self) -> str:
-        """The namespaces shown, in a few words for the header."""
-        namespaces = self.session.namespaces
-        if not namespaces:
-            return "all namespaces"
-        return ("namespace " if len(namespaces) == 1 else "namespaces ") + ", ".join(namespaces)
-
-    def permission(self, action: str, namespace: str) -> Permission | None:
-        if self.readonly:
-            return Permission(False, "livemig runs read-only (--readonly)")
-        return self._permissions.get((action, namespace))
-
-    def action_state(self, action: str, vm_key: str | None) -> tuple[bool | None, str]:
-        """Whether migrate or abort applies to the VM now: True, None (shown dimmed) or False (hidden),
-        and when not, why, in a sentence."""
-        if self.readonly:
-            return False, "livemig runs read-only (--readonly): it changes nothing."
-        if not vm_key:
-            return None, "No VM is selected."
-        namespace, _, name = vm_key.partition("/")
-        if self.connection.stale:
-            # What is shown may be out of date, and the answer to a change might not come back.
-            return None, "The connection to the API server is lost; wait until it is back (see the banner)."
-        permission = self.permission(action, namespace)
-        if permission is not None and not permission.allowed:
-            return None, f"Not allowed: {permission.reason}."
-        if action == MIGRATE:
-            if vm_key in self._starting:
-                return None, f"A migration of {name} is being started."
-            running = self.ledger.running_for_vm(vm_key)
-            if running is not None:
-                return None, f"{name} is being migrated now ({running.name}); wait for it to end or abort it."
-            summary = self.vm_list.summaries.get(vm_key)
-            if summary is None:
-                return None, f"{name} is not in the list."
-            # With no node able to take it, the key still opens the picker: it shows every node's reasons.
-            if not summary.migratable and summary.reason_code != NO_ELIGIBLE_NODE:
-                return None, f"{name} cannot be migrated: {summary.reason}. Press enter for every reason."
-            return True, ""
-        if action == ABORT:
-            running = self.ledger.running_for_vm(vm_key)
-            if running is None:
-                return None, f"{name} has no running migration to abort."
-            if running.aborting or running.key in self._aborting:
-                return None, f"Migration {running.name} is already being aborted."
-            return True, ""
-        return True, ""
-
     def ensure_permissions(self, namespace: str) -> None:
         """Ask once per namespace whether migrate and abort are allowed (in a worker)."""
-        if self.readonly or not namespace or namespace in self._checking:
-            return
-        self._checking.add(namespace)
-        self.run_worker(
-            partial(self._check_access, namespace),
-            name=f"access {namespace}",
-            group=f"access:{namespace}",
-            exclusive=True,
-            exit_on_error=False,
-            thread=True,
-        )
+        if self.live.needs_permissions(namespace):
+            self._check_access(namespace)
 
+    @work(thread=True, exit_on_error=False, group="access")
     def _check_access(self, namespace: str) -> None:
         for action in (MIGRATE, ABORT):
             try:
@@ -657,15 +393,14 @@ class LivemigApp(App[int]):
             self.post_message(PermissionChecked(action, namespace, permission))
 
     def on_permission_checked(self, message: PermissionChecked) -> None:
-        self._permissions[(message.action, message.namespace)] = message.permission
+        self.live.permission_checked(message.action, message.namespace, message.permission)
         for screen in self.screen_stack:
             screen.refresh_bindings()
         self._broadcast(ViewUpdated(frozenset()))
 
     def refresh_permissions(self) -> None:
         self.session.access.refresh()
-        self._permissions.clear()
-        self._checking.clear()
+        self.live.forget_permissions()
         self._broadcast(ViewUpdated(frozenset()))
 
     # -- migrate ---------------------------------------------------------------------------------
@@ -676,12 +411,12 @@ class LivemigApp(App[int]):
 
         if is_question(self.screen):
             return  # nothing opens over a question (a key or command that raced it): it is answered first
-        state, reason = self.action_state(MIGRATE, vm_key)
+        state, reason = self.live.action_state(MIGRATE, vm_key)
         if not state or vm_key is None:
             self.bell()
             self.notify(clean(reason), title="Cannot migrate", severity="warning", markup=False)
             return
-        plan = self.plan(vm_key)
+        plan = self.live.plan(vm_key)
         if plan is None:
             return
         # With no node able to take it, the picker still opens: it shows every node's reasons.
@@ -698,7 +433,7 @@ class LivemigApp(App[int]):
 
         if target is None:
             return
-        plan = self.plan(vm_key)
+        plan = self.live.plan(vm_key)
         if plan is None:
             return
         self.push_screen(migration_question(plan, target), partial(self._migration_confirmed, vm_key, target))
@@ -709,23 +444,17 @@ class LivemigApp(App[int]):
 
     def start_migration(self, vm_key: str, target: str | None) -> bool:
         """Create the migration in a worker; refused (False) while one of this VM is starting or running."""
-        state, reason = self.action_state(MIGRATE, vm_key)
+        state, reason = self.live.action_state(MIGRATE, vm_key)
         if not state:
             self.notify(clean(reason), title="Not started", severity="warning", markup=False)
             return False
-        self._starting[vm_key] = time.monotonic()
+        self.live.migration_asked(vm_key)
         self.refresh_bindings()
         namespace, _, name = vm_key.partition("/")
-        self.run_worker(
-            partial(self._create_migration, namespace, name, target),
-            name=f"migrate {vm_key}",
-            group=f"migrate:{vm_key}",
-            exclusive=True,
-            exit_on_error=False,
-            thread=True,
-        )
+        self._create_migration(namespace, name, target)
         return True
 
+    @work(thread=True, exit_on_error=False, group="migrate")
     def _create_migration(self, namespace: str, name: str, target: str | None) -> None:
         try:
             result = self.session.actions.migrate(namespace, name, target)
@@ -737,15 +466,14 @@ class LivemigApp(App[int]):
         vm_key = f"{message.namespace}/{message.vm}"
         result = message.result
         if result.ok:
-            self._started_names[vm_key] = result.name
+            self.live.migration_answered(vm_key, result.name)
             self.notify(clean(result.message), title="Migration started", markup=False)
             if result.warning:
                 self.notify(clean(result.warning), title="Target not pinned", severity="warning", timeout=20, markup=False)
         else:
-            self._starting.pop(vm_key, None)
+            self.live.migration_answered(vm_key, None)
             title = "Not allowed" if result.forbidden else "Migration not started"
             self.notify(clean(result.message), title=title, severity="error", timeout=20, markup=False)
-        self._settle_guards()
         self.refresh_bindings()
         self._broadcast(ViewUpdated(frozenset({vm_key})))
 
@@ -756,12 +484,12 @@ class LivemigApp(App[int]):
 
         if is_question(self.screen):
             return
-        state, reason = self.action_state(ABORT, vm_key)
+        state, reason = self.live.action_state(ABORT, vm_key)
         if not state or vm_key is None:
             self.bell()
             self.notify(clean(reason), title="Cannot abort", severity="warning", markup=False)
             return
-        view = self.ledger.running_for_vm(vm_key)
+        view = self.live.ledger.running_for_vm(vm_key)
         if view is None:
             return
         self.push_screen(abort_question(view), partial(self._abort_confirmed, view.key))
@@ -769,27 +497,21 @@ class LivemigApp(App[int]):
     def _abort_confirmed(self, migration_key: str, confirmed: bool | None) -> None:
         if not confirmed:
             return
-        view = self.ledger.view(migration_key)
+        view = self.live.ledger.view(migration_key)
         if view is None or view.final:
             self.notify("The migration already ended; there is nothing to abort.", title="Not aborted", markup=False)
             return
         self.abort_migration(view)
 
     def abort_migration(self, view: MigrationView) -> bool:
-        if view.key in self._aborting:
+        if view.key in self.live.aborting:
             return False
-        self._aborting.add(view.key)
+        self.live.aborting.add(view.key)
         self.refresh_bindings()
-        self.run_worker(
-            partial(self._delete_migration, view.namespace, view.vm, view.name, view.uid),
-            name=f"abort {view.key}",
-            group=f"abort:{view.key}",
-            exclusive=True,
-            exit_on_error=False,
-            thread=True,
-        )
+        self._delete_migration(view.namespace, view.vm, view.name, view.uid)
         return True
 
+    @work(thread=True, exit_on_error=False, group="abort")
     def _delete_migration(self, namespace: str, vm: str, name: str, uid: str) -> None:
         try:
             result = self.session.actions.abort(namespace, name, uid)
@@ -802,7 +524,7 @@ class LivemigApp(App[int]):
         if result.ok:
             self.notify(clean(result.message), title="Abort requested", markup=False)
         else:
-            self._aborting.discard(f"{message.namespace}/{message.migration}")
+            self.live.aborting.discard(f"{message.namespace}/{message.migration}")
             if result.ended_meanwhile:
                 # Nothing was deleted: the migration had ended before the abort reached it.
                 self.notify(clean(result.message), title="Nothing to abort", severity="warning", timeout=20, markup=False)
@@ -836,7 +558,7 @@ class LivemigApp(App[int]):
     def open_vm(self, vm_key: str) -> None:
         from tui.screens.vm_detail import VMDetailScreen
 
-        if self.plan(vm_key) is None or is_question(self.screen):
+        if self.live.plan(vm_key) is None or is_question(self.screen):
             return
         # One details screen at a time (a second enter, or enter on the migrations screen opened from
         # the details): go back to it and show this VM there.
@@ -878,52 +600,6 @@ class LivemigApp(App[int]):
         for notice in held:
             self._show(notice)
 
-    # -- keys, one at a time ----------------------------------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            if not event.is_forwarded:
-                # From the terminal: wait for the keys before it to act first.
-                self._keys.add(event)
-                await self._hand_out_keys()
-                return
-            if self._keys.strayed(event, self.screen) or self._dropped(event):
-                # Back from the widgets, but the screen it was meant for is gone: not for this one.
-                self._ring_once()
-                return
-        await super().on_event(event)
-
-    async def _hand_out_keys(self) -> None:
-        while (key := self._keys.next()) is not None:
-            if self._dropped(key):
-                self._ring_once()
-                continue
-            screen = self.screen
-            await super().on_event(key)  # priority bindings, else handed to the focused widget
-            if key.is_forwarded:
-                turn = self._keys.handed_out(key, screen)
-                (self.focused or self.screen).post_message(KeyPassed(turn))
-                self.set_timer(KEY_PASS_TIMEOUT, partial(self._key_passed, turn), name="key pass")
-        if not self._keys.pending:
-            self._keys_done()
-
-    async def on_key_passed(self, message: KeyPassed) -> None:
-        await self._key_passed(message.turn)
-
-    async def _key_passed(self, turn: int) -> None:
-        if self._keys.passed(turn):
-            await self._hand_out_keys()
-
-    def _dropped(self, key: events.Key) -> bool:
-        """A key typed before the question now on screen appeared is not an answer to it."""
-        return typed_before(self.screen, key)
-
-    def _ring_once(self) -> None:
-        # One bell per screen says keys were dropped, however many there were.
-        if self._keys.rang_for != id(self.screen):
-            self._keys.rang_for = id(self.screen)
-            self.bell()
-
     def on_key(self, event: events.Key) -> None:
         """A dimmed key still says why it does nothing. Handled here, after the bindings, so it sees the
         cursor where the keys typed before it left it."""
@@ -951,35 +627,6 @@ class LivemigApp(App[int]):
                 if event.key in keys or (event.character is not None and event.character in keys):
                     return True
         return False
-
-    def _print_error_renderables(self) -> None:
-        # Never a traceback in front of the operator: it goes to a file (readable by this user only)
-        # and the terminal gets one line saying where. LIVEMIG_DEBUG=1 prints it instead. Either way it
-        # is redacted first: Textual's traceback shows local variables, and a credential must not leak.
-        if not self._exit_renderables:
-            super()._print_error_renderables()
-            return
-        from io import StringIO
-
-        from rich.console import Console
-
-        from tui.cluster.redaction import redact
-
-        buffer = StringIO()
-        console = Console(file=buffer, width=120, color_system=None, markup=False)
-        for renderable in self._exit_renderables:
-            console.print(renderable)
-        self._exit_renderables.clear()
-        report = redact(buffer.getvalue())
-        if os.environ.get("LIVEMIG_DEBUG"):
-            self.error_console.print(report, markup=False, highlight=False)
-            return
-        descriptor, path = tempfile.mkstemp(prefix="livemig-crash-", suffix=".txt")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(report)
-        self.error_console.print(
-            f"livemig stopped on an internal error; what happened is written to {path}", markup=False, highlight=False
-        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "migrations":
@@ -1024,35 +671,18 @@ class LivemigApp(App[int]):
 
 
 def key_scopes() -> tuple[Scope, ...]:
-    """Where bindings are active together, the focused widget's first; questions and help are modal
-    (the app's own keys but its priority ones do not reach into them)."""
-    from tui.screens.confirm import ConfirmScreen
-    from tui.screens.help import HelpScreen
-    from tui.screens.migrations import MigrationsScreen
-    from tui.screens.node_picker import NodePickerScreen
-    from tui.screens.vm_detail import VMDetailScreen
-    from tui.screens.vm_list import VMListScreen
-    from tui.widgets.row_table import RowTable
-
-    return (
-        Scope("VM list", "on the VM list", (RowTable, VMListScreen, LivemigApp)),
-        Scope("VM details", "on the VM details", (RowTable, VMDetailScreen, LivemigApp)),
-        Scope("Migrations", "on the Migrations screen", (RowTable, MigrationsScreen, LivemigApp)),
-        Scope("Node picker", "in the node picker", (RowTable, NodePickerScreen)),
-        Scope("Questions", "in a question", (ConfirmScreen,)),
-        Scope("Help", "in help", (HelpScreen,)),
-    )
+    """Where the app's bindings are active together (tui.screens.scopes)."""
+    return scopes.key_scopes(LivemigApp)
 
 
 def priority_bindings() -> list[Binding]:
     """Keys that act before any other, on every screen: the app's and Textual's ctrl+q."""
-    own = [b for b in LivemigApp.BINDINGS if isinstance(b, Binding) and b.priority]
-    return own + [TEXTUAL_QUIT]
+    return scopes.priority_bindings(LivemigApp)
 
 
 def binding_ids() -> set[str]:
     """Every binding id of the UI (what a keymap may name)."""
-    return {b.id for scope in key_scopes() for owner in scope.owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+    return scopes.binding_ids(LivemigApp)
 
 
 def run_app(
@@ -1075,35 +705,6 @@ def run_app(
     for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
         print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
-    for line in still_running(app, kubeconfig=kubeconfig, demo=demo):
+    for line in still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=kubeconfig, demo=demo):
         print(line)
     return app.return_code or 0
-
-
-def abort_command(context: str, kubeconfig: str | None = None) -> str:
-    """The command that aborts a migration in the same cluster: the context (and file) this session used,
-    so it cannot reach another cluster where a VM has the same name."""
-    words = ["livemig"]
-    if kubeconfig:
-        words += ["--kubeconfig", shlex.quote(clean(os.path.abspath(kubeconfig)))]
-    if context:
-        words += ["--context", shlex.quote(clean(context))]
-    return " ".join(words + ["abort"])
-
-
-def still_running(app: LivemigApp, *, kubeconfig: str | None = None, demo: bool = False) -> list[str]:
-    """What to say after quitting while migrations run: on a real cluster they go on without livemig
-    (and how to abort each); the demo's simulated cluster stopped, and they with it."""
-    running = [view for view in app.ledger.views() if not view.final]
-    if not running:
-        return []
-    several = len(running) > 1
-    if demo:
-        lines = [f"livemig: the demo's simulated cluster stopped with livemig; {'these migrations' if several else 'this migration'} stopped with it:"]
-        return lines + [clean(f"  {view.vm_key} ({view.name}): {view.progress.label}") for view in running]
-    context = app.session.context_name
-    command = abort_command(context, kubeconfig)
-    lines = [clean(f"livemig: {len(running)} migration{'s' if several else ''} still running in the cluster of context {context}:")]
-    for view in running:
-        lines.append(clean(f"  {view.vm_key} ({view.name}): {view.progress.label}; stop it with: {command} {shlex.quote(view.vm_key)}"))
-    return lines

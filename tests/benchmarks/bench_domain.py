@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tui.domain.cpu import cpu_model_advice  # noqa: E402
+from tui.domain.placement.cpu_advice import cpu_model_advice  # noqa: E402
 from tui.domain.placement import node_verdicts  # noqa: E402
 from tui.domain.plan import plan_for, vm_summary  # noqa: E402
 from tui.domain.snapshot import ClusterSnapshot  # noqa: E402

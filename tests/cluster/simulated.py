@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from tui.cluster.reflector import ReflectorTimings
 from tui.cluster.session import ClusterSession, ConnectOptions
@@ -50,9 +51,14 @@ def start_cluster(scenario: str | Path = HARVESTER, controller: bool = False, **
 
 
 def options(kubeconfig: Path | str | None, **kwargs: Any) -> ConnectOptions:
-    settings: dict[str, Any] = dict(
-        kubeconfig=str(kubeconfig) if kubeconfig else None, probe_interval=0.2, probe_timeout=1.0, metrics_interval=0.2, timings=FAST, environ={}
-    )
+    settings: dict[str, Any] = {
+        "kubeconfig": str(kubeconfig) if kubeconfig else None,
+        "probe_interval": 0.2,
+        "probe_timeout": 1.0,
+        "metrics_interval": 0.2,
+        "timings": FAST,
+        "environ": {},
+    }
     settings.update(kwargs)
     return ConnectOptions(**settings)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import certifi
 import pytest
@@ -15,8 +15,8 @@ from aiohttp import web
 
 from tests.cluster.simulated import connect, eventually
 from tui.cluster import errors
+from tui.cluster.connection import ConnectionStatus
 from tui.cluster.errors import ConnectError
-from tui.cluster.store import ConnectionStatus
 
 VERSION = {"major": "1", "minor": "33", "gitVersion": "v1.33.5+rke2r1", "platform": "linux/amd64"}
 CORE_GROUPS = [

@@ -3,13 +3,19 @@ each reading one sample at its own time; an API server that does not answer chan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 import pytest
 
 from tests.cluster.simulated import connect, eventually
-from tui.cluster.metrics import AVAILABLE, NOT_AVAILABLE_TEXT, UNAVAILABLE, UNKNOWN, MigrationMetrics
+from tui.cluster.metrics import (
+    AVAILABLE,
+    NOT_AVAILABLE_TEXT,
+    UNAVAILABLE,
+    UNKNOWN,
+    MigrationMetrics,
+)
 
 SERIES = {
     "kubevirt_vmi_migration_data_remaining_bytes": 1_500_000_000,

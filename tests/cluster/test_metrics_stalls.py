@@ -13,7 +13,7 @@ from tests.cluster.simulated import connect, eventually
 from tui.cluster.metrics import MigrationMetrics
 from tui.sim.runtime import SimCluster
 from tui.sim.scenario import load_scenario
-from tui.widgets.migration_view import MigrationLedger
+from tui.view.ledger import MigrationLedger
 
 HEALTHY = "default/db-primary"  # dirties 24Mi/s of a 128Mi/s link
 BUSY = "default/kafka-broker-2"  # dirties 512Mi/s: it never converges

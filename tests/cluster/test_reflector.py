@@ -6,8 +6,15 @@ import threading
 
 import pytest
 
-from tests.cluster.simulated import connect, differences, eventually, in_step, server_state, store_state
-from tui.cluster.store import ConnectionStatus
+from tests.cluster.simulated import (
+    connect,
+    differences,
+    eventually,
+    in_step,
+    server_state,
+    store_state,
+)
+from tui.cluster.connection import ConnectionStatus
 
 VM = """
 apiVersion: kubevirt.io/v1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cluster.simulated import connect, eventually, start_cluster
-from tui.cluster.store import ConnectionStatus
+from tui.cluster.connection import ConnectionStatus
 from tui.sim.runtime import SimCluster
 from tui.widgets.banner import connection_summary
 

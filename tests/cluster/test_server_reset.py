@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from tests.cluster.simulated import HARVESTER, RESOURCES, connect, eventually, start_cluster
+from tests.cluster.simulated import (
+    HARVESTER,
+    RESOURCES,
+    connect,
+    eventually,
+    start_cluster,
+)
 from tui.cli import main
 from tui.sim.runtime import SimCluster
 

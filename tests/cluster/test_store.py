@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from tui.cluster.store import ChangeBatch, ConnectionState, ConnectionStatus, Store
+from tui.cluster.connection import ConnectionState, ConnectionStatus
+from tui.cluster.store import ChangeBatch, Store
 from tui.domain.objects import parse_node, parse_vmi
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -14,7 +14,7 @@ from tui.domain.snapshot import ClusterSnapshot
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@lru_cache(maxsize=None)
+@cache
 def objects(name: str) -> tuple:
     """The documents of fixtures/<name>.yaml (the files use YAML anchors to share label sets)."""
     with open(FIXTURES / f"{name}.yaml") as handle:

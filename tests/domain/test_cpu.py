@@ -8,17 +8,15 @@ import pytest
 
 from tests.domain.clusters import cluster, codes, verdict
 from tui.domain.cpu import (
-    cpu_model_advice,
-    common_cpu_models,
     effective_cpu_model,
     host_model_labels,
     launcher_node_affinity,
     launcher_node_selector,
     migration_target_node_selector,
-    nodes_by_host_model,
 )
 from tui.domain.objects import GuestSpec, KubeVirt, Meta, MigrationConfig
 from tui.domain.placement import node_verdicts
+from tui.domain.placement.cpu_advice import common_cpu_models, cpu_model_advice, nodes_by_host_model
 
 CPU = cluster("cpu")
 ADVICE = cluster("cpu-advice")

@@ -28,7 +28,7 @@ def case_id(row: dict) -> str:
 
 
 SCHEDULER = table("scheduler", "cases")
-KUBEVIRT_SOURCES = yaml.safe_load(open(GOLDEN / "kubevirt.yaml"))
+KUBEVIRT_SOURCES = yaml.safe_load((GOLDEN / "kubevirt.yaml").read_text())
 
 
 def test_there_are_at_least_forty_golden_cases_each_naming_its_source():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.domain.clusters import objects
 from tui.domain.budget import completion_budget, remaining_seconds
-from tui.domain.cpu import cpu_model_advice, launcher_node_affinity, launcher_node_selector
+from tui.domain.cpu import launcher_node_affinity, launcher_node_selector
 from tui.domain.migratable import blockers
 from tui.domain.objects import (
     parse_guest_spec,
@@ -31,6 +31,7 @@ from tui.domain.objects import (
     parse_vmi,
 )
 from tui.domain.placement import node_verdicts, node_verdicts_for_template
+from tui.domain.placement.cpu_advice import cpu_model_advice
 from tui.domain.plan import plan_for, vm_summary
 from tui.domain.progress import ByteCounters, migration_progress
 from tui.domain.snapshot import ClusterSnapshot

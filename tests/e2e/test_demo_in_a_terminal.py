@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -121,11 +121,13 @@ def test_keys_typed_in_one_burst_act_in_order_and_do_not_answer_the_picker(termi
 
     terminal.burst("Enter", "m", "Enter", "Enter")  # keep the filter, open the picker; the enters came too early for it
     picker = terminal.wait_for("Migrate default/jump-host from harvester-node-3 to…")
-    time.sleep(1.0)  # were the enters taken, the question would be up by now
-    shown = terminal.screen()
-    assert "any eligible node (the scheduler decides)" in shown
+    assert "any eligible node (the scheduler decides)" in picker
+    # Keys act in order: a key sent now acts after the enters. Down moves the picker's cursor to a node
+    # and the picker says whether it can take the VM: the enters left the picker on screen, unanswered.
+    terminal.keys("Down")
+    shown = terminal.wait_for("can take jump-host")
+    assert "Migrate default/jump-host from harvester-node-3 to…" in shown
     assert "Start this live migration?" not in shown and "Migration started" not in shown
-    assert "jump-host" in picker
 
     terminal.keys("Escape", "q")
     terminal.wait_for("livemig exited 0", timeout=20)

@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from textual import events
-from textual.keys import _character_to_key
 from textual.pilot import Pilot
+
 from tui.app import LivemigApp
 from tui.cluster.reflector import ReflectorTimings
 from tui.cluster.session import ClusterSession, ConnectOptions
 from tui.sim.runtime import SimCluster
 from tui.sim.scenario import Scenario, load_scenario, parse_scenario
+from tui.widgets.keymap import normal_key
 
 HERE = Path(__file__).parent
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -131,15 +133,13 @@ def burst(pilot: Pilot, *keys: str) -> None:
     """Put keys in the app's input all at once, without waiting for any to act (as a terminal delivers
     keys typed fast or sent together). Keys are single characters or names ("enter", "escape")."""
     app = pilot.app
-    driver = app._driver
-    assert driver is not None
     for key in keys:
         if len(key) == 1:
-            event = events.Key(key if key.isalnum() else _character_to_key(key), key)
+            event = events.Key(key if key.isalnum() else normal_key(key), key)
         else:
             event = events.Key(key, None)
         event.set_sender(app)
-        driver.send_message(event)
+        app.post_message(event)  # as the driver does with what the terminal sent
 
 
 async def typed(pilot: Pilot, *keys: str) -> None:
@@ -155,7 +155,10 @@ async def settle(pilot: Pilot, rounds: int = 3) -> None:
 
 
 def screen_lines(app: LivemigApp) -> list[str]:
-    """The terminal's lines as a person would read them (the top screen drawn over those below)."""
+    """The terminal's lines as a person would read them (the top screen drawn over those below).
+
+    Textual has no public way to read the composed screen as text (only an SVG screenshot): this reads
+    the screen's private compositor, here only."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 

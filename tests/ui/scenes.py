@@ -8,7 +8,7 @@ then waits until the screen shows what the server holds, so every run draws the 
 from __future__ import annotations
 
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
 
@@ -41,7 +41,7 @@ def _server_versions(cluster: SimCluster, resource: str, namespaces: tuple[str, 
 
 
 def _shown_versions(app: LivemigApp, kind: str) -> dict[str, str]:
-    objects = getattr(app.snapshot, kind)
+    objects = getattr(app.live.snapshot, kind)
     return {key: obj.meta.resource_version for key, obj in objects.items()}
 
 
@@ -55,7 +55,7 @@ async def caught_up(pilot: Pilot, cluster: SimCluster) -> None:
         return all(_shown_versions(app, kind) == _server_versions(cluster, resource, namespaces) for kind, resource in kinds.items())
 
     def counted() -> bool:
-        running = [v for v in app.ledger.views() if v.progress.phase == "Running" and not v.final]
+        running = [v for v in app.live.ledger.views() if v.progress.phase == "Running" and not v.final]
         return all(v.counters is not None for v in running) or not cluster.monitoring
 
     await until(pilot, lambda: same() and counted(), timeout=30, what="the screen catching up with the server")
@@ -101,11 +101,11 @@ async def _two_migrations(pilot: Pilot, cluster: SimCluster) -> None:
     app: LivemigApp = pilot.app  # type: ignore[assignment]
     await caught_up(pilot, cluster)
     assert app.start_migration("default/jump-host", None)
-    await until(pilot, lambda: app.ledger.running_for_vm("default/jump-host") is not None)
+    await until(pilot, lambda: app.live.ledger.running_for_vm("default/jump-host") is not None)
     cluster.advance(60)
     await caught_up(pilot, cluster)
     assert app.start_migration("default/db-primary", "harvester-node-0")
-    await until(pilot, lambda: app.ledger.running_for_vm("default/db-primary") is not None)
+    await until(pilot, lambda: app.live.ledger.running_for_vm("default/db-primary") is not None)
     cluster.advance(30)
     await caught_up(pilot, cluster)
     # The metrics poller reads Prometheus on its own clock; let it read the frozen moment twice.
@@ -150,7 +150,7 @@ async def connection_lost(pilot: Pilot, cluster: SimCluster) -> None:
     app: LivemigApp = pilot.app  # type: ignore[assignment]
     await caught_up(pilot, cluster)
     cluster.fault("restart", seconds=60)
-    await until(pilot, lambda: "(attempt 2)" in app.connection.banner and "refused" in app.connection.banner, timeout=30, what="attempt 2")
+    await until(pilot, lambda: "(attempt 2)" in app.live.connection.banner and "refused" in app.live.connection.banner, timeout=30, what="attempt 2")
     app.updates_paused = True
     app._broadcast(ViewUpdated(None, connection=True))
     await pilot.pause(0.3)

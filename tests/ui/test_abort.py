@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from tests.ui.harness import make_app, migrations_of, screen_text, select_vm, step_until, until, vmi_node
+from tests.ui.harness import (
+    make_app,
+    migrations_of,
+    screen_text,
+    select_vm,
+    step_until,
+    until,
+    vmi_node,
+)
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.vm_list import VMListScreen
@@ -22,7 +30,7 @@ async def start_copying(pilot, cluster, app) -> None:
     """db-primary's migration, started through the app and copying memory."""
     await select_vm(pilot, VM)
     assert app.start_migration(KEY, None)
-    await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm(KEY)) is not None and v.progress.phase == "Running")
+    await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm(KEY)) is not None and v.progress.phase == "Running")
 
 
 async def test_abort_asks_first_and_no_is_focused(cluster, admin):
@@ -77,34 +85,34 @@ async def test_abort_without_a_running_migration_says_so(cluster, admin):
 
 
 async def test_quitting_during_a_migration_names_the_context_in_the_abort_command(cluster, admin):
-    from tui.app import still_running
+    from tui.exit_report import still_running
 
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app)
+        lines = still_running(app.live.ledger.views(), app.session.context_name)
     assert lines[0] == "livemig: 1 migration still running in the cluster of context sim-admin:"
     assert lines[1].startswith("  default/db-primary (db-primary-")
     assert lines[1].endswith("stop it with: livemig --context sim-admin abort default/db-primary")
 
 
 async def test_quitting_during_a_migration_names_the_kubeconfig_given(cluster, admin, tmp_path):
-    from tui.app import still_running
+    from tui.exit_report import still_running
 
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app, kubeconfig=str(tmp_path / "prod config"))
+        lines = still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=str(tmp_path / "prod config"))
     assert lines[1].endswith(f"stop it with: livemig --kubeconfig '{tmp_path}/prod config' --context sim-admin abort default/db-primary")
 
 
 async def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(cluster, admin):
-    from tui.app import still_running
+    from tui.exit_report import still_running
 
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app, demo=True)
+        lines = still_running(app.live.ledger.views(), app.session.context_name, demo=True)
     assert lines[0] == "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:"
     assert lines[1].startswith("  default/db-primary (db-primary-")
     assert not any("livemig abort" in line for line in lines)
@@ -115,7 +123,7 @@ async def test_the_abort_question_says_when_the_migration_is_stalled(cluster, ad
     async with app.run_test(size=(100, 30)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
+        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert re.search(r"⚠ no progress for \d+ s", screen_text(app))
@@ -126,7 +134,7 @@ async def test_the_abort_question_follows_the_migration_while_it_is_open(cluster
     async with app.run_test(size=(80, 24)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm("default/kafka-broker-2") is not None)
+        await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm("default/kafka-broker-2") is not None)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await step_until(pilot, cluster, lambda: re.search(r"⚠ no progress for \d+ s", question_text(app)), what="the stall, seen while the question is open")

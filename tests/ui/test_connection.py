@@ -23,13 +23,13 @@ async def test_no_change_is_offered_while_the_connection_is_lost(cluster, admin)
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "● connected" in screen_text(app))
-        assert app.action_state("migrate", "default/jump-host")[0] is True
+        assert app.live.action_state("migrate", "default/jump-host")[0] is True
         cluster.fault("restart", seconds=3)
-        await until(pilot, lambda: app.connection.stale, what="the loss noticed")
-        state, reason = app.action_state("migrate", "default/jump-host")
+        await until(pilot, lambda: app.live.connection.stale, what="the loss noticed")
+        state, reason = app.live.action_state("migrate", "default/jump-host")
         assert state is None and "connection to the API server is lost" in reason
-        await until(pilot, lambda: not app.connection.stale, timeout=30, what="the recovery")
-        assert app.action_state("migrate", "default/jump-host")[0] is True
+        await until(pilot, lambda: not app.live.connection.stale, timeout=30, what="the recovery")
+        assert app.live.action_state("migrate", "default/jump-host")[0] is True
 
 
 async def test_the_banner_goes_and_changes_made_meanwhile_show_after_recovery(cluster, admin):
@@ -37,12 +37,12 @@ async def test_the_banner_goes_and_changes_made_meanwhile_show_after_recovery(cl
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "● connected" in screen_text(app))
         cluster.fault("restart", seconds=2)
-        await until(pilot, lambda: app.connection.stale, what="the loss noticed")
+        await until(pilot, lambda: app.live.connection.stale, what="the loss noticed")
         cluster.store.delete("virtualmachines", "default", "win-installer")
         await until(pilot, lambda: "● connected" in screen_text(app), timeout=30, what="the recovery")
         assert not app.screen.has_class("-stale")
         assert not app.screen.query_one("#banner").has_class("-lost")
-        keys = lambda: [row.key for row in app.screen.query_one("#vm-table").rows]  # noqa: E731
+        keys = lambda: [row.key for row in app.screen.query_one("#vm-table").rows]
         await step_until(pilot, cluster, lambda: "default/win-installer" not in keys(), what="the deletion made meanwhile")
         assert isinstance(app.screen, VMListScreen)
 

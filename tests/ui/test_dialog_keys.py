@@ -31,7 +31,7 @@ async def test_a_question_offers_its_answers_on_the_last_line(cluster, admin):
     async with app.run_test(size=(80, 24)) as pilot:
         await select_vm(pilot, "db-primary")
         assert app.start_migration("default/db-primary", None)
-        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm("default/db-primary") is not None)
+        await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm("default/db-primary") is not None)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await until(pilot, lambda: "esc n No" in last_line(app), what="the question's keys on the last line")

@@ -11,7 +11,6 @@ import pytest
 from textual import events
 
 import tui.app
-
 from tests.ui.harness import make_app, until
 from tui.messages import ClusterChanged
 from tui.screens.vm_list import VMListScreen
@@ -63,7 +62,7 @@ def record_applies(app) -> list[tuple[str | None, frozenset[str]]]:
 async def test_a_key_behind_a_batch_acts_before_the_batch_is_applied(cluster, admin):
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await until(pilot, lambda: len(app.live.vm_list.summaries) == 11)
         table = app.screen.query_one("#vm-table")
         first, second = table.rows[0].key, table.rows[1].key
         assert table.cursor_key == first
@@ -84,7 +83,7 @@ async def test_a_key_behind_a_batch_acts_before_the_batch_is_applied(cluster, ad
 async def test_no_batch_is_applied_while_keys_are_on_their_way_and_the_held_one_follows_them(cluster, admin):
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await until(pilot, lambda: len(app.live.vm_list.summaries) == 11)
         table = app.screen.query_one("#vm-table")
         rows = [row.key for row in table.rows]
         await batch_waiting(pilot, cluster, "db-primary")

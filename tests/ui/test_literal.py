@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from tests.ui.harness import connect_as, cursor_to, make_app, screen_text, select_vm, simulated, until, widget_text
+from tests.ui.harness import (
+    connect_as,
+    cursor_to,
+    make_app,
+    screen_text,
+    select_vm,
+    simulated,
+    until,
+    widget_text,
+)
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.node_picker import NodePickerScreen
 from tui.screens.vm_detail import VMDetailScreen
@@ -67,7 +76,7 @@ async def test_a_failure_message_with_markup_and_escapes_is_shown_literally(sess
     cluster, live = session
     app = make_app(live)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: len(app.vm_list.summaries) == 2)
+        await until(pilot, lambda: len(app.live.vm_list.summaries) == 2)
         created = cluster.store.create(
             "virtualmachineinstancemigrations",
             {
@@ -77,7 +86,7 @@ async def test_a_failure_message_with_markup_and_escapes_is_shown_literally(sess
                 "spec": {"vmiName": "web-1"},
             },
         )
-        await until(pilot, lambda: app.ledger.running_for_vm("default/web-1") is not None)
+        await until(pilot, lambda: app.live.ledger.running_for_vm("default/web-1") is not None)
         created["status"] = {
             "phase": "Failed",
             "migrationState": {"failed": True, "completed": True, "failureReason": "[b]boom[/b] \x1b]0;owned\x07 \x9b2J"},

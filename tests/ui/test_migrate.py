@@ -18,9 +18,9 @@ from tests.ui.harness import (
     widget_text,
 )
 from tui.screens.confirm import ConfirmScreen
-from tui.sim.admission import AdmissionDenied, AdmissionRequest
 from tui.screens.node_picker import SCHEDULER, NodePickerScreen
 from tui.screens.vm_list import VMListScreen
+from tui.sim.admission import AdmissionDenied, AdmissionRequest
 
 
 async def test_a_vm_migrates_to_the_chosen_node_and_the_list_shows_it_there(cluster, admin):
@@ -114,7 +114,7 @@ async def test_a_double_key_press_starts_one_migration(cluster, admin):
         await pilot.press("enter", "enter", "enter", "enter", "m", "enter", "enter")
         await until(pilot, lambda: migrations_of(cluster, "jump-host"))
         app.start_migration("default/jump-host", None)  # a third way in, straight to the action
-        await until(pilot, lambda: app.ledger.running_for_vm("default/jump-host") is not None)
+        await until(pilot, lambda: app.live.ledger.running_for_vm("default/jump-host") is not None)
         await pilot.pause(0.3)
     assert len(migrations_of(cluster, "jump-host")) == 1
 
@@ -143,11 +143,11 @@ async def test_an_api_error_becomes_a_notification_with_the_servers_message(clus
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         cluster.admission.register("virtualmachineinstancemigrations", refuse, operations=("create",))
         await pilot.press("enter")
-        notes = lambda: [n for n in app._notifications if n.title == "Migration not started"]  # noqa: E731
+        notes = lambda: [n for n in app._notifications if n.title == "Migration not started"]
         await until(pilot, notes)
         assert notes()[0].message == 'admission webhook "change-freeze.example.com" denied the request: no migrations during the [b]freeze[/b]'
         assert not notes()[0].markup
-        assert app.action_state("migrate", "default/jump-host")[0] is True  # the guard is lifted
+        assert app.live.action_state("migrate", "default/jump-host")[0] is True  # the guard is lifted
     assert migrations_of(cluster, "jump-host") == []
 
 
@@ -157,8 +157,8 @@ async def test_on_kubevirt_older_than_1_6_only_the_scheduler_can_be_chosen(tmp_p
         try:
             app = make_app(session)
             async with app.run_test(size=(100, 30)) as pilot:
-                await until(pilot, lambda: len(app.vm_list.summaries) > 0)
-                vm = next(key for key in sorted(app.vm_list.summaries) if app.plan(key).migratable)
+                await until(pilot, lambda: len(app.live.vm_list.summaries) > 0)
+                vm = next(key for key in sorted(app.live.vm_list.summaries) if app.live.plan(key).migratable)
                 await select_vm(pilot, vm.partition("/")[2])
                 await pilot.press("m")
                 await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))

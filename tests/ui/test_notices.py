@@ -35,10 +35,10 @@ async def test_a_migration_that_ends_while_the_picker_is_open_is_told_once_it_cl
     async with app.run_test(size=(80, 24)) as pilot:
         await select_vm(pilot, "web-frontend-01")
         assert app.start_migration("default/jump-host", None)
-        await until(pilot, lambda: app.ledger.running_for_vm("default/jump-host") is not None)
+        await until(pilot, lambda: app.live.ledger.running_for_vm("default/jump-host") is not None)
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
-        await step_until(pilot, cluster, lambda: (v := app.ledger.for_vm("default/jump-host")) is not None and v.final, stride=3)
+        await step_until(pilot, cluster, lambda: (v := app.live.ledger.for_vm("default/jump-host")) is not None and v.final, stride=3)
         await settle(pilot)
         assert "Migrated" not in titles(app)
         await pilot.press("escape")

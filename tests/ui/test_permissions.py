@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.harness import connect_as, make_app, migrations_of, screen_text, select_vm, until, widget_text
+from tests.ui.harness import (
+    connect_as,
+    make_app,
+    migrations_of,
+    screen_text,
+    select_vm,
+    until,
+    widget_text,
+)
 from tui.screens.vm_list import VMListScreen
 
 FORBIDDEN = "you may not create virtualmachineinstancemigrations in default"
@@ -56,7 +64,7 @@ async def test_the_viewer_sees_migrate_dimmed_and_is_told_why(cluster, tmp_path:
         app = make_app(session)
         async with app.run_test(size=(100, 30)) as pilot:
             await select_vm(pilot, "jump-host")
-            await until(pilot, lambda: app.permission("migrate", "default") is not None, what="the access review")
+            await until(pilot, lambda: app.live.permission("migrate", "default") is not None, what="the access review")
             await until(pilot, lambda: footer_keys(app).get("m") is False)
             assert FORBIDDEN in widget_text(app, "#vm-info")
             await pilot.press("m")

@@ -13,7 +13,7 @@ from tui.screens.node_picker import NodePickerScreen
 async def test_ctrl_c_quits_the_vm_list_as_q_does(cluster, admin):
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await until(pilot, lambda: len(app.live.vm_list.summaries) == 11)
         await pilot.press("ctrl+c")
         await until(pilot, lambda: app.return_code == 0, what="the app quit")
         assert not any("to quit" in notice.message for notice in app._notifications)
@@ -45,7 +45,7 @@ async def open_filter(pilot) -> None:
 async def test_ctrl_c_quits_from_over_the_vm_list(cluster, admin, open_it):
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: len(app.vm_list.summaries) == 11)
+        await until(pilot, lambda: len(app.live.vm_list.summaries) == 11)
         await open_it(pilot)
         await pilot.press("ctrl+c")
         await until(pilot, lambda: app.return_code == 0, what="the app quit")

@@ -3,7 +3,17 @@ it left on screen, and the node picker and the questions never act on keys typed
 
 from __future__ import annotations
 
-from tests.ui.harness import make_app, migrations_of, screen_text, select_vm, settle, step_until, typed, until, widget_text
+from tests.ui.harness import (
+    make_app,
+    migrations_of,
+    screen_text,
+    select_vm,
+    settle,
+    step_until,
+    typed,
+    until,
+    widget_text,
+)
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.node_picker import NodePickerScreen
@@ -16,7 +26,7 @@ def stack(app) -> list[str]:
 
 
 async def listed(pilot) -> None:
-    await until(pilot, lambda: len(pilot.app.vm_list.summaries) == 11, what="every VM listed")
+    await until(pilot, lambda: len(pilot.app.live.vm_list.summaries) == 11, what="every VM listed")
 
 
 async def test_text_typed_with_the_slash_goes_to_the_filter(cluster, admin):
@@ -81,7 +91,7 @@ async def test_y_typed_with_a_does_not_abort(cluster, admin):
     async with app.run_test(size=(80, 24)) as pilot:
         await select_vm(pilot, "db-primary")
         assert app.start_migration("default/db-primary", None)
-        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm("default/db-primary") is not None)
+        await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm("default/db-primary") is not None)
         await typed(pilot, "a", "y")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await settle(pilot)
@@ -117,7 +127,7 @@ async def test_enter_on_a_migration_goes_back_to_the_open_details_and_shows_its_
     async with app.run_test(size=(100, 30)) as pilot:
         await select_vm(pilot, "jump-host")
         assert app.start_migration("default/db-primary", None)
-        await step_until(pilot, cluster, lambda: app.ledger.running_for_vm("default/db-primary") is not None)
+        await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm("default/db-primary") is not None)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
         await pilot.press("M")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from tests.ui.harness import cursor_to, make_app, screen_text, select_vm, step_until, typed, until, widget_text
+from tests.ui.harness import (
+    cursor_to,
+    make_app,
+    screen_text,
+    select_vm,
+    step_until,
+    typed,
+    until,
+    widget_text,
+)
 from tui.screens.vm_detail import VMDetailScreen
 
 # harvester-witness cannot take analytics-etl for seven reasons; the first and the last:
@@ -50,7 +59,7 @@ async def test_a_stalled_migration_is_signed_in_the_summary(cluster, admin):
     async with app.run_test(size=(100, 30)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
+        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
         await until(pilot, lambda: "⚠ no progress for" in widget_text(app, "#detail-summary"))

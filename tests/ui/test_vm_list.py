@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from tests.ui.harness import make_app, screen_text, select_vm, step_until, until, widget_text
+from tests.ui.harness import (
+    make_app,
+    screen_text,
+    select_vm,
+    step_until,
+    until,
+    widget_text,
+)
 from tui.widgets.row_table import RowTable
 
 
@@ -95,7 +102,7 @@ async def test_rows_follow_the_cluster(cluster, admin):
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: len(table(app).rows) == 11)
         cluster.store.patch("virtualmachines", "default", "jump-host", {"spec": {"runStrategy": "Halted"}})
-        rows = lambda: {row.key: row.cells for row in table(app).rows}  # noqa: E731
+        rows = lambda: {row.key: row.cells for row in table(app).rows}
         await step_until(pilot, cluster, lambda: plain(rows()["default/jump-host"]["status"]) == "Stopped")
         assert rows()["default/jump-host"]["node"] == "-"
         cluster.store.delete("virtualmachines", "default", "old-backup")
@@ -108,7 +115,7 @@ async def test_the_line_under_the_list_signs_little_time_left_not_only_by_colour
     async with app.run_test(size=(120, 40)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.low_on_time, stride=5)
+        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.low_on_time, stride=5)
         await until(pilot, lambda: re.search(r"⚠ 0:\d\d before KubeVirt's timeout", widget_text(app, "#vm-info")))
 
 
@@ -117,7 +124,7 @@ async def test_the_line_under_the_list_says_when_a_migration_does_not_converge(c
     async with app.run_test(size=(120, 40)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.progress.converging is False)
+        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.progress.converging is False)
         await until(pilot, lambda: "⚠ not converging" in widget_text(app, "#vm-info"))
 
 
@@ -146,12 +153,12 @@ async def test_the_migration_cells_bar_fills_as_far_as_the_percentage_beside_it(
     async with app.run_test(size=(120, 40)) as pilot:
         await select_vm(pilot, "db-primary")
         assert app.start_migration("default/db-primary", None)
-        await step_until(pilot, cluster, lambda: (v := app.ledger.running_for_vm("default/db-primary")) is not None and (v.progress.byte_fraction or 0) > 0.2, stride=5)
+        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/db-primary")) is not None and (v.progress.byte_fraction or 0) > 0.2, stride=5)
         app.updates_paused = True
         await pilot.pause(0.2)
         cells = table(app).rows[[r.key for r in table(app).rows].index("default/db-primary")].cells
         shown, percent = plain(cells["migration"]).split()[:2]
-        copied = app.ledger.running_for_vm("default/db-primary").progress.byte_fraction
+        copied = app.live.ledger.running_for_vm("default/db-primary").progress.byte_fraction
         assert (shown, percent) == (bar(copied, 4), f"{copied * 100:.0f}%")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from tui.cluster.store import KINDS, ConnectionState, ConnectionStatus
-from tui.widgets.banner import LEVEL_LIMITED, LEVEL_LOST, LEVEL_OK, connection_summary
+from tui.cluster.connection import ConnectionState, ConnectionStatus
+from tui.domain.kinds import NAMES as KINDS
+from tui.view.connection import LEVEL_LIMITED, LEVEL_LOST, LEVEL_OK, connection_summary
 
 
 def states(**overrides: ConnectionState) -> dict[str, ConnectionState]:

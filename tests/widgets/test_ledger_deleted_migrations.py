@@ -11,7 +11,7 @@ import yaml
 
 from tui.domain.objects import parse_kubevirt, parse_migration, parse_vmi
 from tui.domain.snapshot import ClusterSnapshot
-from tui.widgets.migration_view import MigrationLedger
+from tui.view.ledger import MigrationLedger
 
 FIXTURES = yaml.safe_load((Path(__file__).parent / "fixtures" / "ledger.yaml").read_text())
 STARTED = datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from tui.widgets.row_table import Column, RowTable, TableRow
+from tui.view.table import Column, TableRow
+from tui.widgets.row_table import RowTable
 
 COLUMNS = [
     Column("name", "Name", 12, priority=0, flex=1),

@@ -127,8 +127,9 @@ class ClusterActions:
         created = response.json() if response.data else {}
         created = created if isinstance(created, dict) else {}
         metadata = created.get("metadata") or {}
-        name = metadata.get("name") if isinstance(metadata.get("name"), str) else ""
-        uid = metadata.get("uid") if isinstance(metadata.get("uid"), str) else ""
+        found_name, found_uid = metadata.get("name"), metadata.get("uid")
+        name = found_name if isinstance(found_name, str) else ""
+        uid = found_uid if isinstance(found_uid, str) else ""
         warning = ""
         if target:
             kept = ((created.get("spec") or {}).get("addedNodeSelector") or {}).get(HOSTNAME_LABEL)
@@ -215,7 +216,8 @@ class ClusterActions:
     def _reread(self, namespace: str, migration_name: str) -> Migration | None | ActionResult:
         path = f"{_path(MIGRATIONS_PATH, namespace)}/{quote(migration_name, safe='')}"
         try:
-            return self._read(path, parse_migration)
+            migration: Migration | None = self._read(path, parse_migration)
+            return migration
         except (ApiError, TransportError) as error:
             result = _failure(error, f"Abort of migration {migration_name} was refused as it changed meanwhile, and reading it again")
             return ActionResult(ok=False, name=migration_name, message=result.message, code=result.code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import socket
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -45,7 +46,9 @@ class ConnectError(Exception):
 class ApiError(Exception):
     """The API server answered with an error status. `message` is its Status message, verbatim."""
 
-    def __init__(self, code: int, reason: str, message: str, details: dict | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self, code: int, reason: str, message: str, details: dict[str, Any] | None = None, retry_after: float | None = None
+    ) -> None:
         reason, message = redact(reason), redact(message)
         super().__init__(message or f"HTTP {code} {reason}".strip())
         self.code = code
@@ -55,17 +58,19 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
     @classmethod
-    def from_body(cls, code: int, body: bytes, retry_after: str | None = None) -> "ApiError":
+    def from_body(cls, code: int, body: bytes, retry_after: str | None = None) -> ApiError:
         """Read a Status body; a body that is no Status still gives an error naming the HTTP code."""
-        reason, message, details = "", "", {}
+        reason, message = "", ""
+        details: dict[str, Any] = {}
         try:
             status: Any = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
             status = None
         if isinstance(status, dict):
-            reason = status.get("reason") if isinstance(status.get("reason"), str) else ""
-            message = status.get("message") if isinstance(status.get("message"), str) else ""
-            details = status.get("details") if isinstance(status.get("details"), dict) else {}
+            found_reason, found_message, found_details = status.get("reason"), status.get("message"), status.get("details")
+            reason = found_reason if isinstance(found_reason, str) else ""
+            message = found_message if isinstance(found_message, str) else ""
+            details = found_details if isinstance(found_details, dict) else {}
         elif body:
             message = _page_summary(body)
         seconds = None
@@ -75,6 +80,24 @@ class ApiError(Exception):
             except ValueError:
                 seconds = None
         return cls(code, reason, message, details, seconds)
+
+
+# Kubernetes' RBAC denial (`User "u" cannot VERB resource "r" in API group "g" in the namespace "n"`),
+# with the authorizer's own reason after a colon when it gives one.
+_RBAC_DENIAL = re.compile(
+    r'is forbidden: User "[^"]*" cannot [\w-]+ resource "[^"]*"(?: in API group "[^"]*")?'
+    r'(?: in the namespace "[^"]*")?(?:: (?P<reason>.+))?$',
+    re.DOTALL,
+)
+
+
+def forbidden_reason(message: str) -> str:
+    """What a 403's message adds to "may not VERB": the authorizer's reason, or the whole message when
+    it is no RBAC denial (a webhook's, say); "" when it only says the right is missing."""
+    denial = _RBAC_DENIAL.search(message)
+    if denial is None:
+        return message.strip()
+    return (denial.group("reason") or "").strip()
 
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -105,7 +128,7 @@ class TransportError(Exception):
         self.message = message
 
 
-def _causes(error: BaseException):
+def _causes(error: BaseException) -> Iterator[BaseException]:
     """The error and everything it wraps (urllib3 nests the real cause in `reason` and `__context__`)."""
     seen: set[int] = set()
     pending: list[BaseException] = [error]
@@ -139,7 +162,7 @@ def describe_transport_error(error: BaseException, server: str) -> TransportErro
         if isinstance(cause, u3.ProxyError):
             return TransportError("proxy", f"the proxy in the way to {server} failed: {_short(cause)}")
     for cause in causes:
-        if isinstance(cause, ssl.SSLError) or isinstance(cause, u3.SSLError):
+        if isinstance(cause, (ssl.SSLError, u3.SSLError)):
             text = _short(cause)
             hint = ""
             if "WRONG_VERSION_NUMBER" in text.upper() or "wrong version number" in text:

@@ -22,11 +22,12 @@ import copy
 import logging
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 
 from tui.cluster.errors import (
     BAD_KUBECONFIG,
@@ -36,7 +37,13 @@ from tui.cluster.errors import (
     ConnectError,
 )
 from tui.cluster.redaction import register, register_base64, register_basic_auth
-from tui.cluster.tls import TlsMaterial, decode_data, private_directory, read_pem_file, ssl_context
+from tui.cluster.tls import (
+    TlsMaterial,
+    decode_data,
+    private_directory,
+    read_pem_file,
+    ssl_context,
+)
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 IN_CLUSTER_CONTEXT = "in-cluster"
@@ -132,7 +139,7 @@ def _absolute(value: Any, base: Path) -> Any:
     return value
 
 
-def _resolve_paths(kind: str, body: dict, base: Path) -> dict:
+def _resolve_paths(kind: str, body: dict[str, Any], base: Path) -> dict[str, Any]:
     """client-go's ResolveLocalPaths: file references relative to the file that holds them."""
     body = copy.deepcopy(body)
     if kind == "clusters":
@@ -210,10 +217,11 @@ def in_cluster_config(environ: Mapping[str, str], service_account_dir: str = SER
 # ---------------------------------------------------------------------------------------------
 
 
-def _named(config: Mapping[str, Any], kind: str, name: str) -> dict | None:
+def _named(config: Mapping[str, Any], kind: str, name: str) -> dict[str, Any] | None:
     for entry in config.get(kind, []):
         if entry.get("name") == name:
-            return entry
+            found: dict[str, Any] = entry
+            return found
     return None
 
 
@@ -226,7 +234,7 @@ def _names(config: Mapping[str, Any], kind: str) -> str:
     return ", ".join(names) if names else "none"
 
 
-def _body(entry: Mapping[str, Any], key: str, what: str, files: str) -> dict:
+def _body(entry: Mapping[str, Any], key: str, what: str, files: str) -> dict[str, Any]:
     """The mapping under an entry's `key` (`context`, `cluster`, `user`); ConnectError when it is none."""
     body = entry.get(key)
     if not isinstance(body, dict):
@@ -381,7 +389,7 @@ class _CapturedErrors(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.messages.append(record.getMessage())
-        except Exception:  # a malformed log record must not break connecting
+        except Exception:  # noqa: BLE001 - a malformed log record must not break connecting
             self.messages.append(str(record.msg))
 
 
@@ -406,13 +414,13 @@ def _register_credentials(user: Mapping[str, Any]) -> None:
         register(*(settings.get(key) for key in _AUTH_PROVIDER_SECRETS))
 
 
-def _entry_body(config: Mapping[str, Any], kind: str, key: str, name: str) -> dict:
+def _entry_body(config: Mapping[str, Any], kind: str, key: str, name: str) -> dict[str, Any]:
     entry = _named(config, kind, name) if name else None
     body = (entry or {}).get(key)
     return body if isinstance(body, dict) else {}
 
 
-def _taken(body: dict, data_key: str, file_key: str, what: str) -> tuple[bytes | None, str]:
+def _taken(body: dict[str, Any], data_key: str, file_key: str, what: str) -> tuple[bytes | None, str]:
     """Take a PEM field out of a kubeconfig body (the data wins over the file, as in client-go):
     its bytes and its name for messages; (None, "") when neither is set."""
     data, path = body.pop(data_key, None), body.pop(file_key, None)
@@ -460,15 +468,15 @@ def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
     root.addHandler(captured)
     directory = private_directory()
     try:
-        loader = KubeConfigLoader(
+        loader = KubeConfigLoader(  # type: ignore[no-untyped-call]  # the kubernetes client is untyped
             config_dict=config, active_context=target.context_name, config_base_path="", temp_file_path=directory
         )
-        loader.load_and_set(configuration)
+        loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
         plugin_certificate = _plugin_output(configuration.cert_file, directory)
         plugin_key = _plugin_output(configuration.key_file, directory)
     except ConfigException as error:
         raise ConnectError(BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {error}.') from None
-    except Exception as error:  # the client's auth providers fail in many ways (missing packages, bad fields)
+    except Exception as error:  # noqa: BLE001 - the client's auth providers fail in many ways (missing packages, bad fields)
         raise ConnectError(
             BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {type(error).__name__}: {error}.'
         ) from None

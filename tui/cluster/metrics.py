@@ -24,11 +24,13 @@ from 1.7; the total exists from 1.5, as ..._data_total_bytes and later ..._data_
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from tui.cluster.errors import ApiError, TransportError
 from tui.cluster.store import Store
@@ -105,11 +107,11 @@ def _api_server_busy(error: ApiError) -> bool:
     return error.code in (429, 500, 504) or (error.code >= 500 and error.retry_after is not None)
 
 
-def _key(labels: dict) -> str:
+def _key(labels: dict[str, Any]) -> str:
     return f"{labels.get('namespace', '')}/{labels.get('name', '')}"
 
 
-def _samples(answer: Any) -> list[tuple[dict, float]]:
+def _samples(answer: Any) -> list[tuple[dict[str, Any], float]]:
     """(labels, value) of an instant-vector answer (the pair's time is the evaluation time, not the
     sample's, so it is not kept); malformed entries are skipped."""
     data = answer.get("data") if isinstance(answer, dict) else None
@@ -190,7 +192,7 @@ class MigrationMetrics:
         while not self._stopping.is_set():
             try:
                 self.poll()
-            except Exception as error:  # a bug in one poll must not end byte progress for the session
+            except Exception as error:  # noqa: BLE001 - a bug in one poll must not end byte progress for the session
                 self._set_state(MonitoringState(UNAVAILABLE, NOT_AVAILABLE_TEXT, f"{type(error).__name__}: {error}"))
             self._wake.wait(self.interval)
             self._wake.clear()
@@ -276,7 +278,7 @@ class MigrationMetrics:
         self._notify()
         return self.state
 
-    def _ask(self, query: str) -> list[tuple[dict, float]]:
+    def _ask(self, query: str) -> list[tuple[dict[str, Any], float]]:
         """(labels, value) of each series Prometheus answers to an instant query; raises _NoAnswer when
         the API server gives none, _Unavailable when the proxy or Prometheus says it cannot help."""
         try:
@@ -297,7 +299,7 @@ class MigrationMetrics:
         return _samples(answer)
 
     @staticmethod
-    def _stamps(samples: list[tuple[dict, float]]) -> dict[str, float]:
+    def _stamps(samples: list[tuple[dict[str, Any], float]]) -> dict[str, float]:
         """namespace/name -> the sample time `timestamp(...)` answered."""
         return {_key(labels): value for labels, value in samples}
 
@@ -314,11 +316,11 @@ class MigrationMetrics:
         for callback in subscribers:
             try:
                 callback()
-            except Exception:  # one subscriber's bug must not stop the others
+            except Exception:  # noqa: BLE001, S112 - one subscriber's bug must not stop the others
                 continue
 
 
 def _int(value: float | None) -> int | None:
-    if value is None or value != value or value in (float("inf"), float("-inf")):
+    if value is None or not math.isfinite(value):
         return None
     return int(value)

@@ -14,7 +14,8 @@ import base64
 import logging
 import re
 import threading
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 REDACTED = "<redacted>"
 # Shorter values ("x", "1234") would blank out ordinary words; real credentials are longer.
@@ -103,7 +104,7 @@ def _guard_logging() -> None:
         record = make(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # a malformed record keeps its text as given
+        except Exception:  # noqa: BLE001 - a malformed record keeps its text as given
             message = str(record.msg)
         record.msg, record.args = redact(message), None
         return record

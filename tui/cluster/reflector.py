@@ -29,42 +29,30 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import orjson
 
+from tui.cluster.connection import ConnectionState, ConnectionStatus
 from tui.cluster.errors import ApiError, TransportError, describe_transport_error
 from tui.cluster.kubevirt_version import kubevirt_stand_in
-from tui.cluster.store import ConnectionState, ConnectionStatus, Store
+from tui.cluster.store import Store
 from tui.cluster.transport import ApiTransport, WatchStream
-from tui.domain.objects import (
-    parse_kubevirt,
-    parse_migration,
-    parse_migration_policy,
-    parse_nad,
-    parse_namespace,
-    parse_node,
-    parse_pod,
-    parse_vm,
-    parse_vmi,
-)
+from tui.domain.kinds import KINDS as REGISTRY
+from tui.domain.kinds import KUBEVIRTS, PODS, Kind
 
 LAUNCHER_SELECTOR = "kubevirt.io=virt-launcher"
 
 
 @dataclass(frozen=True)
 class ResourceKind:
-    """One watched kind: where the API serves it and how to parse it."""
+    """One watched kind (tui/domain/kinds.py) and how this layer reads it."""
 
-    kind: str  # the Store's name for it
-    group: str
-    version: str
-    plural: str
-    namespaced: bool
-    parse: Callable[[Any], Any]
+    spec: Kind
     # Read across all namespaces even when livemig is scoped to one (the KubeVirt CR lives in
     # harvester-system or kubevirt; the Resources check needs every pod on a node).
     all_namespaces: bool = False
@@ -74,29 +62,39 @@ class ResourceKind:
     # When the kind is forbidden: read what can stand in for it elsewhere (objects, and a partial note).
     stand_in: Callable[[ApiTransport, tuple[float, float]], tuple[list[Any], str]] | None = None
 
-    def path(self, namespace: str | None = None) -> str:
-        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
-            root += f"/namespaces/{quote(namespace, safe='')}"
-        return f"{root}/{self.plural}"
+    @property
+    def kind(self) -> str:
+        """The store's name for it."""
+        return self.spec.name
+
+    @property
+    def namespaced(self) -> bool:
+        return self.spec.namespaced
+
+    @property
+    def parse(self) -> Callable[[Any], Any]:
+        return self.spec.parse
 
     @property
     def resource(self) -> str:
         """`virtualmachines.kubevirt.io`, `pods`: how kubectl and error messages name it."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
+        return self.spec.resource
+
+    def path(self, namespace: str | None = None) -> str:
+        spec = self.spec
+        root = f"/apis/{spec.group}/{spec.version}" if spec.group else f"/api/{spec.version}"
+        if spec.namespaced and namespace:
+            root += f"/namespaces/{quote(namespace, safe='')}"
+        return f"{root}/{spec.plural}"
 
 
-KINDS: tuple[ResourceKind, ...] = (
-    ResourceKind("nodes", "", "v1", "nodes", False, parse_node),
-    ResourceKind("vms", "kubevirt.io", "v1", "virtualmachines", True, parse_vm),
-    ResourceKind("vmis", "kubevirt.io", "v1", "virtualmachineinstances", True, parse_vmi),
-    ResourceKind("migrations", "kubevirt.io", "v1", "virtualmachineinstancemigrations", True, parse_migration),
-    ResourceKind("kubevirts", "kubevirt.io", "v1", "kubevirts", True, parse_kubevirt, all_namespaces=True, stand_in=kubevirt_stand_in),
-    ResourceKind("policies", "migrations.kubevirt.io", "v1alpha1", "migrationpolicies", False, parse_migration_policy),
-    ResourceKind("nads", "k8s.cni.cncf.io", "v1", "network-attachment-definitions", True, parse_nad),
-    ResourceKind("pods", "", "v1", "pods", True, parse_pod, all_namespaces=True, fallback_selector=LAUNCHER_SELECTOR),
-    ResourceKind("namespaces", "", "v1", "namespaces", False, parse_namespace),
-)
+# How the kinds that are not read the plain way are read.
+_READING = {
+    KUBEVIRTS.name: ResourceKind(KUBEVIRTS, all_namespaces=True, stand_in=kubevirt_stand_in),
+    PODS.name: ResourceKind(PODS, all_namespaces=True, fallback_selector=LAUNCHER_SELECTOR),
+}
+# Every watched kind, in the registry's order.
+KINDS: tuple[ResourceKind, ...] = tuple(_READING.get(spec.name, ResourceKind(spec)) for spec in REGISTRY)
 KIND_BY_NAME = {kind.kind: kind for kind in KINDS}
 
 
@@ -272,7 +270,7 @@ class Reflector:
 
     # -- state -----------------------------------------------------------------------------------
 
-    def _set(self, status: str, error: str = "", partial: str | None = None, rejected: bool = False) -> None:
+    def _set(self, status: ConnectionStatus, error: str = "", partial: str | None = None, rejected: bool = False) -> None:
         with self._lock:
             self._rejected = rejected
             if status != self._status:
@@ -373,7 +371,7 @@ class Reflector:
                 self._verify.set()
                 resource_version = self._resume_from(resource_version)
                 self._failed(error.message, backoff)
-            except Exception as error:  # a bug here must not silently end the reflector: report it, retry
+            except Exception as error:  # noqa: BLE001 - a bug here must not silently end the reflector: report it, retry
                 if self._stopping.is_set():
                     break
                 self._failed(f"{type(error).__name__}: {error}", backoff)
@@ -434,8 +432,8 @@ class Reflector:
                     kind.path(self.scoped_namespace),
                     kind.fallback_selector,
                     partial=(
-                        f"only the {kind.fallback_selector} {kind.plural} of namespace {self.scoped_namespace}: "
-                        f"you may not list {kind.plural} in all namespaces"
+                        f"only the {kind.fallback_selector} {kind.spec.plural} of namespace {self.scoped_namespace}: "
+                        f"you may not list {kind.spec.plural} in all namespaces"
                     ),
                 )
             )
@@ -598,7 +596,7 @@ class Reflector:
             if stream.closed_here:
                 return resource_version, events
             raise TransportError("other", f"the watch of {self.kind.resource} sent a line that is not JSON") from None
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - closed here is no failure; anything else is worded for the operator
             if stream.closed_here:
                 return resource_version, events  # stopped, or restarted on purpose: not a failure
             raise describe_transport_error(error, self.transport.server) from None

@@ -19,26 +19,34 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from tui.cluster.access import AccessReviews
 from tui.cluster.actions import ClusterActions
 from tui.cluster.connect import ServerInfo, check_connection
+from tui.cluster.connection import SETTLED
 from tui.cluster.errors import ApiError, ConnectError, TransportError
 from tui.cluster.harvester_version import read_harvester_server_version
-from tui.cluster.kubeconfig import ClusterTarget, KubeconfigChoice, choose_target, client_configuration
+from tui.cluster.kubeconfig import (
+    ClusterTarget,
+    KubeconfigChoice,
+    choose_target,
+    client_configuration,
+)
 from tui.cluster.metrics import MigrationMetrics
 from tui.cluster.reflector import KINDS, Reflector, ReflectorTimings
-from tui.cluster.store import ConnectionStatus, Store
+from tui.cluster.store import Store
 from tui.cluster.transport import ApiTransport
 from tui.cluster.vm_search import namespaces_holding
 
-__all__ = ["ClusterSession", "ConnectOptions", "ConnectError", "Listing"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
+__all__ = ["ClusterSession", "ConnectError", "ConnectOptions", "Listing"]
 
-SETTLED = (ConnectionStatus.CONNECTED, ConnectionStatus.FORBIDDEN, ConnectionStatus.ABSENT)
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,7 @@ class ClusterSession:
         self._server_error = ""
 
     @classmethod
-    def connect(cls, options: ConnectOptions = ConnectOptions()) -> "ClusterSession":
+    def connect(cls, options: ConnectOptions = ConnectOptions()) -> ClusterSession:
         """Read the kubeconfig, build the client (running an exec plugin if the context has one) and
         check the server. Raises ConnectError (one paragraph for the operator) on any problem."""
         target = choose_target(
@@ -231,7 +239,7 @@ class ClusterSession:
 
     def listed(self) -> bool:
         """Every kind is listed (connected) or known forbidden or absent: the snapshot is complete."""
-        settled = (ConnectionStatus.CONNECTED, ConnectionStatus.FORBIDDEN, ConnectionStatus.ABSENT)
+        settled = SETTLED
         return all(state.status in settled for state in self.store.states().values())
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -262,7 +270,7 @@ class ClusterSession:
         owned = [reflector._thread for reflector in self._reflectors] + [self._probe, self.metrics._thread, self.store._dispatcher]
         return any(thread is candidate for candidate in owned)
 
-    def __enter__(self) -> "ClusterSession":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

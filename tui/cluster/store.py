@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from tui.cluster.connection import ConnectionState, ConnectionStatus
+from tui.domain.kinds import NAMES
 from tui.domain.objects import KubeVirt
-from tui.domain.snapshot import ClusterSnapshot
-
-# The kinds livemig watches, by the name the store and the snapshot use.
-KINDS = ("nodes", "vms", "vmis", "migrations", "kubevirts", "policies", "nads", "pods", "namespaces")
-
-
-class ConnectionStatus:
-    STARTING = "starting"  # not listed yet
-    CONNECTED = "connected"  # listed, watching
-    RECONNECTING = "reconnecting"  # lost the watch or the list failed; retrying with back-off
-    FORBIDDEN = "forbidden"  # RBAC denies list/watch: the kind stays empty, and the UI says why
-    ABSENT = "absent"  # the API server does not serve the kind (CRD not installed)
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class ConnectionState:
-    """How one reflector's connection to the API server stands, as data the UI can show."""
-
-    kind: str
-    status: str = ConnectionStatus.STARTING
-    since: datetime | None = None  # when this status began
-    attempt: int = 0  # reconnect attempts since the last success
-    last_error: str = ""  # the last error, in one line
-    # Set when only part of the kind could be read, saying what is missing and why (e.g. only the
-    # virt-launcher pods of one namespace: pods in all namespaces are forbidden). "" when complete.
-    partial: str = ""
-    # RECONNECTING because the server rejects the credentials (401): retried only now and then, and
-    # what helps is a fresh kubeconfig, not patience.
-    rejected: bool = False
-
-    @property
-    def healthy(self) -> bool:
-        return self.status in (ConnectionStatus.CONNECTED, ConnectionStatus.FORBIDDEN, ConnectionStatus.ABSENT)
+from tui.domain.snapshot import ClusterSnapshot, deployed_kubevirt
 
 
 @dataclass(frozen=True)
@@ -74,8 +44,8 @@ class Store:
 
     def __init__(self, max_batches_per_second: float = 10.0) -> None:
         self._lock = threading.Lock()
-        self._objects: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
-        self._states: dict[str, ConnectionState] = {kind: ConnectionState(kind, since=_now()) for kind in KINDS}
+        self._objects: dict[str, dict[str, Any]] = {kind: {} for kind in NAMES}
+        self._states: dict[str, ConnectionState] = {kind: ConnectionState(kind, since=_now()) for kind in NAMES}
         self._version = 0
         self._server_went_back = 0  # how often a reflector found the server behind what it had served
         self._snapshot: ClusterSnapshot | None = None
@@ -210,7 +180,7 @@ class Store:
                 vmis=dict(self._objects["vmis"]),
                 migrations=dict(self._objects["migrations"]),
                 pods=dict(self._objects["pods"]),
-                kubevirt=_deployed_kubevirt(kubevirts),
+                kubevirt=deployed_kubevirt(kubevirts),
                 policies=dict(self._objects["policies"]),
                 nads=dict(self._objects["nads"]),
                 namespaces=dict(self._objects["namespaces"]),
@@ -285,7 +255,7 @@ class Store:
             for callback in subscribers:
                 try:
                     callback(batch)
-                except Exception:  # a subscriber's bug must not stop the others or the dispatcher
+                except Exception:  # noqa: BLE001, S112 - a subscriber's bug must not stop the others or the dispatcher
                     continue
 
     def close(self) -> None:
@@ -295,10 +265,3 @@ class Store:
         if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
             self._dispatcher.join(timeout=2)
 
-
-def _deployed_kubevirt(kubevirts: list[KubeVirt]) -> KubeVirt | None:
-    """The KubeVirt CR that is in charge: the deployed one if several exist, else the first."""
-    for kubevirt in kubevirts:
-        if kubevirt.phase == "Deployed":
-            return kubevirt
-    return kubevirts[0] if kubevirts else None

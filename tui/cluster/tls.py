@@ -19,9 +19,9 @@ import os
 import shutil
 import ssl
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from urllib3.util.ssl_ import create_urllib3_context
 

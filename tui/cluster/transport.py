@@ -15,9 +15,10 @@ import threading
 import time
 import warnings
 from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -52,8 +53,7 @@ class Response:
         found = []
         for part in raw.split(", 299 ") if raw else []:
             text = part.strip()
-            if text.startswith("299 "):
-                text = text[4:]
+            text = text.removeprefix("299 ")
             text = text.lstrip("- ").strip()
             if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
                 text = text[1:-1]
@@ -144,7 +144,7 @@ class WatchStream:
         try:
             self._response.release_conn()
             self._response.close()
-        except Exception:  # closing a dead connection may fail; it is gone either way
+        except Exception:  # noqa: BLE001, S110 - closing a dead connection may fail; it is gone either way
             pass
 
 
@@ -166,7 +166,7 @@ def _wake_reader(response: Any) -> None:
         try:
             shutdown()
             return
-        except Exception:  # no socket known to urllib3 any more: try the socket itself
+        except Exception:  # noqa: BLE001, S110 - no socket known to urllib3 any more: try the socket itself
             pass
     sock = _socket_of(response)
     if sock is None:
@@ -210,7 +210,7 @@ class ApiTransport:
             try:
                 if "BearerToken" in self.configuration.api_key or self.configuration.refresh_api_key_hook:
                     return authorization_value(self.configuration.get_api_key_with_prefix("BearerToken"))
-            except Exception:  # a failing refresh keeps the old token; the server will say 401 if it is stale
+            except Exception:  # noqa: BLE001 - a failing refresh keeps the old token; the server will say 401 if it is stale
                 return authorization_value(self.configuration.api_key.get("BearerToken"))
         return None
 
@@ -226,7 +226,7 @@ class ApiTransport:
         return headers
 
     def url(self, path: str, query: Sequence[tuple[str, str]] | Mapping[str, str] | None = None) -> str:
-        url = self.server + path
+        url: str = self.server + path
         if query:
             url += "?" + urlencode(list(query.items()) if isinstance(query, Mapping) else list(query))
         return url
@@ -252,7 +252,7 @@ class ApiTransport:
                 retries=False,
                 redirect=False,
             )
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - whatever urllib3, ssl or socket raise is worded for the operator
             raise describe_transport_error(error, self.server) from None
         self.clock.observe(response.headers.get("Date"), sent, time.time())
         return response
@@ -272,7 +272,7 @@ class ApiTransport:
         response = self._send(method, path, query, body, content_type, accept, timeout)
         try:
             payload = response.read()
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - whatever urllib3, ssl or socket raise is worded for the operator
             raise describe_transport_error(error, self.server) from None
         finally:
             response.release_conn()
@@ -294,7 +294,7 @@ class ApiTransport:
         if not 200 <= response.status < 300:
             try:
                 payload = response.read()
-            except Exception:  # the error body is a courtesy: the status code alone is enough
+            except Exception:  # noqa: BLE001 - the error body is a courtesy: the status code alone is enough
                 payload = b""
             finally:
                 response.release_conn()
@@ -305,5 +305,5 @@ class ApiTransport:
         self._closed = True
         try:
             self._pool.clear()
-        except Exception:  # closing idle connections during shutdown: nothing left to do on failure
+        except Exception:  # noqa: BLE001, S110 - closing idle connections during shutdown: nothing left to do on failure
             pass

@@ -39,9 +39,11 @@ keepalive (5 s x 5 probes) drops a migration whose peer is silent for about 30 s
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import Any
 
 from tui.domain.objects import VMI, MigrationConfig, MigrationPolicy, MigrationState
 from tui.domain.snapshot import ClusterSnapshot
@@ -108,7 +110,7 @@ class CompletionBudget:
         result = "unknown" if self.seconds is None else exact_duration(self.seconds)
         return f"{units} GB x {self.per_gib} s/GB = {result}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "seconds": self.seconds,
             "per_gib": self.per_gib,
@@ -180,7 +182,9 @@ def unevaluated_policies(snapshot: ClusterSnapshot, vmi: VMI) -> tuple[Migration
     )
 
 
-def _policy_score(policy: MigrationPolicy, vmi_labels, namespace_labels) -> tuple[int, int] | None:
+def _policy_score(
+    policy: MigrationPolicy, vmi_labels: Mapping[str, str], namespace_labels: Mapping[str, str]
+) -> tuple[int, int] | None:
     """(matching VMI labels, matching namespace labels), or None when the policy does not match."""
     if not policy.selectors_set:
         return None
@@ -342,7 +346,7 @@ def completion_budget(snapshot: ClusterSnapshot, vmi: VMI) -> CompletionBudget:
     )
 
 
-def _first(sources: list[tuple[str, str, MigrationConfig | None]], attribute: str):
+def _first(sources: list[tuple[str, str, MigrationConfig | None]], attribute: str) -> tuple[Any, str, str]:
     for source, detail, config in sources:
         value = getattr(config, attribute) if config is not None else None
         if value is not None:

@@ -12,40 +12,77 @@ NoEligibleNode says that no node passed the placement checks.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from tui.domain import reasons as codes
 from tui.domain.cpu import HOSTNAME_LABEL
 from tui.domain.objects import VM, VMI, GuestSpec, Migration
-from tui.domain.placement import NodeVerdict
+from tui.domain.phases import VMIPhase
+from tui.domain.placement import NodeVerdict, any_node_allowed_by_rules
 from tui.domain.reasons import Reason, in_blocker_order
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.versions import harvester_refuses_cdrom, rule_versions
 
 
-def blockers(
-    snapshot: ClusterSnapshot, vm: VM | None, vmi: VMI | None, verdicts: Sequence[NodeVerdict]
-) -> list[Reason]:
+@dataclass(frozen=True)
+class NodeCheck:
+    """How `vm_blockers` asks whether some node can take a running VM: its NoEligibleNode reasons.
+
+    `when_blocked` False skips the check for a VM another blocker already holds (NoEligibleNode comes
+    last in BLOCKER_CODES, so it could only add to what is said, never change the first reason).
+    """
+
+    check: Callable[[ClusterSnapshot, VMI], list[Reason]]
+    when_blocked: bool
+
+
+def full_node_check(verdicts: Sequence[NodeVerdict]) -> NodeCheck:
+    """Every node rule and free capacity, from the node verdicts of the running VMI (`plan_for`)."""
+    return NodeCheck(lambda snapshot, vmi: no_eligible_node(verdicts), when_blocked=True)
+
+
+def _rules_let_it_go(snapshot: ClusterSnapshot, vmi: VMI) -> list[Reason]:
+    if any_node_allowed_by_rules(snapshot, vmi):
+        return []
+    return [Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there.")]
+
+
+# Every node rule but free capacity, which changes by the second: cheap enough for a list of 10,000 VMs,
+# since VMs that ask for the same things share one answer per snapshot (any_node_allowed_by_rules).
+CHEAP_NODE_CHECK = NodeCheck(_rules_let_it_go, when_blocked=False)
+
+
+def vm_blockers(snapshot: ClusterSnapshot, vm: VM | None, vmi: VMI | None, node_check: NodeCheck) -> list[Reason]:
     """Every reason this VM cannot be live-migrated now, in BLOCKER_CODES order; empty when it can.
 
     For a VM that is not running, its template is checked too, so the operator learns what would
-    still block it once started. `verdicts` are the node verdicts for the running VMI (ignored when
-    it is not running).
+    still block it once started. Whether a node can take it is asked of `node_check` (for a running
+    VMI, when the nodes could be read).
     """
     if vm is None and vmi is None:
         return [Reason(codes.NOT_FOUND, "No such VirtualMachine or VirtualMachineInstance in the cluster.")]
     found: list[Reason] = []
-    if vmi is None or vmi.phase != "Running":
+    running = vmi is not None and vmi.phase == VMIPhase.RUNNING
+    if vmi is None or not running:
         found.append(not_running(vm, vmi))
     else:
         found.extend(not_live_migratable(vmi))
-        if snapshot.nodes_known:
-            found.extend(no_eligible_node(verdicts))
     if vmi is not None:
         found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
     spec = vmi.spec if vmi is not None else vm.template if vm is not None else GuestSpec()
     found.extend(spec_blockers(spec, harvester=harvester_refuses_cdrom(rule_versions(snapshot))))
+    if running and vmi is not None and snapshot.nodes_known and (node_check.when_blocked or not found):
+        found.extend(node_check.check(snapshot, vmi))
     return in_blocker_order(found)
+
+
+def blockers(
+    snapshot: ClusterSnapshot, vm: VM | None, vmi: VMI | None, verdicts: Sequence[NodeVerdict]
+) -> list[Reason]:
+    """`vm_blockers` with the full node check: `verdicts` are the node verdicts for the running VMI
+    (ignored when it is not running)."""
+    return vm_blockers(snapshot, vm, vmi, full_node_check(verdicts))
 
 
 def warnings(vmi: VMI | None) -> list[Reason]:
@@ -56,7 +93,7 @@ def warnings(vmi: VMI | None) -> list[Reason]:
     functional test "should be able to successfully migrate with a paused vmi"). Only Harvester's own
     migrate action asks for Ready (pkg/api/vm/handler.go, v1.4.0), and livemig uses KubeVirt's API.
     """
-    if vmi is None or vmi.phase != "Running":
+    if vmi is None or vmi.phase != VMIPhase.RUNNING:
         return []
     found = []
     paused = vmi.condition("Paused")

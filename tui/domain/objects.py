@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
+from tui.domain.phases import MIGRATION_FINAL_PHASES
 from tui.domain.quantity import Quantity, millicores_of, parse_quantity
 
 # ---------------------------------------------------------------------------------------------
@@ -19,11 +21,11 @@ from tui.domain.quantity import Quantity, millicores_of, parse_quantity
 # ---------------------------------------------------------------------------------------------
 
 
-def _dict(value: Any) -> dict:
+def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list:
+def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
@@ -50,9 +52,7 @@ def _int(value: Any) -> int | None:
     """An integer field (int64 in the API); anything else, or out of int64's range, is unknown."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+    if isinstance(value, float) and value.is_integer() or isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
         value = int(value)
     if isinstance(value, int) and _INT64[0] <= value <= _INT64[1]:
         return value
@@ -871,7 +871,7 @@ class Migration(Named):
 
     @property
     def is_final(self) -> bool:
-        return self.phase in ("Succeeded", "Failed")
+        return self.phase in MIGRATION_FINAL_PHASES
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)

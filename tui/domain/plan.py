@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tui.domain import reasons as codes
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
 from tui.domain.cpu import HOSTNAME_LABEL, effective_cpu_model
+from tui.domain.keys import VMKey
 from tui.domain.migratable import (
-    blockers,
-    migration_in_progress,
-    not_live_migratable,
-    not_running,
-    spec_blockers,
+    CHEAP_NODE_CHECK,
+    full_node_check,
+    vm_blockers,
     warnings,
 )
 from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
+from tui.domain.phases import VMIPhase
 from tui.domain.placement import (
     ALWAYS_UNCHECKED,
     NodeVerdict,
-    any_node_allowed_by_rules,
     node_verdicts,
     node_verdicts_for_template,
 )
@@ -34,7 +34,7 @@ from tui.domain.progress import MigrationProgress, migration_progress
 from tui.domain.reasons import Reason
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.target_requests import TargetRequests, target_requests
-from tui.domain.versions import RuleVersions, harvester_refuses_cdrom, rule_versions
+from tui.domain.versions import RuleVersions, rule_versions
 
 PINNING_ADDED_NODE_SELECTOR = "addedNodeSelector"
 PINNING_UNSUPPORTED = "unsupported"
@@ -63,10 +63,14 @@ class Plan:
     target_requests: TargetRequests | None = None  # what the target pod would request, and how it was known
 
     @property
+    def key(self) -> VMKey:
+        return VMKey(self.namespace, self.name)
+
+    @property
     def cautioned_nodes(self) -> int:
         return sum(1 for verdict in self.nodes if verdict.eligible and verdict.cautions)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `livemig plan -o json` (these keys, no others; the later ones were added
         without changing the earlier)."""
         return {
@@ -108,16 +112,11 @@ def target_pinning(kubevirt: KubeVirt | None) -> tuple[str, str]:
 def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime) -> Plan:
     """The plan for the VM (or standalone VMI) `namespace/name`. Never raises: a VM that does not exist
     gets a Plan with a NotFound blocker."""
-    key = f"{namespace}/{name}"
+    key = str(VMKey(namespace, name))
     vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
-    running = vmi is not None and vmi.phase == "Running"
-    if vmi is not None and running:
-        verdicts = node_verdicts(snapshot, vmi)
-    elif vm is not None:
-        verdicts = node_verdicts_for_template(snapshot, vm)
-    else:
-        verdicts = []
-    found = blockers(snapshot, vm, vmi, verdicts)
+    running = vmi is not None and vmi.phase == VMIPhase.RUNNING
+    verdicts = _verdicts(snapshot, vm, vmi)
+    found = vm_blockers(snapshot, vm, vmi, full_node_check(verdicts))
     budget_vmi = vmi if vmi is not None else _vmi_from_template(vm) if vm is not None else None
     budget = completion_budget(snapshot, budget_vmi) if budget_vmi is not None else None
 
@@ -152,6 +151,23 @@ def plan_for(snapshot: ClusterSnapshot, namespace: str, name: str, now: datetime
             else None
         ),
     )
+
+
+def full_blockers(snapshot: ClusterSnapshot, namespace: str, name: str) -> list[Reason]:
+    """The blockers of `plan_for` (every node rule and free capacity), without the rest of the plan:
+    what a list asks of the VM under its cursor."""
+    key = str(VMKey(namespace, name))
+    vm, vmi = snapshot.vms.get(key), snapshot.vmis.get(key)
+    return vm_blockers(snapshot, vm, vmi, full_node_check(_verdicts(snapshot, vm, vmi)))
+
+
+def _verdicts(snapshot: ClusterSnapshot, vm: VM | None, vmi: VMI | None) -> list[NodeVerdict]:
+    """Every node's verdict: on migrating a running VMI there, else on starting the VM there."""
+    if vmi is not None and vmi.phase == VMIPhase.RUNNING:
+        return node_verdicts(snapshot, vmi)
+    if vm is not None:
+        return node_verdicts_for_template(snapshot, vm)
+    return []
 
 
 def _vmi_from_template(vm: VM) -> VMI:
@@ -190,29 +206,24 @@ class VMSummary:
     reason: str = ""
     warning: str = ""  # short, for a migratable VM the operator should look at first ("paused", "not ready")
 
+    @property
+    def key(self) -> VMKey:
+        return VMKey(self.namespace, self.name)
+
 
 def vm_summary(snapshot: ClusterSnapshot, vm: VM) -> VMSummary:
     """The list line for one VM, cheap enough for 10,000 VMs.
 
-    It checks every VM-level blocker and every node rule (CPU model, selectors, affinity, taints,
-    networks, ...) but free capacity, which changes by the second and is left to `plan_for` and the
-    node picker. VMs that ask for the same things share the node check (any_node_allowed_by_rules).
+    The blockers of `plan_for`, with the cheap node check: every node rule (CPU model, selectors,
+    affinity, taints, networks, ...) but free capacity, which changes by the second and is left to
+    `plan_for`, `full_blockers` and the node picker.
     """
     vmi = snapshot.vmi_of(vm)
     spec = vmi.spec if vmi is not None else vm.template
-    found: list[Reason] = []
-    if vmi is None or vmi.phase != "Running":
-        found.append(not_running(vm, vmi))
-    else:
-        found.extend(not_live_migratable(vmi))
-    if vmi is not None:
-        found.extend(migration_in_progress(snapshot.migrations_of(vmi.namespace, vmi.name)))
-    found.extend(spec_blockers(spec, harvester=harvester_refuses_cdrom(rule_versions(snapshot))))
-    if not found and vmi is not None and snapshot.nodes_known and not any_node_allowed_by_rules(snapshot, vmi):
-        found.append(Reason(codes.NO_ELIGIBLE_NODE, "No other node's rules let the VM go there."))
+    found = vm_blockers(snapshot, vm, vmi, CHEAP_NODE_CHECK)
     memory = spec.memory
     status = vm.printable_status or (vmi.phase if vmi is not None else "") or "Unknown"
-    first = min(found, key=lambda r: codes.BLOCKER_CODES.index(r.code)) if found else None
+    first = found[0] if found else None
     return VMSummary(
         namespace=vm.namespace,
         name=vm.name,

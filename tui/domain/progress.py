@@ -30,36 +30,39 @@ from datetime import datetime, timedelta
 
 from tui.domain.budget import DEFAULT_PROGRESS_TIMEOUT, CompletionBudget, data_units
 from tui.domain.objects import VMI, Migration, MigrationState
+from tui.domain.phases import AbortStatus, MigrationPhase, Outcome
 from tui.domain.units import exact_duration
 
-OUTCOME_SUCCEEDED = "Succeeded"
-OUTCOME_FAILED = "Failed"
-OUTCOME_ABORTED = "Aborted"
-OUTCOME_ABORT_FAILED = "AbortFailed"
-OUTCOME_TIMED_OUT = "TimedOut"
-OUTCOME_STUCK = "Stuck"
+# The names other modules read; Outcome is the vocabulary.
+OUTCOME_SUCCEEDED = Outcome.SUCCEEDED
+OUTCOME_FAILED = Outcome.FAILED
+OUTCOME_ABORTED = Outcome.ABORTED
+OUTCOME_ABORT_FAILED = Outcome.ABORT_FAILED
+OUTCOME_TIMED_OUT = Outcome.TIMED_OUT
+OUTCOME_STUCK = Outcome.STUCK
 
 # (phase, label) in KubeVirt's order; the step number is the position, from 1.
-PHASES = (
-    ("", "Created, waiting for KubeVirt"),
-    ("Pending", "Waiting for a migration slot"),
-    ("Scheduling", "Scheduling the target pod"),
-    ("Scheduled", "Target pod scheduled"),
-    ("PreparingTarget", "Preparing the target"),
-    ("TargetReady", "Target ready"),
-    ("Running", "Copying memory"),
-    ("Succeeded", "Done"),
+PHASES: tuple[tuple[MigrationPhase, str], ...] = (
+    (MigrationPhase.NEW, "Created, waiting for KubeVirt"),
+    (MigrationPhase.PENDING, "Waiting for a migration slot"),
+    (MigrationPhase.SCHEDULING, "Scheduling the target pod"),
+    (MigrationPhase.SCHEDULED, "Target pod scheduled"),
+    (MigrationPhase.PREPARING_TARGET, "Preparing the target"),
+    (MigrationPhase.TARGET_READY, "Target ready"),
+    (MigrationPhase.RUNNING, "Copying memory"),
+    (MigrationPhase.SUCCEEDED, "Done"),
 )
 TOTAL_STEPS = len(PHASES)
-_STEP = {phase: index + 1 for index, (phase, _) in enumerate(PHASES)}
-_LABEL = dict(PHASES)
-_STEP["Failed"] = TOTAL_STEPS
-_LABEL["Failed"] = "Failed"
+_STEP: dict[str, int] = {phase: index + 1 for index, (phase, _) in enumerate(PHASES)}
+_LABEL: dict[str, str] = dict(PHASES)
+_STEP[MigrationPhase.FAILED], _LABEL[MigrationPhase.FAILED] = TOTAL_STEPS, "Failed"
 # Decentralized (cross-cluster) migrations replace the early phases with these.
-_STEP["WaitingForSync"], _LABEL["WaitingForSync"] = _STEP["Pending"], "Waiting for the other cluster"
-_STEP["Synchronizing"], _LABEL["Synchronizing"] = _STEP["Running"], "Synchronizing with the other cluster"
+_STEP[MigrationPhase.WAITING_FOR_SYNC] = _STEP[MigrationPhase.PENDING]
+_LABEL[MigrationPhase.WAITING_FOR_SYNC] = "Waiting for the other cluster"
+_STEP[MigrationPhase.SYNCHRONIZING] = _STEP[MigrationPhase.RUNNING]
+_LABEL[MigrationPhase.SYNCHRONIZING] = "Synchronizing with the other cluster"
 
-_RUNNING_STEP = _STEP["Running"]
+_RUNNING_STEP = _STEP[MigrationPhase.RUNNING]
 _BEFORE_COPY_SHARE = 0.1  # of the bar, for everything before the memory copy
 
 TIMED_OUT = re.compile(r"Live migration is not completed after (\d+) seconds and has been aborted")
@@ -108,7 +111,7 @@ class MigrationProgress:
     total_steps: int
     label: str
     fraction: float  # 0..1, for a bar
-    outcome: str = ""  # "" until final; then OUTCOME_*
+    outcome: str = ""  # "" until final; then an Outcome
     outcome_message: str = ""
     failure_reason: str = ""  # KubeVirt's, verbatim
     timeout_seconds: int | None = None  # the N of a TimedOut or Stuck message (or the timeout inferred)
@@ -199,42 +202,44 @@ def _outcome(
 ) -> tuple[str, str, int | None, bool]:
     """(outcome, message, timeout seconds, inferred)."""
     source = state.source_node if state and state.source_node else "its node"
-    if migration.phase == "Succeeded":
+    if migration.phase == MigrationPhase.SUCCEEDED:
         target = state.target_node if state and state.target_node else "the target node"
-        return OUTCOME_SUCCEEDED, f"Migrated from {source} to {target}.", None, False
-    if migration.phase != "Failed":
+        return Outcome.SUCCEEDED, f"Migrated from {source} to {target}.", None, False
+    if migration.phase != MigrationPhase.FAILED:
         return "", "", None, False
     reason = state.failure_reason if state else ""
     timed_out, stuck = TIMED_OUT.search(reason), STUCK.search(reason)
     if timed_out:
         seconds = int(timed_out.group(1))
         return (
-            OUTCOME_TIMED_OUT,
-            f"KubeVirt aborted it: not completed within its completion timeout of {seconds} s. "
-            f"The VM stays on {source}.",
+            Outcome.TIMED_OUT,
+            (
+                f"KubeVirt aborted it: not completed within its completion timeout of {seconds} s. "
+                f"The VM stays on {source}."
+            ),
             seconds,
             False,
         )
     if stuck:
         seconds = int(stuck.group(1))
         return (
-            OUTCOME_STUCK,
+            Outcome.STUCK,
             f"KubeVirt aborted it: no progress for {seconds} s (its progress timeout). The VM stays on {source}.",
             seconds,
             False,
         )
-    if state is not None and state.abort_status == "Failed":
-        return OUTCOME_ABORT_FAILED, f"The abort failed{f': {reason}' if reason else ''}.", None, False
-    abort_succeeded = state is not None and state.abort_status == "Succeeded"
+    if state is not None and state.abort_status == AbortStatus.FAILED:
+        return Outcome.ABORT_FAILED, f"The abort failed{f': {reason}' if reason else ''}.", None, False
+    abort_succeeded = state is not None and state.abort_status == AbortStatus.SUCCEEDED
     if _abort_asked(migration, state):
         # The reason first: a migration that failed on its own and was deleted afterwards failed.
         if abort_succeeded or not reason or _ABORT_WORD.search(reason):
-            return OUTCOME_ABORTED, f"Aborted on request; the VM stays on {source}.", None, False
-    elif abort_succeeded and (not reason or _GENERIC_ABORT.search(reason)):
+            return Outcome.ABORTED, f"Aborted on request; the VM stays on {source}.", None, False
+    elif state is not None and abort_succeeded and (not reason or _GENERIC_ABORT.search(reason)):
         return _kubevirts_own_abort(state, vmi, budget, source)
     if reason:
-        return OUTCOME_FAILED, f"Failed: {reason}", None, False
-    return OUTCOME_FAILED, "Failed; KubeVirt recorded no reason (see the migration's events).", None, False
+        return Outcome.FAILED, f"Failed: {reason}", None, False
+    return Outcome.FAILED, "Failed; KubeVirt recorded no reason (see the migration's events).", None, False
 
 
 def _abort_asked(migration: Migration, state: MigrationState | None) -> bool:
@@ -265,21 +270,24 @@ def _kubevirts_own_abort(
         allowed *= 2  # a guest paused under allowWorkloadDisruption gets the budget twice
     progress_timeout = _progress_timeout(state, budget)
     stays = f"The VM stays on {source}."
-    if elapsed is not None and allowed:
-        if elapsed >= allowed:
-            return (
-                OUTCOME_TIMED_OUT,
+    if elapsed is not None and allowed and elapsed >= allowed:
+        return (
+            Outcome.TIMED_OUT,
+            (
                 f"KubeVirt aborted it after {exact_duration(elapsed)}, past its completion timeout of "
-                f"{exact_duration(allowed)} {inferred}. {stays}",
-                allowed,
-                True,
-            )
+                f"{exact_duration(allowed)} {inferred}. {stays}"
+            ),
+            allowed,
+            True,
+        )
     if elapsed is not None and allowed is not None and progress_timeout > 0 and elapsed >= progress_timeout:
         within = f", within its completion timeout of {exact_duration(allowed)}" if allowed else ""
         return (
-            OUTCOME_STUCK,
-            f"KubeVirt aborted it after {exact_duration(elapsed)}{within}: most likely its progress timeout, "
-            f"{exact_duration(progress_timeout)} without progress {inferred}. {stays}",
+            Outcome.STUCK,
+            (
+                f"KubeVirt aborted it after {exact_duration(elapsed)}{within}: most likely its progress timeout, "
+                f"{exact_duration(progress_timeout)} without progress {inferred}. {stays}"
+            ),
             progress_timeout,
             True,
         )
@@ -290,9 +298,11 @@ def _kubevirts_own_abort(
     else:
         unknown = f"it ran {exact_duration(elapsed)}, short of both"
     return (
-        OUTCOME_FAILED,
-        f"KubeVirt aborted it itself, not on request: its completion timeout or its progress timeout ran out, "
-        f'and which one cannot be told ({unknown}; KubeVirt recorded only "{recorded}"). {stays}',
+        Outcome.FAILED,
+        (
+            f"KubeVirt aborted it itself, not on request: its completion timeout or its progress timeout ran out, "
+            f'and which one cannot be told ({unknown}; KubeVirt recorded only "{recorded}"). {stays}'
+        ),
         None,
         False,
     )
@@ -320,11 +330,11 @@ def _progress_timeout(state: MigrationState, budget: CompletionBudget | None) ->
 
 
 def _bar(migration: Migration, outcome: str, step: int | None, byte_fraction: float | None) -> float:
-    if outcome == OUTCOME_SUCCEEDED:
+    if outcome == Outcome.SUCCEEDED:
         return 1.0
     if outcome:
         # A failed migration's bar stays where it stopped: at the last phase it reached.
-        reached = [_STEP[t.phase] for t in migration.phase_transitions if t.phase in _STEP and t.phase != "Failed"]
+        reached = [_STEP[t.phase] for t in migration.phase_transitions if t.phase in _STEP and t.phase != MigrationPhase.FAILED]
         step = max(reached, default=1)
         byte_fraction = None
     if step is None:
@@ -376,4 +386,4 @@ def _number(value: object) -> float | None:
 
 
 def _clamp(value: float) -> float:
-    return 0.0 if value != value else min(max(value, 0.0), 1.0)
+    return 0.0 if math.isnan(value) else min(max(value, 0.0), 1.0)

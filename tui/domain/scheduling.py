@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
-from tui.domain.objects import Node, NodeAffinity, NodeSelectorTerm, Pod, SelectorRequirement, Taint, Toleration
+from tui.domain.objects import (
+    Node,
+    NodeAffinity,
+    NodeSelectorTerm,
+    Pod,
+    SelectorRequirement,
+    Taint,
+    Toleration,
+)
 
 # -- label selectors (matchLabels / nodeSelector maps) --------------------------------------------
 
@@ -333,16 +341,16 @@ def resource_shortfalls(
     shortfalls = []
     if allocatable_pods is not None and usage.pods + 1 > allocatable_pods:
         shortfalls.append(ResourceShortfall("pods", 1, allocatable_pods, usage.pods, usage.pods))
-    if allocatable_cpu_milli is not None and request_cpu_milli > 0:
-        if request_cpu_milli > allocatable_cpu_milli - usage.cpu_milli:
-            shortfalls.append(
-                ResourceShortfall("cpu", request_cpu_milli, allocatable_cpu_milli, usage.cpu_milli, usage.pods)
-            )
-    if allocatable_memory is not None and request_memory > 0:
-        if request_memory > allocatable_memory - usage.memory:
-            shortfalls.append(
-                ResourceShortfall("memory", request_memory, allocatable_memory, usage.memory, usage.pods)
-            )
+    if (
+        allocatable_cpu_milli is not None
+        and request_cpu_milli > 0
+        and request_cpu_milli > allocatable_cpu_milli - usage.cpu_milli
+    ):
+        shortfalls.append(
+            ResourceShortfall("cpu", request_cpu_milli, allocatable_cpu_milli, usage.cpu_milli, usage.pods)
+        )
+    if allocatable_memory is not None and request_memory > 0 and request_memory > allocatable_memory - usage.memory:
+        shortfalls.append(ResourceShortfall("memory", request_memory, allocatable_memory, usage.memory, usage.pods))
     offered = allocatable_other or {}
     for name, requested in sorted((request_other or {}).items()):
         allocatable = offered.get(name, 0)

@@ -3,48 +3,33 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar, cast
 
+from tui.domain.kinds import KIND_BY_API_KIND, KUBEVIRTS, PODS
 from tui.domain.objects import (
     VM,
     VMI,
     KubeVirt,
     Migration,
     MigrationPolicy,
+    Named,
     Namespace,
     NetworkAttachmentDefinition,
     Node,
     Pod,
-    parse_kubevirt,
-    parse_migration,
-    parse_migration_policy,
-    parse_nad,
-    parse_namespace,
-    parse_node,
-    parse_pod,
-    parse_vm,
-    parse_vmi,
 )
+from tui.domain.phases import KubeVirtPhase
 
 HARVESTER_NAMESPACE = "harvester-system"  # where Harvester deploys its KubeVirt CR
 HARVESTER_MANAGED_LABEL = "harvesterhci.io/managed"  # on every node Harvester installed
 
-# kind -> (parser, ClusterSnapshot.of argument); the kinds the rules read.
-_PARSERS = {
-    "Node": (parse_node, "nodes"),
-    "VirtualMachine": (parse_vm, "vms"),
-    "VirtualMachineInstance": (parse_vmi, "vmis"),
-    "VirtualMachineInstanceMigration": (parse_migration, "migrations"),
-    "Pod": (parse_pod, "pods"),
-    "KubeVirt": (parse_kubevirt, "kubevirts"),
-    "MigrationPolicy": (parse_migration_policy, "policies"),
-    "NetworkAttachmentDefinition": (parse_nad, "nads"),
-    "Namespace": (parse_namespace, "namespaces"),
-}
+_T = TypeVar("_T")
+_N = TypeVar("_N", bound=Named)
 
 
-def _by_key(items: Iterable) -> dict:
+def _by_key(items: Iterable[_N]) -> dict[str, _N]:
     return {item.meta.key: item for item in items}
 
 
@@ -75,7 +60,7 @@ class ClusterSnapshot:
     harvester_server_version: str = ""
     # Indexes and sums, built on first use: each costs one pass over the objects. Not an init field, so a
     # snapshot made with dataclasses.replace() starts afresh instead of sharing the original's caches.
-    _index: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    _index: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def of(
@@ -89,7 +74,7 @@ class ClusterSnapshot:
         policies: Iterable[MigrationPolicy] = (),
         nads: Iterable[NetworkAttachmentDefinition] = (),
         namespaces: Iterable[Namespace] = (),
-    ) -> "ClusterSnapshot":
+    ) -> ClusterSnapshot:
         """Build from lists of parsed objects; `pods=None` means pod data is unknown."""
         return cls(
             nodes=_by_key(nodes),
@@ -107,14 +92,14 @@ class ClusterSnapshot:
     @classmethod
     def from_objects(
         cls, objects: Iterable[Any], *, pods_known: bool | None = None, namespaces_known: bool = True
-    ) -> "ClusterSnapshot":
+    ) -> ClusterSnapshot:
         """Build from API objects as `kubectl get -o json` gives them (dicts with a `kind`; a `List`'s
         items are read too). Objects of other kinds, and values that are no objects, are skipped;
         Harvester's `server-version` Setting is kept as the Harvester version.
 
         `pods_known=None` means: pods are known when at least one Pod is among the objects.
         """
-        found: dict[str, list] = {argument: [] for _, argument in _PARSERS.values()}
+        found: dict[str, list[Any]] = {kind.name: [] for kind in KIND_BY_API_KIND.values()}
         server_version = ""
         try:
             pending = deque(objects)
@@ -131,25 +116,23 @@ class ClusterSnapshot:
                 continue
             if kind == "Setting" and server_version == "":
                 server_version = harvester_server_version_of(obj)
-            entry = _PARSERS.get(kind) if isinstance(kind, str) else None
+            entry = KIND_BY_API_KIND.get(kind) if isinstance(kind, str) else None
             if entry is not None:
-                parser, argument = entry
-                found[argument].append(parser(obj))
-        kubevirts = found.pop("kubevirts")
-        deployed = [k for k in kubevirts if k.phase == "Deployed"]
-        kubevirt = (deployed or kubevirts or [None])[0]
-        known = bool(found["pods"]) if pods_known is None else pods_known
-        pods = found.pop("pods")
+                found[entry.name].append(entry.parse(obj))
+        kubevirt = deployed_kubevirt(found.pop(KUBEVIRTS.name))
+        known = bool(found[PODS.name]) if pods_known is None else pods_known
+        pods = found.pop(PODS.name)
         snapshot = cls.of(kubevirt=kubevirt, pods=pods if known else None, **found)
         if server_version or not namespaces_known:
             snapshot = replace(snapshot, harvester_server_version=server_version, namespaces_known=namespaces_known)
         return snapshot
 
-    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """A value derived from this snapshot, built once: rules that run for every VM share it."""
+    def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """A value derived from this snapshot, built once: rules that run for every VM share it. The
+        key says what the value is, so one key is always built by the same kind of `build`."""
         if key not in self._index:
             self._index[key] = build()
-        return self._index[key]
+        return cast(_T, self._index[key])
 
     def is_harvester(self) -> bool:
         """Whether Harvester runs this cluster (and so its own rules apply on top of KubeVirt's): the
@@ -164,15 +147,13 @@ class ClusterSnapshot:
     # -- lookups --------------------------------------------------------------------------------
 
     def _migrations_by_vmi(self) -> dict[str, list[Migration]]:
-        index = self._index.get("migrations_by_vmi")
-        if index is None:
-            index = {}
-            for migration in self.migrations.values():
-                index.setdefault(f"{migration.namespace}/{migration.vmi_name}", []).append(migration)
+        def build() -> dict[str, list[Migration]]:
+            index = _group(self.migrations.values(), lambda m: f"{m.namespace}/{m.vmi_name}")
             for items in index.values():
                 items.sort(key=_creation_order)
-            self._index["migrations_by_vmi"] = index
-        return index
+            return index
+
+        return self.memo("migrations_by_vmi", build)
 
     def migrations_of(self, namespace: str, vmi_name: str) -> list[Migration]:
         """Migrations of one VMI, oldest first."""
@@ -183,27 +164,20 @@ class ClusterSnapshot:
         return items[-1] if items else None
 
     def _pods_by_node(self) -> dict[str, list[Pod]]:
-        index = self._index.get("pods_by_node")
-        if index is None:
-            index = {}
-            for pod in self.pods.values():
-                if pod.node_name:
-                    index.setdefault(pod.node_name, []).append(pod)
-            self._index["pods_by_node"] = index
-        return index
+        return self.memo(
+            "pods_by_node", lambda: _group((p for p in self.pods.values() if p.node_name), lambda p: p.node_name)
+        )
 
     def pods_on(self, node_name: str) -> list[Pod]:
         return self._pods_by_node().get(node_name, [])
 
     def _launchers_by_vmi(self) -> dict[str, list[Pod]]:
-        index = self._index.get("launchers_by_vmi")
-        if index is None:
-            index = {}
-            for pod in self.pods.values():
-                if pod.is_launcher and pod.vmi_name:
-                    index.setdefault(f"{pod.namespace}/{pod.vmi_name}", []).append(pod)
-            self._index["launchers_by_vmi"] = index
-        return index
+        return self.memo(
+            "launchers_by_vmi",
+            lambda: _group(
+                (p for p in self.pods.values() if p.is_launcher and p.vmi_name), lambda p: f"{p.namespace}/{p.vmi_name}"
+            ),
+        )
 
     def launcher_pods_of(self, vmi: VMI) -> list[Pod]:
         return self._launchers_by_vmi().get(vmi.key, [])
@@ -222,14 +196,9 @@ class ClusterSnapshot:
         return min(candidates, key=_creation_order) if candidates else None
 
     def _vmis_by_node(self) -> dict[str, list[VMI]]:
-        index = self._index.get("vmis_by_node")
-        if index is None:
-            index = {}
-            for vmi in self.vmis.values():
-                if vmi.node_name:
-                    index.setdefault(vmi.node_name, []).append(vmi)
-            self._index["vmis_by_node"] = index
-        return index
+        return self.memo(
+            "vmis_by_node", lambda: _group((v for v in self.vmis.values() if v.node_name), lambda v: v.node_name)
+        )
 
     def vmis_on(self, node_name: str) -> list[VMI]:
         return self._vmis_by_node().get(node_name, [])
@@ -251,6 +220,22 @@ class ClusterSnapshot:
         return self.vms.get(vmi.key)
 
 
+def deployed_kubevirt(kubevirts: Iterable[KubeVirt]) -> KubeVirt | None:
+    """The KubeVirt CR that is in charge: the first deployed one if several exist, else the first."""
+    listed = list(kubevirts)
+    deployed = (kubevirt for kubevirt in listed if kubevirt.phase == KubeVirtPhase.DEPLOYED)
+    return next(deployed, listed[0] if listed else None)
+
+
+
+def _group(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T]]:
+    """`items` by `key`, each list in the order the items came."""
+    index: dict[str, list[_T]] = {}
+    for item in items:
+        index.setdefault(key(item), []).append(item)
+    return index
+
+
 def harvester_server_version_of(setting: Any) -> str:
     """The value of Harvester's `server-version` Setting (harvesterhci.io/v1beta1; `value`, else
     `default`), "" for any other object."""
@@ -268,6 +253,6 @@ def harvester_server_version_of(setting: Any) -> str:
     return ""
 
 
-def _creation_order(obj) -> tuple:
+def _creation_order(obj: Named) -> tuple[float, str]:
     created = obj.meta.created
     return (created.timestamp() if created else 0.0, obj.meta.name)

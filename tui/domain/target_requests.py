@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from tui.domain.objects import VMI, KubeVirt, Pod
 
@@ -46,7 +47,7 @@ class TargetRequests:
     source: str  # RENDERED or SOURCE_POD
     detail: str  # in words, for the plan
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"cpu_milli": self.cpu_milli, "memory": self.memory, "source": self.source}
 
 

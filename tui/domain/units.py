@@ -7,7 +7,7 @@ import math
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
-def human_bytes(amount: int | float | None) -> str:
+def human_bytes(amount: float | None) -> str:
     """1024-based, one decimal when it helps: 2863311530 -> "2.7 GiB"; None -> "unknown"."""
     if amount is None or not _finite(amount):
         return "unknown"
@@ -27,7 +27,7 @@ def human_bytes(amount: int | float | None) -> str:
     return f"{sign}{text} {_BINARY_UNITS[unit]}"
 
 
-def _scientific(amount: int | float) -> str:
+def _scientific(amount: float) -> str:
     """A huge amount as "1e400" or "1.2e25", exact in its first two digits (ints may not fit a float)."""
     digits = str(int(amount))
     head = digits[0] + ("." + digits[1] if digits[1:2] not in ("", "0") else "")
@@ -43,25 +43,25 @@ def human_cpu(millicores: int | None) -> str:
     return f"{millicores}m"
 
 
-def human_duration(seconds: int | float | None) -> str:
+def human_duration(seconds: float | None) -> str:
     """Rounded to what matters: 45 -> "45 s", 600 -> "10 min", 6400 -> "1 h 47 min", 7200 -> "2 h"."""
     if seconds is None or not _finite(seconds):
         return "unknown"
     sign = "-" if seconds < 0 else ""
-    total = int(round(abs(seconds)))
+    total = round(abs(seconds))
     if total < 60:
         return f"{sign}{total} s"
     if total < 3600:
         minutes, rest = divmod(total, 60)
         return f"{sign}{minutes} min" + (f" {rest} s" if rest and minutes < 10 else "")
     hours, rest = divmod(total, 3600)
-    minutes = int(round(rest / 60))
+    minutes = round(rest / 60)
     if minutes == 60:
         hours, minutes = hours + 1, 0
     return f"{sign}{hours} h" + (f" {minutes} min" if minutes else "")
 
 
-def exact_duration(seconds: int | float | None) -> str:
+def exact_duration(seconds: float | None) -> str:
     """Every unit, never rounded down: 750 -> "12 min 30 s", 6400 -> "1 h 46 min 40 s", 7200 -> "2 h".
 
     For a result shown next to the numbers it is computed from (a budget's "5 GB x 150 s/GB = ..."),
@@ -79,5 +79,5 @@ def exact_duration(seconds: int | float | None) -> str:
     return sign + " ".join(parts)
 
 
-def _finite(value: int | float) -> bool:
+def _finite(value: float) -> bool:
     return isinstance(value, int) or math.isfinite(value)

@@ -22,6 +22,7 @@ The rules that change with the version (each named with the upstream source that
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tui.domain.objects import parse_version
 from tui.domain.snapshot import ClusterSnapshot
@@ -79,7 +80,7 @@ class RuleVersions:
             return "Harvester version unknown"
         return f"Harvester {self.harvester_text} (from the {self.harvester_source})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kubevirt": self.kubevirt_text or None,
             "harvester": (self.harvester_text or None) if self.harvester_cluster else None,

@@ -8,7 +8,8 @@ away) and run the command twice.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from textual import on
 from textual.await_complete import AwaitComplete

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,14 +11,13 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.screens.live import LiveApp, live_app
 from tui.screens.question import Covering
+from tui.screens.scopes import key_scopes
 from tui.widgets.dialog_keys import DialogKeys, bound_keys, keys_line, keys_of
 from tui.widgets.keymap import normal_key
 from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
-
-if TYPE_CHECKING:
-    from tui.app import LivemigApp
 
 # Keys the table reads that are no bindings of the screens (kept with the table's own).
 # Where the footer's short word says too little.
@@ -47,20 +47,20 @@ class HelpScreen(Covering[None]):
     ]
 
     @property
-    def livemig(self) -> "LivemigApp":
-        return self.app  # type: ignore[return-value]
+    def livemig(self) -> LiveApp:
+        return live_app(self)
 
     def groups(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
         """(group, [(keys, what, binding id)]) in the order shown."""
-        from tui.app import LivemigApp
         from tui.screens.confirm import ConfirmScreen
         from tui.screens.migrations import MigrationsScreen
         from tui.screens.node_picker import NodePickerScreen
         from tui.screens.vm_detail import VMDetailScreen
         from tui.screens.vm_list import VMListScreen
 
+        app_type = type(self.app)
         sources: list[tuple[str, Iterable[Binding], type]] = [
-            ("Everywhere", _bindings(LivemigApp), LivemigApp),
+            ("Everywhere", _bindings(app_type), app_type),
             ("Lists", _bindings(RowTable), RowTable),
             ("VM list", _bindings(VMListScreen), VMListScreen),
             ("VM details", _bindings(VMDetailScreen), VMDetailScreen),
@@ -84,9 +84,7 @@ class HelpScreen(Covering[None]):
         not work, and a binding left without any says "no key" (the command palette offers it)."""
         if not lost:
             return keys_of(self.app, binding)
-        from tui.app import key_scopes
-
-        places = {scope.name for scope in key_scopes() if owner in scope.owners or binding.priority}
+        places = {scope.name for scope in key_scopes(type(self.app)) if owner in scope.owners or binding.priority}
         shown: list[str] = []
         for key in bound_keys(self.app, binding):
             where = lost.get(normal_key(key), [])

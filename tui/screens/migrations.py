@@ -4,29 +4,32 @@ left before KubeVirt's completion timeout; then those finished since livemig sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.cluster.access import ABORT
 from tui.cluster.metrics import AVAILABLE, UNAVAILABLE
 from tui.domain.progress import OUTCOME_SUCCEEDED
 from tui.domain.units import human_bytes, human_duration
-from tui.messages import ViewUpdated
+from tui.screens.live import LiveScreen
+from tui.view.ledger import MigrationView
+from tui.view.table import Column, FittedCell, TableRow
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationView
-from tui.widgets.progress_cell import bar, copied_percent, countdown, outcome_text, time_left
-from tui.widgets.row_table import Column, FittedCell, RowTable, TableRow
-
-if TYPE_CHECKING:
-    from tui.app import LivemigApp
+from tui.widgets.progress_cell import (
+    bar,
+    copied_percent,
+    countdown,
+    outcome_text,
+    time_left,
+)
+from tui.widgets.row_table import RowTable
 
 COLUMNS = (
     Column("name", "VM", 14, priority=0, flex=2),
@@ -133,7 +136,7 @@ def migration_row(view: MigrationView) -> TableRow:
     )
 
 
-class MigrationsScreen(Screen[None]):
+class MigrationsScreen(LiveScreen):
     """Running migrations, then the ones that ended since livemig started."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -144,12 +147,7 @@ class MigrationsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="migrations")
-        self._dirty = False
         self._abort_state: tuple = ()
-
-    @property
-    def livemig(self) -> "LivemigApp":
-        return self.app  # type: ignore[return-value]
 
     @property
     def highlighted(self) -> str | None:
@@ -169,19 +167,8 @@ class MigrationsScreen(Screen[None]):
         self.query_one(RowTable).focus()
         self.show_view()
 
-    def on_view_updated(self, message: ViewUpdated) -> None:
-        if not self.is_current:
-            self._dirty = True
-            return
-        self.show_view()
-
-    def on_screen_resume(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self.show_view()
-
     def show_view(self) -> None:
-        app = self.livemig
+        app = self.model
         views = app.ledger.views()
         table = self.query_one(RowTable)
         table.set_rows([migration_row(view) for view in views])
@@ -201,9 +188,7 @@ class MigrationsScreen(Screen[None]):
         elif monitoring.status == AVAILABLE:
             title += ["  ", ("● bytes from Prometheus", "$text-muted")]
         self.query_one("#migrations-title", Static).update(Content.assemble(*title))
-        self.set_class(app.connection.stale, "-stale")
-        self.query_one(ClusterHeader).show(app.header_facts())
-        self.query_one(ConnectionBanner).show(app.connection)
+        self.show_connection(app.header_facts())
         self._show_detail()
         self._refresh_keys()
 
@@ -216,7 +201,7 @@ class MigrationsScreen(Screen[None]):
     # -- the detail under the table --------------------------------------------------------------
 
     def _show_detail(self) -> None:
-        view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
+        view = self.model.ledger.view(self.highlighted) if self.highlighted else None
         self.query_one("#migration-detail", Static).update(self.detail_for(view))
 
     def detail_for(self, view: MigrationView | None) -> Content:
@@ -279,24 +264,24 @@ class MigrationsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "abort":
-            view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
-            if self.livemig.readonly:
+            view = self.model.ledger.view(self.highlighted) if self.highlighted else None
+            if self.model.readonly:
                 return False
             if view is None or view.final:
                 return None
-            return self.livemig.action_state(ABORT, view.vm_key)[0]
+            return self.model.action_state(ABORT, view.vm_key)[0]
         return True
 
     def explain_unavailable(self, action: str) -> str:
         if action != "abort":
             return ""
-        view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
+        view = self.model.ledger.view(self.highlighted) if self.highlighted else None
         if view is None or view.final:
             return "This migration already ended." if view is not None else "No migration is selected."
-        return self.livemig.action_state(ABORT, view.vm_key)[1]
+        return self.model.action_state(ABORT, view.vm_key)[1]
 
     def action_abort(self) -> None:
-        view = self.livemig.ledger.view(self.highlighted) if self.highlighted else None
+        view = self.model.ledger.view(self.highlighted) if self.highlighted else None
         if view is not None:
             self.livemig.begin_abort(view.vm_key)
 
@@ -308,14 +293,14 @@ class MigrationsScreen(Screen[None]):
         self._refresh_keys()
 
     def on_row_table_selected(self, message: RowTable.Selected) -> None:
-        view = self.livemig.ledger.view(message.key)
+        view = self.model.ledger.view(message.key)
         if view is not None:
             self.livemig.open_vm(view.vm_key)
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         commands: list[tuple[str, str, Any]] = [("Back to the VM list", "", self.action_back)]
         if self.check_action("abort", ()):
-            view = self.livemig.ledger.view(self.highlighted or "")
+            view = self.model.ledger.view(self.highlighted or "")
             if view is not None:
                 commands.append((f"Abort migration {view.name}", "Asks first; the VM stays where it is", self.action_abort))
         return commands

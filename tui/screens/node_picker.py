@@ -9,7 +9,7 @@ name, or None when cancelled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,16 +25,16 @@ from tui.domain.scheduling import node_usage
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.messages import ViewUpdated
+from tui.screens.live import live_app
 from tui.screens.question import Question
+from tui.view.model import LiveView
+from tui.view.table import Column, TableRow
 from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.dialog_keys import DialogKeys
 from tui.widgets.literal import clean
-from tui.widgets.row_table import Column, RowTable, TableRow
+from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
-
-if TYPE_CHECKING:
-    from tui.app import LivemigApp
 
 SCHEDULER = "@scheduler"  # no node name has an "@"
 UNREAD_NODES = "The nodes could not be read (your rights do not reach them): the Kubernetes scheduler chooses one."
@@ -96,8 +96,8 @@ class NodePickerScreen(Question["str | None"]):
         self.refusal: Content | None = None  # why enter chose nothing, until the cursor moves
 
     @property
-    def livemig(self) -> "LivemigApp":
-        return self.app  # type: ignore[return-value]
+    def model(self) -> LiveView:
+        return live_app(self).live
 
     @property
     def vm_key(self) -> str:
@@ -123,7 +123,7 @@ class NodePickerScreen(Question["str | None"]):
 
     def on_view_updated(self, message: ViewUpdated) -> None:
         if message.vm_keys is None or self.vm_key in message.vm_keys or message.connection:
-            fresh = self.livemig.plan(self.vm_key)
+            fresh = self.model.plan(self.vm_key)
             if fresh is not None:
                 self.plan = fresh
                 self._show()
@@ -135,7 +135,7 @@ class NodePickerScreen(Question["str | None"]):
         return sorted(others, key=lambda v: (not v.eligible, v.node))
 
     def _show(self) -> None:
-        plan, snapshot = self.plan, self.livemig.snapshot
+        plan, snapshot = self.plan, self.model.snapshot
         source = plan.node or "?"
         self.query_one("#picker-title", Static).update(
             Content.assemble("Migrate ", (clean(f"{plan.namespace}/{plan.name}"), "bold"), " from ", (clean(source), "bold"), " to…")
@@ -256,7 +256,7 @@ class NodePickerScreen(Question["str | None"]):
     @property
     def nodes_known(self) -> bool:
         """False when the nodes could not be read: nothing is known of them, so only the scheduler is offered."""
-        return self.livemig.snapshot.nodes_known
+        return self.model.snapshot.nodes_known
 
     def _scheduler_verdict(self, eligible: list) -> Text:
         if not self.nodes_known:

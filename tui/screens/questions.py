@@ -9,8 +9,9 @@ from tui.domain.plan import Plan
 from tui.domain.units import human_duration
 from tui.messages import ViewUpdated
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.live import live_app
+from tui.view.ledger import MigrationView
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationView
 from tui.widgets.progress_cell import OUTCOME_WORDS, outcome_symbol, time_left
 
 _EXPIRY_WORDS = {
@@ -95,7 +96,7 @@ class AbortQuestion(ConfirmScreen):
         self.migration_key = view.key
 
     def on_view_updated(self, message: ViewUpdated) -> None:
-        view = self.app.ledger.view(self.migration_key)  # type: ignore[attr-defined]
+        view = live_app(self).live.ledger.view(self.migration_key)
         if view is None:
             return
         values = list(self.query(".confirm-value").results(Static))

@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.cluster.access import ABORT, MIGRATE
-from tui.domain.cpu import cpu_model_advice, host_model_of
+from tui.domain.cpu import host_model_of
+from tui.domain.placement.cpu_advice import cpu_model_advice
 from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR, Plan
 from tui.domain.reasons import SOURCE_NODE
 from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
+from tui.screens.live import LiveScreen
 from tui.screens.node_picker import free_memory, node_state, verdict_text
+from tui.view.table import Column, TableRow
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
 from tui.widgets.progress_cell import time_left
-from tui.widgets.row_table import Column, RowTable, TableRow
+from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
-
-if TYPE_CHECKING:
-    from tui.app import LivemigApp
 
 COLUMNS = (
     Column("node", "Node", 12, priority=0, flex=2),
@@ -40,7 +39,7 @@ COLUMNS = (
 )
 
 
-class VMDetailScreen(Screen[None]):
+class VMDetailScreen(LiveScreen):
     """The plan for one VM, live."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,12 +54,7 @@ class VMDetailScreen(Screen[None]):
         super().__init__(id="vm-detail")
         self.vm_key = vm_key
         self.plan: Plan | None = None
-        self._dirty = False
         self._states: tuple = ()
-
-    @property
-    def livemig(self) -> "LivemigApp":
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader()
@@ -86,24 +80,13 @@ class VMDetailScreen(Screen[None]):
         self.show_view()
         self.query_one(RowTable).action_first()
 
-    def on_view_updated(self, message: ViewUpdated) -> None:
-        if not self.is_current:
-            self._dirty = True
-            return
-        if message.vm_keys is None or self.vm_key in message.vm_keys or message.connection or not message.vm_keys:
-            self.show_view()
-
-    def on_screen_resume(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self.show_view()
+    def concerns(self, message: ViewUpdated) -> bool:
+        return message.vm_keys is None or self.vm_key in message.vm_keys or message.connection or not message.vm_keys
 
     def show_view(self) -> None:
-        app = self.livemig
+        app = self.model
         self.plan = app.plan(self.vm_key)
-        self.set_class(app.connection.stale, "-stale")
-        self.query_one(ClusterHeader).show(app.header_facts())
-        self.query_one(ConnectionBanner).show(app.connection)
+        self.show_connection(app.header_facts())
         self.query_one("#detail-summary", Static).update(self.summary())
         table = self.query_one(RowTable)
         rows = self.node_rows()
@@ -122,7 +105,7 @@ class VMDetailScreen(Screen[None]):
         plan = self.plan
         if plan is None:
             return Content.assemble((clean(self.vm_key), "bold"), " is gone from the cluster.")
-        app = self.livemig
+        app = self.model
         summary = app.vm_list.summaries.get(self.vm_key)
         memory = human_bytes(summary.memory_bytes) if summary is not None and summary.memory_bytes is not None else "?"
         status = summary.status if summary is not None else ("Running" if plan.running else "Not running")
@@ -180,7 +163,7 @@ class VMDetailScreen(Screen[None]):
         plan = self.plan
         if plan is None:
             return []
-        snapshot = self.livemig.snapshot
+        snapshot = self.model.snapshot
         rows = []
         for verdict in sorted(plan.nodes, key=lambda v: (v.node != plan.node, not v.eligible, v.node)):
             source = any(reason.code == SOURCE_NODE for reason in verdict.reasons)
@@ -230,11 +213,11 @@ class VMDetailScreen(Screen[None]):
 
     def advice(self) -> Content:
         plan = self.plan
-        vmi = self.livemig.snapshot.vmis.get(self.vm_key)
+        vmi = self.model.snapshot.vmis.get(self.vm_key)
         if plan is None or vmi is None or not plan.running:
             return Content("")
         try:
-            advice = cpu_model_advice(self.livemig.snapshot, vmi)
+            advice = cpu_model_advice(self.model.snapshot, vmi)
         except Exception:  # advice is a bonus: the screen must not fail for it
             return Content("")
         reach = ", ".join(advice.reachable_now) or "no node"
@@ -258,14 +241,14 @@ class VMDetailScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "migrate":
-            return self.livemig.action_state(MIGRATE, self.vm_key)[0]
+            return self.model.action_state(MIGRATE, self.vm_key)[0]
         if action == "abort":
-            return self.livemig.action_state(ABORT, self.vm_key)[0]
+            return self.model.action_state(ABORT, self.vm_key)[0]
         return True
 
     def explain_unavailable(self, action: str) -> str:
         if action in ("migrate", "abort"):
-            return self.livemig.action_state(MIGRATE if action == "migrate" else ABORT, self.vm_key)[1]
+            return self.model.action_state(MIGRATE if action == "migrate" else ABORT, self.vm_key)[1]
         return ""
 
     def action_back(self) -> None:
@@ -287,8 +270,8 @@ class VMDetailScreen(Screen[None]):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         name = self.vm_key.partition("/")[2]
         commands: list[tuple[str, str, Any]] = [("Back to the VM list", "", self.action_back)]
-        if self.livemig.action_state(MIGRATE, self.vm_key)[0]:
+        if self.model.action_state(MIGRATE, self.vm_key)[0]:
             commands.append((f"Migrate {name}", "Choose a target node, then confirm", self.action_migrate))
-        if self.livemig.action_state(ABORT, self.vm_key)[0]:
+        if self.model.action_state(ABORT, self.vm_key)[0]:
             commands.append((f"Abort the migration of {name}", "Asks first", self.action_abort))
         return commands

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.cluster.access import ABORT, MIGRATE
 from tui.domain.plan import VMSummary
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.units import human_bytes
-from tui.messages import ViewUpdated
+from tui.screens.live import LiveScreen
+from tui.view.vm_list import COLUMNS, SORT_LABELS, SORTABLE
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
 from tui.widgets.progress_cell import time_left
 from tui.widgets.row_table import RowTable
-from tui.widgets.vm_rows import COLUMNS, SORT_LABELS, SORTABLE
-
-if TYPE_CHECKING:
-    from tui.app import LivemigApp
 
 
 class FilterField(Input):
@@ -37,7 +33,7 @@ class FilterField(Input):
         await super().action_submit()
 
 
-class VMListScreen(Screen[None]):
+class VMListScreen(LiveScreen):
     """Every VM the session can see, updated as the cluster changes; the cursor stays on its VM."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,13 +50,8 @@ class VMListScreen(Screen[None]):
         self.sort_column = "name"
         self.sort_reverse = False
         self.filter_text = ""
-        self._dirty = False
         self._action_states: tuple = ()
         self._checking = False  # the highlighted VM's plan is asked for, after the next refresh
-
-    @property
-    def livemig(self) -> "LivemigApp":
-        return self.app  # type: ignore[return-value]
 
     @property
     def highlighted(self) -> str | None:
@@ -69,7 +60,7 @@ class VMListScreen(Screen[None]):
         return tables.first(RowTable).cursor_key if tables else None
 
     def compose(self) -> ComposeResult:
-        namespaces = self.livemig.session.namespaces
+        namespaces = self.model.session.namespaces
         columns = [c for c in COLUMNS if not (c.key == "namespace" and namespaces is not None and len(namespaces) == 1)]
         yield ClusterHeader()
         yield ConnectionBanner(id="banner")
@@ -87,34 +78,20 @@ class VMListScreen(Screen[None]):
 
     # -- updates ---------------------------------------------------------------------------------
 
-    def on_view_updated(self, message: ViewUpdated) -> None:
-        if not self.is_current:
-            self._dirty = True
-            return
-        self.show_view()
-
-    def on_screen_resume(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self.show_view()
-
     def show_view(self) -> None:
-        app = self.livemig
+        app = self.model
         table = self.query_one(RowTable)
         rows = app.vm_list.rows(self.filter_text, self.sort_column, self.sort_reverse, app.ledger.for_vm)
         table.empty_text = self._empty_text()
         table.set_rows(rows)
-        stale = app.connection.stale
-        self.set_class(stale, "-stale")
         sort = f"{SORT_LABELS[self.sort_column]} {'▼' if self.sort_reverse else '▲'}"
         shown = len(rows) if self.filter_text else None
-        self.query_one(ClusterHeader).show(app.header_facts(shown, sort, self.filter_text))
-        self.query_one(ConnectionBanner).show(app.connection)
+        self.show_connection(app.header_facts(shown, sort, self.filter_text))
         self._show_info()
         self._refresh_keys()
 
     def _empty_text(self) -> str:
-        app = self.livemig
+        app = self.model
         if self.filter_text and len(app.vm_list):
             return f"No VM matches the filter \"{clean(self.filter_text)}\" (esc clears it)."
         if app.connection.level == "starting":
@@ -127,8 +104,8 @@ class VMListScreen(Screen[None]):
     def _refresh_keys(self) -> None:
         # The footer is built again only when what it shows changes, not on every cursor move.
         states = (
-            self.livemig.action_state(MIGRATE, self.highlighted)[0],
-            self.livemig.action_state(ABORT, self.highlighted)[0],
+            self.model.action_state(MIGRATE, self.highlighted)[0],
+            self.model.action_state(ABORT, self.highlighted)[0],
         )
         if states != self._action_states:
             self._action_states = states
@@ -141,7 +118,7 @@ class VMListScreen(Screen[None]):
 
     def info_for(self, key: str | None) -> Content:
         """What the operator needs about the highlighted VM, in at most two lines."""
-        app = self.livemig
+        app = self.model
         summary = app.vm_list.summaries.get(key) if key else None
         if summary is None:
             return Content("")
@@ -213,7 +190,7 @@ class VMListScreen(Screen[None]):
         the plan is made: right after the key or change that asked for it, and the line is shown again)."""
         if not key:
             return ""
-        known = self.livemig.known_blocker(key)
+        known = self.model.known_blocker(key)
         if known is None:
             if not self._checking:
                 # After the screen shows where the cursor went: a key answers first, and keys typed
@@ -226,23 +203,23 @@ class VMListScreen(Screen[None]):
     def _check_highlighted(self) -> None:
         self._checking = False
         key = self.highlighted
-        if key and self.is_current and self.livemig.known_blocker(key) is None:
-            self.livemig.first_blocker(key)
+        if key and self.is_current and self.model.known_blocker(key) is None:
+            self.model.first_blocker(key)
             self._show_info()
 
     # -- keys ------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "migrate":
-            return self.livemig.action_state(MIGRATE, self.highlighted)[0]
+            return self.model.action_state(MIGRATE, self.highlighted)[0]
         if action == "abort":
-            return self.livemig.action_state(ABORT, self.highlighted)[0]
+            return self.model.action_state(ABORT, self.highlighted)[0]
         return True
 
     def explain_unavailable(self, action: str) -> str:
         """Why a dimmed key does nothing (the app says it when the key is pressed)."""
         if action in ("migrate", "abort"):
-            return self.livemig.action_state(MIGRATE if action == "migrate" else ABORT, self.highlighted)[1]
+            return self.model.action_state(MIGRATE if action == "migrate" else ABORT, self.highlighted)[1]
         return ""
 
     def action_migrate(self) -> None:
@@ -322,9 +299,9 @@ class VMListScreen(Screen[None]):
         key = self.highlighted
         if key:
             name = key.partition("/")[2]
-            if app.action_state(MIGRATE, key)[0]:
+            if self.model.action_state(MIGRATE, key)[0]:
                 commands.append((f"Migrate {name}", "Choose a target node, then confirm", self.action_migrate))
-            if app.action_state(ABORT, key)[0]:
+            if self.model.action_state(ABORT, key)[0]:
                 commands.append((f"Abort the migration of {name}", "Asks first; the VM stays where it is", self.action_abort))
             commands.append((f"Details of {name}", "Every node's verdict, the time limit, CPU-model advice", lambda: app.open_vm(key)))
         commands.append(("Filter VMs", "By name, namespace, node or status", self.action_filter))

@@ -3,7 +3,7 @@ warnings about the VM itself (paused, not Ready), as lines under what they quali
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from tui.widgets.literal import clean
 

@@ -6,7 +6,7 @@ that do nothing in the dialog. This line sits over it and says what the dialog's
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from textual.app import App
 from textual.binding import Binding

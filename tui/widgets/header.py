@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.widgets.banner import ConnectionSummary
+from tui.view.header import HeaderFacts
 from tui.widgets.literal import clean
-
-
-@dataclass(frozen=True)
-class HeaderFacts:
-    """Everything the header says, gathered by the screen."""
-
-    context: str
-    scope: str  # "all namespaces", "namespace vms", ...
-    kubevirt: str  # version text, "" when unknown
-    readonly: bool
-    connection: ConnectionSummary
-    vms: int = 0
-    running: int = 0
-    migrating: int = 0
-    nodes: int = 0
-    nodes_ready: int = 0
-    shown: int | None = None  # rows left by the filter; None when not filtered
-    sort: str = ""
-    filter_text: str = ""
 
 
 class ClusterHeader(Widget):

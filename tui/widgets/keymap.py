@@ -12,10 +12,13 @@ default overlaps (q closes help, M goes back on the Migrations screen) are meant
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from textual.binding import Binding
+
+# Textual names a key typed as a character ("?" is "question_mark") with a private function, and only
+# there: binding ids and LIVEMIG_KEYMAP are read with it, so they name keys as Textual does.
 from textual.keys import Keys, _character_to_key, format_key, key_to_character
 
 from tui.widgets.literal import clean

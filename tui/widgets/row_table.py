@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, ClassVar, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -15,46 +15,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.view.table import Column, FittedCell, TableRow
 from tui.widgets.literal import clean
-
-@dataclass(frozen=True)
-class Column:
-    """One column: `priority` 0 is never dropped; higher numbers are dropped first when space runs out."""
-
-    key: str
-    label: str
-    width: int  # minimum width in cells
-    priority: int = 0
-    flex: int = 0  # share of the spare width this column takes
-    align: str = "left"  # left | right
-
-
-class FittedCell:
-    """A cell that shortens itself to the width its column gets (which part to keep is its own rule)."""
-
-    @property
-    def plain(self) -> str:
-        """The whole text, unshortened."""
-        raise NotImplementedError
-
-    def fit(self, width: int) -> Text:
-        """The text in at most `width` cells."""
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class TableRow:
-    """One row: a stable key (the cursor follows it across updates) and its cells by column key.
-
-    Plain strings are shown literally (cleaned of control characters); pass a rich Text for styled
-    cells built by the app itself.
-    """
-
-    key: str
-    cells: Mapping[str, object]
-    style: str = ""  # a component-class suffix applied to the whole row, e.g. "dim"
-    # When set, shown across every visible column but the last (whose cell is shown as usual).
-    span: object = None
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -103,25 +65,25 @@ class RowTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another row."""
 
-        def __init__(self, table: "RowTable", key: str | None) -> None:
+        def __init__(self, table: RowTable, key: str | None) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
         @property
-        def control(self) -> "RowTable":
+        def control(self) -> RowTable:
             return self.table
 
     class Selected(Message):
         """Enter was pressed on a row."""
 
-        def __init__(self, table: "RowTable", key: str) -> None:
+        def __init__(self, table: RowTable, key: str) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
         @property
-        def control(self) -> "RowTable":
+        def control(self) -> RowTable:
             return self.table
 
     cursor_index: reactive[int] = reactive(0, always_update=False, repaint=False)

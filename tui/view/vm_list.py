@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any
 
 from rich.text import Text
 
@@ -13,10 +14,10 @@ from tui.domain.plan import VMSummary, vm_summary
 from tui.domain.reasons import NOT_LIVE_MIGRATABLE, NOT_RUNNING
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
+from tui.view.ledger import MigrationLedger, MigrationView
+from tui.view.table import Column, TableRow
 from tui.widgets.literal import clean
-from tui.widgets.migration_view import MigrationLedger, MigrationView
 from tui.widgets.progress_cell import bar, copied_percent, outcome_text, short_countdown
-from tui.widgets.row_table import Column, TableRow
 
 COLUMNS = (
     Column("name", "Name", 14, priority=0, flex=3),
@@ -92,7 +93,7 @@ def migration_cell(view: MigrationView | None) -> Text:
     return Text(f"{prefix}{step}{clean(progress.phase or 'New')}", style=style)
 
 
-def node_facts(snapshot: ClusterSnapshot) -> tuple:
+def node_facts(snapshot: ClusterSnapshot) -> tuple[object, ...]:
     """What the list's node check reads of the cluster: every node's labels, taints, readiness, cordon
     and Harvester maintenance annotations, whether pods are known, and the networks. Rows are
     recomputed when it changes; a node's heartbeat alone changes nothing here."""
@@ -125,7 +126,7 @@ class ListCounts:
     nodes_ready: int
 
 
-def _sort_value(column: str, summary: VMSummary, view: MigrationView | None) -> tuple:
+def _sort_value(column: str, summary: VMSummary, view: MigrationView | None) -> tuple[Any, ...]:
     key = (summary.namespace, summary.name)
     if column == "name":
         return (summary.name, summary.namespace)
@@ -159,7 +160,7 @@ class VMListModel:
         self.summaries: dict[str, VMSummary] = {}
         self._rows: dict[str, TableRow] = {}
         self._haystacks: dict[str, str] = {}
-        self._node_facts: tuple | None = None
+        self._node_facts: tuple[object, ...] | None = None
         self._order: list[str] | None = None
         self._order_key: tuple[str, bool] | None = None
 

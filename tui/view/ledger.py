@@ -16,17 +16,21 @@ migration whose every sample shrank is never called stalled, however late the ne
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Iterable
 
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
 from tui.domain.cpu import HOSTNAME_LABEL
 from tui.domain.objects import VMI, Migration
-from tui.domain.progress import ByteCounters, MigrationProgress, migration_progress, migration_state_of
+from tui.domain.progress import (
+    ByteCounters,
+    MigrationProgress,
+    migration_progress,
+    migration_state_of,
+)
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.trouble import low_on_time, observe_sample
-
 
 CountersOf = Callable[[str, str], "tuple[ByteCounters | None, ByteCounters | None]"]
 

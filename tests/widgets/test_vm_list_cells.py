@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from tui.domain.plan import VMSummary
 from tui.domain.progress import MigrationProgress
-from tui.widgets.migration_view import MigrationView
-from tui.widgets.vm_rows import migration_cell, short_reason, status_text
+from tui.view.ledger import MigrationView
+from tui.view.vm_list import migration_cell, short_reason, status_text
 
 RUNNING = VMSummary("default", "web-1", "Running", "harv-1", "host-model", 4 << 30, True)
 

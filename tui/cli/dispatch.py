@@ -1,0 +1,78 @@
+"""`main`: parse the arguments, run the command, and turn every way it can end into a sentence and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from tui.cli.abort import command_abort
+from tui.cli.arguments import build_parser, command_parser, normalise_demo
+from tui.cli.migrate import command_migrate
+from tui.cli.output import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Terminated,
+    UsageError,
+    clean,
+    say,
+    silence,
+)
+from tui.cli.plan import command_plan
+from tui.cli.signals import stop_signals_interrupt
+from tui.cli.timings import DEFAULT_TIMINGS, Timings
+from tui.cli.ui import command_ui
+from tui.cluster.errors import ConnectError
+from tui.cluster.redaction import redact
+
+Command = Callable[[argparse.Namespace, TextIO, TextIO, Timings], int]
+COMMANDS: dict[str, Command] = {"plan": command_plan, "migrate": command_migrate, "abort": command_abort}
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None, timings: Timings = DEFAULT_TIMINGS
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(normalise_demo(sys.argv[1:] if argv is None else argv))
+            if args.all_namespaces and getattr(args, "namespace", None):
+                parser.error("argument -A/--all-namespaces: not allowed with argument -n/--namespace")
+    except SystemExit as exit_:
+        return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
+    try:
+        with stop_signals_interrupt():
+            if args.readonly and args.command in ("migrate", "abort"):
+                raise UsageError(f"--readonly and {args.command} exclude each other: {args.command} changes the cluster")
+            return COMMANDS.get(args.command, command_ui)(args, out, err, timings)
+    except UsageError as error:
+        command_parser(parser, args.command).print_usage(err)
+        say(err, clean(f"livemig: error: {error}"))
+        return EXIT_USAGE
+    except ConnectError as error:
+        say(err, clean(f"livemig: {error.message}"))
+        return EXIT_USAGE
+    except Terminated as signalled:
+        with contextlib.suppress(OSError, ValueError):  # after SIGHUP the terminal may be gone
+            say(err, f"livemig: stopped by {signalled}")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError, ValueError):
+            say(err, "livemig: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`livemig plan ... | head`): nothing left to tell
+        silence(out)
+        return EXIT_FAILED
+    except Exception as error:  # noqa: BLE001 - never a traceback in front of the operator; the words say what broke
+        if os.environ.get("LIVEMIG_DEBUG"):
+            import traceback
+
+            err.write(redact(traceback.format_exc()))  # where it broke, without a credential
+        say(err, clean(f"livemig: unexpected error ({type(error).__name__}: {error}). Set LIVEMIG_DEBUG=1 to see where."))
+        return EXIT_FAILED
