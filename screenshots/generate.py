@@ -30,7 +30,10 @@ HERE = Path(__file__).resolve().parent
 
 async def shoot(scene: str, size: tuple[int, int]) -> str:
     lost = scene == "connection-lost"
-    with simulated("default", port=CONNECTION_LOST_PORT if lost else None) as cluster, tempfile.TemporaryDirectory() as directory:
+    with (
+        simulated("default", port=CONNECTION_LOST_PORT if lost else None) as cluster,
+        tempfile.TemporaryDirectory() as directory,
+    ):
         session = connect_as(cluster, Path(directory), **(CONNECTION_LOST_OPTIONS if lost else {}))
         try:
             app = make_app(session)
@@ -50,7 +53,9 @@ def png_from(svg: Path) -> Path | None:
     # SVG renderers drop spaces at the edges of each text run; Textual places every run itself, so
     # keeping the spaces (as no-break spaces) keeps the terminal's columns.
     text = svg.read_text(encoding="utf-8")
-    text = re.sub(r"(<text[^>]*>)([^<]*)(</text>)", lambda m: m.group(1) + m.group(2).replace(" ", "\u00a0") + m.group(3), text)
+    text = re.sub(
+        r"(<text[^>]*>)([^<]*)(</text>)", lambda m: m.group(1) + m.group(2).replace(" ", "\u00a0") + m.group(3), text
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".svg", delete=False, encoding="utf-8") as fixed:
         fixed.write(text)
     png = svg.with_suffix(".png")

@@ -22,8 +22,18 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.sim.runtime import SimCluster
 
 PLAN_KEYS = {
-    "vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes",
-    "warnings", "rule_versions", "not_checked", "target_requests",
+    "vm",
+    "node",
+    "cpu_model",
+    "migratable",
+    "blockers",
+    "completion_budget",
+    "target_pinning",
+    "nodes",
+    "warnings",
+    "rule_versions",
+    "not_checked",
+    "target_requests",
 }
 
 
@@ -62,7 +72,16 @@ def migrations(cluster: SimCluster) -> list[dict]:
         ["-n", "a", "-A", "plan", "x"],
         ["--readonly", "migrate", "default/web-1"],
     ],
-    ids=["missing-vm", "not-namespace-slash-vm", "empty-namespace", "to-without-node", "unknown-option", "unknown-format", "n-and-A", "readonly-migrate"],
+    ids=[
+        "missing-vm",
+        "not-namespace-slash-vm",
+        "empty-namespace",
+        "to-without-node",
+        "unknown-option",
+        "unknown-format",
+        "n-and-A",
+        "readonly-migrate",
+    ],
 )
 def test_bad_arguments_print_the_usage_and_exit_2_without_a_traceback(args):
     run = livemig(*args)
@@ -159,7 +178,9 @@ def test_plan_json_for_every_vm_and_reason_code_of_the_built_in_scenarios(scenar
         for printed, expected in scenario_plans(cluster, kubeconfig):
             assert set(printed) == PLAN_KEYS
             assert printed == expected
-            seen |= {b["code"] for b in printed["blockers"]} | {r["code"] for n in printed["nodes"] for r in n["reasons"]}
+            seen |= {b["code"] for b in printed["blockers"]} | {
+                r["code"] for n in printed["nodes"] for r in n["reasons"]
+            }
     assert seen <= set(reasons.NODE_CODES) | set(reasons.BLOCKER_CODES)
     # What the built-in scenarios are made to show (a VM or node for each of these cases).
     promised = {"CPUModel", "NodeSelector", "Network", "HostDevice", "CDROM", "NotLiveMigratable", "NotRunning"}
@@ -323,7 +344,12 @@ def test_migrate_wait_judges_a_migration_deleted_after_it_completed_by_the_vmis_
     # The VM arrived (the VMI says so), and the migration object goes before its phase said Succeeded.
     vmi = cluster.store.get("virtualmachineinstances", "default", "web-1")
     vmi["status"]["nodeName"] = "harv-2"
-    vmi["status"]["migrationState"] = {"migrationUid": uid, "sourceNode": "harv-1", "targetNode": "harv-2", "completed": True}
+    vmi["status"]["migrationState"] = {
+        "migrationUid": uid,
+        "sourceNode": "harv-1",
+        "targetNode": "harv-2",
+        "completed": True,
+    }
     cluster.store.update_status("virtualmachineinstances", vmi, "default")
     cluster.store.delete("virtualmachineinstancemigrations", "default", name)
     run = waiting.result()
@@ -346,10 +372,17 @@ def test_abort_of_a_migration_that_succeeded_meanwhile_deletes_nothing_and_exits
     with connect(kubeconfig) as session:
         vmi = cluster.store.get("virtualmachineinstances", "default", "web-1")
         vmi["status"]["nodeName"] = "harv-2"
-        vmi["status"]["migrationState"] = {"migrationUid": uid, "sourceNode": "harv-1", "targetNode": "harv-2", "completed": True}
+        vmi["status"]["migrationState"] = {
+            "migrationUid": uid,
+            "sourceNode": "harv-1",
+            "targetNode": "harv-2",
+            "completed": True,
+        }
         cluster.store.update_status("virtualmachineinstances", vmi, "default")
         set_phase(cluster, name, "Succeeded", sourceNode="harv-1", targetNode="harv-2", completed=True)
-        result = ClusterActions(session.transport, Store()).abort("default", name, uid, running["metadata"]["resourceVersion"])
+        result = ClusterActions(session.transport, Store()).abort(
+            "default", name, uid, running["metadata"]["resourceVersion"]
+        )
     assert not result.ok and result.ended_meanwhile
     assert result.message == f"Migration {name} finished meanwhile: the VM is on harv-2."
     assert cluster.store.get("virtualmachineinstancemigrations", "default", name)["status"]["phase"] == "Succeeded"

@@ -95,7 +95,10 @@ def test_migrate_to_a_node_with_the_kubevirt_version_unknown_exits_2_with_what_t
     cluster.store.delete("kubevirts", "harvester-system", "kubevirt")  # virt-api cannot say either
     run = livemig("migrate", "default/web-1", "--to", "harv-2", "--kubeconfig", kubeconfig, "--context", "sim-operator")
     assert run.code == 2
-    assert "cannot send the migration to harv-2: the KubeVirt version is unknown (kubevirts.kubevirt.io is forbidden" in run.err
+    assert (
+        "cannot send the migration to harv-2: the KubeVirt version is unknown (kubevirts.kubevirt.io is forbidden"
+        in run.err
+    )
     assert "Ask for read access to kubevirts.kubevirt.io, or leave out --to" in run.err
     assert migrations(cluster) == []
 
@@ -117,10 +120,14 @@ def test_first_lists_that_fail_are_retried_and_the_plan_is_complete(cluster, kub
     assert "Nodes         1 of 3 can take it" in run.out
 
 
-def test_a_server_that_stops_answering_after_connecting_is_given_up_on_with_the_probes_verdict(cluster, kubeconfig, monkeypatch):
+def test_a_server_that_stops_answering_after_connecting_is_given_up_on_with_the_probes_verdict(
+    cluster, kubeconfig, monkeypatch
+):
     fault_after_connecting(monkeypatch, cluster, "stall", seconds=60)
     try:
-        run = livemig("plan", "default/web-1", "--kubeconfig", kubeconfig, timings=Timings(probe_interval=0.2, probe_timeout=0.5))
+        run = livemig(
+            "plan", "default/web-1", "--kubeconfig", kubeconfig, timings=Timings(probe_interval=0.2, probe_timeout=0.5)
+        )
     finally:
         cluster.fault("stall", seconds=0)
     assert run.code == 2
@@ -137,7 +144,10 @@ def test_a_server_that_stops_answering_after_connecting_is_given_up_on_with_the_
 def test_a_namespace_that_does_not_exist_exits_2_listing_the_known_ones(kubeconfig, args):
     run = livemig("plan", *args, "--kubeconfig", kubeconfig)
     assert run.code == 2 and run.out == ""
-    assert run.err == "livemig: there is no namespace nosuchns (namespaces: default, harvester-system, kube-node-lease, kube-public, kube-system).\n"
+    assert (
+        run.err
+        == "livemig: there is no namespace nosuchns (namespaces: default, harvester-system, kube-node-lease, kube-public, kube-system).\n"
+    )
 
 
 @pytest.mark.parametrize("command", ["plan", "migrate", "abort"])
@@ -153,7 +163,10 @@ def test_a_vm_that_lives_in_another_namespace_is_named(cluster, kubeconfig):
     cluster.store.create("virtualmachines", VM_IN_FINANCE)
     run = livemig("plan", "legacy-erp", "--kubeconfig", kubeconfig)  # the context's namespace is default
     assert run.code == 2
-    assert run.err == "livemig: no VM legacy-erp in namespace default; namespace finance has one: livemig plan finance/legacy-erp.\n"
+    assert (
+        run.err
+        == "livemig: no VM legacy-erp in namespace default; namespace finance has one: livemig plan finance/legacy-erp.\n"
+    )
 
 
 def test_plan_exits_1_for_a_vm_that_cannot_migrate_and_0_for_one_that_can(kubeconfig):
@@ -169,7 +182,9 @@ def test_migrate_refused_by_rbac_says_which_right_is_missing_and_what_to_do(clus
     assert run.code == 2
     advice = " ".join(run.err.split())
     assert 'user "viewer" may not create virtualmachineinstancemigrations.kubevirt.io in namespace default' in advice
-    assert "ask a cluster admin for that right" in advice and "--context (other contexts: sim-admin, sim-alice" in advice
+    assert (
+        "ask a cluster admin for that right" in advice and "--context (other contexts: sim-admin, sim-alice" in advice
+    )
     assert migrations(cluster) == []
 
 
@@ -207,7 +222,9 @@ def test_migrate_wait_into_a_closed_pipe_says_the_migration_goes_on(cluster, kub
 def test_the_terminal_ui_without_a_terminal_exits_2_at_once_pointing_at_the_headless_commands(args):
     run = livemig(*args)  # stdout is a StringIO here, as a file or a pipe would be
     assert run.code == 2 and run.out == ""
-    assert run.err == "livemig: the terminal UI needs a terminal; use livemig plan|migrate|abort (see livemig --help).\n"
+    assert (
+        run.err == "livemig: the terminal UI needs a terminal; use livemig plan|migrate|abort (see livemig --help).\n"
+    )
 
 
 def test_sigterm_while_waiting_stops_cleanly_and_removes_the_demos_files(tmp_path):
@@ -242,7 +259,10 @@ def test_a_mistyped_demo_scenario_is_named_with_the_known_ones_and_the_nearest()
     run = livemig("--demo", "defualt", "plan", "default/web-1")
     assert run.code == 2
     # (tests may register more built-in scenarios after these)
-    assert 'no built-in scenario or file named "defualt" (built-in scenarios: default, empty, large, old-kubevirt' in run.err
+    assert (
+        'no built-in scenario or file named "defualt" (built-in scenarios: default, empty, large, old-kubevirt'
+        in run.err
+    )
     assert run.err.endswith('Did you mean "default"?\n')
 
 
@@ -256,7 +276,11 @@ def test_help_documents_the_headless_commands_and_every_exit_code():
 
 @pytest.mark.parametrize(
     ("command", "promise"),
-    [("plan", "0    the VM can migrate now"), ("migrate", "0    the migration was created"), ("abort", "1    the VM has no running migration")],
+    [
+        ("plan", "0    the VM can migrate now"),
+        ("migrate", "0    the migration was created"),
+        ("abort", "1    the VM has no running migration"),
+    ],
 )
 def test_each_commands_help_says_what_its_exit_codes_mean(command, promise):
     text = livemig(command, "--help").out
@@ -307,7 +331,9 @@ def follow_with_prometheus(
 ):
     cluster.set_metrics_source(series)
     cluster.monitoring = True
-    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig, timings=replace(timings, metrics_interval=0.1))
+    waiting = Waiting(
+        "migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig, timings=replace(timings, metrics_interval=0.1)
+    )
     name = created_migration(cluster)["metadata"]["name"]
     stamp = started.strftime("%Y-%m-%dT%H:%M:%SZ")
     set_phase(cluster, name, "Running", sourceNode="harv-1", targetNode="harv-2", startTimestamp=stamp)
@@ -362,8 +388,12 @@ def test_migrate_wait_without_an_answer_drops_the_estimate_and_says_since_when(c
     assert "Copying memory" in silent and "to go" not in silent
 
 
-def test_migrate_wait_gives_up_after_the_limit_without_an_answer_with_exit_2_and_what_to_do(cluster, kubeconfig, monkeypatch):
-    waiting = Waiting("migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig, timings=Timings(give_up_without_answer=1.0))
+def test_migrate_wait_gives_up_after_the_limit_without_an_answer_with_exit_2_and_what_to_do(
+    cluster, kubeconfig, monkeypatch
+):
+    waiting = Waiting(
+        "migrate", "default/web-1", "--wait", "--kubeconfig", kubeconfig, timings=Timings(give_up_without_answer=1.0)
+    )
     name = created_migration(cluster)["metadata"]["name"]
     set_phase(cluster, name, "Running")
     eventually(lambda: waiting.printed("Copying memory"))
@@ -417,7 +447,10 @@ def test_the_top_level_help_and_the_readme_say_a_closed_output_while_waiting_exi
     row = next(line for line in readme.splitlines() if line.startswith("| 1 |"))
     assert "`migrate --wait`: the output was closed (the migration goes on)" in row
     codes = " ".join(livemig("--help").out.split("exit codes:")[1].split())
-    assert "1 the migration failed" in codes and "migrate --wait: the output was closed (the migration goes on) 2 " in codes
+    assert (
+        "1 the migration failed" in codes
+        and "migrate --wait: the output was closed (the migration goes on) 2 " in codes
+    )
 
 
 def test_migrate_help_says_which_code_an_old_or_unreadable_kubevirt_version_gets_with_to():

@@ -19,7 +19,11 @@ def test_a_host_passthrough_vm_lists_every_node_the_scheduler_accepts_with_the_c
     plan = json.loads(json.dumps(plan_for(CPU, "default", "vm-passthrough", NOW).to_dict()))
     eligible = {node["name"]: node["cautions"] for node in plan["nodes"] if node["eligible"]}
     assert sorted(eligible) == ["node-cascade", "node-haswell", "node-sky-2", "node-sky-nopdpe", "node-unlabelled"]
-    assert [name for name, cautions in eligible.items() if cautions] == ["node-cascade", "node-haswell", "node-unlabelled"]
+    assert [name for name, cautions in eligible.items() if cautions] == [
+        "node-cascade",
+        "node-haswell",
+        "node-unlabelled",
+    ]
     assert plan["migratable"] is True
 
 
@@ -64,8 +68,10 @@ def test_over_http_a_host_passthrough_vm_in_a_cluster_of_mixed_cpus_can_go_where
     text = (Path(tui.sim.scenarios.__file__).parent / "default.yaml").read_text()
     start = text.index("  name: ci-runner-07\n")
     end = text.index("kind: VirtualMachine", start)
-    vm = text[start:end].replace("model: '123'", "model: host-passthrough", 1).replace(
-        "      nodeSelector:\n        rack: r1\n", "", 1
+    vm = (
+        text[start:end]
+        .replace("model: '123'", "model: host-passthrough", 1)
+        .replace("      nodeSelector:\n        rack: r1\n", "", 1)
     )
     scenario = tmp_path / "passthrough.yaml"
     scenario.write_text(text[:start] + vm + text[end:])

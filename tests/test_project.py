@@ -38,9 +38,7 @@ def test_test_line_uses_the_constraints_file_that_pins_the_renderers():
 
 def test_top_level_is_what_the_design_asks_for():
     allowed = {"pyproject.toml", "tui", "styles", "tests", "screenshots", "README.md"}
-    tracked = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.split()
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False).stdout.split()
     if not tracked:  # not a git checkout (an sdist): nothing to check
         return
     top = {path.split("/")[0] for path in tracked}

@@ -1,6 +1,7 @@
 """livemig: live-migrate KubeVirt and Harvester virtual machines from a terminal."""
 
-from importlib.metadata import PackageNotFoundError, version as _dist_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 
 try:
     __version__ = _dist_version("livemig")

@@ -56,9 +56,6 @@ from tui.messages import (
 from tui.screens import scopes
 from tui.screens.commands import LivemigCommands
 from tui.screens.question import holds_notices, is_question
-from tui.themes import (
-    check_theme as check_theme,  # tui.cli.ui reads it here until it imports tui.themes
-)
 from tui.themes import choose_theme, sixteen_colour_theme
 from tui.typeahead import TypeAhead
 from tui.view.inbox import ChangeInbox
@@ -223,7 +220,10 @@ class LivemigApp(TypeAhead, CrashReport):
     def _tell_keymap(self) -> None:
         if self.keymap_notes:
             # A sentence starts with a capital unless it starts with a binding id ("vms.sort: ...").
-            told = "\n".join(clean(f"{note[:1].upper() if '.' not in note.split()[0] else note[:1]}{note[1:]}.") for note in self.keymap_notes)
+            told = "\n".join(
+                clean(f"{note[:1].upper() if '.' not in note.split()[0] else note[:1]}{note[1:]}.")
+                for note in self.keymap_notes
+            )
             self.notify(told, title="LIVEMIG_KEYMAP", severity="warning", timeout=30, markup=False)
 
     # -- applying changes ------------------------------------------------------------------------
@@ -349,8 +349,12 @@ class LivemigApp(TypeAhead, CrashReport):
         """One notice per migration that ended while livemig watched it, whatever screen is open."""
         for view in self.live.ledger.take_endings():
             outcome = view.progress.outcome
-            severity = "information" if outcome == OUTCOME_SUCCEEDED else "warning" if outcome == OUTCOME_ABORTED else "error"
-            title = {OUTCOME_SUCCEEDED: "Migrated", OUTCOME_ABORTED: "Migration aborted"}.get(outcome, "Migration failed")
+            severity = (
+                "information" if outcome == OUTCOME_SUCCEEDED else "warning" if outcome == OUTCOME_ABORTED else "error"
+            )
+            title = {OUTCOME_SUCCEEDED: "Migrated", OUTCOME_ABORTED: "Migration aborted"}.get(
+                outcome, "Migration failed"
+            )
             self.notify(
                 clean(f"{view.vm_key}: {view.progress.outcome_message}"),
                 title=title,
@@ -389,7 +393,9 @@ class LivemigApp(TypeAhead, CrashReport):
             try:
                 permission = self.session.access.check(action, namespace)
             except Exception as error:  # the server decides then; say so instead of failing the worker
-                permission = Permission(True, f"could not be checked ({error}); the API server will decide", checked=False)
+                permission = Permission(
+                    True, f"could not be checked ({error}); the API server will decide", checked=False
+                )
             self.post_message(PermissionChecked(action, namespace, permission))
 
     def on_permission_checked(self, message: PermissionChecked) -> None:
@@ -424,7 +430,12 @@ class LivemigApp(TypeAhead, CrashReport):
         if blocking:
             self.bell()
             why = "; ".join(f"{r.code}: {r.message}" for r in blocking)
-            self.notify(clean(f"{plan.name} cannot be migrated: {why}"), title="Cannot migrate", severity="warning", markup=False)
+            self.notify(
+                clean(f"{plan.name} cannot be migrated: {why}"),
+                title="Cannot migrate",
+                severity="warning",
+                markup=False,
+            )
             return
         self.push_screen(NodePickerScreen(plan), partial(self._node_chosen, vm_key))
 
@@ -469,7 +480,9 @@ class LivemigApp(TypeAhead, CrashReport):
             self.live.migration_answered(vm_key, result.name)
             self.notify(clean(result.message), title="Migration started", markup=False)
             if result.warning:
-                self.notify(clean(result.warning), title="Target not pinned", severity="warning", timeout=20, markup=False)
+                self.notify(
+                    clean(result.warning), title="Target not pinned", severity="warning", timeout=20, markup=False
+                )
         else:
             self.live.migration_answered(vm_key, None)
             title = "Not allowed" if result.forbidden else "Migration not started"
@@ -516,7 +529,9 @@ class LivemigApp(TypeAhead, CrashReport):
         try:
             result = self.session.actions.abort(namespace, name, uid)
         except Exception as error:
-            result = ActionResult(ok=False, name=name, message=f"Abort of migration {name}: {type(error).__name__}: {error}")
+            result = ActionResult(
+                ok=False, name=name, message=f"Abort of migration {name}: {type(error).__name__}: {error}"
+            )
         self.post_message(AbortRequested(namespace, vm, name, result))
 
     def on_abort_requested(self, message: AbortRequested) -> None:
@@ -527,7 +542,9 @@ class LivemigApp(TypeAhead, CrashReport):
             self.live.aborting.discard(f"{message.namespace}/{message.migration}")
             if result.ended_meanwhile:
                 # Nothing was deleted: the migration had ended before the abort reached it.
-                self.notify(clean(result.message), title="Nothing to abort", severity="warning", timeout=20, markup=False)
+                self.notify(
+                    clean(result.message), title="Nothing to abort", severity="warning", timeout=20, markup=False
+                )
             else:
                 title = "Not allowed" if result.forbidden else "Abort failed"
                 self.notify(clean(result.message), title=title, severity="error", timeout=20, markup=False)
@@ -590,7 +607,9 @@ class LivemigApp(TypeAhead, CrashReport):
         self._show(notice)
 
     def _show(self, notice: _Notice) -> None:
-        super().notify(notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=notice.markup)
+        super().notify(
+            notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=notice.markup
+        )
 
     def show_held_notices(self) -> None:
         """The toasts held while a question or help was open (called when one closes; another may have opened)."""
@@ -608,7 +627,12 @@ class LivemigApp(TypeAhead, CrashReport):
             if self.readonly and self._change_key(event):
                 # Read-only hides migrate and abort; their keys still say why they do nothing.
                 self.bell()
-                self.notify("livemig runs read-only (--readonly): it changes nothing.", title="Read-only", severity="warning", markup=False)
+                self.notify(
+                    "livemig runs read-only (--readonly): it changes nothing.",
+                    title="Read-only",
+                    severity="warning",
+                    markup=False,
+                )
             return
         if active.enabled:
             return
@@ -660,14 +684,22 @@ class LivemigApp(TypeAhead, CrashReport):
         are offered above, with the VM's name, when they apply; Quit is Textual's own command.)"""
         if not self.keymap:
             return
-        scope = next((s for s in key_scopes() if type(screen) in s.owners or any(isinstance(screen, o) for o in s.owners)), None)
+        scope = next(
+            (s for s in key_scopes() if type(screen) in s.owners or any(isinstance(screen, o) for o in s.owners)), None
+        )
         if scope is None:
             return
         for owner, binding in keyless(scope, self.keymap, priority_bindings()):
             if binding.action in ("migrate", "abort", "quit"):
                 continue
-            target = self if owner is LivemigApp else screen if isinstance(screen, owner) else screen.query(owner).first()
-            yield (binding.description, f"No key here under LIVEMIG_KEYMAP ({binding.id})", partial(self.run_action, binding.action, target))
+            target = (
+                self if owner is LivemigApp else screen if isinstance(screen, owner) else screen.query(owner).first()
+            )
+            yield (
+                binding.description,
+                f"No key here under LIVEMIG_KEYMAP ({binding.id})",
+                partial(self.run_action, binding.action, target),
+            )
 
 
 def key_scopes() -> tuple[Scope, ...]:

@@ -32,10 +32,20 @@ def still_running(
         return []
     several = len(running) > 1
     if demo:
-        lines = [f"livemig: the demo's simulated cluster stopped with livemig; {'these migrations' if several else 'this migration'} stopped with it:"]
+        lines = [
+            f"livemig: the demo's simulated cluster stopped with livemig; {'these migrations' if several else 'this migration'} stopped with it:"
+        ]
         return lines + [clean(f"  {view.vm_key} ({view.name}): {view.progress.label}") for view in running]
     command = abort_command(context, kubeconfig)
-    lines = [clean(f"livemig: {len(running)} migration{'s' if several else ''} still running in the cluster of context {context}:")]
+    lines = [
+        clean(
+            f"livemig: {len(running)} migration{'s' if several else ''} still running in the cluster of context {context}:"
+        )
+    ]
     for view in running:
-        lines.append(clean(f"  {view.vm_key} ({view.name}): {view.progress.label}; stop it with: {command} {shlex.quote(view.vm_key)}"))
+        lines.append(
+            clean(
+                f"  {view.vm_key} ({view.name}): {view.progress.label}; stop it with: {command} {shlex.quote(view.vm_key)}"
+            )
+        )
     return lines

@@ -20,7 +20,9 @@ class ChangesPrepared(Message, bubble=False):
     """Changes taken from the inbox, with the snapshot to apply them from (its indexes built in a thread;
     None if it could not be taken there, and the UI thread takes it)."""
 
-    def __init__(self, changed: dict[str, set[str]], connection: bool, snapshot: ClusterSnapshot | None, seconds: float) -> None:
+    def __init__(
+        self, changed: dict[str, set[str]], connection: bool, snapshot: ClusterSnapshot | None, seconds: float
+    ) -> None:
         super().__init__()
         self.changed = changed
         self.connection = connection

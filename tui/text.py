@@ -38,3 +38,8 @@ def clean(value: object, *, one_line: bool = False) -> str:
     if one_line:
         return _CONTROL_IN_A_CELL.sub(_stand_in, text)
     return _CONTROL_IN_LINES.sub(_escaped, text)
+
+
+def clean_line(value: object) -> str:
+    """`clean(value, one_line=True)`: what a table cell, a header or a toast shows of cluster text."""
+    return clean(value, one_line=True)

@@ -56,7 +56,9 @@ def generated(count: int) -> dict[str, list[dict]]:
         vmi["metadata"]["labels"].update({"harvesterhci.io/vmName": name, "kubevirt.io/nodeName": node})
         vmi["status"]["nodeName"] = node
         pod = copy.deepcopy(pod_template)
-        pod["metadata"].update(name=f"virt-launcher-{name}-abcde", namespace="default", resourceVersion=str(3 * index + 3))
+        pod["metadata"].update(
+            name=f"virt-launcher-{name}-abcde", namespace="default", resourceVersion=str(3 * index + 3)
+        )
         pod["metadata"].pop("uid", None)
         pod["metadata"]["annotations"]["kubevirt.io/domain"] = name
         pod["spec"]["nodeName"] = node
@@ -67,10 +69,16 @@ def generated(count: int) -> dict[str, list[dict]]:
 
 
 def list_body(kind: str, items: list[dict]) -> bytes:
-    api = {"vms": ("kubevirt.io/v1", "VirtualMachineList"), "vmis": ("kubevirt.io/v1", "VirtualMachineInstanceList"), "pods": ("v1", "PodList")}[kind]
+    api = {
+        "vms": ("kubevirt.io/v1", "VirtualMachineList"),
+        "vmis": ("kubevirt.io/v1", "VirtualMachineInstanceList"),
+        "pods": ("v1", "PodList"),
+    }[kind]
     if kind == "pods":  # built-in items come without kind and apiVersion in a list
         items = [{k: v for k, v in item.items() if k not in ("kind", "apiVersion")} for item in items]
-    return orjson.dumps({"apiVersion": api[0], "kind": api[1], "metadata": {"resourceVersion": "99999"}, "items": items})
+    return orjson.dumps(
+        {"apiVersion": api[0], "kind": api[1], "metadata": {"resourceVersion": "99999"}, "items": items}
+    )
 
 
 def timed(function: Callable[[], Any], repeat: int) -> float:
@@ -97,7 +105,9 @@ def bench_decoding(kinds: dict[str, list[dict]], repeat: int) -> None:
     parsers = {"vms": parse_vm, "vmis": parse_vmi, "pods": parse_pod}
     typed = {"pods": "V1PodList"}
     print(f"1. Decoding {len(kinds['vms']):,} objects of each kind (median of {repeat})")
-    print(f"   {'kind':<6}{'MB':>7}{'orjson':>9}{'json':>8}{'orjson+parse_*':>16}{'json+parse_*':>14}{'client dicts':>14}{'client typed':>14}")
+    print(
+        f"   {'kind':<6}{'MB':>7}{'orjson':>9}{'json':>8}{'orjson+parse_*':>16}{'json+parse_*':>14}{'client dicts':>14}{'client typed':>14}"
+    )
     for kind, items in kinds.items():
         body = list_body(kind, items)
         parse = parsers[kind]
@@ -106,7 +116,9 @@ def bench_decoding(kinds: dict[str, list[dict]], repeat: int) -> None:
         chosen = timed(lambda: [parse(item) for item in orjson.loads(body)["items"]], repeat)
         stdlib = timed(lambda: [parse(item) for item in json.loads(body)["items"]], repeat)
         text = body.decode()
-        dicts = timed(lambda: [parse(item) for item in client.deserialize(text, "object", "application/json")["items"]], repeat)
+        dicts = timed(
+            lambda: [parse(item) for item in client.deserialize(text, "object", "application/json")["items"]], repeat
+        )
         typed_time = "-"
         if kind in typed:
             typed_time = f"{timed(lambda: client.deserialize(text, typed[kind], 'application/json'), 1):.2f} s"
@@ -145,7 +157,9 @@ def bench_memory(kinds: dict[str, list[dict]]) -> None:
     raw = sum(len(body) for body in bodies.values())
     print(f"3. Memory of the store ({count:,} VMs + VMIs + launcher pods; {raw / 1e6:.0f} MB of JSON on the wire)")
     print(f"   held by the store:             {held / 1e6:7.1f} MB ({held / (3 * count):,.0f} B per object)")
-    print(f"   with its first snapshot:       {with_snapshot / 1e6:7.1f} MB (snapshot built in {snapshot_time * 1000:.0f} ms)")
+    print(
+        f"   with its first snapshot:       {with_snapshot / 1e6:7.1f} MB (snapshot built in {snapshot_time * 1000:.0f} ms)"
+    )
     print(f"   peak while decoding one page:  {peak_page / 1e6:7.1f} MB")
     store.close()
 
@@ -161,7 +175,8 @@ def bench_first_store(kinds: dict[str, list[dict]], repeat: int) -> None:
         node["metadata"]["name"] = f"harv{index:02d}"
         nodes.append(node)
     objects = nodes + [
-        {k: v for k, v in obj.items() if k != "status" or kind != "pods"} | {"kind": obj.get("kind", "Pod"), "apiVersion": obj.get("apiVersion", "v1")}
+        {k: v for k, v in obj.items() if k != "status" or kind != "pods"}
+        | {"kind": obj.get("kind", "Pod"), "apiVersion": obj.get("apiVersion", "v1")}
         for kind in ("vms", "vmis", "pods")
         for obj in kinds[kind]
     ]
@@ -185,7 +200,9 @@ def bench_first_store(kinds: dict[str, list[dict]], repeat: int) -> None:
             times.append((connected - started, synced - started))
         connect_time = statistics.median(t[0] for t in times)
         full = statistics.median(t[1] for t in times)
-    print(f"2. First full store over the simulated API server ({count:,} VMs + VMIs + launcher pods, pages of 500; median of {repeat})")
+    print(
+        f"2. First full store over the simulated API server ({count:,} VMs + VMIs + launcher pods, pages of 500; median of {repeat})"
+    )
     print(f"   connect and check:  {connect_time:6.2f} s")
     print(f"   every kind listed:  {full:6.2f} s (nine reflectors in parallel threads)")
 

@@ -26,8 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tui.domain.placement.cpu_advice import cpu_model_advice  # noqa: E402
 from tui.domain.placement import node_verdicts  # noqa: E402
+from tui.domain.placement.cpu_advice import cpu_model_advice  # noqa: E402
 from tui.domain.plan import plan_for, vm_summary  # noqa: E402
 from tui.domain.snapshot import ClusterSnapshot  # noqa: E402
 
@@ -105,15 +105,22 @@ def main() -> None:
 
     def summaries_fresh() -> None:
         fresh = ClusterSnapshot.of(
-            nodes=snapshot.nodes.values(), vms=vms, vmis=snapshot.vmis.values(),
-            migrations=snapshot.migrations.values(), pods=snapshot.pods.values(), kubevirt=snapshot.kubevirt,
+            nodes=snapshot.nodes.values(),
+            vms=vms,
+            vmis=snapshot.vmis.values(),
+            migrations=snapshot.migrations.values(),
+            pods=snapshot.pods.values(),
+            kubevirt=snapshot.kubevirt,
         )
         for vm in vms:
             vm_summary(fresh, vm)
 
     report(f"vm_summary x {len(vms)}, fresh snapshot", timed(summaries_fresh, args.repeat), len(vms))
-    report(f"vm_summary x {len(vms)}, indexes built", timed(lambda: [vm_summary(snapshot, vm) for vm in vms],
-                                                          args.repeat), len(vms))
+    report(
+        f"vm_summary x {len(vms)}, indexes built",
+        timed(lambda: [vm_summary(snapshot, vm) for vm in vms], args.repeat),
+        len(vms),
+    )
 
     vmi = snapshot.vmis["team-1/vm-00001"]
     report(f"node_verdicts, one VM x {args.nodes} nodes", timed(lambda: node_verdicts(snapshot, vmi), args.repeat))

@@ -72,13 +72,17 @@ def kubectl_get(kubeconfig: Path) -> tuple[float, int]:
     """Seconds for `kubectl get vmi -A`, and how many VMIs it listed as Running."""
     environ = {**os.environ, "KUBECONFIG": str(kubeconfig)}
     started = time.perf_counter()
-    answer = subprocess.run(["kubectl", "get", "vmi", "-A", "--no-headers"], env=environ, capture_output=True, text=True, check=True)
+    answer = subprocess.run(
+        ["kubectl", "get", "vmi", "-A", "--no-headers"], env=environ, capture_output=True, text=True, check=True
+    )
     elapsed = time.perf_counter() - started
     return elapsed, sum(1 for line in answer.stdout.splitlines() if " Running " in line)
 
 
 def capture(session: str) -> list[str]:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout.splitlines()
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+    ).stdout.splitlines()
 
 
 def header_counts(lines: list[str]) -> tuple[int, int] | None:
@@ -118,12 +122,18 @@ def launch(session: str, kubeconfig: Path, size: tuple[int, int]) -> float:
     subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     command = f"env KUBECONFIG={kubeconfig} TERM=xterm-256color livemig -A"
     started = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), command], check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), command], check=True
+    )
     return started
 
 
 def pane_pid(session: str) -> int:
-    return int(subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_pid}"], capture_output=True, text=True).stdout.strip())
+    return int(
+        subprocess.run(
+            ["tmux", "display", "-p", "-t", session, "#{pane_pid}"], capture_output=True, text=True
+        ).stdout.strip()
+    )
 
 
 def livemig_pid(session: str) -> int:
@@ -157,7 +167,11 @@ def time_to_empty(session: str, kubeconfig: Path, size: tuple[int, int]) -> floa
     started = launch(session, kubeconfig, size)
     while time.perf_counter() - started < GIVE_UP_SECONDS:
         lines = capture(session)
-        if connected(lines) and header_counts(lines) == (0, 0) or (connected(lines) and any(" 0 VMs" in line for line in lines[:3])):
+        if (
+            connected(lines)
+            and header_counts(lines) == (0, 0)
+            or (connected(lines) and any(" 0 VMs" in line for line in lines[:3]))
+        ):
             return time.perf_counter() - started
         time.sleep(POLL_SECONDS)
     raise SystemExit("the empty table did not show:\n" + "\n".join(capture(session)))
@@ -182,11 +196,18 @@ def update_latency(session: str, kubeconfig: Path, seconds: float) -> tuple[list
     names = visible_names(lines)[:20]
     namespaces = {}
     for name in names:
-        found = api.list_cluster_custom_object("kubevirt.io", "v1", "virtualmachineinstances", field_selector=f"metadata.name={name}")["items"]
+        found = api.list_cluster_custom_object(
+            "kubevirt.io", "v1", "virtualmachineinstances", field_selector=f"metadata.name={name}"
+        )["items"]
         if found:
             namespaces[name] = found[0]["metadata"]["namespace"]
     environ = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-    subprocess.run(["livemig-sim", "fault", "churn", "rate=500", f"seconds={seconds:g}", "--context", "sim-admin"], env=environ, check=True, capture_output=True)
+    subprocess.run(
+        ["livemig-sim", "fault", "churn", "rate=500", f"seconds={seconds:g}", "--context", "sim-admin"],
+        env=environ,
+        check=True,
+        capture_output=True,
+    )
     pid = livemig_pid(session)
     before, clock = cpu_seconds(pid), time.perf_counter()
     latencies: list[float] = []
@@ -199,7 +220,14 @@ def update_latency(session: str, kubeconfig: Path, seconds: float) -> tuple[list
             continue
         memory = f"{1000 + probe % 2 * 1111 + probe % 7}Mi"
         sent = time.perf_counter()
-        api.patch_namespaced_custom_object("kubevirt.io", "v1", namespaces[name], "virtualmachineinstances", name, {"spec": {"domain": {"memory": {"guest": memory}}}})
+        api.patch_namespaced_custom_object(
+            "kubevirt.io",
+            "v1",
+            namespaces[name],
+            "virtualmachineinstances",
+            name,
+            {"spec": {"domain": {"memory": {"guest": memory}}}},
+        )
         while time.perf_counter() - sent < 10:
             now_row = row_of(capture(session), name)
             if now_row is not None and now_row != old:
@@ -210,7 +238,9 @@ def update_latency(session: str, kubeconfig: Path, seconds: float) -> tuple[list
     return latencies, cpu
 
 
-def measure(vms: int, runs: int, size: tuple[int, int], idle_seconds: float, churn_seconds: float, directory: Path) -> dict:
+def measure(
+    vms: int, runs: int, size: tuple[int, int], idle_seconds: float, churn_seconds: float, directory: Path
+) -> dict:
     server = start_server("large", vms, directory)
     session = f"bench-scale-{os.getpid()}"
     try:
@@ -267,11 +297,15 @@ def measure_empty(runs: int, size: tuple[int, int], directory: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--vms", type=int, nargs="+", default=[1000, 10000], help="VM counts (default: 1000 10000; 50000 when asked)")
+    parser.add_argument(
+        "--vms", type=int, nargs="+", default=[1000, 10000], help="VM counts (default: 1000 10000; 50000 when asked)"
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per count; figures are medians (default: 5)")
     parser.add_argument("--size", default="120x40", help="terminal size (default: 120x40)")
     parser.add_argument("--idle-seconds", type=float, default=30.0, help="how long idle CPU is measured (default: 30)")
-    parser.add_argument("--churn-seconds", type=float, default=20.0, help="how long the status churn runs (default: 20)")
+    parser.add_argument(
+        "--churn-seconds", type=float, default=20.0, help="how long the status churn runs (default: 20)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args()
     for tool in ("tmux", "kubectl", "livemig", "livemig-sim"):
@@ -287,7 +321,18 @@ def main() -> int:
             figures = measure(vms, args.runs, (width, height), args.idle_seconds, args.churn_seconds, directory)
             figures["empty_start_s"] = empty
             results.append(figures)
-    keys = ["vms", "start_to_table_s", "kubectl_get_s", "ratio_vs_kubectl", "update_latency_p50_ms", "update_latency_p95_ms", "update_cpu_pct", "idle_cpu_pct", "rss_mb", "empty_start_s"]
+    keys = [
+        "vms",
+        "start_to_table_s",
+        "kubectl_get_s",
+        "ratio_vs_kubectl",
+        "update_latency_p50_ms",
+        "update_latency_p95_ms",
+        "update_cpu_pct",
+        "idle_cpu_pct",
+        "rss_mb",
+        "empty_start_s",
+    ]
     for figures in results:
         print()
         for key in keys:

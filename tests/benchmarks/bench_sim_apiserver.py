@@ -64,7 +64,9 @@ def list_all(http: urllib3.PoolManager, url: str, token: str, accept: str = "app
     items = pages = size = 0
     token_param = ""
     while True:
-        response = http.request("GET", f"{url}?limit={PAGE}{token_param}", headers={"Authorization": f"Bearer {token}", "Accept": accept})
+        response = http.request(
+            "GET", f"{url}?limit={PAGE}{token_param}", headers={"Authorization": f"Bearer {token}", "Accept": accept}
+        )
         body = orjson.loads(response.data)
         size += len(response.data)
         pages += 1
@@ -89,24 +91,32 @@ def bench_listing(cluster: SimCluster, count: int) -> None:
             started = time.perf_counter()
             items, pages, size = list_all(http, url, token)
             timings.append(time.perf_counter() - started)
-        print(f"list {count} {plural} in {pages} pages of {PAGE} (raw HTTP + orjson): best {min(timings):.2f} s, "
-              f"median {statistics.median(timings):.2f} s, {size / 1e6:.1f} MB, {items} items")
+        print(
+            f"list {count} {plural} in {pages} pages of {PAGE} (raw HTTP + orjson): best {min(timings):.2f} s, "
+            f"median {statistics.median(timings):.2f} s, {size / 1e6:.1f} MB, {items} items"
+        )
         timings = []
         for _ in range(3):
             started = time.perf_counter()
             following, seen = None, 0
             while True:
-                raw = custom.list_namespaced_custom_object("kubevirt.io", "v1", "default", plural, limit=PAGE, _continue=following, _preload_content=False)
+                raw = custom.list_namespaced_custom_object(
+                    "kubevirt.io", "v1", "default", plural, limit=PAGE, _continue=following, _preload_content=False
+                )
                 body = orjson.loads(raw.data)
                 seen += len(body["items"])
                 following = body["metadata"].get("continue")
                 if not following:
                     break
             timings.append(time.perf_counter() - started)
-        print(f"list {count} {plural} with the kubernetes client (_preload_content=False + orjson): best {min(timings):.2f} s, "
-              f"median {statistics.median(timings):.2f} s, {seen} items")
+        print(
+            f"list {count} {plural} with the kubernetes client (_preload_content=False + orjson): best {min(timings):.2f} s, "
+            f"median {statistics.median(timings):.2f} s, {seen} items"
+        )
         started = time.perf_counter()
-        items, pages, size = list_all(http, url, token, accept="application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
+        items, pages, size = list_all(
+            http, url, token, accept="application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+        )
         print(f"list {count} {plural} as kubectl's Table: {time.perf_counter() - started:.2f} s, {size / 1e6:.1f} MB")
     api.close()
 
@@ -144,19 +154,29 @@ def _watcher_process(url: str, token: str, watchers: int, expected: int, ready, 
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    results.put((received, [statistics.median(l) if l else None for l in latencies], [max(l) if l else None for l in latencies]))
+    results.put(
+        (
+            received,
+            [statistics.median(times) if times else None for times in latencies],
+            [max(times) if times else None for times in latencies],
+        )
+    )
 
 
 def bench_fan_out(cluster: SimCluster, rate: int, seconds: float, watchers: int) -> None:
     expected = int(rate * seconds)
     names = [f"fan-{i:03d}" for i in range(100)]
     for name in names:
-        cluster.store.create("virtualmachineinstancemigrations", {"metadata": {"name": name}, "spec": {"vmiName": name}}, "default")
+        cluster.store.create(
+            "virtualmachineinstancemigrations", {"metadata": {"name": name}, "spec": {"vmiName": name}}, "default"
+        )
     manager = multiprocessing.Manager()
     ready = manager.dict(rv=str(cluster.store.resource_version))
     results = manager.Queue()
     url = f"{cluster.url}/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations"
-    process = multiprocessing.Process(target=_watcher_process, args=(url, cluster.tokens["admin"], watchers, expected, ready, results))
+    process = multiprocessing.Process(
+        target=_watcher_process, args=(url, cluster.tokens["admin"], watchers, expected, ready, results)
+    )
     process.start()
     deadline = time.time() + 30
     while len(cluster.server.hub.watches) < watchers and time.time() < deadline:
@@ -173,7 +193,10 @@ def bench_fan_out(cluster: SimCluster, rate: int, seconds: float, watchers: int)
             "virtualmachineinstancemigrations",
             "default",
             name,
-            {"metadata": {"annotations": {"bench/sent": repr(time.time())}}, "status": {"phase": "Running", "migrationState": {"dataProcessed": index}}},
+            {
+                "metadata": {"annotations": {"bench/sent": repr(time.time())}},
+                "status": {"phase": "Running", "migrationState": {"dataProcessed": index}},
+            },
             status=False,
         )
         produced.append(int(changed["metadata"]["resourceVersion"]))
@@ -181,11 +204,15 @@ def bench_fan_out(cluster: SimCluster, rate: int, seconds: float, watchers: int)
     received, medians, worst = results.get(timeout=180)
     process.join(timeout=30)
     complete = sum(1 for got in received if got == produced)
-    print(f"fan-out: {expected} changes in {elapsed:.2f} s ({expected / elapsed:.0f}/s) to {watchers} watches: "
-          f"{complete}/{watchers} saw every change in order; lost {sum(len(produced) - len(set(got) & set(produced)) for got in received)}")
+    print(
+        f"fan-out: {expected} changes in {elapsed:.2f} s ({expected / elapsed:.0f}/s) to {watchers} watches: "
+        f"{complete}/{watchers} saw every change in order; lost {sum(len(produced) - len(set(got) & set(produced)) for got in received)}"
+    )
     lat = [m for m in medians if m is not None]
     if lat:
-        print(f"fan-out latency from change to receipt: median {statistics.median(lat) * 1000:.1f} ms, worst {max(w for w in worst if w) * 1000:.1f} ms")
+        print(
+            f"fan-out latency from change to receipt: median {statistics.median(lat) * 1000:.1f} ms, worst {max(w for w in worst if w) * 1000:.1f} ms"
+        )
 
 
 def main() -> None:

@@ -65,7 +65,7 @@ async def run(vms: int, size: tuple[int, int], repeat: int) -> None:
                 await pilot.pause(0.5)
                 screen = app.screen
                 table = screen.query_one("#vm-table")
-                print(f"{len(app.vm_list)} VMs in the list, {len(table.rows)} rows, terminal {size[0]}x{size[1]}")
+                print(f"{len(app.live.vm_list)} VMs in the list, {len(table.rows)} rows, terminal {size[0]}x{size[1]}")
                 line("first full view (summaries, ledger, sort)", timed(lambda: app._apply(full=True), repeat))
                 line("show the list (filter, sort, set rows)", timed(screen.show_view, repeat))
 
@@ -74,8 +74,12 @@ async def run(vms: int, size: tuple[int, int], repeat: int) -> None:
                     screen._compositor.render_strips()
 
                 before = table.paint_count
-                line("paint the whole screen", timed(paint, repeat), f"({(table.paint_count - before) // repeat} table rows painted each)")
-                key = next(iter(app.snapshot.vms))
+                line(
+                    "paint the whole screen",
+                    timed(paint, repeat),
+                    f"({(table.paint_count - before) // repeat} table rows painted each)",
+                )
+                key = next(iter(app.live.snapshot.vms))
 
                 def one_vm() -> None:
                     app._apply(changed={"vms": {key}})
@@ -100,7 +104,11 @@ async def run(vms: int, size: tuple[int, int], repeat: int) -> None:
                     screen.filter_text = ""
 
                 line("filter by a word", timed(narrow, repeat))
-                line("a full collection (gc.collect)", timed(gc.collect, repeat), f"({len(gc.get_objects())} objects tracked, {gc.get_freeze_count()} frozen)")
+                line(
+                    "a full collection (gc.collect)",
+                    timed(gc.collect, repeat),
+                    f"({len(gc.get_objects())} objects tracked, {gc.get_freeze_count()} frozen)",
+                )
         finally:
             session.stop()
             cluster.stop()

@@ -44,9 +44,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
+from textual import events  # noqa: E402
 
 from tests.ui.harness import THEME  # noqa: E402
-from textual import events  # noqa: E402
 
 
 def _admin(kubeconfig: Path) -> tuple[str, str, ssl.SSLContext]:
@@ -93,7 +93,9 @@ async def measure(kubeconfig: Path, keys: int, size: tuple[int, int], settle: fl
     from tui.cluster.session import ClusterSession, ConnectOptions
 
     started = time.perf_counter()
-    session = ClusterSession.connect(ConnectOptions(kubeconfig=str(kubeconfig), context="sim-admin", all_namespaces=True))
+    session = ClusterSession.connect(
+        ConnectOptions(kubeconfig=str(kubeconfig), context="sim-admin", all_namespaces=True)
+    )
     session.start()
     session.wait_until_synced(120)
     print(f"session listed every kind in {time.perf_counter() - started:.1f} s")
@@ -114,11 +116,13 @@ async def measure(kubeconfig: Path, keys: int, size: tuple[int, int], settle: fl
                     shown.append((time.perf_counter(), key if key and said.startswith(key) else None))
 
             app._display = display  # type: ignore[method-assign]
-            while len(app.vm_list) == 0:
+            while len(app.live.vm_list) == 0:
                 await pilot.pause(0.1)
             await pilot.pause(settle)
             first, second = table.rows[0].key, table.rows[1].key
-            print(f"{len(app.vm_list)} VMs in the list; terminal {size[0]}x{size[1]}; churn running {settle:.0f} s")
+            print(
+                f"{len(app.live.vm_list)} VMs in the list; terminal {size[0]}x{size[1]}; churn running {settle:.0f} s"
+            )
             driver = app._driver
             assert driver is not None
             latencies: list[float] = []
@@ -178,7 +182,9 @@ def in_terminal(kubeconfig: Path, keys: int, size: tuple[int, int], settle: floa
         return subprocess.run([tmux, "-L", socket, *args], capture_output=True, text=True, timeout=20).stdout
 
     def info_line() -> str:
-        return next((line for line in run("capture-pane", "-p", "-t", "bench").splitlines() if line.startswith(" team-")), "")
+        return next(
+            (line for line in run("capture-pane", "-p", "-t", "bench").splitlines() if line.startswith(" team-")), ""
+        )
 
     run("new-session", "-d", "-s", "bench", "-x", str(size[0]), "-y", str(size[1]), command)
     pid = int(run("display", "-p", "-t", "bench", "#{pane_pid}").strip())
@@ -247,7 +253,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         kubeconfig = Path(directory) / "kubeconfig"
         server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("livemig-sim")), "serve", "--scenario", "large", "--vms", str(args.vms), "--kubeconfig-out", str(kubeconfig)],
+            [
+                str(Path(sys.executable).with_name("livemig-sim")),
+                "serve",
+                "--scenario",
+                "large",
+                "--vms",
+                str(args.vms),
+                "--kubeconfig-out",
+                str(kubeconfig),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
@@ -259,7 +274,9 @@ def main() -> None:
                 if re.search(r"kubeconfig ", text):
                     break
             print(f"simulated cluster of {args.vms} VMs serving")
-            churner = subprocess.Popen([sys.executable, __file__, "--churn", str(kubeconfig), "--rate", str(args.rate)], cwd=ROOT)
+            churner = subprocess.Popen(
+                [sys.executable, __file__, "--churn", str(kubeconfig), "--rate", str(args.rate)], cwd=ROOT
+            )
             size = (int(columns), int(rows))
             if args.headless:
                 asyncio.run(measure(kubeconfig, args.keys, size, args.settle))

@@ -105,7 +105,9 @@ def store_state(session: ClusterSession, kind: str) -> dict[str, str]:
         "namespaces": session.store.snapshot().namespaces,
     }
     if kind == "kubevirts":
-        return {key: session.store.get("kubevirts", key).meta.resource_version for key in session.store.keys("kubevirts")}
+        return {
+            key: session.store.get("kubevirts", key).meta.resource_version for key in session.store.keys("kubevirts")
+        }
     return {key: obj.meta.resource_version for key, obj in snapshot_objects[kind].items()}
 
 

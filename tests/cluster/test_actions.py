@@ -29,7 +29,9 @@ def viewer(kubeconfig):
 
 
 def set_kubevirt_version(cluster, session, version: str) -> None:
-    cluster.store.patch("kubevirts", "harvester-system", "kubevirt", {"status": {"observedKubeVirtVersion": version}}, status=True)
+    cluster.store.patch(
+        "kubevirts", "harvester-system", "kubevirt", {"status": {"observedKubeVirtVersion": version}}, status=True
+    )
     eventually(lambda: (k := session.store.snapshot().kubevirt) is not None and k.version_text == version)
 
 
@@ -104,7 +106,9 @@ def test_abort_with_another_uid_is_refused_by_the_server_and_keeps_the_migration
 
 def test_abort_of_a_migration_that_already_ended_is_refused_without_a_call(cluster, admin):
     created = admin.actions.migrate("default", "web-1")
-    cluster.store.patch("virtualmachineinstancemigrations", "default", created.name, {"status": {"phase": "Succeeded"}}, status=True)
+    cluster.store.patch(
+        "virtualmachineinstancemigrations", "default", created.name, {"status": {"phase": "Succeeded"}}, status=True
+    )
     eventually(lambda: (m := admin.store.get("migrations", f"default/{created.name}")) is not None and m.is_final)
     result = admin.actions.abort("default", created.name, created.uid)
     assert not result.ok and result.refused

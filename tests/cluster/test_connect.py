@@ -20,7 +20,11 @@ from tui.cluster.errors import ConnectError
 
 VERSION = {"major": "1", "minor": "33", "gitVersion": "v1.33.5+rke2r1", "platform": "linux/amd64"}
 CORE_GROUPS = [
-    {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}], "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}},
+    {
+        "name": "apps",
+        "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
+        "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"},
+    },
 ]
 KUBEVIRT_GROUP = {
     "name": "kubevirt.io",
@@ -58,7 +62,16 @@ class PlainServer:
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return web.json_response(
-            {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "the server could not find the requested resource", "reason": "NotFound", "details": {}, "code": 404},
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": "the server could not find the requested resource",
+                "reason": "NotFound",
+                "details": {},
+                "code": 404,
+            },
             status=404,
         )
 
@@ -207,7 +220,7 @@ class WebServer:
     """A plain web server (no Kubernetes API): every path is its HTML 404 page."""
 
     PAGE = (
-        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error response</title>\n</head>\n"
+        '<!DOCTYPE HTML>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error response</title>\n</head>\n'
         "<body>\n<h1>Error response</h1>\n<p>Error code: 404</p>\n<p>Message: File not found.</p>\n</body>\n</html>\n"
     )
 

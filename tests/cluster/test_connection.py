@@ -34,10 +34,15 @@ def test_a_kind_not_listed_yet_keeps_the_cluster_starting():
 
 
 def test_an_important_kind_forbidden_or_partly_read_limits_the_view():
-    assert overall_status(states(nodes=ConnectionState("nodes", ConnectionStatus.FORBIDDEN))) == ConnectionStatus.LIMITED
+    assert (
+        overall_status(states(nodes=ConnectionState("nodes", ConnectionStatus.FORBIDDEN))) == ConnectionStatus.LIMITED
+    )
     partial = ConnectionState("pods", ConnectionStatus.CONNECTED, partial="only the virt-launcher pods of default")
     assert overall_status(states(pods=partial)) == ConnectionStatus.LIMITED
 
 
 def test_a_kind_that_only_refines_the_answer_does_not_limit_the_view():
-    assert overall_status(states(policies=ConnectionState("policies", ConnectionStatus.ABSENT))) == ConnectionStatus.CONNECTED
+    assert (
+        overall_status(states(policies=ConnectionState("policies", ConnectionStatus.ABSENT)))
+        == ConnectionStatus.CONNECTED
+    )

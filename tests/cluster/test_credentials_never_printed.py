@@ -55,7 +55,16 @@ class EchoingServer:
                 if received.startswith("Basic "):
                     decoded = base64.b64decode(received[6:]).decode()
                 message = f"credentials {received!r} ({decoded}) are not valid here; {outer.echo}"
-                body = json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": "Unauthorized", "code": 401})
+                body = json.dumps(
+                    {
+                        "kind": "Status",
+                        "apiVersion": "v1",
+                        "status": "Failure",
+                        "message": message,
+                        "reason": "Unauthorized",
+                        "code": 401,
+                    }
+                )
                 self.send_response(401)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -102,7 +111,14 @@ def exec_plugin(tmp_path: Path, token: str) -> dict:
     script = tmp_path / "plugin.py"
     credential = {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": token}}
     script.write_text(f"import json\nprint(json.dumps({credential!r}))\n")
-    return {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": sys.executable, "args": [str(script)], "interactiveMode": "Never"}}
+    return {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": sys.executable,
+            "args": [str(script)],
+            "interactiveMode": "Never",
+        }
+    }
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -115,10 +131,14 @@ def run(*args: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "  \n\n"])
-def test_a_token_file_ending_in_a_line_break_works_as_with_kubectl(cluster: SimCluster, tmp_path: Path, ending: str) -> None:
+def test_a_token_file_ending_in_a_line_break_works_as_with_kubectl(
+    cluster: SimCluster, tmp_path: Path, ending: str
+) -> None:
     token_file = tmp_path / "token"
     token_file.write_bytes((cluster.tokens["admin"] + ending).encode())
-    path = kubeconfig_with(tmp_path / "config", cluster.url, {"tokenFile": str(token_file)}, cluster.kubeconfig()["clusters"][0]["cluster"])
+    path = kubeconfig_with(
+        tmp_path / "config", cluster.url, {"tokenFile": str(token_file)}, cluster.kubeconfig()["clusters"][0]["cluster"]
+    )
     code, printed = run("plan", "default/web-1", "--kubeconfig", path)
     assert code in (0, 1), printed
     assert "web-1" in printed
@@ -143,7 +163,12 @@ CREDENTIAL_KINDS = {
     "basic auth password": (lambda tmp: {"username": "operator", "password": PASSWORD}, PASSWORD),
     "exec plugin token": (lambda tmp: exec_plugin(tmp, TOKEN + "\n"), TOKEN),
     "auth-provider id-token": (
-        lambda tmp: {"auth-provider": {"name": "oidc", "config": {"id-token": ID_TOKEN, "idp-issuer-url": "https://idp.example", "client-id": "livemig"}}},
+        lambda tmp: {
+            "auth-provider": {
+                "name": "oidc",
+                "config": {"id-token": ID_TOKEN, "idp-issuer-url": "https://idp.example", "client-id": "livemig"},
+            }
+        },
         ID_TOKEN,
     ),
 }
@@ -155,7 +180,9 @@ def _write(path: Path, text: str) -> str:
 
 
 @pytest.mark.parametrize("kind", list(CREDENTIAL_KINDS))
-def test_no_credential_is_printed_even_when_the_server_quotes_it(kind: str, echoing: EchoingServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_credential_is_printed_even_when_the_server_quotes_it(
+    kind: str, echoing: EchoingServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     make, secret = CREDENTIAL_KINDS[kind]
     echoing.echo = f"you sent {secret}"
     path = kubeconfig_with(tmp_path / "config", echoing.url, make(tmp_path))
@@ -174,7 +201,10 @@ def test_a_client_key_is_never_printed_even_when_the_server_quotes_it(cluster: S
     # The server never sees the key: here it quotes it anyway, as a message from anywhere might.
     echoing = EchoingServer(echo=f"key {KEY_LINE} and {KEY_DATA} and {PRIVATE_KEY_PEM}")
     try:
-        user = {"client-certificate-data": base64.b64encode(CERTIFICATE_PEM.encode()).decode(), "client-key-data": KEY_DATA}
+        user = {
+            "client-certificate-data": base64.b64encode(CERTIFICATE_PEM.encode()).decode(),
+            "client-key-data": KEY_DATA,
+        }
         path = kubeconfig_with(tmp_path / "config", echoing.url, user)
         code, printed = run("plan", "default/web-1", "--kubeconfig", path)
     finally:
@@ -196,7 +226,9 @@ def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-def test_the_ca_and_the_client_key_never_go_to_a_file_and_reconnects_need_none(cluster: SimCluster, tmp_path: Path, own_tmp: Path) -> None:
+def test_the_ca_and_the_client_key_never_go_to_a_file_and_reconnects_need_none(
+    cluster: SimCluster, tmp_path: Path, own_tmp: Path
+) -> None:
     user = {
         "token": cluster.tokens["admin"],
         "client-certificate-data": base64.b64encode(CERTIFICATE_PEM.encode()).decode(),
@@ -221,7 +253,9 @@ def test_a_corrupt_client_key_names_the_kubeconfig_field(cluster: SimCluster, tm
     user = {
         "token": cluster.tokens["admin"],
         "client-certificate-data": base64.b64encode(CERTIFICATE_PEM.encode()).decode(),
-        "client-key-data": base64.b64encode(b"-----BEGIN EC PRIVATE KEY-----\nbm90IGEga2V5\n-----END EC PRIVATE KEY-----\n").decode(),
+        "client-key-data": base64.b64encode(
+            b"-----BEGIN EC PRIVATE KEY-----\nbm90IGEga2V5\n-----END EC PRIVATE KEY-----\n"
+        ).decode(),
     }
     path = kubeconfig_with(tmp_path / "config", cluster.url, user, cluster.kubeconfig()["clusters"][0]["cluster"])
     with pytest.raises(ConnectError) as raised:
@@ -232,7 +266,10 @@ def test_a_corrupt_client_key_names_the_kubeconfig_field(cluster: SimCluster, tm
 
 
 def test_a_client_key_data_that_is_not_base64_names_the_field(cluster: SimCluster, tmp_path: Path) -> None:
-    user = {"client-certificate-data": base64.b64encode(CERTIFICATE_PEM.encode()).decode(), "client-key-data": "not base64!"}
+    user = {
+        "client-certificate-data": base64.b64encode(CERTIFICATE_PEM.encode()).decode(),
+        "client-key-data": "not base64!",
+    }
     path = kubeconfig_with(tmp_path / "config", cluster.url, user, cluster.kubeconfig()["clusters"][0]["cluster"])
     with pytest.raises(ConnectError, match='client-key-data of user "u" in the kubeconfig is not valid base64'):
         connect(path)
@@ -246,7 +283,9 @@ def answers(session) -> bool:
         return False
 
 
-def test_certificate_and_key_files_named_by_the_kubeconfig_are_read_once(cluster: SimCluster, tmp_path: Path, own_tmp: Path) -> None:
+def test_certificate_and_key_files_named_by_the_kubeconfig_are_read_once(
+    cluster: SimCluster, tmp_path: Path, own_tmp: Path
+) -> None:
     (tmp_path / "client.crt").write_text(CERTIFICATE_PEM)
     (tmp_path / "client.key").write_text(PRIVATE_KEY_PEM)
     (tmp_path / "ca.crt").write_text(CERTIFICATE_PEM)
@@ -264,6 +303,11 @@ def test_certificate_and_key_files_named_by_the_kubeconfig_are_read_once(cluster
 
 
 def test_a_missing_certificate_authority_file_is_named(cluster: SimCluster, tmp_path: Path) -> None:
-    path = kubeconfig_with(tmp_path / "config", cluster.url, {"token": cluster.tokens["admin"]}, {"certificate-authority": "missing.crt"})
-    with pytest.raises(ConnectError, match=r"The file .*missing\.crt, the certificate-authority of cluster \"c\" in the kubeconfig, cannot be read"):
+    path = kubeconfig_with(
+        tmp_path / "config", cluster.url, {"token": cluster.tokens["admin"]}, {"certificate-authority": "missing.crt"}
+    )
+    with pytest.raises(
+        ConnectError,
+        match=r"The file .*missing\.crt, the certificate-authority of cluster \"c\" in the kubeconfig, cannot be read",
+    ):
         connect(path)

@@ -24,7 +24,10 @@ from tui.cluster.errors import forbidden_reason
             ),
             "change freeze until Monday",
         ),
-        ('admission webhook "policy.example.com" denied the request: migrations are paused', 'admission webhook "policy.example.com" denied the request: migrations are paused'),
+        (
+            'admission webhook "policy.example.com" denied the request: migrations are paused',
+            'admission webhook "policy.example.com" denied the request: migrations are paused',
+        ),
     ],
     ids=["rbac-only", "authorizer-reason", "webhook"],
 )

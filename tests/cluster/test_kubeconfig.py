@@ -29,7 +29,9 @@ def write(path: Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def config_of(cluster, *, current: str | None = "sim-admin", contexts: list[str] | None = None, **cluster_fields: Any) -> dict:
+def config_of(
+    cluster, *, current: str | None = "sim-admin", contexts: list[str] | None = None, **cluster_fields: Any
+) -> dict:
     """The simulated cluster's kubeconfig, optionally trimmed to some contexts and with cluster fields replaced."""
     config = cluster.kubeconfig()
     if contexts is not None:
@@ -208,7 +210,11 @@ def test_in_cluster_service_account_is_used_when_there_is_no_kubeconfig(cluster,
     (account / "token").write_text(cluster.tokens["viewer"])
     (account / "ca.crt").write_text(CERTIFICATE_PEM)
     (account / "namespace").write_text("default\n")
-    environ = {"HOME": str(tmp_path), "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": str(cluster.port)}
+    environ = {
+        "HOME": str(tmp_path),
+        "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+        "KUBERNETES_SERVICE_PORT": str(cluster.port),
+    }
     chosen = choose_target(KubeconfigChoice(), environ=environ, service_account_dir=str(account))
     assert chosen.in_cluster and chosen.context_name == "in-cluster" and chosen.namespaces == ("default",)
     transport = ApiTransport(client_configuration(chosen))
@@ -247,7 +253,11 @@ def exec_config(cluster, tmp_path: Path, body: str) -> Path:
 
 
 def test_an_exec_credential_plugin_runs_while_connecting_and_its_token_is_used(cluster, tmp_path, monkeypatch):
-    credential = {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "TOKEN"}}
+    credential = {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {"token": "TOKEN"},
+    }
     body = f"print(json.dumps({credential!r}).replace('TOKEN', os.environ['SIM_TOKEN']))"
     path = exec_config(cluster, tmp_path, body)
     monkeypatch.chdir("/")
@@ -257,7 +267,9 @@ def test_an_exec_credential_plugin_runs_while_connecting_and_its_token_is_used(c
 
 
 def test_a_failing_exec_credential_plugin_is_reported_with_what_it_said(cluster, tmp_path):
-    path = exec_config(cluster, tmp_path, "sys.stderr.write('error: you must log in first (run: sso login)\\n'); sys.exit(1)")
+    path = exec_config(
+        cluster, tmp_path, "sys.stderr.write('error: you must log in first (run: sso login)\\n'); sys.exit(1)"
+    )
     with pytest.raises(ConnectError) as raised:
         connect(path, start=False)
     assert raised.value.problem == errors.CREDENTIALS
@@ -337,7 +349,16 @@ def proxy():
 
 @pytest.fixture
 def no_proxy_environment(monkeypatch):
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+    for name in (
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -348,7 +369,9 @@ def test_the_kubeconfig_proxy_url_carries_every_request(cluster, tmp_path, proxy
         assert proxy.tunnels and proxy.tunnels[0] == f"127.0.0.1:{cluster.port}"
 
 
-def test_the_kubeconfig_proxy_url_is_used_even_for_hosts_in_no_proxy_as_kubectl_does(cluster, tmp_path, proxy, no_proxy_environment):
+def test_the_kubeconfig_proxy_url_is_used_even_for_hosts_in_no_proxy_as_kubectl_does(
+    cluster, tmp_path, proxy, no_proxy_environment
+):
     no_proxy_environment.setenv("NO_PROXY", "127.0.0.1")
     path = write(tmp_path / "config", config_of(cluster, **{"proxy-url": proxy.url}))
     with connect(path, start=False):
@@ -361,7 +384,9 @@ def test_https_proxy_from_the_environment_is_used(cluster, kubeconfig, proxy, no
         assert proxy.tunnels
 
 
-def test_no_proxy_lets_requests_to_listed_hosts_bypass_the_environment_proxy(cluster, kubeconfig, proxy, no_proxy_environment):
+def test_no_proxy_lets_requests_to_listed_hosts_bypass_the_environment_proxy(
+    cluster, kubeconfig, proxy, no_proxy_environment
+):
     no_proxy_environment.setenv("HTTPS_PROXY", proxy.url)
     no_proxy_environment.setenv("NO_PROXY", "localhost,127.0.0.1")
     with connect(kubeconfig, start=False):
@@ -371,7 +396,11 @@ def test_no_proxy_lets_requests_to_listed_hosts_bypass_the_environment_proxy(clu
 def test_exec_plugin_input_names_the_interactive_mode(cluster, tmp_path):
     # The plugin learns whether it may prompt (KUBERNETES_EXEC_INFO), as kubectl tells it.
     record = tmp_path / "exec-info.json"
-    credential = {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "TOKEN"}}
+    credential = {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {"token": "TOKEN"},
+    }
     body = (
         f"open({str(record)!r}, 'w').write(os.environ['KUBERNETES_EXEC_INFO'])\n"
         f"print(json.dumps({credential!r}).replace('TOKEN', os.environ['SIM_TOKEN']))"

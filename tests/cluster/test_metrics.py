@@ -70,10 +70,17 @@ def prometheus(cluster) -> Prometheus:
 def start_running_migration(cluster, session) -> None:
     cluster.store.create(
         "virtualmachineinstancemigrations",
-        {"metadata": {"name": "web-1-x7k2p", "namespace": "default", "labels": {"kubevirt.io/vmi-name": "web-1"}}, "spec": {"vmiName": "web-1"}},
+        {
+            "metadata": {"name": "web-1-x7k2p", "namespace": "default", "labels": {"kubevirt.io/vmi-name": "web-1"}},
+            "spec": {"vmiName": "web-1"},
+        },
     )
-    cluster.store.patch("virtualmachineinstancemigrations", "default", "web-1-x7k2p", {"status": {"phase": "Running"}}, status=True)
-    eventually(lambda: (m := session.store.get("migrations", "default/web-1-x7k2p")) is not None and m.phase == "Running")
+    cluster.store.patch(
+        "virtualmachineinstancemigrations", "default", "web-1-x7k2p", {"status": {"phase": "Running"}}, status=True
+    )
+    eventually(
+        lambda: (m := session.store.get("migrations", "default/web-1-x7k2p")) is not None and m.phase == "Running"
+    )
 
 
 def metrics_of(session) -> MigrationMetrics:
@@ -179,7 +186,9 @@ def test_the_same_sample_asked_again_is_not_a_new_reading(cluster, kubeconfig, p
     assert first[1] is None
 
 
-def test_a_scrape_in_the_middle_of_a_poll_keeps_the_reading_before_it_until_the_next_poll(cluster, kubeconfig, prometheus):
+def test_a_scrape_in_the_middle_of_a_poll_keeps_the_reading_before_it_until_the_next_poll(
+    cluster, kubeconfig, prometheus
+):
     prometheus.scrape(1_500_000_000, SCRAPED)
     later = SCRAPED + timedelta(seconds=30)
     with connect(kubeconfig) as session:
@@ -209,7 +218,9 @@ def test_a_scrape_in_the_middle_of_a_poll_keeps_the_reading_before_it_until_the_
 # -- an API server that does not answer ------------------------------------------------------------------------
 
 
-def test_an_api_server_failing_a_poll_keeps_the_state_and_the_counters_and_the_next_poll_asks_again(cluster, kubeconfig, prometheus):
+def test_an_api_server_failing_a_poll_keeps_the_state_and_the_counters_and_the_next_poll_asks_again(
+    cluster, kubeconfig, prometheus
+):
     with connect(kubeconfig, probe_interval=3600) as session:  # no health probe to take the failure
         start_running_migration(cluster, session)
         metrics = metrics_of(session)

@@ -31,9 +31,16 @@ def migration(vmi: str) -> dict:
 def caught_up(session, cluster: SimCluster, namespace: str, name: str, migration_name: str) -> bool:
     """The session's store holds the server's current VMI and migration."""
     snapshot = session.store.snapshot()
-    pairs = ((snapshot.vmis, "virtualmachineinstances", name), (snapshot.migrations, "virtualmachineinstancemigrations", migration_name))
+    pairs = (
+        (snapshot.vmis, "virtualmachineinstances", name),
+        (snapshot.migrations, "virtualmachineinstancemigrations", migration_name),
+    )
     for objects, plural, object_name in pairs:
-        theirs = cluster.store.get(plural, namespace, object_name)["metadata"]["resourceVersion"] if cluster.store.exists(plural, namespace, object_name) else None
+        theirs = (
+            cluster.store.get(plural, namespace, object_name)["metadata"]["resourceVersion"]
+            if cluster.store.exists(plural, namespace, object_name)
+            else None
+        )
         mine = objects.get(f"{namespace}/{object_name}")
         if (mine.meta.resource_version if mine is not None else None) != theirs:
             return False
@@ -43,7 +50,9 @@ def caught_up(session, cluster: SimCluster, namespace: str, name: str, migration
 def stall_warnings(tmp_path: Path, vm: str, scrape_interval: float) -> tuple[list[bool], str]:
     """Whether the ledger said stalled at each poll while `vm` migrated; and how the migration ended."""
     scenario = load_scenario("default")
-    scenario = dataclasses.replace(scenario, simulation=dataclasses.replace(scenario.simulation, scrape_interval=scrape_interval))
+    scenario = dataclasses.replace(
+        scenario, simulation=dataclasses.replace(scenario.simulation, scrape_interval=scrape_interval)
+    )
     namespace, name = vm.split("/")
     key = f"{namespace}/{name}-x7k2p"
     said: list[bool] = []

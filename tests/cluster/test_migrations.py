@@ -60,8 +60,14 @@ def caught_up(cluster: SimCluster, sessions: list[ClusterSession]) -> bool:
     """Every session's store holds the server's migrations and VMIs as they are now."""
     for session in sessions:
         snapshot = session.store.snapshot()
-        for objects, resource in ((snapshot.migrations, "virtualmachineinstancemigrations"), (snapshot.vmis, "virtualmachineinstances")):
-            theirs = {f"{o['metadata']['namespace']}/{o['metadata']['name']}": o["metadata"]["resourceVersion"] for o in cluster.store.list(resource, None)}
+        for objects, resource in (
+            (snapshot.migrations, "virtualmachineinstancemigrations"),
+            (snapshot.vmis, "virtualmachineinstances"),
+        ):
+            theirs = {
+                f"{o['metadata']['namespace']}/{o['metadata']['name']}": o["metadata"]["resourceVersion"]
+                for o in cluster.store.list(resource, None)
+            }
             if {key: obj.meta.resource_version for key, obj in objects.items()} != theirs:
                 return False
     return True
@@ -124,7 +130,12 @@ def test_an_abort_of_a_running_migration_leaves_the_vm_where_it_was(default, ses
     result = session.actions.migrate(namespace, name)
     assert result.ok, result.message
     key = f"{namespace}/{result.name}"
-    run_until(cluster, sessions, lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running", step=1.0)
+    run_until(
+        cluster,
+        sessions,
+        lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running",
+        step=1.0,
+    )
     migration = session.store.get("migrations", key)
     aborted = session.actions.abort(namespace, result.name, migration.meta.uid)
     assert aborted.ok, aborted.message
@@ -132,7 +143,12 @@ def test_an_abort_of_a_running_migration_leaves_the_vm_where_it_was(default, ses
 
     def aborted_on_vmi():
         state = session.store.snapshot().vmis[vmi_key].migration_state
-        return state is not None and state.migration_uid == migration.meta.uid and state.abort_status == "Succeeded" and state
+        return (
+            state is not None
+            and state.migration_uid == migration.meta.uid
+            and state.abort_status == "Succeeded"
+            and state
+        )
 
     state = run_until(cluster, sessions, aborted_on_vmi)
     assert state.abort_requested and state.failed
@@ -145,7 +161,12 @@ def test_an_abort_racing_the_end_of_a_migration_deletes_nothing_and_says_where_t
     namespace, name, _ = movable_vm(session, cluster)
     result = session.actions.migrate(namespace, name)
     key = f"{namespace}/{result.name}"
-    run_until(cluster, sessions, lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running", step=1.0)
+    run_until(
+        cluster,
+        sessions,
+        lambda: (m := session.store.get("migrations", key)) is not None and m.phase == "Running",
+        step=1.0,
+    )
     running = session.store.get("migrations", key)
     # The operator decided on what they saw (Running); the migration then ends before the abort arrives.
     run_until(cluster, sessions, lambda: session.store.get("migrations", key).phase == "Succeeded")
@@ -154,7 +175,9 @@ def test_an_abort_racing_the_end_of_a_migration_deletes_nothing_and_says_where_t
     aborted = late.abort(namespace, result.name, running.meta.uid, running.meta.resource_version)
     assert not aborted.ok and aborted.ended_meanwhile
     assert aborted.message == f"Migration {result.name} finished meanwhile: the VM is on {landed}."
-    assert cluster.store.get("virtualmachineinstancemigrations", namespace, result.name)["status"]["phase"] == "Succeeded"
+    assert (
+        cluster.store.get("virtualmachineinstancemigrations", namespace, result.name)["status"]["phase"] == "Succeeded"
+    )
 
 
 def test_old_kubevirt_refuses_a_target_node_and_creates_nothing(old_kubevirt, sessions):
@@ -172,7 +195,13 @@ def test_old_kubevirt_prunes_added_node_selector_and_the_result_warns(old_kubevi
     namespace, name, eligible = movable_vm(session, cluster)
     # The KubeVirt CR already reports 1.6 (an upgrade under way) while the API still has the old schema.
     kubevirt = session.store.snapshot().kubevirt
-    cluster.store.patch("kubevirts", kubevirt.meta.namespace, kubevirt.meta.name, {"status": {"observedKubeVirtVersion": "v1.6.0"}}, status=True)
+    cluster.store.patch(
+        "kubevirts",
+        kubevirt.meta.namespace,
+        kubevirt.meta.name,
+        {"status": {"observedKubeVirtVersion": "v1.6.0"}},
+        status=True,
+    )
     eventually(lambda: session.store.snapshot().kubevirt.version == (1, 6, 0))
     result = session.actions.migrate(namespace, name, target=eligible[0])
     assert result.ok, result.message
@@ -187,7 +216,9 @@ class Command:
     def __init__(self, *args: str) -> None:
         self.out, self.err = io.StringIO(), io.StringIO()
         self.code: int | None = None
-        self.thread = threading.Thread(target=lambda: setattr(self, "code", main(list(args), out=self.out, err=self.err)), daemon=True)
+        self.thread = threading.Thread(
+            target=lambda: setattr(self, "code", main(list(args), out=self.out, err=self.err)), daemon=True
+        )
         self.thread.start()
 
     def finished(self) -> bool:

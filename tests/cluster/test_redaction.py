@@ -21,7 +21,12 @@ from tui.sim.tls import PRIVATE_KEY_PEM
 def test_what_has_the_shape_of_a_credential_is_redacted(text: str) -> None:
     shown = redact(text)
     assert REDACTED in shown
-    for secret in ("eyJhbGciOiJSUzI1NiJ9", "YIIGhgYGKwYBBQUCoIIGejCCBnag", "b3BlcmF0b3I6c2VjcmV0LXBhc3N3b3Jk", PRIVATE_KEY_PEM.splitlines()[1]):
+    for secret in (
+        "eyJhbGciOiJSUzI1NiJ9",
+        "YIIGhgYGKwYBBQUCoIIGejCCBnag",
+        "b3BlcmF0b3I6c2VjcmV0LXBhc3N3b3Jk",
+        PRIVATE_KEY_PEM.splitlines()[1],
+    ):
         assert secret not in shown
 
 
@@ -41,6 +46,10 @@ def test_ordinary_words_stay_readable(text: str) -> None:
 def test_a_registered_secret_is_redacted_wherever_it_appears_and_however_it_is_escaped() -> None:
     register("tok-9f8e7d6c5b4a\r\n")
     register_basic_auth("operator", "hunter2-but-longer")
-    for text in ("the token tok-9f8e7d6c5b4a is unknown", "b'tok-9f8e7d6c5b4a\\r\\n'", "password hunter2-but-longer rejected"):
+    for text in (
+        "the token tok-9f8e7d6c5b4a is unknown",
+        "b'tok-9f8e7d6c5b4a\\r\\n'",
+        "password hunter2-but-longer rejected",
+    ):
         assert REDACTED in redact(text)
         assert "tok-9f8e7d6c5b4a" not in redact(text) and "hunter2-but-longer" not in redact(text)

@@ -159,7 +159,10 @@ def test_a_user_who_may_not_read_the_kubevirt_cr_gets_its_version_from_virt_api(
     with connect(kubeconfig, context="sim-operator") as session:
         state = session.store.state("kubevirts")
         assert state.status == ConnectionStatus.FORBIDDEN
-        assert "only KubeVirt's version, v1.6.3-150700.3.13.1, from /apis/subresources.kubevirt.io/v1/version" in state.partial
+        assert (
+            "only KubeVirt's version, v1.6.3-150700.3.13.1, from /apis/subresources.kubevirt.io/v1/version"
+            in state.partial
+        )
         kubevirt = session.store.snapshot().kubevirt
         assert kubevirt is not None and kubevirt.version == (1, 6, 3)
         assert kubevirt.migrations.completion_timeout_per_gib is None  # its settings stay unknown
@@ -186,7 +189,9 @@ def test_pods_forbidden_in_all_namespaces_fall_back_to_the_launcher_pods_of_the_
 
 def test_namespace_scope_lists_only_that_namespace_but_the_kubevirt_cr_from_all(cluster, kubeconfig):
     cluster.store.create("namespaces", {"metadata": {"name": "other"}})
-    cluster.store.create("virtualmachines", {**vm("elsewhere"), "metadata": {"name": "elsewhere", "namespace": "other"}})
+    cluster.store.create(
+        "virtualmachines", {**vm("elsewhere"), "metadata": {"name": "elsewhere", "namespace": "other"}}
+    )
     with connect(kubeconfig, namespace="other") as session:
         snapshot = session.store.snapshot()
         assert list(snapshot.vms) == ["other/elsewhere"]

@@ -9,10 +9,12 @@ from pathlib import Path
 from tests.cluster.simulated import connect, eventually, start_cluster
 from tui.cluster.connection import ConnectionStatus
 from tui.sim.runtime import SimCluster
-from tui.widgets.banner import connection_summary
+from tui.view.connection import connection_summary
 
 
-def test_a_401_while_running_is_a_rejected_state_and_the_banner_says_to_get_a_fresh_kubeconfig(cluster: SimCluster, kubeconfig: Path) -> None:
+def test_a_401_while_running_is_a_rejected_state_and_the_banner_says_to_get_a_fresh_kubeconfig(
+    cluster: SimCluster, kubeconfig: Path
+) -> None:
     with connect(kubeconfig) as session:
         port = cluster.port
         cluster.stop()
@@ -20,7 +22,8 @@ def test_a_401_while_running_is_a_rejected_state_and_the_banner_says_to_get_a_fr
         with start_cluster(port=port) as rebuilt:
             assert rebuilt.tokens["admin"] != cluster.tokens["admin"]
             state = eventually(
-                lambda: (s := session.store.state("vms")).status == ConnectionStatus.RECONNECTING and s.rejected and s, timeout=30
+                lambda: (s := session.store.state("vms")).status == ConnectionStatus.RECONNECTING and s.rejected and s,
+                timeout=30,
             )
             assert state.last_error.startswith("401 Unauthorized")
             summary = connection_summary(session.store.states())

@@ -50,7 +50,12 @@ def test_after_a_reset_the_store_holds_what_the_server_holds_now(cluster: SimClu
     with connect(kubeconfig) as session:
         created = cluster.store.create(
             "virtualmachineinstancemigrations",
-            {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": "web-1-mig", "namespace": "default"}, "spec": {"vmiName": "web-1"}},
+            {
+                "apiVersion": "kubevirt.io/v1",
+                "kind": "VirtualMachineInstanceMigration",
+                "metadata": {"name": "web-1-mig", "namespace": "default"},
+                "spec": {"vmiName": "web-1"},
+            },
         )
         vmi = cluster.store.get("virtualmachineinstances", "default", "web-1")
         vmi["status"]["nodeName"] = "harv-2"
@@ -71,7 +76,9 @@ def test_after_a_reset_the_store_holds_what_the_server_holds_now(cluster: SimClu
         eventually(lambda: all(reflector.lists >= 2 for reflector in listed))
 
 
-def test_after_a_reset_with_the_port_closed_a_while_the_store_is_relisted(cluster: SimCluster, kubeconfig: Path) -> None:
+def test_after_a_reset_with_the_port_closed_a_while_the_store_is_relisted(
+    cluster: SimCluster, kubeconfig: Path
+) -> None:
     with connect(kubeconfig) as session:
         cluster.store.delete("virtualmachines", "default", "build-1")
         eventually(lambda: session.store.get("vms", "default/build-1") is None)
@@ -80,15 +87,22 @@ def test_after_a_reset_with_the_port_closed_a_while_the_store_is_relisted(cluste
         eventually(lambda: same_as_server(session, cluster))
 
 
-def test_migrate_wait_says_the_migration_is_gone_after_a_reset_and_exits_2(cluster: SimCluster, kubeconfig: Path) -> None:
+def test_migrate_wait_says_the_migration_is_gone_after_a_reset_and_exits_2(
+    cluster: SimCluster, kubeconfig: Path
+) -> None:
     out, err = io.StringIO(), io.StringIO()
     codes: list[int] = []
     command = threading.Thread(
-        target=lambda: codes.append(main(["migrate", "default/web-1", "--wait", "--kubeconfig", str(kubeconfig)], out=out, err=err)), daemon=True
+        target=lambda: codes.append(
+            main(["migrate", "default/web-1", "--wait", "--kubeconfig", str(kubeconfig)], out=out, err=err)
+        ),
+        daemon=True,
     )
     command.start()
     name = eventually(lambda: cluster.store.list("virtualmachineinstancemigrations", "default"))[0]["metadata"]["name"]
-    cluster.store.patch("virtualmachineinstancemigrations", "default", name, {"status": {"phase": "Running"}}, status=True)
+    cluster.store.patch(
+        "virtualmachineinstancemigrations", "default", name, {"status": {"phase": "Running"}}, status=True
+    )
     eventually(lambda: "Copying memory" in out.getvalue())
     cluster.fault("reset")
     command.join(60)
@@ -112,7 +126,9 @@ def test_a_cluster_recreated_at_the_same_address_is_told_from_a_deletion(cluster
         eventually(lambda: same_as_server(session, cluster))
 
 
-def test_a_recreated_cluster_at_the_same_resource_version_is_noticed_by_its_identity(cluster: SimCluster, kubeconfig: Path) -> None:
+def test_a_recreated_cluster_at_the_same_resource_version_is_noticed_by_its_identity(
+    cluster: SimCluster, kubeconfig: Path
+) -> None:
     with connect(kubeconfig) as session:
         identity = session.store.get("namespaces", "kube-system").meta.uid
         vms = session.reflector("vms")

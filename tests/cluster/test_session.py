@@ -41,7 +41,9 @@ def test_one_odd_date_header_does_not_move_the_server_clock():
     clock = ServerClock()
     local = datetime.now(timezone.utc).timestamp()
     for offset in (10, 10, 500, 10):
-        clock.observe(format_datetime(datetime.fromtimestamp(local + offset, tz=timezone.utc), usegmt=True), local, local)
+        clock.observe(
+            format_datetime(datetime.fromtimestamp(local + offset, tz=timezone.utc), usegmt=True), local, local
+        )
     assert clock.offset == pytest.approx(10, abs=1.5)
 
 

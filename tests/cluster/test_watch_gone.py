@@ -65,7 +65,9 @@ class CompactingServer:
             return response
         self.lists += 1
         items, version = ([node("harv-1", "10")], "10") if self.lists == 1 else ([node("harv-2", "20")], "20")
-        return web.json_response({"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": version}, "items": items})
+        return web.json_response(
+            {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": version}, "items": items}
+        )
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
@@ -80,8 +82,12 @@ def compacting() -> Iterator[CompactingServer]:
     server.stop()
 
 
-def test_a_watch_refused_with_410_lists_again_and_keeps_only_what_the_new_list_holds(compacting: CompactingServer, tmp_path: Path):
-    target = choose_target(KubeconfigChoice(kubeconfig=str(kubeconfig_for(tmp_path, f"http://127.0.0.1:{compacting.port}"))), environ={})
+def test_a_watch_refused_with_410_lists_again_and_keeps_only_what_the_new_list_holds(
+    compacting: CompactingServer, tmp_path: Path
+):
+    target = choose_target(
+        KubeconfigChoice(kubeconfig=str(kubeconfig_for(tmp_path, f"http://127.0.0.1:{compacting.port}"))), environ={}
+    )
     transport = ApiTransport(client_configuration(target))
     store = Store()
     reflector = Reflector(transport, store, KIND_BY_NAME["nodes"], timings=FAST)

@@ -17,7 +17,6 @@ the simulator wherever its scheduler puts it) this checks, for every node:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -56,8 +55,18 @@ FEATURES = (
 )
 HOST_MODELS = ("XYZ", "ABC", None)  # None: the node labeller found no host model (an unlabelled or arm host)
 CPU_FACTS = {
-    "XYZ": {"hostModel": "XYZ", "models": ["123", "XYZ"], "features": ["vmx", "avx512f"], "requiredFeatures": ["avx512f"]},
-    "ABC": {"hostModel": "ABC", "models": ["123", "ABC"], "features": ["vmx", "sha-ni"], "requiredFeatures": ["sha-ni"]},
+    "XYZ": {
+        "hostModel": "XYZ",
+        "models": ["123", "XYZ"],
+        "features": ["vmx", "avx512f"],
+        "requiredFeatures": ["avx512f"],
+    },
+    "ABC": {
+        "hostModel": "ABC",
+        "models": ["123", "ABC"],
+        "features": ["vmx", "sha-ni"],
+        "requiredFeatures": ["sha-ni"],
+    },
 }
 EXAMPLES = 100
 MIGRATIONS = 10
@@ -65,11 +74,17 @@ MIGRATIONS = 10
 
 @st.composite
 def node_specs(draw, name: str) -> dict:
-    labels = {key: draw(st.sampled_from(values)) for key, values in LABELS.items() if draw(st.sampled_from((True, True, False)))}
+    labels = {
+        key: draw(st.sampled_from(values))
+        for key, values in LABELS.items()
+        if draw(st.sampled_from((True, True, False)))
+    }
     return {
         "name": name,
         "labels": labels,
-        "taints": draw(st.lists(st.sampled_from(TAINTS), unique_by=lambda t: t["key"], max_size=2)) if draw(st.sampled_from((False, True))) else [],
+        "taints": draw(st.lists(st.sampled_from(TAINTS), unique_by=lambda t: t["key"], max_size=2))
+        if draw(st.sampled_from((False, True)))
+        else [],
         "cordoned": draw(st.sampled_from((False,) * 5 + (True,))),
         "ready": draw(st.sampled_from(("True",) * 8 + ("False", "Unknown"))),
         "memory": draw(st.sampled_from(("4Gi", "6Gi", "16Gi", "64Gi", "64Gi"))),
@@ -90,12 +105,22 @@ def _expression(draw) -> dict:
 
 @st.composite
 def vm_specs(draw) -> dict:
-    selector = {key: draw(st.sampled_from(values)) for key, values in LABELS.items() if draw(st.sampled_from((False,) * 4 + (True,)))}
+    selector = {
+        key: draw(st.sampled_from(values))
+        for key, values in LABELS.items()
+        if draw(st.sampled_from((False,) * 4 + (True,)))
+    }
     terms = []
     for _ in range(draw(st.sampled_from((0, 0, 1, 2)))):
         term: dict = {"matchExpressions": [_expression(draw) for _ in range(draw(st.integers(1, 2)))]}
         if draw(st.sampled_from((False,) * 3 + (True,))):
-            term["matchFields"] = [{"key": "metadata.name", "operator": draw(st.sampled_from(("In", "NotIn"))), "values": [draw(st.sampled_from(NODE_NAMES))]}]
+            term["matchFields"] = [
+                {
+                    "key": "metadata.name",
+                    "operator": draw(st.sampled_from(("In", "NotIn"))),
+                    "values": [draw(st.sampled_from(NODE_NAMES))],
+                }
+            ]
         terms.append(term)
     return {
         "node_selector": selector,
@@ -115,7 +140,15 @@ def clusters(draw, versions: tuple[str, ...] = VERSIONS) -> tuple[list[dict], di
     selector, affinity and tolerations are the VMI's from then on (as if n0's labels changed since)."""
     count = draw(st.integers(2, 4))
     version = draw(st.sampled_from(versions))
-    home = {**draw(node_specs("n0")), "taints": [], "cordoned": False, "ready": "True", "memory": "64Gi", "host_model": "XYZ", "machine_types": None}
+    home = {
+        **draw(node_specs("n0")),
+        "taints": [],
+        "cordoned": False,
+        "ready": "True",
+        "memory": "64Gi",
+        "host_model": "XYZ",
+        "machine_types": None,
+    }
     nodes = [home] + [draw(node_specs(name)) for name in NODE_NAMES[1:count]]
     return nodes, {**draw(vm_specs()), "version": version, "filler": draw(st.sampled_from((None, "2Gi", "10Gi")))}
 
@@ -147,7 +180,9 @@ def _node_doc(spec: dict, index: int) -> dict:
     if spec["cordoned"]:
         doc["spec"]["unschedulable"] = True
     if spec["ready"] != "True":
-        doc["status"]["conditions"] = [{"type": "Ready", "status": spec["ready"], "reason": "KubeletNotReady", "message": "not ready"}]
+        doc["status"]["conditions"] = [
+            {"type": "Ready", "status": spec["ready"], "reason": "KubeletNotReady", "message": "not ready"}
+        ]
     return doc
 
 
@@ -171,7 +206,11 @@ def scenario_text(nodes: list[dict], spec: dict) -> str:
     }
     machine = yaml.safe_load(vm("app", model=spec["model"], memory=spec["memory"]))
     machine["spec"]["template"]["spec"]["nodeSelector"] = {"kubernetes.io/hostname": "n0"}
-    documents = [simulation, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "harvester-system"}}, kubevirt]
+    documents = [
+        simulation,
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "harvester-system"}},
+        kubevirt,
+    ]
     documents += [_node_doc(n, i) for i, n in enumerate(nodes)]
     documents.append(machine)
     if spec["filler"] and len(nodes) > 1:
@@ -192,7 +231,9 @@ def constrain(cluster: SimCluster, spec: dict) -> None:
         target["nodeSelector"] = dict(spec["node_selector"])
         target.pop("affinity", None)
         if spec["terms"]:
-            target["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": spec["terms"]}}}
+            target["affinity"] = {
+                "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": spec["terms"]}}
+            }
         if spec["tolerations"]:
             target["tolerations"] = [dict(t) for t in spec["tolerations"]]
         cpu = target["domain"].setdefault("cpu", {})
@@ -208,7 +249,9 @@ def constrain(cluster: SimCluster, spec: dict) -> None:
 
 def _snapshot(cluster: SimCluster) -> ClusterSnapshot:
     """What livemig reads: every object the API server holds."""
-    return ClusterSnapshot.from_objects([{**obj, "kind": resource.kind} for resource, obj in cluster.store.iter_all()], pods_known=True)
+    return ClusterSnapshot.from_objects(
+        [{**obj, "kind": resource.kind} for resource, obj in cluster.store.iter_all()], pods_known=True
+    )
 
 
 def simulator_verdicts(cluster: SimCluster, name: str) -> dict[str, bool]:
@@ -222,7 +265,9 @@ def simulator_verdicts(cluster: SimCluster, name: str) -> dict[str, bool]:
         pod = render.target_pod(vmi, probe, source_pod, source_node, sim.settings(), "virt-launcher-probe")
     except HostModelUnknown:
         return {node: False for node in sim.index.node_names()}  # KubeVirt creates no target pod at all
-    return {node: sim.runtime.scheduler.refusal(pod, sim.index.parsed_node(node)) is None for node in sim.index.node_names()}
+    return {
+        node: sim.runtime.scheduler.refusal(pod, sim.index.parsed_node(node)) is None for node in sim.index.node_names()
+    }
 
 
 def _running(text: str) -> SimCluster:
@@ -230,7 +275,11 @@ def _running(text: str) -> SimCluster:
 
 
 def _started(cluster: SimCluster) -> bool:
-    vmi = cluster.store.get("virtualmachineinstances", "default", "app") if cluster.store.exists("virtualmachineinstances", "default", "app") else None
+    vmi = (
+        cluster.store.get("virtualmachineinstances", "default", "app")
+        if cluster.store.exists("virtualmachineinstances", "default", "app")
+        else None
+    )
     return vmi is not None and vmi["status"].get("phase") == "Running"
 
 
@@ -253,7 +302,11 @@ def test_the_plan_calls_a_node_eligible_exactly_when_the_simulators_scheduler_ac
         plan = plan_for(_snapshot(cluster), "default", "app", cluster.clock.now())
     found = {verdict.node: verdict.eligible for verdict in plan.nodes}
     disagreements = {
-        node: {"livemig": found.get(node), "simulator": accepted, "reasons": [r.code for v in plan.nodes if v.node == node for r in v.reasons]}
+        node: {
+            "livemig": found.get(node),
+            "simulator": accepted,
+            "reasons": [r.code for v in plan.nodes if v.node == node for r in v.reasons],
+        }
         for node, accepted in expected.items()
         if found.get(node) != accepted
     }
@@ -283,7 +336,9 @@ def test_a_migration_to_a_node_the_plan_calls_eligible_lands_there(generated, tm
                 "metadata": {"name": "to-target"},
                 "spec": {"vmiName": "app", "addedNodeSelector": {"kubernetes.io/hostname": target}},
             }
-            client.CustomObjectsApi(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", body)
+            client.CustomObjectsApi(api).create_namespaced_custom_object(
+                *KUBEVIRT, "default", "virtualmachineinstancemigrations", body
+            )
             phase = advance_until(cluster, "to-target", ("Succeeded", "Failed"), limit=400)
             node = cluster.store.get("virtualmachineinstances", "default", "app")["status"]["nodeName"]
         finally:
@@ -300,23 +355,56 @@ def test_after_a_migration_the_plan_still_agrees_with_the_simulator(generated):
     with _running(scenario_text(nodes, spec)) as cluster:
         cluster.advance(6)
         constrain(cluster, spec)
-        eligible = [v.node for v in plan_for(_snapshot(cluster), "default", "app", cluster.clock.now()).nodes if v.eligible]
+        eligible = [
+            v.node for v in plan_for(_snapshot(cluster), "default", "app", cluster.clock.now()).nodes if v.eligible
+        ]
         assume(eligible)
-        body = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": "first"}, "spec": {"vmiName": "app", "addedNodeSelector": {"kubernetes.io/hostname": eligible[0]}}}
+        body = {
+            "apiVersion": "kubevirt.io/v1",
+            "kind": "VirtualMachineInstanceMigration",
+            "metadata": {"name": "first"},
+            "spec": {"vmiName": "app", "addedNodeSelector": {"kubernetes.io/hostname": eligible[0]}},
+        }
         cluster.store.create("virtualmachineinstancemigrations", body, "default")
         assert advance_until(cluster, "first", ("Succeeded", "Failed"), limit=400) == "Succeeded"
         cluster.advance(3)
         expected = simulator_verdicts(cluster, "app")
         plan = plan_for(_snapshot(cluster), "default", "app", cluster.clock.now())
-    assert {v.node: v.eligible for v in plan.nodes} == expected, yaml.safe_dump({"nodes": nodes, "vm": spec}, sort_keys=False)
+    assert {v.node: v.eligible for v in plan.nodes} == expected, yaml.safe_dump(
+        {"nodes": nodes, "vm": spec}, sort_keys=False
+    )
 
 
 def test_the_generated_scenarios_load(tmp_path):
     nodes = [
-        {"name": "n0", "labels": {"zone": "a"}, "taints": [], "cordoned": False, "ready": "True", "memory": "16Gi", "host_model": "XYZ"},
-        {"name": "n1", "labels": {}, "taints": [TAINTS[0]], "cordoned": True, "ready": "False", "memory": "8Gi", "host_model": None},
+        {
+            "name": "n0",
+            "labels": {"zone": "a"},
+            "taints": [],
+            "cordoned": False,
+            "ready": "True",
+            "memory": "16Gi",
+            "host_model": "XYZ",
+        },
+        {
+            "name": "n1",
+            "labels": {},
+            "taints": [TAINTS[0]],
+            "cordoned": True,
+            "ready": "False",
+            "memory": "8Gi",
+            "host_model": None,
+        },
     ]
-    spec = {"node_selector": {}, "terms": [], "tolerations": [], "model": "host-model", "memory": "1Gi", "version": "1.6.3", "filler": None}
+    spec = {
+        "node_selector": {},
+        "terms": [],
+        "tolerations": [],
+        "model": "host-model",
+        "memory": "1Gi",
+        "version": "1.6.3",
+        "filler": None,
+    }
     with _running(scenario_text(nodes, spec)) as cluster:
         cluster.advance(6)
         assert _started(cluster)
@@ -330,12 +418,36 @@ def test_the_video_ram_overhead_before_kubevirt_1_6():
     GetMemoryOverhead, MustParse("16Mi") at v1.3.0 to v1.5.2, "32Mi" at v1.6.0); livemig counted 32 MiB
     at every version and refused a node with just enough memory on KubeVirt 1.4."""
     nodes = [
-        {"name": "n0", "labels": {}, "taints": [], "cordoned": False, "ready": "True", "memory": "64Gi", "host_model": "XYZ"},
-        {"name": "n1", "labels": {}, "taints": [], "cordoned": False, "ready": "True", "memory": "4Gi", "host_model": "XYZ"},
+        {
+            "name": "n0",
+            "labels": {},
+            "taints": [],
+            "cordoned": False,
+            "ready": "True",
+            "memory": "64Gi",
+            "host_model": "XYZ",
+        },
+        {
+            "name": "n1",
+            "labels": {},
+            "taints": [],
+            "cordoned": False,
+            "ready": "True",
+            "memory": "4Gi",
+            "host_model": "XYZ",
+        },
     ]
     spec = {
-        "node_selector": {}, "terms": [], "tolerations": [], "model": "host-model", "memory": "1Gi",
-        "features": [], "cpu_request": "125m", "dedicated": False, "version": "1.4.1", "filler": "2Gi",
+        "node_selector": {},
+        "terms": [],
+        "tolerations": [],
+        "model": "host-model",
+        "memory": "1Gi",
+        "features": [],
+        "cpu_request": "125m",
+        "dedicated": False,
+        "version": "1.4.1",
+        "filler": "2Gi",
     }
     with _running(scenario_text(nodes, spec)) as cluster:
         cluster.advance(6)

@@ -74,9 +74,7 @@ def test_the_default_comes_from_the_kubevirt_version():
     assert budget.source == "default" and "1.3.1" in budget.source_detail
 
 
-@pytest.mark.parametrize(
-    "version, per_gib", [((1, 3, 1), 800), ((1, 4, 0), 150), ((1, 6, 3), 150), ((0, 54, 0), 800)]
-)
+@pytest.mark.parametrize("version, per_gib", [((1, 3, 1), 800), ((1, 4, 0), 150), ((1, 6, 3), 150), ((0, 54, 0), 800)])
 def test_the_default_is_800_up_to_1_3_and_150_from_1_4(version, per_gib):
     assert default_per_gib(version)[0] == per_gib
 

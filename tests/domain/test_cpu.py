@@ -211,7 +211,10 @@ def test_a_migrated_host_model_target_copies_the_source_pods_selectors():
 def test_added_node_selector_only_adds_keys_the_vm_does_not_set():
     vmi = CPU.vmis["default/vm-named"]
     selector = migration_target_node_selector(
-        vmi, CPU.nodes["node-sky-1"], None, CPU.kubevirt,
+        vmi,
+        CPU.nodes["node-sky-1"],
+        None,
+        CPU.kubevirt,
         {"kubernetes.io/hostname": "node-sky-2", "kubevirt.io/schedulable": "false"},
     )
     assert selector["kubernetes.io/hostname"] == "node-sky-2"

@@ -67,7 +67,7 @@ def test_scheduler_filters_answer_as_upstream(row):
         and not untolerated_taints(node.taints, pod.tolerations)
         and not cordon_blocks(node.unschedulable, pod.tolerations)
     )
-    assert fits is row["fits"], f'{row["source"]["file"]}: {row["case"]}'
+    assert fits is row["fits"], f"{row['source']['file']}: {row['case']}"
 
 
 # -- KubeVirt: the launcher and target pods' node selectors ------------------------------------------
@@ -133,17 +133,19 @@ def test_migration_policies_match_as_upstream(row):
     namespace_labels: dict[str, str] = {}
     policies = []
     for info in row["policies"]:
-        own_vmi, own_ns = _labels(info["name"], info["vmi"]), _labels(f'{info["name"]}-ns', info["ns"])
+        own_vmi, own_ns = _labels(info["name"], info["vmi"]), _labels(f"{info['name']}-ns", info["ns"])
         vmi_labels |= own_vmi
         namespace_labels |= own_ns
         selector_vmi = dict(own_vmi)
         if info.get("mismatch"):
-            selector_vmi[f'{info["name"]}-key-0'] = "XYZ"
+            selector_vmi[f"{info['name']}-key-0"] = "XYZ"
         policies.append(
             parse_migration_policy(
                 {
                     "metadata": {"name": info["name"]},
-                    "spec": {"selectors": {"virtualMachineInstanceSelector": selector_vmi, "namespaceSelector": own_ns}},
+                    "spec": {
+                        "selectors": {"virtualMachineInstanceSelector": selector_vmi, "namespaceSelector": own_ns}
+                    },
                 }
             )
         )
@@ -168,7 +170,11 @@ def test_migrated_volumes_add_to_the_data_size_as_upstream(row):
 
 @pytest.mark.parametrize("row", KUBEVIRT_SOURCES["overheads"], ids=case_id)
 def test_the_launcher_memory_overhead_is_kubevirts_for_its_version(row):
-    vmi = parse_vmi({"metadata": {"name": "vm", "namespace": "default"},
-                     "spec": {"domain": {"resources": {"requests": {"memory": "1Gi"}}}}})
+    vmi = parse_vmi(
+        {
+            "metadata": {"name": "vm", "namespace": "default"},
+            "spec": {"domain": {"resources": {"requests": {"memory": "1Gi"}}}},
+        }
+    )
     kubevirt = parse_kubevirt({"metadata": {"name": "kubevirt"}, "status": {"observedKubeVirtVersion": row["version"]}})
     assert memory_overhead(vmi, kubevirt) == row["bytes"]

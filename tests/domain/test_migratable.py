@@ -44,9 +44,7 @@ def test_each_vm_is_held_by_exactly_its_own_blockers(vm, expected):
     assert codes(blockers_of(vm)) == expected
 
 
-@pytest.mark.parametrize(
-    "vm, expected", [("vm-not-ready", ["NotReady"]), ("vm-paused", ["Paused"]), ("vm-fine", [])]
-)
+@pytest.mark.parametrize("vm, expected", [("vm-not-ready", ["NotReady"]), ("vm-paused", ["Paused"]), ("vm-fine", [])])
 def test_a_paused_or_not_ready_running_vm_migrates_with_a_warning(vm, expected):
     vmi = BLOCKERS.vmis[f"default/{vm}"]
     assert codes(warnings(vmi)) == expected

@@ -16,8 +16,9 @@ def test_an_affinity_expression_that_is_not_an_object_is_kept_as_a_problem_not_d
                 "affinity": {
                     "nodeAffinity": {
                         "requiredDuringSchedulingIgnoredDuringExecution": {
-                            "nodeSelectorTerms": [{"matchExpressions": ["zone=a", {"key": "k", "operator": "In",
-                                                                                   "values": ["a", 3]}]}]
+                            "nodeSelectorTerms": [
+                                {"matchExpressions": ["zone=a", {"key": "k", "operator": "In", "values": ["a", 3]}]}
+                            ]
                         }
                     }
                 }

@@ -19,8 +19,18 @@ NOW = datetime(2026, 6, 17, 12, 1, 40, tzinfo=timezone.utc)
 def test_the_plan_json_has_exactly_the_documented_shape():
     plan = plan_for(PLAN, "default", "vm1", NOW).to_dict()
     assert list(plan) == [
-        "vm", "node", "cpu_model", "migratable", "blockers", "completion_budget", "target_pinning", "nodes",
-        "warnings", "rule_versions", "not_checked", "target_requests",
+        "vm",
+        "node",
+        "cpu_model",
+        "migratable",
+        "blockers",
+        "completion_budget",
+        "target_pinning",
+        "nodes",
+        "warnings",
+        "rule_versions",
+        "not_checked",
+        "target_requests",
     ]
     assert plan["vm"] == {"namespace": "default", "name": "vm1"}
     assert list(plan["completion_budget"]) == ["seconds", "per_gib", "data_units", "source"]
@@ -40,13 +50,24 @@ def test_the_plan_of_a_migratable_vm():
 def test_the_plan_lists_every_node_including_the_source():
     nodes = plan_for(PLAN, "default", "vm1", NOW).to_dict()["nodes"]
     assert nodes == [
-        {"name": "node-1", "eligible": False,
-         "reasons": [{"code": "SourceNode", "message": "The VM runs on this node now."}], "cautions": []},
+        {
+            "name": "node-1",
+            "eligible": False,
+            "reasons": [{"code": "SourceNode", "message": "The VM runs on this node now."}],
+            "cautions": [],
+        },
         {"name": "node-2", "eligible": True, "reasons": [], "cautions": []},
-        {"name": "node-3", "eligible": False, "reasons": [
-            {"code": "Unschedulable",
-             "message": "Node is cordoned (spec.unschedulable: true); uncordon it to place VMs here."}],
-         "cautions": []},
+        {
+            "name": "node-3",
+            "eligible": False,
+            "reasons": [
+                {
+                    "code": "Unschedulable",
+                    "message": "Node is cordoned (spec.unschedulable: true); uncordon it to place VMs here.",
+                }
+            ],
+            "cautions": [],
+        },
     ]
 
 
@@ -95,7 +116,11 @@ def test_the_plan_follows_the_clusters_kubevirt_version():
 def test_the_list_line_of_a_migratable_vm():
     line = vm_summary(PLAN, PLAN.vms["default/vm1"])
     assert (line.status, line.node, line.cpu_model, line.migratable, line.reason) == (
-        "Running", "node-1", "host-model", True, ""
+        "Running",
+        "node-1",
+        "host-model",
+        True,
+        "",
     )
     assert line.memory_bytes == 3996 * 1024**2
 

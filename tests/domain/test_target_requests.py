@@ -16,8 +16,13 @@ def vmi(domain: dict, **spec) -> object:
 
 
 def kubevirt(version: str = "v1.6.3", **configuration) -> object:
-    return parse_kubevirt({"metadata": {"name": "kubevirt"}, "spec": {"configuration": configuration},
-                           "status": {"observedKubeVirtVersion": version}})
+    return parse_kubevirt(
+        {
+            "metadata": {"name": "kubevirt"},
+            "spec": {"configuration": configuration},
+            "status": {"observedKubeVirtVersion": version},
+        }
+    )
 
 
 TWO_CPUS = {"cpu": {"cores": 2, "sockets": 1, "threads": 1}, "resources": {"requests": {"memory": "4Gi"}}}
@@ -28,7 +33,11 @@ OVERHEAD_TWO_CPUS = 8388609 + 220 * MI + 16 * MI + 8 * MI + 32 * MI
 def source_pod(compute_cpu: str, compute_memory: str) -> object:
     return parse_pod(
         {
-            "metadata": {"name": "virt-launcher-vm-abcde", "namespace": "default", "labels": {"kubevirt.io": "virt-launcher"}},
+            "metadata": {
+                "name": "virt-launcher-vm-abcde",
+                "namespace": "default",
+                "labels": {"kubevirt.io": "virt-launcher"},
+            },
             "spec": {
                 "containers": [
                     {"name": "compute", "resources": {"requests": {"cpu": compute_cpu, "memory": compute_memory}}},
@@ -61,7 +70,10 @@ def test_the_fixed_overheads_follow_kubevirts_version(version, less):
 
 
 def test_before_kubevirt_1_6_the_guaranteed_qos_overhead_is_not_multiplied_by_the_ratio():
-    domain = {**TWO_CPUS, "resources": {"requests": {"memory": "4Gi", "cpu": "2"}, "limits": {"memory": "4Gi", "cpu": "2"}}}
+    domain = {
+        **TWO_CPUS,
+        "resources": {"requests": {"memory": "4Gi", "cpu": "2"}, "limits": {"memory": "4Gi", "cpu": "2"}},
+    }
     base = memory_overhead(vmi(TWO_CPUS), kubevirt("v1.5.2", additionalGuestMemoryOverheadRatio="2"))
     assert memory_overhead(vmi(domain), kubevirt("v1.5.2", additionalGuestMemoryOverheadRatio="2")) == base + 100 * MI
     base = memory_overhead(vmi(TWO_CPUS), kubevirt("v1.6.0", additionalGuestMemoryOverheadRatio="2"))
@@ -100,8 +112,9 @@ def test_the_target_is_rendered_from_the_vmi_now_not_copied_from_the_source_pod(
 
 
 def test_the_cluster_cpu_allocation_ratio_divides_the_vcpus():
-    found = target_requests(vmi(TWO_CPUS), kubevirt(developerConfiguration={"cpuAllocationRatio": 4}),
-                            source_pod("100m", "4Gi"))
+    found = target_requests(
+        vmi(TWO_CPUS), kubevirt(developerConfiguration={"cpuAllocationRatio": 4}), source_pod("100m", "4Gi")
+    )
     assert found.cpu_milli == 5 + 500
 
 

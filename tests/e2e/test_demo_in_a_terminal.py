@@ -23,7 +23,9 @@ TMUX = shutil.which("tmux")
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(TMUX is None, reason="tmux is not installed: this test drives livemig in a real terminal through tmux"),
+    pytest.mark.skipif(
+        TMUX is None, reason="tmux is not installed: this test drives livemig in a real terminal through tmux"
+    ),
 ]
 
 
@@ -134,7 +136,9 @@ def test_keys_typed_in_one_burst_act_in_order_and_do_not_answer_the_picker(termi
 
 
 @pytest.mark.parametrize("quit_key", ["q", "C-c"], ids=["q", "ctrl+c"])
-def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(terminal: Terminal, quit_key: str) -> None:
+def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(
+    terminal: Terminal, quit_key: str
+) -> None:
     terminal.wait_for("● connected", timeout=60)
     terminal.keys("/")
     terminal.type("db-primary")

@@ -68,13 +68,20 @@ def test_in_tmux_with_stderr_redirected_the_pane_says_why_and_livemig_exits_2() 
     tmux = [shutil.which("tmux") or "tmux", "-L", socket]
     command = f"cd {ROOT} && {sys.executable} -m tui --demo 2>/dev/null; echo livemig exited $?; sleep 60"
     environment = {**os.environ, "TERM": "xterm-256color", "LIVEMIG_DEBUG": ""}
-    subprocess.run([*tmux, "new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", command], env=environment, check=True, timeout=20)
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", command],
+        env=environment,
+        check=True,
+        timeout=20,
+    )
     try:
         deadline = time.monotonic() + 60
         shown = ""
         while time.monotonic() < deadline and "livemig exited" not in shown:
             time.sleep(0.2)
-            shown = subprocess.run([*tmux, "capture-pane", "-p", "-J", "-t", "e2e"], capture_output=True, text=True, timeout=20).stdout
+            shown = subprocess.run(
+                [*tmux, "capture-pane", "-p", "-J", "-t", "e2e"], capture_output=True, text=True, timeout=20
+            ).stdout
         assert "livemig exited 2" in shown, shown
         assert "the terminal UI draws on stderr, which is redirected" in " ".join(shown.split())
     finally:

@@ -76,7 +76,9 @@ spec:
 """
 
 
-def vmi(name: str, namespace: str = "default", node: str = "harv41", phase: str = "Running", ip: str = "10.52.0.77") -> dict:
+def vmi(
+    name: str, namespace: str = "default", node: str = "harv41", phase: str = "Running", ip: str = "10.52.0.77"
+) -> dict:
     """A running VMI shaped like a Harvester one (reference examples/vmi.yaml)."""
     return yaml.safe_load(VMI_YAML.format(name=name, namespace=namespace, node=node, phase=phase, ip=ip))
 

@@ -123,16 +123,32 @@ def vm(
     run: str = "RerunOnFailure",
 ) -> str:
     """A Harvester VM; `on_node` pins where it starts (required node affinity on the hostname)."""
-    claims = [{"metadata": {"name": f"{name}-disk-0"}, "spec": {"accessModes": [access], "resources": {"requests": {"storage": "10Gi"}}, "volumeMode": "Block"}}]
+    claims = [
+        {
+            "metadata": {"name": f"{name}-disk-0"},
+            "spec": {"accessModes": [access], "resources": {"requests": {"storage": "10Gi"}}, "volumeMode": "Block"},
+        }
+    ]
     cpu = {"cores": 2, "sockets": 1, "threads": 1}
     if model:
         cpu["model"] = model
     affinity: dict = {}
     if on_node:
         # Preferred, not required: a required hostname affinity would pin the migration target too.
-        affinity = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-            {"weight": 100, "preference": {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [on_node]}]}}
-        ]}}
+        affinity = {
+            "nodeAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "preference": {
+                            "matchExpressions": [
+                                {"key": "kubernetes.io/hostname", "operator": "In", "values": [on_node]}
+                            ]
+                        },
+                    }
+                ]
+            }
+        }
     return VM.format(
         name=name,
         claims=json.dumps(claims, separators=(",", ":")),
@@ -147,7 +163,9 @@ def vm(
     )
 
 
-def scenario_text(*documents: str, version: str = "1.6.3", migrations: dict | None = None, bandwidth: str = "1Gi") -> str:
+def scenario_text(
+    *documents: str, version: str = "1.6.3", migrations: dict | None = None, bandwidth: str = "1Gi"
+) -> str:
     # busy-vm dirties memory faster than the network carries it, when a test has it (a scenario's
     # dirtyRates may only name VMs it holds).
     busy = any("name: busy-vm" in document for document in documents)
@@ -166,7 +184,9 @@ def scenario_text(*documents: str, version: str = "1.6.3", migrations: dict | No
 @contextmanager
 def running(*documents: str, **options: Any) -> Iterator[SimCluster]:
     """A SimCluster (manual clock) of node-a, node-b (host model XYZ) and node-c (ABC) with `documents`."""
-    with SimCluster.start(parse_scenario(scenario_text(*documents, **options), name="test"), manual_clock=True) as cluster:
+    with SimCluster.start(
+        parse_scenario(scenario_text(*documents, **options), name="test"), manual_clock=True
+    ) as cluster:
         yield cluster
 
 
@@ -186,16 +206,25 @@ def api_client(cluster: SimCluster, directory: Path, context: str = "sim-admin")
         api.close()
 
 
-def migrate(api: client.ApiClient, vmi: str, target: str | None = None, name: str | None = None, annotations: dict | None = None) -> dict:
+def migrate(
+    api: client.ApiClient, vmi: str, target: str | None = None, name: str | None = None, annotations: dict | None = None
+) -> dict:
     """Create a VirtualMachineInstanceMigration through the API, as livemig does."""
-    body: dict[str, Any] = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"generateName": f"{vmi}-"}, "spec": {"vmiName": vmi}}
+    body: dict[str, Any] = {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachineInstanceMigration",
+        "metadata": {"generateName": f"{vmi}-"},
+        "spec": {"vmiName": vmi},
+    }
     if name:
         body["metadata"] = {"name": name}
     if annotations:
         body["metadata"]["annotations"] = annotations
     if target:
         body["spec"]["addedNodeSelector"] = {"kubernetes.io/hostname": target}
-    return client.CustomObjectsApi(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", body)
+    return client.CustomObjectsApi(api).create_namespaced_custom_object(
+        *KUBEVIRT, "default", "virtualmachineinstancemigrations", body
+    )
 
 
 def phase_of(cluster: SimCluster, name: str) -> str:
@@ -205,7 +234,11 @@ def phase_of(cluster: SimCluster, name: str) -> str:
 def advance_until(cluster: SimCluster, name: str, phases: tuple[str, ...], limit: int = 900) -> str:
     """Step the clock a second at a time until migration `name` is in one of `phases` (or `limit` seconds pass)."""
     for _ in range(limit):
-        phase = phase_of(cluster, name) if cluster.store.exists("virtualmachineinstancemigrations", "default", name) else "<gone>"
+        phase = (
+            phase_of(cluster, name)
+            if cluster.store.exists("virtualmachineinstancemigrations", "default", name)
+            else "<gone>"
+        )
         if phase in phases:
             return phase
         cluster.advance(1)

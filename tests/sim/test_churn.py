@@ -10,13 +10,17 @@ from tui.sim.faults import FaultError
 
 @pytest.fixture
 def cluster():
-    with running(vm("one", on_node="node-a"), vm("two", on_node="node-b"), vm("three", on_node="node-c")) as running_cluster:
+    with running(
+        vm("one", on_node="node-a"), vm("two", on_node="node-b"), vm("three", on_node="node-c")
+    ) as running_cluster:
         running_cluster.clock.advance(30)
         yield running_cluster
 
 
 def _probe_times(cluster) -> dict[str, str]:
-    return {name: condition(vmi_of(cluster, name), "Ready").get("lastProbeTime", "") for name in ("one", "two", "three")}
+    return {
+        name: condition(vmi_of(cluster, name), "Ready").get("lastProbeTime", "") for name in ("one", "two", "three")
+    }
 
 
 def test_churn_changes_rate_vmi_statuses_per_second_and_stops_after_its_seconds(cluster):

@@ -21,12 +21,18 @@ COMMAND = [sys.executable, "-c", "import sys; from tui.sim.cli import main; sys.
 
 
 def livemig_sim(*args: str, home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=60, env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=60, env={"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    )
 
 
 def start_serving(home: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
     process = subprocess.Popen(
-        [*COMMAND, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"HOME": str(home), "PATH": "/usr/bin:/bin"}
+        [*COMMAND, "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
     )
     lines = [process.stdout.readline() for _ in range(3)]
     return process, lines
@@ -98,7 +104,9 @@ def test_sigterm_stops_serving_cleanly(tmp_path):
 
 def test_a_bad_scenario_is_one_line_naming_the_document_and_exit_2(tmp_path):
     scenario = tmp_path / "lab.yaml"
-    scenario.write_text("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n---\napiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: Bad_VM}\n")
+    scenario.write_text(
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n---\napiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: Bad_VM}\n"
+    )
     result = livemig_sim("serve", "--scenario", str(scenario), home=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -192,7 +200,9 @@ def test_the_readmes_fault_example_works_on_the_default_scenario(tmp_path):
     process, lines = start_serving(tmp_path, "--kubeconfig-out", str(tmp_path / "kubeconfig"))
     try:
         assert "serving" in lines[0], process.stderr.read()
-        result = livemig_sim("fault", *readme_fault_example(), "--kubeconfig", str(tmp_path / "kubeconfig"), home=tmp_path)
+        result = livemig_sim(
+            "fault", *readme_fault_example(), "--kubeconfig", str(tmp_path / "kubeconfig"), home=tmp_path
+        )
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -202,7 +212,11 @@ def test_the_readmes_fault_example_works_on_the_default_scenario(tmp_path):
 
 def test_fault_reads_the_kubeconfig_named_in_the_environment(served, tmp_path):
     home, _ = served
-    environment = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "KUBECONFIG": f"{tmp_path / 'missing'}:{home / 'kubeconfig'}"}
+    environment = {
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "KUBECONFIG": f"{tmp_path / 'missing'}:{home / 'kubeconfig'}",
+    }
     result = subprocess.run([*COMMAND, "fault", "compact"], capture_output=True, text=True, timeout=60, env=environment)
     assert result.returncode == 0, result.stderr
     assert "compactedResourceVersion" in json.loads(result.stdout)
@@ -247,7 +261,10 @@ def test_serve_can_write_its_kubeconfig_to_a_pipe(tmp_path):
     os.mkfifo(pipe)
     process = subprocess.Popen(
         [*COMMAND, "serve", "--scenario", "empty", "--kubeconfig-out", str(pipe)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     read: list[str] = []
     reader = threading.Thread(target=lambda: read.append(pipe.read_text()), daemon=True)

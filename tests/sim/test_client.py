@@ -34,7 +34,9 @@ def lab(cluster):
 def events(api, plural: str, namespace: str, count: int, **kwargs) -> list[tuple[str, str]]:
     """The first `count` (type, name) a watch delivers (the server ends it after 5 s at the latest)."""
     seen = []
-    for event in watch.Watch().stream(custom(api).list_namespaced_custom_object, *KUBEVIRT, namespace, plural, timeout_seconds=5, **kwargs):
+    for event in watch.Watch().stream(
+        custom(api).list_namespaced_custom_object, *KUBEVIRT, namespace, plural, timeout_seconds=5, **kwargs
+    ):
         seen.append((event["type"], event["object"]["metadata"].get("name")))
         if len(seen) == count:
             break
@@ -83,7 +85,9 @@ def test_openapi_v3_advertises_field_validation_on_patch(http):
     status, index = http.json("GET", "/openapi/v3")
     url = index["paths"]["apis/kubevirt.io/v1"]["serverRelativeURL"]
     status, document = http.json("GET", url)
-    patch = document["paths"]["/apis/kubevirt.io/v1/namespaces/{namespace}/virtualmachineinstancemigrations/{name}"]["patch"]
+    patch = document["paths"]["/apis/kubevirt.io/v1/namespaces/{namespace}/virtualmachineinstancemigrations/{name}"][
+        "patch"
+    ]
     assert {"name": "fieldValidation", "in": "query"}.items() <= patch["parameters"][2].items()
     assert patch["x-kubernetes-group-version-kind"]["kind"] == "VirtualMachineInstanceMigration"
 
@@ -96,7 +100,9 @@ def test_pages_share_the_list_resource_version_and_count_what_remains(cluster, a
         cluster.store.create("virtualmachineinstances", vmi(f"page-{index}", namespace=lab))
     first = custom(api).list_namespaced_custom_object(*KUBEVIRT, lab, "virtualmachineinstances", limit=2)
     cluster.store.create("virtualmachineinstances", vmi("page-late", namespace=lab))
-    second = custom(api).list_namespaced_custom_object(*KUBEVIRT, lab, "virtualmachineinstances", limit=2, _continue=first["metadata"]["continue"])
+    second = custom(api).list_namespaced_custom_object(
+        *KUBEVIRT, lab, "virtualmachineinstances", limit=2, _continue=first["metadata"]["continue"]
+    )
     assert first["metadata"]["remainingItemCount"] == 3
     assert second["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
     assert [i["metadata"]["name"] for i in first["items"] + second["items"]] == ["page-0", "page-1", "page-2", "page-3"]
@@ -158,7 +164,14 @@ def test_a_watch_streams_changes_as_they_happen(cluster, api):
     started = threading.Event()
 
     def run() -> None:
-        for event in watch.Watch().stream(custom(api).list_namespaced_custom_object, *KUBEVIRT, "w-live", "virtualmachineinstancemigrations", timeout_seconds=5, allow_watch_bookmarks=True):
+        for event in watch.Watch().stream(
+            custom(api).list_namespaced_custom_object,
+            *KUBEVIRT,
+            "w-live",
+            "virtualmachineinstancemigrations",
+            timeout_seconds=5,
+            allow_watch_bookmarks=True,
+        ):
             started.set()
             seen.append((event["type"], event["object"]["metadata"].get("name")))
             if event["type"] == "DELETED":
@@ -166,9 +179,13 @@ def test_a_watch_streams_changes_as_they_happen(cluster, api):
 
     reader = threading.Thread(target=run)
     reader.start()
-    cluster.store.create("virtualmachineinstancemigrations", {"metadata": {"name": "m1"}, "spec": {"vmiName": "vm1"}}, "w-live")
+    cluster.store.create(
+        "virtualmachineinstancemigrations", {"metadata": {"name": "m1"}, "spec": {"vmiName": "vm1"}}, "w-live"
+    )
     started.wait(5)
-    cluster.store.patch("virtualmachineinstancemigrations", "w-live", "m1", {"status": {"phase": "Running"}}, status=True)
+    cluster.store.patch(
+        "virtualmachineinstancemigrations", "w-live", "m1", {"status": {"phase": "Running"}}, status=True
+    )
     cluster.store.delete("virtualmachineinstancemigrations", "w-live", "m1")
     reader.join(10)
     assert [e for e in seen if e[0] != "BOOKMARK"] == [("ADDED", "m1"), ("MODIFIED", "m1"), ("DELETED", "m1")]
@@ -176,14 +193,21 @@ def test_a_watch_streams_changes_as_they_happen(cluster, api):
 
 def test_bookmarks_carry_only_a_resource_version(cluster, http):
     cluster.store.create("namespaces", {"metadata": {"name": "w-bookmark"}})
-    lines = watch_lines(http, "/apis/kubevirt.io/v1/namespaces/w-bookmark/virtualmachineinstances?watch=1&allowWatchBookmarks=true", 2)
+    lines = watch_lines(
+        http, "/apis/kubevirt.io/v1/namespaces/w-bookmark/virtualmachineinstances?watch=1&allowWatchBookmarks=true", 2
+    )
     assert [line["type"] for line in lines] == ["BOOKMARK", "BOOKMARK"]
-    assert set(lines[0]["object"]) == {"kind", "apiVersion", "metadata"} and lines[0]["object"]["metadata"]["resourceVersion"]
+    assert (
+        set(lines[0]["object"]) == {"kind", "apiVersion", "metadata"}
+        and lines[0]["object"]["metadata"]["resourceVersion"]
+    )
 
 
 @pytest.mark.parametrize("flag", ["true", "True", "1"])
 def test_every_spelling_of_watch_true_streams(cluster, http, flag):
-    response = http.request("GET", f"/api/v1/namespaces?watch={flag}&timeoutSeconds=5&fieldSelector=metadata.name%3Ddefault", preload=False)
+    response = http.request(
+        "GET", f"/api/v1/namespaces?watch={flag}&timeoutSeconds=5&fieldSelector=metadata.name%3Ddefault", preload=False
+    )
     first = response.stream(1024).__next__()
     response.close()
     assert response.headers["Transfer-Encoding"] == "chunked"
@@ -192,7 +216,11 @@ def test_every_spelling_of_watch_true_streams(cluster, http, flag):
 
 def test_a_streaming_list_ends_its_initial_events_with_a_bookmark(cluster, http):
     namespaces = len(cluster.store.list("namespaces"))
-    lines = watch_lines(http, "/api/v1/namespaces?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan", namespaces + 1)
+    lines = watch_lines(
+        http,
+        "/api/v1/namespaces?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan",
+        namespaces + 1,
+    )
     end = namespaces
     assert {line["type"] for line in lines[:end]} == {"ADDED"}
     assert lines[end]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
@@ -202,7 +230,9 @@ def test_an_object_that_stops_matching_the_selector_is_deleted_from_the_watch(cl
     cluster.store.create("namespaces", {"metadata": {"name": "w-select"}})
     cluster.store.create("virtualmachineinstances", vmi("moving", namespace="w-select", node="harv2"))
     listed_rv = cluster.store.resource_version
-    cluster.store.patch("virtualmachineinstances", "w-select", "moving", {"metadata": {"labels": {"kubevirt.io/nodeName": "harv41"}}})
+    cluster.store.patch(
+        "virtualmachineinstances", "w-select", "moving", {"metadata": {"labels": {"kubevirt.io/nodeName": "harv41"}}}
+    )
     lines = watch_lines(
         http,
         f"/apis/kubevirt.io/v1/namespaces/w-select/virtualmachineinstances?watch=true&resourceVersion={listed_rv}&labelSelector=kubevirt.io%2FnodeName%3Dharv2",
@@ -231,18 +261,26 @@ def test_creating_an_existing_object_is_409_already_exists(cluster, api):
     with pytest.raises(ApiException) as error:
         custom(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", vm("twice"))
     body = status_of(error.value)
-    assert (error.value.status, body["reason"], body["message"]) == (409, "AlreadyExists", 'virtualmachines.kubevirt.io "twice" already exists')
+    assert (error.value.status, body["reason"], body["message"]) == (
+        409,
+        "AlreadyExists",
+        'virtualmachines.kubevirt.io "twice" already exists',
+    )
     assert body["details"] == {"name": "twice", "group": "kubevirt.io", "kind": "virtualmachines"}
 
 
 def test_generate_name_gives_the_created_object_a_name(api):
-    created = custom(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("vm1"))
+    created = custom(api).create_namespaced_custom_object(
+        *KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("vm1")
+    )
     assert created["metadata"]["name"].startswith("vm1-") and created["metadata"]["generateName"] == "vm1-"
 
 
 def test_an_update_with_a_stale_resource_version_is_409_conflict(api):
     created = custom(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", vm("stale"))
-    custom(api).patch_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "stale", {"metadata": {"labels": {"x": "y"}}})
+    custom(api).patch_namespaced_custom_object(
+        *KUBEVIRT, "default", "virtualmachines", "stale", {"metadata": {"labels": {"x": "y"}}}
+    )
     with pytest.raises(ApiException) as error:
         custom(api).replace_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "stale", created)
     assert error.value.status == 409 and status_of(error.value)["reason"] == "Conflict"
@@ -258,7 +296,9 @@ def test_an_update_without_resource_version_is_invalid_for_custom_resources(api)
 
 def test_a_merge_patch_through_the_client(api):
     custom(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", vm("merge-me"))
-    patched = custom(api).patch_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "merge-me", {"spec": {"runStrategy": "Halted"}})
+    patched = custom(api).patch_namespaced_custom_object(
+        *KUBEVIRT, "default", "virtualmachines", "merge-me", {"spec": {"runStrategy": "Halted"}}
+    )
     assert patched["spec"]["runStrategy"] == "Halted" and patched["metadata"]["generation"] == 2
 
 
@@ -284,7 +324,10 @@ def test_a_strategic_merge_patch_on_a_node(cluster, api):
 def test_a_strategic_merge_patch_on_a_custom_resource_is_415(cluster, http):
     cluster.store.create("virtualmachines", vm("smp-415"))
     status, body = http.json(
-        "PATCH", "/apis/kubevirt.io/v1/namespaces/default/virtualmachines/smp-415", {"spec": {}}, headers={"Content-Type": "application/strategic-merge-patch+json"}
+        "PATCH",
+        "/apis/kubevirt.io/v1/namespaces/default/virtualmachines/smp-415",
+        {"spec": {}},
+        headers={"Content-Type": "application/strategic-merge-patch+json"},
     )
     assert (status, body["reason"]) == (415, "UnsupportedMediaType")
 
@@ -293,7 +336,9 @@ def test_server_side_apply_creates_and_merges(http):
     path = "/apis/kubevirt.io/v1/namespaces/default/virtualmachines/applied?fieldManager=test"
     manifest = orjson.dumps(vm("applied")).decode()
     created, _ = http.json("PATCH", path, manifest, headers={"Content-Type": "application/apply-patch+yaml"})
-    updated, body = http.json("PATCH", path, "spec:\n  runStrategy: Halted\n", headers={"Content-Type": "application/apply-patch+yaml"})
+    updated, body = http.json(
+        "PATCH", path, "spec:\n  runStrategy: Halted\n", headers={"Content-Type": "application/apply-patch+yaml"}
+    )
     assert (created, updated) == (201, 200)
     assert body["spec"]["runStrategy"] == "Halted" and body["spec"]["template"]
 
@@ -303,14 +348,18 @@ def test_the_status_subresource_changes_only_status(cluster, api):
     current = custom(api).get_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "status-vm")
     current["status"] = {"printableStatus": "Running"}
     current["spec"]["runStrategy"] = "Halted"
-    updated = custom(api).replace_namespaced_custom_object_status(*KUBEVIRT, "default", "virtualmachines", "status-vm", current)
+    updated = custom(api).replace_namespaced_custom_object_status(
+        *KUBEVIRT, "default", "virtualmachines", "status-vm", current
+    )
     assert updated["status"] == {"printableStatus": "Running"} and updated["spec"]["runStrategy"] == "RerunOnFailure"
 
 
 def test_the_vmi_has_no_status_subresource(cluster, api):
     cluster.store.create("virtualmachineinstances", vmi("no-status"))
     with pytest.raises(ApiException) as error:
-        custom(api).patch_namespaced_custom_object_status(*KUBEVIRT, "default", "virtualmachineinstances", "no-status", {"status": {}})
+        custom(api).patch_namespaced_custom_object_status(
+            *KUBEVIRT, "default", "virtualmachineinstances", "no-status", {"status": {}}
+        )
     assert error.value.status == 404
 
 
@@ -329,7 +378,9 @@ def test_delete_with_finalizers_then_their_removal(cluster, api):
     custom(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", obj)
     answer = custom(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "finalized")
     assert answer["metadata"]["deletionTimestamp"]
-    custom(api).patch_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "finalized", {"metadata": {"finalizers": None}})
+    custom(api).patch_namespaced_custom_object(
+        *KUBEVIRT, "default", "virtualmachines", "finalized", {"metadata": {"finalizers": None}}
+    )
     assert not cluster.store.exists("virtualmachines", "default", "finalized")
 
 
@@ -339,13 +390,18 @@ def test_delete_with_a_wrong_uid_precondition_is_409(cluster, api):
     with pytest.raises(ApiException) as error:
         custom(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "guarded", body=body)
     assert error.value.status == 409
-    assert "Precondition failed: UID in precondition: 00000000-0000-4000-8000-000000000000" in status_of(error.value)["message"]
+    assert (
+        "Precondition failed: UID in precondition: 00000000-0000-4000-8000-000000000000"
+        in status_of(error.value)["message"]
+    )
     assert cluster.store.exists("virtualmachines", "default", "guarded")
 
 
 def test_delete_with_the_right_uid_and_a_propagation_policy(cluster, api):
     created = cluster.store.create("virtualmachines", vm("uid-ok"))
-    body = client.V1DeleteOptions(propagation_policy="Foreground", preconditions=client.V1Preconditions(uid=created["metadata"]["uid"]))
+    body = client.V1DeleteOptions(
+        propagation_policy="Foreground", preconditions=client.V1Preconditions(uid=created["metadata"]["uid"])
+    )
     answer = custom(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachines", "uid-ok", body=body)
     assert answer["status"] == "Success" and answer["details"]["uid"] == created["metadata"]["uid"]
 
@@ -354,7 +410,9 @@ def test_delete_collection_by_label(cluster, api, lab):
     cluster.store.create("namespaces", {"metadata": {"name": "sweep"}})
     for name in ("a", "b"):
         cluster.store.create("virtualmachineinstances", vmi(name, namespace="sweep"))
-    custom(api).delete_collection_namespaced_custom_object(*KUBEVIRT, "sweep", "virtualmachineinstances", label_selector="harvesterhci.io/vmName=a")
+    custom(api).delete_collection_namespaced_custom_object(
+        *KUBEVIRT, "sweep", "virtualmachineinstances", label_selector="harvesterhci.io/vmName=a"
+    )
     assert [o["metadata"]["name"] for o in cluster.store.list("virtualmachineinstances", "sweep")] == ["b"]
 
 
@@ -368,7 +426,9 @@ def test_a_request_without_token_is_401(http):
 
 def test_the_viewer_gets_403_with_the_authorizers_wording(viewer_api):
     with pytest.raises(ApiException) as error:
-        custom(viewer_api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("vm1"))
+        custom(viewer_api).create_namespaced_custom_object(
+            *KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("vm1")
+        )
     assert error.value.status == 403
     assert status_of(error.value)["message"] == (
         'virtualmachineinstancemigrations.kubevirt.io is forbidden: User "viewer" cannot create resource '
@@ -379,7 +439,9 @@ def test_the_viewer_gets_403_with_the_authorizers_wording(viewer_api):
 def test_a_self_subject_access_review_answers_from_the_same_rules(viewer_api):
     review = client.V1SelfSubjectAccessReview(
         spec=client.V1SelfSubjectAccessReviewSpec(
-            resource_attributes=client.V1ResourceAttributes(group="kubevirt.io", resource="virtualmachineinstancemigrations", verb="create", namespace="default")
+            resource_attributes=client.V1ResourceAttributes(
+                group="kubevirt.io", resource="virtualmachineinstancemigrations", verb="create", namespace="default"
+            )
         )
     )
     answer = client.AuthorizationV1Api(viewer_api).create_self_subject_access_review(review)
@@ -394,18 +456,25 @@ def test_a_self_subject_access_review_answers_from_the_same_rules(viewer_api):
 def test_an_admission_hook_denial_reads_like_a_webhook_denial(cluster, api):
     def refuse_frozen(request):
         if request.object["spec"].get("vmiName") == "frozen":
-            raise AdmissionDenied("migration-create-validator.kubevirt.io", "Cannot migrate VMI, Reason: frozen for the test")
+            raise AdmissionDenied(
+                "migration-create-validator.kubevirt.io", "Cannot migrate VMI, Reason: frozen for the test"
+            )
         return None
 
     remove = cluster.admission.register("virtualmachineinstancemigrations", refuse_frozen, operations=["create"])
     try:
         with pytest.raises(ApiException) as error:
-            custom(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("frozen"))
+            custom(api).create_namespaced_custom_object(
+                *KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("frozen")
+            )
     finally:
         remove()
     body = status_of(error.value)
     assert (error.value.status, body["reason"]) == (422, "Invalid")
-    assert body["message"] == 'admission webhook "migration-create-validator.kubevirt.io" denied the request: Cannot migrate VMI, Reason: frozen for the test'
+    assert (
+        body["message"]
+        == 'admission webhook "migration-create-validator.kubevirt.io" denied the request: Cannot migrate VMI, Reason: frozen for the test'
+    )
 
 
 def test_a_mutating_admission_hook_changes_what_is_stored(cluster, api):
@@ -415,7 +484,9 @@ def test_a_mutating_admission_hook_changes_what_is_stored(cluster, api):
 
     remove = cluster.admission.register("virtualmachineinstancemigrations", label_it, operations=["create"])
     try:
-        created = custom(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("labelled"))
+        created = custom(api).create_namespaced_custom_object(
+            *KUBEVIRT, "default", "virtualmachineinstancemigrations", vmim("labelled")
+        )
     finally:
         remove()
     assert created["metadata"]["labels"] == {"kubevirt.io/vmi-name": "labelled"}
@@ -426,8 +497,14 @@ def test_pruned_fields_are_dropped_with_a_warning(cluster, http):
     try:
         body = vmim("pruned")
         body["spec"]["addedNodeSelector"] = {"kubernetes.io/hostname": "harv41"}
-        response = http.request("POST", "/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations", body)
-        strict, refused = http.json("POST", "/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations?fieldValidation=Strict", body)
+        response = http.request(
+            "POST", "/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations", body
+        )
+        strict, refused = http.json(
+            "POST",
+            "/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations?fieldValidation=Strict",
+            body,
+        )
     finally:
         cluster.admission.prune_fields("virtualmachineinstancemigrations", [])
     assert "addedNodeSelector" not in orjson.loads(response.data)["spec"]
@@ -435,31 +512,47 @@ def test_pruned_fields_are_dropped_with_a_warning(cluster, http):
     assert strict == 400 and 'strict decoding error: unknown field "spec.addedNodeSelector"' in refused["message"]
 
 
-PROMETHEUS = "/api/v1/namespaces/cattle-monitoring-system/services/http:rancher-monitoring-prometheus:9090/proxy/api/v1/query"
+PROMETHEUS = (
+    "/api/v1/namespaces/cattle-monitoring-system/services/http:rancher-monitoring-prometheus:9090/proxy/api/v1/query"
+)
 
 
 def test_prometheus_is_503_like_a_service_without_endpoints_when_monitoring_is_off(cluster, http):
     cluster.monitoring = False
     status, body = http.json("GET", PROMETHEUS + "?query=up")
-    assert (status, body["reason"], body["message"]) == (503, "ServiceUnavailable", 'no endpoints available for service "rancher-monitoring-prometheus"')
+    assert (status, body["reason"], body["message"]) == (
+        503,
+        "ServiceUnavailable",
+        'no endpoints available for service "rancher-monitoring-prometheus"',
+    )
 
 
 def test_prometheus_answers_instant_queries_from_the_metrics_source(cluster, http):
     def source(metric: str, now: datetime):
         if metric != "kubevirt_vmi_migration_data_remaining_bytes":
             return []
-        return [({"namespace": "default", "name": "vm1", "node": "harv2"}, 764030976.0), ({"namespace": "other", "name": "vm2", "node": "harv2"}, 1.0)]
+        return [
+            ({"namespace": "default", "name": "vm1", "node": "harv2"}, 764030976.0),
+            ({"namespace": "other", "name": "vm2", "node": "harv2"}, 1.0),
+        ]
 
     cluster.monitoring = True
     cluster.set_metrics_source(source)
     try:
-        status, body = http.json("GET", PROMETHEUS + '?query=kubevirt_vmi_migration_data_remaining_bytes{namespace="default",name=~"vm.*"}')
+        status, body = http.json(
+            "GET", PROMETHEUS + '?query=kubevirt_vmi_migration_data_remaining_bytes{namespace="default",name=~"vm.*"}'
+        )
     finally:
         cluster.monitoring = False
         cluster.set_metrics_source(None)
     assert status == 200 and body["status"] == "success" and body["data"]["resultType"] == "vector"
     [series] = body["data"]["result"]
-    assert series["metric"] == {"__name__": "kubevirt_vmi_migration_data_remaining_bytes", "namespace": "default", "name": "vm1", "node": "harv2"}
+    assert series["metric"] == {
+        "__name__": "kubevirt_vmi_migration_data_remaining_bytes",
+        "namespace": "default",
+        "name": "vm1",
+        "node": "harv2",
+    }
     assert series["value"][1] == "764030976" and series["value"][0] == round(cluster.clock.now().timestamp(), 3)
 
 

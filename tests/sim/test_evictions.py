@@ -39,7 +39,9 @@ def namespace(cluster, request) -> str:
 
 
 def _evict(http: RawHttp, namespace: str, pod: str, body: object = None, **kwargs: object) -> tuple[int, dict]:
-    return http.json("POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/eviction", EVICTION if body is None else body, **kwargs)
+    return http.json(
+        "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/eviction", EVICTION if body is None else body, **kwargs
+    )
 
 
 def _pods(cluster, namespace: str) -> list[str]:
@@ -60,7 +62,9 @@ def test_aggregated_discovery_lists_the_eviction_subresource_of_pods(http):
     accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     status, document = http.json("GET", "/api", headers={"Accept": accept})
     assert status == 200
-    pods = next(r for item in document["items"] for v in item["versions"] for r in v["resources"] if r["resource"] == "pods")
+    pods = next(
+        r for item in document["items"] for v in item["versions"] for r in v["resources"] if r["resource"] == "pods"
+    )
     eviction = next(s for s in pods["subresources"] if s["subresource"] == "eviction")
     assert eviction["responseKind"] == {"group": "policy", "version": "v1", "kind": "Eviction"}
 
@@ -116,7 +120,12 @@ def test_the_disruption_controller_computes_allowed_disruptions_from_min_availab
     cluster.store.create("poddisruptionbudgets", _budget("web", namespace, "web", minAvailable=2))
     cluster.advance(1)
     status = cluster.store.get("poddisruptionbudgets", namespace, "web")["status"]
-    assert (status["expectedPods"], status["currentHealthy"], status["desiredHealthy"], status["disruptionsAllowed"]) == (3, 3, 2, 1)
+    assert (
+        status["expectedPods"],
+        status["currentHealthy"],
+        status["desiredHealthy"],
+        status["disruptionsAllowed"],
+    ) == (3, 3, 2, 1)
 
 
 def test_max_unavailable_as_a_percentage_rounds_up(cluster, namespace):
@@ -140,7 +149,9 @@ def test_an_eviction_that_would_break_the_budget_is_refused_with_429(cluster, ht
     assert first == 201
     assert second == 429
     assert body["message"] == "Cannot evict pod as it would violate the pod's disruption budget."
-    assert body["details"]["causes"][0]["message"] == "The disruption budget web needs 1 healthy pods and has 1 currently"
+    assert (
+        body["details"]["causes"][0]["message"] == "The disruption budget web needs 1 healthy pods and has 1 currently"
+    )
     assert _pods(cluster, namespace) == ["web-1"]
 
 
@@ -222,7 +233,10 @@ def test_a_protobuf_eviction_is_understood(cluster, http, namespace):
     options = _varint(1 << 3 | 0) + _varint(30)  # gracePeriodSeconds: 30
     body = _envelope("policy/v1", "Eviction", _field(1, meta) + _field(2, options))
     response = http.request(
-        "POST", f"/api/v1/namespaces/{namespace}/pods/web-0/eviction", body, headers={"Content-Type": "application/vnd.kubernetes.protobuf"}
+        "POST",
+        f"/api/v1/namespaces/{namespace}/pods/web-0/eviction",
+        body,
+        headers={"Content-Type": "application/vnd.kubernetes.protobuf"},
     )
     assert response.status == 201
     assert _pods(cluster, namespace) == []
@@ -232,7 +246,10 @@ def test_a_protobuf_delete_options_body_is_understood(cluster, http, namespace):
     cluster.store.create("pods", _pod("web-0", namespace, {"app": "web"}))
     body = _envelope("v1", "DeleteOptions", _varint(4 << 3 | 2) + _varint(len(b"Background")) + b"Background")
     response = http.request(
-        "DELETE", f"/api/v1/namespaces/{namespace}/pods/web-0", body, headers={"Content-Type": "application/vnd.kubernetes.protobuf"}
+        "DELETE",
+        f"/api/v1/namespaces/{namespace}/pods/web-0",
+        body,
+        headers={"Content-Type": "application/vnd.kubernetes.protobuf"},
     )
     assert response.status == 200
     assert _pods(cluster, namespace) == []

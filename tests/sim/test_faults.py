@@ -49,7 +49,9 @@ def test_after_compaction_an_old_resource_version_gets_the_410_error_event(clust
     old = cluster.store.resource_version
     cluster.store.create("virtualmachineinstances", vmi("compacted"))
     cluster.fault("compact")
-    response = http.request("GET", f"/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances?watch=true&resourceVersion={old}")
+    response = http.request(
+        "GET", f"/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances?watch=true&resourceVersion={old}"
+    )
     [event] = [orjson.loads(line) for line in response.data.splitlines()]
     assert response.status == 200 and event["type"] == "ERROR"
     assert event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
@@ -61,7 +63,14 @@ def test_after_compaction_the_python_client_watch_raises_410(cluster, api):
     cluster.store.create("virtualmachineinstances", vmi("compacted-2"))
     cluster.fault("compact")
     with pytest.raises(ApiException) as error:
-        for _ in watch.Watch().stream(client.CustomObjectsApi(api).list_namespaced_custom_object, "kubevirt.io", "v1", "default", "virtualmachineinstances", resource_version=str(old)):
+        for _ in watch.Watch().stream(
+            client.CustomObjectsApi(api).list_namespaced_custom_object,
+            "kubevirt.io",
+            "v1",
+            "default",
+            "virtualmachineinstances",
+            resource_version=str(old),
+        ):
             pass
     assert error.value.status == 410
 
@@ -69,11 +78,15 @@ def test_after_compaction_the_python_client_watch_raises_410(cluster, api):
 def test_after_compaction_an_old_continue_token_is_410_with_a_fresh_token(cluster, api):
     for index in range(3):
         cluster.store.create("virtualmachineinstances", vmi(f"cont-{index}"))
-    first = client.CustomObjectsApi(api).list_namespaced_custom_object("kubevirt.io", "v1", "default", "virtualmachineinstances", limit=1)
+    first = client.CustomObjectsApi(api).list_namespaced_custom_object(
+        "kubevirt.io", "v1", "default", "virtualmachineinstances", limit=1
+    )
     cluster.store.create("virtualmachineinstances", vmi("cont-late"))
     cluster.fault("compact")
     with pytest.raises(ApiException) as error:
-        client.CustomObjectsApi(api).list_namespaced_custom_object("kubevirt.io", "v1", "default", "virtualmachineinstances", limit=1, _continue=first["metadata"]["continue"])
+        client.CustomObjectsApi(api).list_namespaced_custom_object(
+            "kubevirt.io", "v1", "default", "virtualmachineinstances", limit=1, _continue=first["metadata"]["continue"]
+        )
     body = orjson.loads(error.value.body)
     assert error.value.status == 410 and body["reason"] == "Expired"
     assert body["message"].startswith("The provided continue parameter is too old to display a consistent list result.")
@@ -107,7 +120,9 @@ def test_a_registered_fault_runs_over_http_with_its_parameters(cluster, http):
 
 def test_an_unknown_fault_is_404_naming_the_known_ones(http):
     status, body = http.json("POST", f"{FAULTS}/meteor", {})
-    assert status == 404 and 'unknown fault "meteor"; known faults: ' in body["message"] and "compact" in body["message"]
+    assert (
+        status == 404 and 'unknown fault "meteor"; known faults: ' in body["message"] and "compact" in body["message"]
+    )
 
 
 def test_a_bad_fault_parameter_is_400(http):

@@ -9,7 +9,7 @@ import time
 import pytest
 import yaml
 
-from tests.sim.conftest import VMIM_YAML, VM_YAML, find_kubectl, vmi
+from tests.sim.conftest import VM_YAML, VMIM_YAML, find_kubectl, vmi
 from tui.sim.runtime import SimCluster
 
 pytestmark = pytest.mark.kubectl
@@ -54,7 +54,12 @@ def test_get_events_shows_what_kubevirt_recorded(cluster, kubectl):
         "events",
         {
             "metadata": {"name": "vm1.181a3c0f5d1e2b3a"},
-            "involvedObject": {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "name": "vm1", "namespace": "evented"},
+            "involvedObject": {
+                "apiVersion": "kubevirt.io/v1",
+                "kind": "VirtualMachineInstance",
+                "name": "vm1",
+                "namespace": "evented",
+            },
             "reason": "Migrated",
             "message": "The VirtualMachineInstance migrated to node harvester-03.",
             "type": "Normal",
@@ -78,7 +83,13 @@ def test_describe_shows_the_objects_events(cluster, kubectl):
         "events",
         {
             "metadata": {"generateName": "described."},
-            "involvedObject": {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "name": "described", "namespace": "default", "uid": created["metadata"]["uid"]},
+            "involvedObject": {
+                "apiVersion": "kubevirt.io/v1",
+                "kind": "VirtualMachineInstance",
+                "name": "described",
+                "namespace": "default",
+                "uid": created["metadata"]["uid"],
+            },
             "reason": "Migrating",
             "message": "VirtualMachineInstance is migrating.",
             "type": "Normal",
@@ -95,7 +106,9 @@ def test_describe_shows_the_objects_events(cluster, kubectl):
 def test_create_f_resolves_generate_name(kubectl):
     result = kubectl("create", "-f", "-", input=VMIM_YAML.format(vmi="gen-vm", namespace="default"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("virtualmachineinstancemigration.kubevirt.io/gen-vm-") and result.stdout.endswith(" created\n")
+    assert result.stdout.startswith("virtualmachineinstancemigration.kubevirt.io/gen-vm-") and result.stdout.endswith(
+        " created\n"
+    )
 
 
 def test_apply_creates_then_configures(kubectl):
@@ -116,8 +129,20 @@ def test_server_side_apply_creates_and_updates(kubectl):
 
 def test_merge_and_json_patches_apply_to_custom_resources(kubectl):
     kubectl("create", "-f", "-", input=VM_YAML.format(name="patched-vm", namespace="default"))
-    assert kubectl("patch", "vm", "patched-vm", "--type=merge", "-p", '{"spec":{"runStrategy":"Halted"}}').returncode == 0
-    assert kubectl("patch", "vm", "patched-vm", "--type=json", "-p", '[{"op":"add","path":"/metadata/labels/team","value":"a"}]').returncode == 0
+    assert (
+        kubectl("patch", "vm", "patched-vm", "--type=merge", "-p", '{"spec":{"runStrategy":"Halted"}}').returncode == 0
+    )
+    assert (
+        kubectl(
+            "patch",
+            "vm",
+            "patched-vm",
+            "--type=json",
+            "-p",
+            '[{"op":"add","path":"/metadata/labels/team","value":"a"}]',
+        ).returncode
+        == 0
+    )
     shown = yaml.safe_load(kubectl("get", "vm", "patched-vm", "-o", "yaml").stdout)
     assert shown["spec"]["runStrategy"] == "Halted" and shown["metadata"]["labels"]["team"] == "a"
 
@@ -126,13 +151,18 @@ def test_strategic_merge_patch_on_a_custom_resource_is_415(kubectl):
     kubectl("create", "-f", "-", input=VM_YAML.format(name="smp-vm", namespace="default"))
     result = kubectl("patch", "vm", "smp-vm", "-p", '{"spec":{"runStrategy":"Halted"}}')
     assert result.returncode == 1
-    assert "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml" in result.stderr
+    assert (
+        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+        in result.stderr
+    )
 
 
 def test_strategic_merge_patch_on_a_pod_merges_containers(kubectl):
     pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: smp-pod}\nspec:\n  containers: [{name: compute, image: a}, {name: log, image: b}]\n"
     kubectl("create", "-f", "-", input=pod)
-    assert kubectl("patch", "pod", "smp-pod", "-p", '{"spec":{"containers":[{"name":"log","image":"c"}]}}').returncode == 0
+    assert (
+        kubectl("patch", "pod", "smp-pod", "-p", '{"spec":{"containers":[{"name":"log","image":"c"}]}}').returncode == 0
+    )
     assert kubectl("get", "pod", "smp-pod", "-o", "jsonpath={.spec.containers[*].image}").stdout == "a c"
 
 
@@ -149,7 +179,10 @@ def test_delete_of_an_object_with_finalizers_waits_for_them(cluster, kubectl):
 def test_a_bad_name_is_refused_as_invalid(kubectl):
     result = kubectl("create", "-f", "-", input=VM_YAML.format(name="Bad_Name", namespace="default"))
     assert result.returncode == 1
-    assert 'The VirtualMachine "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain' in result.stderr
+    assert (
+        'The VirtualMachine "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain'
+        in result.stderr
+    )
 
 
 def test_an_unknown_field_selector_is_a_bad_request(kubectl):
@@ -202,7 +235,11 @@ def test_kubectl_watch_prints_new_migrations(cluster, kubeconfig, tmp_path):
         cluster.store.create("namespaces", {"metadata": {"name": "watched"}})
         # kubectl lists before it watches: keep adding until a row shows up, bounded.
         for attempt in range(50):
-            cluster.store.create("virtualmachineinstancemigrations", {"metadata": {"name": f"mig-{attempt}"}, "spec": {"vmiName": "vm1"}}, "watched")
+            cluster.store.create(
+                "virtualmachineinstancemigrations",
+                {"metadata": {"name": f"mig-{attempt}"}, "spec": {"vmiName": "vm1"}},
+                "watched",
+            )
             if lines:
                 break
             time.sleep(0.2)
@@ -214,7 +251,9 @@ def test_kubectl_watch_prints_new_migrations(cluster, kubeconfig, tmp_path):
 
 
 def test_a_namespace_from_a_scenario_is_active(cluster, kubectl):
-    cluster.store.restore("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "from-scenario"}})
+    cluster.store.restore(
+        "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "from-scenario"}}
+    )
     result = kubectl("get", "namespace", "from-scenario")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].split()[:2] == ["from-scenario", "Active"]
@@ -263,7 +302,10 @@ def test_can_i_list_shows_namespaced_rules_only_in_their_namespace(tmp_path):
         def can_i_list(namespace: str) -> list[list[str]]:
             result = subprocess.run(
                 [binary, "--kubeconfig", str(kubeconfig), "auth", "can-i", "--list", "-n", namespace],
-                capture_output=True, text=True, timeout=60, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
             )
             assert result.returncode == 0, result.stderr
             return rules_table(result.stdout)
@@ -277,12 +319,16 @@ def test_can_i_list_shows_namespaced_rules_only_in_their_namespace(tmp_path):
 
 def test_a_rules_review_without_a_namespace_is_400(http):
     status, body = http.json(
-        "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {}}
+        "POST",
+        "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+        {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {}},
     )
     assert status == 400 and body["message"] == "no namespace on request"
 
 
-def test_kubectl_reading_at_a_resource_version_the_server_has_not_reached_gets_the_timeout_error(cluster, kubectl, monkeypatch):
+def test_kubectl_reading_at_a_resource_version_the_server_has_not_reached_gets_the_timeout_error(
+    cluster, kubectl, monkeypatch
+):
     monkeypatch.setattr(cluster.server, "too_large_wait", 0.1)
     ahead = cluster.store.resource_version + 100
     result = kubectl("get", "--raw", f"/api/v1/namespaces?resourceVersion={ahead}")

@@ -19,7 +19,9 @@ from tui.sim.kubevirt.lifecycle import RUN, desired_state
 from tui.sim.runtime import SimCluster
 from tui.sim.scenario import ScenarioOptions, load_scenario
 
-PROMETHEUS = "/api/v1/namespaces/cattle-monitoring-system/services/http:rancher-monitoring-prometheus:9090/proxy/api/v1/query"
+PROMETHEUS = (
+    "/api/v1/namespaces/cattle-monitoring-system/services/http:rancher-monitoring-prometheus:9090/proxy/api/v1/query"
+)
 
 
 def _settle_problems(cluster: SimCluster) -> list[str]:
@@ -40,11 +42,15 @@ def _settle_problems(cluster: SimCluster) -> list[str]:
             continue
         pods = [
             p
-            for p in cluster.store.list("pods", namespace, label_selector=f"kubevirt.io/created-by={vmi['metadata']['uid']}")
+            for p in cluster.store.list(
+                "pods", namespace, label_selector=f"kubevirt.io/created-by={vmi['metadata']['uid']}"
+            )
             if p["status"].get("phase") == "Running"
         ]
         if [p["spec"]["nodeName"] for p in pods] != [node_name]:
-            problems.append(f"{namespace}/{name}: launcher pods {[p['spec'].get('nodeName') for p in pods]}, VMI on {node_name}")
+            problems.append(
+                f"{namespace}/{name}: launcher pods {[p['spec'].get('nodeName') for p in pods]}, VMI on {node_name}"
+            )
             continue
         pod, node = parse_pod(pods[0]), parse_node(nodes[node_name])
         if (
@@ -58,7 +64,17 @@ def _settle_problems(cluster: SimCluster) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", ["default", "old-kubevirt", "release-kubevirt-1.3", "release-kubevirt-1.5.0", "release-harvester-1.5", "release-harvester-1.8"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "default",
+        "old-kubevirt",
+        "release-kubevirt-1.3",
+        "release-kubevirt-1.5.0",
+        "release-harvester-1.5",
+        "release-harvester-1.8",
+    ],
+)
 def test_a_built_in_scenario_loads_and_settles(name):
     with SimCluster.start(name, manual_clock=True) as cluster:
         cluster.advance(5)
@@ -77,11 +93,17 @@ def test_the_large_scenario_puts_its_vms_on_allowed_nodes():
 def test_the_default_scenario_shows_the_vms_that_cannot_move():
     with SimCluster.start("default", manual_clock=True) as cluster:
         reasons = {
-            vmi["metadata"]["name"]: next(c.get("reason") for c in vmi["status"]["conditions"] if c["type"] == "LiveMigratable")
+            vmi["metadata"]["name"]: next(
+                c.get("reason") for c in vmi["status"]["conditions"] if c["type"] == "LiveMigratable"
+            )
             for vmi in cluster.store.list("virtualmachineinstances")
             if any(c["type"] == "LiveMigratable" and c["status"] == "False" for c in vmi["status"]["conditions"])
         }
-    assert reasons == {"dev-sandbox": "InterfaceNotLiveMigratable", "gpu-inference": "HostDeviceNotLiveMigratable", "legacy-erp": "DisksNotLiveMigratable"}
+    assert reasons == {
+        "dev-sandbox": "InterfaceNotLiveMigratable",
+        "gpu-inference": "HostDeviceNotLiveMigratable",
+        "legacy-erp": "DisksNotLiveMigratable",
+    }
 
 
 def test_the_busy_vm_of_the_default_scenario_times_out_within_a_few_minutes(tmp_path):
@@ -110,7 +132,9 @@ def test_the_old_kubevirt_scenario_drops_the_added_node_selector(tmp_path):
             "metadata": {"name": "pinned"},
             "spec": {"vmiName": "db-primary", "addedNodeSelector": {"kubernetes.io/hostname": "harvester-node-3"}},
         }
-        response = RawHttp(cluster).request("POST", "/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations", body)
+        response = RawHttp(cluster).request(
+            "POST", "/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations", body
+        )
         created = orjson.loads(response.data)
         assert advance_until(cluster, "pinned", ("Succeeded", "Failed"), limit=300) == "Succeeded"
     assert response.status == 201 and created["spec"] == {"vmiName": "db-primary"}
@@ -143,7 +167,9 @@ def test_the_metric_names_of_kubevirt_1_7_are_served(tmp_path):
         advance_until(cluster, name, ("Running",))
         cluster.advance(2)
         found = {
-            metric: len(orjson.loads(RawHttp(cluster).request("GET", f"{PROMETHEUS}?query={metric}").data)["data"]["result"])
+            metric: len(
+                orjson.loads(RawHttp(cluster).request("GET", f"{PROMETHEUS}?query={metric}").data)["data"]["result"]
+            )
             for metric in (
                 "kubevirt_vmi_migration_memory_transfer_rate_bytes",
                 "kubevirt_vmi_migration_disk_transfer_rate_bytes",
@@ -200,7 +226,9 @@ def test_kubectl_get_vmim_watch_sees_the_phases(kubectl_binary, tmp_path):
             env={"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")},
         )
         lines: queue.Queue[str] = queue.Queue()
-        reader = threading.Thread(target=lambda: [lines.put(line) for line in iter(process.stdout.readline, "")], daemon=True)
+        reader = threading.Thread(
+            target=lambda: [lines.put(line) for line in iter(process.stdout.readline, "")], daemon=True
+        )
         reader.start()
         seen: list[str] = []
         try:
@@ -231,7 +259,10 @@ def test_a_dump_of_nodes_and_vms_without_the_kubevirt_cr_gets_harvesters():
     with SimCluster.start(parse_scenario(text), manual_clock=True) as cluster:
         (kubevirt,) = cluster.store.list("kubevirts")
         phase = cluster.store.get("virtualmachineinstances", "default", "app")["status"]["phase"]
-    assert (kubevirt["metadata"]["namespace"], kubevirt["status"]["observedKubeVirtVersion"]) == ("harvester-system", "1.6.3")
+    assert (kubevirt["metadata"]["namespace"], kubevirt["status"]["observedKubeVirtVersion"]) == (
+        "harvester-system",
+        "1.6.3",
+    )
     assert phase == "Running"
 
 

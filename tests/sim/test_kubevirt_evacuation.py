@@ -89,7 +89,9 @@ def test_a_second_eviction_says_the_evacuation_is_in_progress(mixed):
     evict(http, pod)
     status, body = evict(http, pod)
     assert status == 429
-    assert body["message"] == INTERCEPTOR + 'Evacuation in progress: Eviction triggered evacuation of VMI "default/mover"'
+    assert (
+        body["message"] == INTERCEPTOR + 'Evacuation in progress: Eviction triggered evacuation of VMI "default/mover"'
+    )
 
 
 def test_the_evacuation_controller_creates_a_migration_named_and_annotated_as_kubevirt_does(mixed):
@@ -100,7 +102,9 @@ def test_the_evacuation_controller_creates_a_migration_named_and_annotated_as_ku
     assert migration["spec"]["vmiName"] == "mover"
     assert migration["metadata"]["annotations"]["kubevirt.io/evacuationMigration"] == "node-a"
     assert migration["metadata"]["labels"]["kubevirt.io/vmi-name"] == "mover"
-    assert ("Normal", "SuccessfulCreate", f"Created Migration {migration['metadata']['name']}") in events_about(cluster, "mover")
+    assert ("Normal", "SuccessfulCreate", f"Created Migration {migration['metadata']['name']}") in events_about(
+        cluster, "mover"
+    )
 
 
 def test_after_the_evacuation_the_vmi_has_left_and_the_old_launcher_can_be_evicted(mixed):
@@ -120,7 +124,9 @@ def test_live_migrate_on_a_vm_that_cannot_migrate_is_refused_without_marking(mix
     cluster, http = mixed
     status, body = evict(http, launcher(cluster, "stuck"))
     assert status == 429
-    assert body["message"] == INTERCEPTOR + "VMI stuck is configured with an eviction strategy but is not live-migratable"
+    assert (
+        body["message"] == INTERCEPTOR + "VMI stuck is configured with an eviction strategy but is not live-migratable"
+    )
     assert "evacuationNodeName" not in vmi_of(cluster, "stuck")["status"]
 
 
@@ -159,7 +165,9 @@ def test_the_kubevirt_crs_eviction_strategy_applies_to_vms_that_name_none(mixed)
 def test_a_dry_run_eviction_does_not_mark_the_vmi(mixed):
     cluster, http = mixed
     pod = launcher(cluster, "mover")
-    status, _ = http.json("POST", f"/api/v1/namespaces/default/pods/{pod['metadata']['name']}/eviction?dryRun=All", EVICTION)
+    status, _ = http.json(
+        "POST", f"/api/v1/namespaces/default/pods/{pod['metadata']['name']}/eviction?dryRun=All", EVICTION
+    )
     assert status == 429
     assert "evacuationNodeName" not in vmi_of(cluster, "mover")["status"]
 
@@ -183,7 +191,11 @@ def test_at_most_two_evacuations_leave_one_node_at_once():
 
 
 def test_evacuating_three_nodes_never_runs_more_than_five_migrations():
-    vms = [strategy_vm(f"{node}-{i}", "LiveMigrate", on_node=node) for node in ("node-a", "node-b", "node-c") for i in range(2)]
+    vms = [
+        strategy_vm(f"{node}-{i}", "LiveMigrate", on_node=node)
+        for node in ("node-a", "node-b", "node-c")
+        for i in range(2)
+    ]
     with running(*vms) as cluster:
         started(cluster)
         http = RawHttp(cluster)
@@ -193,12 +205,20 @@ def test_evacuating_three_nodes_never_runs_more_than_five_migrations():
         most = 0
         for _ in range(900):
             cluster.advance(1)
-            active = [m for m in evacuations(cluster) if m.get("status", {}).get("phase") not in ("", "Pending", "Succeeded", "Failed", None)]
+            active = [
+                m
+                for m in evacuations(cluster)
+                if m.get("status", {}).get("phase") not in ("", "Pending", "Succeeded", "Failed", None)
+            ]
             most = max(most, len(active))
             if len([m for m in evacuations(cluster) if m.get("status", {}).get("phase") == "Succeeded"]) == 6:
                 break
         assert most <= 5
-        assert all(vmi_of(cluster, f"{node}-{i}")["status"]["nodeName"] != node for node in ("node-a", "node-b", "node-c") for i in range(2))
+        assert all(
+            vmi_of(cluster, f"{node}-{i}")["status"]["nodeName"] != node
+            for node in ("node-a", "node-b", "node-c")
+            for i in range(2)
+        )
 
 
 # -- Harvester's maintenance mode ------------------------------------------------------------------------
@@ -215,7 +235,9 @@ def request_maintenance(cluster: SimCluster, node: str, forced: bool = False) ->
 
 
 def maintain_status(cluster: SimCluster, node: str) -> str | None:
-    return cluster.store.get("nodes", "", node)["metadata"].get("annotations", {}).get("harvesterhci.io/maintain-status")
+    return (
+        cluster.store.get("nodes", "", node)["metadata"].get("annotations", {}).get("harvesterhci.io/maintain-status")
+    )
 
 
 def test_maintenance_mode_cordons_drains_and_completes():
@@ -247,7 +269,9 @@ def test_maintenance_mode_cordons_drains_and_completes():
 
 
 def test_maintenance_mode_is_given_up_when_a_vm_cannot_migrate():
-    with running(strategy_vm("mover", "LiveMigrate"), strategy_vm("pinned", "LiveMigrateIfPossible", host_device=True)) as cluster:
+    with running(
+        strategy_vm("mover", "LiveMigrate"), strategy_vm("pinned", "LiveMigrateIfPossible", host_device=True)
+    ) as cluster:
         started(cluster)
         request_maintenance(cluster, "node-a")
         cluster.advance(5)
@@ -258,7 +282,9 @@ def test_maintenance_mode_is_given_up_when_a_vm_cannot_migrate():
 
 
 def test_forced_maintenance_stops_the_vms_that_cannot_migrate():
-    with running(strategy_vm("mover", "LiveMigrate"), strategy_vm("pinned", "LiveMigrateIfPossible", host_device=True)) as cluster:
+    with running(
+        strategy_vm("mover", "LiveMigrate"), strategy_vm("pinned", "LiveMigrateIfPossible", host_device=True)
+    ) as cluster:
         started(cluster)
         request_maintenance(cluster, "node-a", forced=True)
         for _ in range(600):
@@ -281,7 +307,9 @@ def test_draining_harvester_node_3_of_the_default_scenario_leaves_a_vm_with_nowh
         answers = {}
         for pod in cluster.store.list("pods", field_selector="spec.nodeName=harvester-node-3"):
             meta = pod["metadata"]
-            status, _ = http.json("POST", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/eviction", EVICTION)
+            status, _ = http.json(
+                "POST", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/eviction", EVICTION
+            )
             answers[meta["annotations"]["kubevirt.io/domain"]] = status
         assert answers == {"dev-sandbox": 201, "legacy-erp": 201, "jump-host": 429, "monitoring-01": 429}
         cluster.advance(400)

@@ -44,31 +44,73 @@ def _pod(tolerations=None, node_selector=None, affinity=None, containers=None, i
 NO_SCHEDULE = [Taint("dedicated", "user1", "NoSchedule")]
 TAINT_CASES = [
     ("no tolerations, node with taints", [], NO_SCHEDULE, False),
-    ("dedicated to user1, tolerates user1", [{"key": "dedicated", "value": "user1", "effect": "NoSchedule"}], NO_SCHEDULE, True),
-    ("dedicated to user2, pod tolerates user1", [{"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"}], NO_SCHEDULE, False),
-    ("operator Exists tolerates any value", [{"key": "foo", "operator": "Exists", "effect": "NoSchedule"}], [Taint("foo", "bar", "NoSchedule")], True),
+    (
+        "dedicated to user1, tolerates user1",
+        [{"key": "dedicated", "value": "user1", "effect": "NoSchedule"}],
+        NO_SCHEDULE,
+        True,
+    ),
+    (
+        "dedicated to user2, pod tolerates user1",
+        [{"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"}],
+        NO_SCHEDULE,
+        False,
+    ),
+    (
+        "operator Exists tolerates any value",
+        [{"key": "foo", "operator": "Exists", "effect": "NoSchedule"}],
+        [Taint("foo", "bar", "NoSchedule")],
+        True,
+    ),
     (
         "multiple tolerations, every taint tolerated",
-        [{"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"}, {"key": "foo", "operator": "Exists", "effect": "NoSchedule"}],
+        [
+            {"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"},
+            {"key": "foo", "operator": "Exists", "effect": "NoSchedule"},
+        ],
         [Taint("dedicated", "user2", "NoSchedule"), Taint("foo", "bar", "NoSchedule")],
         True,
     ),
-    ("key and value match, effect does not", [{"key": "foo", "operator": "Equal", "value": "bar", "effect": "PreferNoSchedule"}], [Taint("foo", "bar", "NoSchedule")], False),
-    ("empty toleration effect matches every effect", [{"key": "foo", "operator": "Equal", "value": "bar"}], [Taint("foo", "bar", "NoSchedule")], True),
-    ("PreferNoSchedule never refuses", [{"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"}], [Taint("dedicated", "user1", "PreferNoSchedule")], True),
+    (
+        "key and value match, effect does not",
+        [{"key": "foo", "operator": "Equal", "value": "bar", "effect": "PreferNoSchedule"}],
+        [Taint("foo", "bar", "NoSchedule")],
+        False,
+    ),
+    (
+        "empty toleration effect matches every effect",
+        [{"key": "foo", "operator": "Equal", "value": "bar"}],
+        [Taint("foo", "bar", "NoSchedule")],
+        True,
+    ),
+    (
+        "PreferNoSchedule never refuses",
+        [{"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"}],
+        [Taint("dedicated", "user1", "PreferNoSchedule")],
+        True,
+    ),
     ("no tolerations, PreferNoSchedule taint", [], [Taint("dedicated", "user1", "PreferNoSchedule")], True),
-    ("empty key with Exists tolerates everything", [{"operator": "Exists"}], [Taint("a", "b", "NoExecute"), Taint("c", "", "NoSchedule")], True),
+    (
+        "empty key with Exists tolerates everything",
+        [{"operator": "Exists"}],
+        [Taint("a", "b", "NoExecute"), Taint("c", "", "NoSchedule")],
+        True,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("tolerations", "taints", "fits"), [case[1:] for case in TAINT_CASES], ids=[case[0] for case in TAINT_CASES])
+@pytest.mark.parametrize(
+    ("tolerations", "taints", "fits"), [case[1:] for case in TAINT_CASES], ids=[case[0] for case in TAINT_CASES]
+)
 def test_taint_toleration(tolerations, taints, fits):
     node = SchedNode("n", taints=tuple(taints))
     assert (untolerated_taint(node, pod_facts(_pod(tolerations=tolerations))) is None) is fits
 
 
 def test_the_first_untolerated_taint_in_the_nodes_order_is_named():
-    node = SchedNode("n", taints=(Taint("a", "1", "PreferNoSchedule"), Taint("b", "2", "NoExecute"), Taint("c", "3", "NoSchedule")))
+    node = SchedNode(
+        "n", taints=(Taint("a", "1", "PreferNoSchedule"), Taint("b", "2", "NoExecute"), Taint("c", "3", "NoSchedule"))
+    )
     assert untolerated_taint(node, pod_facts(_pod())) == Taint("b", "2", "NoExecute")
 
 
@@ -85,7 +127,9 @@ def test_the_first_untolerated_taint_in_the_nodes_order_is_named():
     ],
 )
 def test_node_unschedulable(unschedulable, tolerations, refused):
-    assert cordon_refuses(SchedNode("n", unschedulable=unschedulable), pod_facts(_pod(tolerations=tolerations))) is refused
+    assert (
+        cordon_refuses(SchedNode("n", unschedulable=unschedulable), pod_facts(_pod(tolerations=tolerations))) is refused
+    )
 
 
 # -- NodeAffinity (node_affinity_test.go TestNodeAffinity) ------------------------------------------
@@ -104,14 +148,63 @@ AFFINITY_CASES = [
     ("missing labels", {"foo": "bar"}, None, {}, "node1", False),
     ("same labels", {"foo": "bar"}, None, {"foo": "bar"}, "node1", True),
     ("node labels are superset", {"foo": "bar"}, None, {"foo": "bar", "baz": "blah"}, "node1", True),
-    ("In matches", None, _required({"matchExpressions": [_expr("foo", "In", "bar", "value2")]}), {"foo": "bar"}, "node1", True),
-    ("Gt matches", None, _required({"matchExpressions": [_expr("kernel-version", "Gt", "0204")]}), {"kernel-version": "0206"}, "node1", True),
-    ("NotIn matches", None, _required({"matchExpressions": [_expr("mem-type", "NotIn", "DDR", "DDR2")]}), {"mem-type": "DDR3"}, "node1", True),
-    ("Exists matches", None, _required({"matchExpressions": [_expr("GPU", "Exists")]}), {"GPU": "NVIDIA-GRID-K1"}, "node1", True),
-    ("In does not match", None, _required({"matchExpressions": [_expr("foo", "In", "value1", "value2")]}), {"foo": "bar"}, "node1", False),
-    ("nil nodeSelectorTerms", None, {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": None}}}, {"foo": "bar"}, "node1", False),
+    (
+        "In matches",
+        None,
+        _required({"matchExpressions": [_expr("foo", "In", "bar", "value2")]}),
+        {"foo": "bar"},
+        "node1",
+        True,
+    ),
+    (
+        "Gt matches",
+        None,
+        _required({"matchExpressions": [_expr("kernel-version", "Gt", "0204")]}),
+        {"kernel-version": "0206"},
+        "node1",
+        True,
+    ),
+    (
+        "NotIn matches",
+        None,
+        _required({"matchExpressions": [_expr("mem-type", "NotIn", "DDR", "DDR2")]}),
+        {"mem-type": "DDR3"},
+        "node1",
+        True,
+    ),
+    (
+        "Exists matches",
+        None,
+        _required({"matchExpressions": [_expr("GPU", "Exists")]}),
+        {"GPU": "NVIDIA-GRID-K1"},
+        "node1",
+        True,
+    ),
+    (
+        "In does not match",
+        None,
+        _required({"matchExpressions": [_expr("foo", "In", "value1", "value2")]}),
+        {"foo": "bar"},
+        "node1",
+        False,
+    ),
+    (
+        "nil nodeSelectorTerms",
+        None,
+        {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": None}}},
+        {"foo": "bar"},
+        "node1",
+        False,
+    ),
     ("empty nodeSelectorTerms", None, _required(), {"foo": "bar"}, "node1", False),
-    ("empty matchExpressions matches nothing", None, _required({"matchExpressions": []}), {"foo": "bar"}, "node1", False),
+    (
+        "empty matchExpressions matches nothing",
+        None,
+        _required({"matchExpressions": []}),
+        {"foo": "bar"},
+        "node1",
+        False,
+    ),
     ("no affinity", None, {}, {"foo": "bar"}, "node1", True),
     ("affinity without node selector", None, {"nodeAffinity": {}}, {"foo": "bar"}, "node1", True),
     (
@@ -133,7 +226,10 @@ AFFINITY_CASES = [
     (
         "terms ORed, one holds",
         None,
-        _required({"matchExpressions": [_expr("foo", "In", "bar", "value2")]}, {"matchExpressions": [_expr("diffkey", "In", "wrong", "value2")]}),
+        _required(
+            {"matchExpressions": [_expr("foo", "In", "bar", "value2")]},
+            {"matchExpressions": [_expr("diffkey", "In", "wrong", "value2")]},
+        ),
         {"foo": "bar"},
         "node1",
         True,
@@ -154,12 +250,28 @@ AFFINITY_CASES = [
         "node1",
         False,
     ),
-    ("matchFields In matches", None, _required({"matchFields": [_expr("metadata.name", "In", "node1")]}), {}, "node1", True),
-    ("matchFields In does not match", None, _required({"matchFields": [_expr("metadata.name", "In", "node1")]}), {}, "node2", False),
+    (
+        "matchFields In matches",
+        None,
+        _required({"matchFields": [_expr("metadata.name", "In", "node1")]}),
+        {},
+        "node1",
+        True,
+    ),
+    (
+        "matchFields In does not match",
+        None,
+        _required({"matchFields": [_expr("metadata.name", "In", "node1")]}),
+        {},
+        "node2",
+        False,
+    ),
     (
         "two terms: fields fail, labels hold",
         None,
-        _required({"matchFields": [_expr("metadata.name", "In", "node1")]}, {"matchExpressions": [_expr("foo", "In", "bar")]}),
+        _required(
+            {"matchFields": [_expr("metadata.name", "In", "node1")]}, {"matchExpressions": [_expr("foo", "In", "bar")]}
+        ),
         {"foo": "bar"},
         "node2",
         True,
@@ -167,7 +279,9 @@ AFFINITY_CASES = [
     (
         "one term: fields fail, labels hold",
         None,
-        _required({"matchFields": [_expr("metadata.name", "In", "node1")], "matchExpressions": [_expr("foo", "In", "bar")]}),
+        _required(
+            {"matchFields": [_expr("metadata.name", "In", "node1")], "matchExpressions": [_expr("foo", "In", "bar")]}
+        ),
         {"foo": "bar"},
         "node2",
         False,
@@ -175,15 +289,45 @@ AFFINITY_CASES = [
     (
         "one term: fields and labels hold",
         None,
-        _required({"matchFields": [_expr("metadata.name", "In", "node1")], "matchExpressions": [_expr("foo", "In", "bar")]}),
+        _required(
+            {"matchFields": [_expr("metadata.name", "In", "node1")], "matchExpressions": [_expr("foo", "In", "bar")]}
+        ),
         {"foo": "bar"},
         "node1",
         True,
     ),
-    ("matchFields with two values is invalid", None, _required({"matchFields": [_expr("metadata.name", "In", "node1", "node2")]}), {}, "node1", False),
-    ("In without values is invalid", None, _required({"matchExpressions": [_expr("foo", "In")]}), {"foo": "bar"}, "node1", False),
-    ("Gt with a word is invalid", None, _required({"matchExpressions": [_expr("foo", "Gt", "ten")]}), {"foo": "11"}, "node1", False),
-    ("DoesNotExist holds on a node without the key", None, _required({"matchExpressions": [_expr("foo", "DoesNotExist")]}), {"bar": "1"}, "node1", True),
+    (
+        "matchFields with two values is invalid",
+        None,
+        _required({"matchFields": [_expr("metadata.name", "In", "node1", "node2")]}),
+        {},
+        "node1",
+        False,
+    ),
+    (
+        "In without values is invalid",
+        None,
+        _required({"matchExpressions": [_expr("foo", "In")]}),
+        {"foo": "bar"},
+        "node1",
+        False,
+    ),
+    (
+        "Gt with a word is invalid",
+        None,
+        _required({"matchExpressions": [_expr("foo", "Gt", "ten")]}),
+        {"foo": "11"},
+        "node1",
+        False,
+    ),
+    (
+        "DoesNotExist holds on a node without the key",
+        None,
+        _required({"matchExpressions": [_expr("foo", "DoesNotExist")]}),
+        {"bar": "1"},
+        "node1",
+        True,
+    ),
 ]
 
 
@@ -221,13 +365,22 @@ def test_a_restartable_init_container_adds_to_the_pod_and_to_later_init_containe
     assert pod_requests(pod) == {"cpu": 3000}
 
 
-NODE = sched_node({"metadata": {"name": "n"}, "status": {"allocatable": {"cpu": "10", "memory": "20", "pods": "32", "example.com/aaa": "5"}}})
+NODE = sched_node(
+    {
+        "metadata": {"name": "n"},
+        "status": {"allocatable": {"cpu": "10", "memory": "20", "pods": "32", "example.com/aaa": "5"}},
+    }
+)
 
 
 @pytest.mark.parametrize(
     ("requests", "usage", "reasons"),
     [
-        ({"cpu": 1000, "memory": 1}, Usage({"cpu": 10000, "memory": 20}, 1), ["Insufficient cpu", "Insufficient memory"]),
+        (
+            {"cpu": 1000, "memory": 1},
+            Usage({"cpu": 10000, "memory": 20}, 1),
+            ["Insufficient cpu", "Insufficient memory"],
+        ),
         ({"cpu": 1000, "memory": 1}, Usage({"cpu": 9000, "memory": 19}, 1), []),
         ({"cpu": 1000}, Usage({"cpu": 9001}, 1), ["Insufficient cpu"]),
         ({}, Usage({"cpu": 10000, "memory": 20}, 1), []),

@@ -32,7 +32,10 @@ def _json(error: ApiException) -> dict:
 
 
 def _pods(cluster, vmi_name: str) -> dict[str, dict]:
-    return {p["metadata"]["name"]: p for p in cluster.store.list("pods", "default", label_selector=f"vm.kubevirt.io/name={vmi_name}")}
+    return {
+        p["metadata"]["name"]: p
+        for p in cluster.store.list("pods", "default", label_selector=f"vm.kubevirt.io/name={vmi_name}")
+    }
 
 
 # -- a migration that succeeds ----------------------------------------------------------------------
@@ -129,7 +132,9 @@ def test_an_unschedulable_target_pod_reports_the_schedulers_reasons(tmp_path):
         name = migrate(api, "hm")["metadata"]["name"]
         cluster.advance(3)
         assert phase_of(cluster, name) == "Scheduling"
-        (target,) = [p for p in _pods(cluster, "hm").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]]
+        (target,) = [
+            p for p in _pods(cluster, "hm").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]
+        ]
     scheduled = condition(target, "PodScheduled")
     assert (scheduled["status"], scheduled["reason"]) == ("False", "Unschedulable")
     # InterPodAffinity answers Unschedulable for anti-affinity (filtering.go), so preemption looks at that node
@@ -155,18 +160,30 @@ def test_an_unschedulable_target_fails_the_migration_after_the_timeout(tmp_path)
         vmi_events = events_about(cluster, "hm")
         pods = _pods(cluster, "hm")
         status = cluster.store.get("virtualmachineinstancemigrations", "default", name)["status"]
-    assert ("Warning", "migrationTargetPodUnschedulable", "Migration target pod for VMI [default/hm] is currently unschedulable.") in events
+    assert (
+        "Warning",
+        "migrationTargetPodUnschedulable",
+        "Migration target pod for VMI [default/hm] is currently unschedulable.",
+    ) in events
     deleted = [message for _, reason, message in events if reason == "SuccessfulDelete"]
-    assert len(deleted) == 1 and deleted[0].startswith("unschedulable pod default/virt-launcher-hm-") and deleted[0].endswith(" timeout period exceeded")
+    assert (
+        len(deleted) == 1
+        and deleted[0].startswith("unschedulable pod default/virt-launcher-hm-")
+        and deleted[0].endswith(" timeout period exceeded")
+    )
     assert events[-1] == ("Warning", "FailedMigration", "Migration target pod was removed during active migration.")
-    assert not any(reason == "NoSuitableNodesForHostModelMigration" for _, reason, _ in vmi_events)  # node-b has the labels
+    assert not any(
+        reason == "NoSuitableNodesForHostModelMigration" for _, reason, _ in vmi_events
+    )  # node-b has the labels
     assert len(pods) == 1
     assert set(status["migrationState"]) == {"sourcePod"}
 
 
 def test_no_node_with_the_host_model_is_reported_on_the_vmi(tmp_path):
     with running(vm("hm", model=None, on_node="node-a")) as cluster, api_client(cluster, tmp_path) as api:
-        cluster.store.patch("nodes", None, "node-b", {"metadata": {"labels": {"cpu-model-migration.node.kubevirt.io/XYZ": None}}})
+        cluster.store.patch(
+            "nodes", None, "node-b", {"metadata": {"labels": {"cpu-model-migration.node.kubevirt.io/XYZ": None}}}
+        )
         migrate(api, "hm")
         cluster.advance(3)
         reasons = [(reason, message) for _, reason, message in events_about(cluster, "hm")]
@@ -183,12 +200,17 @@ def test_no_node_with_the_host_model_is_reported_on_the_vmi(tmp_path):
 
 def test_migrations_beyond_the_per_node_limit_wait_in_pending(tmp_path):
     vms = (vm("one", on_node="node-a"), vm("two", on_node="node-a"))
-    with running(*vms, migrations={"parallelOutboundMigrationsPerNode": 1}) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(*vms, migrations={"parallelOutboundMigrationsPerNode": 1}) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         first = migrate(api, "one")["metadata"]["name"]
         second = migrate(api, "two")["metadata"]["name"]
         cluster.advance(3)
         assert (phase_of(cluster, first), phase_of(cluster, second)) == ("Scheduling", "Pending")
-        assert vmi_of(cluster, "two")["metadata"]["annotations"]["harvesterhci.io/migrationState"] == "Pending migration"
+        assert (
+            vmi_of(cluster, "two")["metadata"]["annotations"]["harvesterhci.io/migrationState"] == "Pending migration"
+        )
         assert advance_until(cluster, first, ("Succeeded",)) == "Succeeded"
         assert advance_until(cluster, second, ("Succeeded",)) == "Succeeded"
 
@@ -229,7 +251,8 @@ def test_a_migration_of_a_vmi_that_is_not_live_migratable_is_refused(admission):
     _, api = admission
     assert _refusal(api, "rwo") == (
         400,
-        VALIDATOR + "Cannot migrate VMI, Reason: DisksNotLiveMigratable, Message: cannot migrate VMI: PVC rwo-disk-0 is not "
+        VALIDATOR
+        + "Cannot migrate VMI, Reason: DisksNotLiveMigratable, Message: cannot migrate VMI: PVC rwo-disk-0 is not "
         "shared, live migration requires that all PVCs must be shared (using ReadWriteMany access mode)",
     )
 
@@ -239,7 +262,8 @@ def test_a_second_migration_while_one_is_in_flight_is_refused(admission):
     first = migrate(api, "app")
     assert _refusal(api, "app") == (
         400,
-        VALIDATOR + f"in-flight migration detected. Active migration job ({first['metadata']['uid']}) is currently already in progress for VMI app.",
+        VALIDATOR
+        + f"in-flight migration detected. Active migration job ({first['metadata']['uid']}) is currently already in progress for VMI app.",
     )
 
 
@@ -251,9 +275,16 @@ def test_a_migration_of_a_final_vmi_is_refused(admission):
 
 def test_a_migration_without_a_vmi_name_is_invalid(admission):
     _, api = admission
-    body = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": "nameless"}, "spec": {}}
+    body = {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachineInstanceMigration",
+        "metadata": {"name": "nameless"},
+        "spec": {},
+    }
     with pytest.raises(ApiException) as error:
-        client.CustomObjectsApi(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", body)
+        client.CustomObjectsApi(api).create_namespaced_custom_object(
+            *KUBEVIRT, "default", "virtualmachineinstancemigrations", body
+        )
     assert (error.value.status, _json(error.value)["reason"]) == (422, "Invalid")
     assert _json(error.value)["message"] == VALIDATOR + "vmiName is missing"
 
@@ -262,7 +293,11 @@ def test_a_migration_without_a_vmi_name_is_invalid(admission):
 
 
 def _history_of(cluster, name: str, since: int) -> list[dict]:
-    return [change.raw for change in cluster.store.changes_since(since, cluster.store.resource("virtualmachineinstancemigrations")) if change.name == name]
+    return [
+        change.raw
+        for change in cluster.store.changes_since(since, cluster.store.resource("virtualmachineinstancemigrations"))
+        if change.name == name
+    ]
 
 
 def test_deleting_a_migration_before_hand_off_fails_it_and_removes_its_target_pod(tmp_path):
@@ -271,7 +306,9 @@ def test_deleting_a_migration_before_hand_off_fails_it_and_removes_its_target_po
         cluster.advance(2)
         assert phase_of(cluster, name) == "Scheduling"
         since = cluster.store.resource_version
-        client.CustomObjectsApi(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", name)
+        client.CustomObjectsApi(api).delete_namespaced_custom_object(
+            *KUBEVIRT, "default", "virtualmachineinstancemigrations", name
+        )
         cluster.advance(1)
         history = _history_of(cluster, name, since)
         events = events_about(cluster, name)
@@ -281,7 +318,10 @@ def test_deleting_a_migration_before_hand_off_fails_it_and_removes_its_target_po
     last = history[-1]
     assert last["status"]["phase"] == "Failed" and condition(last, "migrationAbortRequested")["status"] == "True"
     assert ("Warning", "FailedMigration", "Migration failed due to being canceled") in events
-    assert any(reason == "SuccessfulDelete" and message.startswith("migration canceled and pod default/virt-launcher-app-") for _, reason, message in events)
+    assert any(
+        reason == "SuccessfulDelete" and message.startswith("migration canceled and pod default/virt-launcher-app-")
+        for _, reason, message in events
+    )
 
 
 def test_deleting_a_running_migration_aborts_it_and_the_vm_stays(tmp_path):
@@ -289,10 +329,17 @@ def test_deleting_a_running_migration_aborts_it_and_the_vm_stays(tmp_path):
         name = migrate(api, "busy-vm")["metadata"]["name"]
         assert advance_until(cluster, name, ("Running",)) == "Running"
         cluster.advance(3)
-        client.CustomObjectsApi(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", name)
+        client.CustomObjectsApi(api).delete_namespaced_custom_object(
+            *KUBEVIRT, "default", "virtualmachineinstancemigrations", name
+        )
         cluster.advance(1)
         aborting = vmi_of(cluster, "busy-vm")["status"]["migrationState"]
-        assert condition(cluster.store.get("virtualmachineinstancemigrations", "default", name), "migrationAbortRequested")["status"] == "True"
+        assert (
+            condition(
+                cluster.store.get("virtualmachineinstancemigrations", "default", name), "migrationAbortRequested"
+            )["status"]
+            == "True"
+        )
         cluster.advance(3)
         vmi = vmi_of(cluster, "busy-vm")
         gone = not cluster.store.exists("virtualmachineinstancemigrations", "default", name)
@@ -300,7 +347,12 @@ def test_deleting_a_running_migration_aborts_it_and_the_vm_stays(tmp_path):
         migration_events = [reason for _, reason, _ in events_about(cluster, name)]
     assert (aborting["abortRequested"], aborting["abortStatus"]) == (True, "Aborting")
     state = vmi["status"]["migrationState"]
-    assert (state["abortRequested"], state["abortStatus"], state["completed"], state["failed"]) == (True, "Succeeded", True, True)
+    assert (state["abortRequested"], state["abortStatus"], state["completed"], state["failed"]) == (
+        True,
+        "Succeeded",
+        True,
+        True,
+    )
     assert state["failureReason"] == "Live migration aborted "
     assert vmi["status"]["nodeName"] == "node-a" and gone
     assert list(pods) == [state["sourcePod"]]  # Harvester removed the aborted migration's target pod
@@ -311,19 +363,33 @@ def test_deleting_a_running_migration_aborts_it_and_the_vm_stays(tmp_path):
 
 
 def test_a_migration_that_cannot_finish_in_its_completion_budget_is_aborted(tmp_path):
-    with running(vm("busy-vm", on_node="node-a"), migrations={"completionTimeoutPerGiB": 5}) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(vm("busy-vm", on_node="node-a"), migrations={"completionTimeoutPerGiB": 5}) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         name = migrate(api, "busy-vm")["metadata"]["name"]
         assert advance_until(cluster, name, ("Succeeded", "Failed")) == "Failed"
         final = cluster.store.get("virtualmachineinstancemigrations", "default", name)
         vmi = vmi_of(cluster, "busy-vm")
         events = events_about(cluster, "busy-vm")
         migration_events = events_about(cluster, name)
-    reason = "Live migration is not completed after 15 seconds and has been aborted"  # 2Gi + cloud-init disk: 3 GB x 5 s
+    reason = (
+        "Live migration is not completed after 15 seconds and has been aborted"  # 2Gi + cloud-init disk: 3 GB x 5 s
+    )
     state = vmi["status"]["migrationState"]
-    assert (state["failureReason"], state["abortStatus"], state["completed"], state["failed"]) == (reason, "Succeeded", True, True)
+    assert (state["failureReason"], state["abortStatus"], state["completed"], state["failed"]) == (
+        reason,
+        "Succeeded",
+        True,
+        True,
+    )
     assert final["status"]["migrationState"] == state
     assert vmi["status"]["nodeName"] == "node-a"
-    assert ("Warning", "Migrated", f"VirtualMachineInstance migration uid {state['migrationUid']} failed. reason:{reason}") in events
+    assert (
+        "Warning",
+        "Migrated",
+        f"VirtualMachineInstance migration uid {state['migrationUid']} failed. reason:{reason}",
+    ) in events
     assert migration_events[-1] == ("Warning", "FailedMigration", "source node reported migration failed")
 
 
@@ -370,9 +436,14 @@ def test_a_node_made_not_ready_takes_no_migration(tmp_path):
         cluster.fault("node-not-ready", node="node-c")
         name = migrate(api, "app", target="node-c")["metadata"]["name"]
         cluster.advance(3)
-        (target,) = [p for p in _pods(cluster, "app").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]]
+        (target,) = [
+            p for p in _pods(cluster, "app").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]
+        ]
     assert phase_of(cluster, name) == "Scheduling"
-    assert "1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }" in condition(target, "PodScheduled")["message"]
+    assert (
+        "1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }"
+        in condition(target, "PodScheduled")["message"]
+    )
 
 
 def test_the_migration_network_limit_from_a_policy_is_applied(tmp_path):
@@ -386,7 +457,10 @@ spec:
   selectors:
     virtualMachineInstanceSelector: {tier: batch}
 """
-    with running(vm("app", on_node="node-a", labels={"tier": "batch"}), policy) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(vm("app", on_node="node-a", labels={"tier": "batch"}), policy) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         name = migrate(api, "app")["metadata"]["name"]
         advance_until(cluster, name, ("Running",))
         cluster.advance(2)
@@ -399,11 +473,16 @@ spec:
 
 
 def test_an_unschedulable_target_pod_gets_the_schedulers_failed_scheduling_event(tmp_path):
-    with running(vm("app", on_node="node-a", node_selector={"rack": "r1"})) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(vm("app", on_node="node-a", node_selector={"rack": "r1"})) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         cluster.store.patch("nodes", None, "node-b", {"spec": {"unschedulable": True}})
         migrate(api, "app")
         cluster.advance(3)
-        (target,) = [p for p in _pods(cluster, "app").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]]
+        (target,) = [
+            p for p in _pods(cluster, "app").values() if "kubevirt.io/migrationJobUID" in p["metadata"]["labels"]
+        ]
         events = events_about(cluster, target["metadata"]["name"])
     assert events == [("Warning", "FailedScheduling", condition(target, "PodScheduled")["message"])]
 
@@ -440,7 +519,10 @@ spec:
   selectors:
     virtualMachineInstanceSelector: {tier: busy}
 """
-    with running(vm("busy-vm", on_node="node-a", labels={"tier": "busy"}), policy) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(vm("busy-vm", on_node="node-a", labels={"tier": "busy"}), policy) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         name = migrate(api, "busy-vm")["metadata"]["name"]
         assert advance_until(cluster, name, ("Succeeded", "Failed")) == "Succeeded"
         state = vmi_of(cluster, "busy-vm")["status"]["migrationState"]
@@ -459,13 +541,19 @@ def test_harvester_keeps_the_vmis_migration_annotations_in_step(tmp_path):
         assert annotations["harvesterhci.io/migrationUID"] == created["metadata"]["uid"]
         # Only Harvester's own migrate action names the target node on the VMI (pkg/api/vm/handler.go v1.6.0).
         assert "harvesterhci.io/migrationTargetNodeName" not in annotations
-        client.CustomObjectsApi(api).delete_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstancemigrations", name)
-        nudged_while_running = cluster.store.get("virtualmachines", "default", "busy-vm")["metadata"]["annotations"]["harvesterhci.io/timestamp"]
+        client.CustomObjectsApi(api).delete_namespaced_custom_object(
+            *KUBEVIRT, "default", "virtualmachineinstancemigrations", name
+        )
+        nudged_while_running = cluster.store.get("virtualmachines", "default", "busy-vm")["metadata"]["annotations"][
+            "harvesterhci.io/timestamp"
+        ]
         cluster.advance(1)
         aborting = vmi_of(cluster, "busy-vm")["metadata"]["annotations"].get("harvesterhci.io/migrationState")
         cluster.advance(3)
         after = vmi_of(cluster, "busy-vm")["metadata"].get("annotations", {})
-        nudged_at_the_end = cluster.store.get("virtualmachines", "default", "busy-vm")["metadata"]["annotations"]["harvesterhci.io/timestamp"]
+        nudged_at_the_end = cluster.store.get("virtualmachines", "default", "busy-vm")["metadata"]["annotations"][
+            "harvesterhci.io/timestamp"
+        ]
     assert seen[0] == "Migrating" and set(seen) == {"Migrating"}
     assert aborting == "Aborting migration"
     assert not any(key.startswith("harvesterhci.io/migration") for key in after)
@@ -495,8 +583,14 @@ def test_a_target_pod_removed_while_memory_is_copied_fails_the_migration_and_the
         vmi = vmi_of(cluster, "busy-vm")
         printable = cluster.store.get("virtualmachines", "default", "busy-vm")["status"]["printableStatus"]
     assert final["status"]["phase"] == "Failed"
-    assert events_about(cluster, name)[-1] == ("Warning", "FailedMigration", "Migration target pod was removed during active migration.")
+    assert events_about(cluster, name)[-1] == (
+        "Warning",
+        "FailedMigration",
+        "Migration target pod was removed during active migration.",
+    )
     state = vmi["status"]["migrationState"]
-    assert state["failed"] is True and state["failureReason"].endswith("Message='Cannot recv data: Connection reset by peer')")
+    assert state["failed"] is True and state["failureReason"].endswith(
+        "Message='Cannot recv data: Connection reset by peer')"
+    )
     assert final["status"]["migrationState"] == state
     assert (vmi["status"]["nodeName"], printable) == ("node-a", "Running")

@@ -13,7 +13,9 @@ from tests.sim.kubevirt_cluster import advance_until, api_client, migrate, scena
 from tui.sim.runtime import SimCluster
 from tui.sim.scenario import parse_scenario
 
-PROMETHEUS = "/api/v1/namespaces/cattle-monitoring-system/services/http:rancher-monitoring-prometheus:9090/proxy/api/v1/query"
+PROMETHEUS = (
+    "/api/v1/namespaces/cattle-monitoring-system/services/http:rancher-monitoring-prometheus:9090/proxy/api/v1/query"
+)
 REMAINING = 'kubevirt_vmi_migration_data_remaining_bytes{name="web-1"}'
 
 
@@ -23,7 +25,10 @@ def migrating(tmp_path, scrape_interval: str | None = None) -> Iterator[SimClust
     text = scenario_text(vm("web-1", memory="8Gi", on_node="node-a"), bandwidth="64Mi")
     if scrape_interval is not None:
         text = text.replace("monitoring: true", f"monitoring: true\nscrapeInterval: {scrape_interval}", 1)
-    with SimCluster.start(parse_scenario(text, name="test"), manual_clock=True) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        SimCluster.start(parse_scenario(text, name="test"), manual_clock=True) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         name = migrate(api, "web-1", name="web-1-x7k2p")["metadata"]["name"]
         assert advance_until(cluster, name, ("Running",)) == "Running"
         yield cluster

@@ -27,7 +27,10 @@ def test_the_labeller_writes_the_host_model_and_what_it_needs(cluster):
 
 def test_the_labeller_writes_the_models_a_node_runs_and_accepts_in_a_migration(cluster):
     labels = _labels(cluster, "node-c")
-    assert {k for k in labels if k.startswith("cpu-model.node.kubevirt.io/")} == {"cpu-model.node.kubevirt.io/123", "cpu-model.node.kubevirt.io/ABC"}
+    assert {k for k in labels if k.startswith("cpu-model.node.kubevirt.io/")} == {
+        "cpu-model.node.kubevirt.io/123",
+        "cpu-model.node.kubevirt.io/ABC",
+    }
     assert {k for k in labels if k.startswith("cpu-model-migration.node.kubevirt.io/")} == {
         "cpu-model-migration.node.kubevirt.io/123",
         "cpu-model-migration.node.kubevirt.io/ABC",
@@ -60,7 +63,10 @@ def test_the_heartbeat_is_refreshed_every_minute(cluster):
     cluster.advance(30)
     assert cluster.store.get("nodes", None, "node-a")["metadata"]["annotations"]["kubevirt.io/heartbeat"] == before
     cluster.advance(30)
-    assert cluster.store.get("nodes", None, "node-a")["metadata"]["annotations"]["kubevirt.io/heartbeat"] == "2026-03-02T09:01:00Z"
+    assert (
+        cluster.store.get("nodes", None, "node-a")["metadata"]["annotations"]["kubevirt.io/heartbeat"]
+        == "2026-03-02T09:01:00Z"
+    )
 
 
 def test_a_node_made_not_ready_has_unknown_conditions_and_the_unreachable_taints(cluster):
@@ -68,7 +74,11 @@ def test_a_node_made_not_ready_has_unknown_conditions_and_the_unreachable_taints
     cluster.advance(1)
     node = cluster.store.get("nodes", None, "node-b")
     ready = condition(node, "Ready")
-    assert (ready["status"], ready["reason"], ready["message"]) == ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
+    assert (ready["status"], ready["reason"], ready["message"]) == (
+        "Unknown",
+        "NodeStatusUnknown",
+        "Kubelet stopped posting node status.",
+    )
     assert [(t["key"], t["effect"]) for t in node["spec"]["taints"]] == [
         ("node.kubernetes.io/unreachable", "NoSchedule"),
         ("node.kubernetes.io/unreachable", "NoExecute"),

@@ -18,7 +18,12 @@ def _not_ready_node(name: str, index: int, status: str = "False") -> str:
     """A node dumped while its kubelet reports Ready=False (e.g. the network plugin is down)."""
     doc = yaml.safe_load(node(name, index))
     doc["status"]["conditions"] = [
-        {"type": "Ready", "status": status, "reason": "KubeletNotReady", "message": "container runtime network not ready: NetworkReady=false"}
+        {
+            "type": "Ready",
+            "status": status,
+            "reason": "KubeletNotReady",
+            "message": "container runtime network not ready: NetworkReady=false",
+        }
     ]
     return yaml.safe_dump(doc, sort_keys=False)
 
@@ -39,7 +44,10 @@ def test_a_node_whose_status_is_unknown_gets_the_unreachable_taints_and_ready_lo
         cluster.fault("node-ready", node="node-d")
         cluster.advance(1)
         back = _taints(cluster, "node-d")
-    assert unknown == [("node.kubernetes.io/unreachable", "NoSchedule"), ("node.kubernetes.io/unreachable", "NoExecute")]
+    assert unknown == [
+        ("node.kubernetes.io/unreachable", "NoSchedule"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+    ]
     assert back == []
 
 
@@ -52,25 +60,38 @@ def test_pressure_conditions_give_their_no_schedule_taints_and_other_taints_stay
 
 
 def test_a_migration_target_is_not_placed_on_a_node_that_is_not_ready(tmp_path):
-    with running(vm("app", model="host-passthrough", on_node="node-a"), _not_ready_node("node-d", 4)) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(vm("app", model="host-passthrough", on_node="node-a"), _not_ready_node("node-d", 4)) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         name = migrate(api, "app", target="node-d")["metadata"]["name"]
         cluster.advance(3)
         (target,) = [
-            p for p in cluster.store.list("pods", "default") if p["metadata"]["labels"].get("kubevirt.io/migrationJobUID")
+            p
+            for p in cluster.store.list("pods", "default")
+            if p["metadata"]["labels"].get("kubevirt.io/migrationJobUID")
         ]
         phase = phase_of(cluster, name)
     assert "spec" in target and not target["spec"].get("nodeName")
     assert phase == "Scheduling"
-    assert "1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }" in condition(target, "PodScheduled")["message"]
+    assert (
+        "1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
+        in condition(target, "PodScheduled")["message"]
+    )
 
 
 def _target_pod(cluster) -> dict | None:
-    found = [p for p in cluster.store.list("pods", "default") if p["metadata"]["labels"].get("kubevirt.io/migrationJobUID")]
+    found = [
+        p for p in cluster.store.list("pods", "default") if p["metadata"]["labels"].get("kubevirt.io/migrationJobUID")
+    ]
     return found[0] if found else None
 
 
 def test_the_kubelet_of_a_node_that_is_not_ready_starts_no_pod_until_it_is_ready(tmp_path):
-    with running(vm("app", model="host-passthrough", on_node="node-a")) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(vm("app", model="host-passthrough", on_node="node-a")) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         migrate(api, "app", target="node-b")
         for _ in range(10):  # until the scheduler has bound the target pod, before its kubelet starts it
             cluster.advance(1)
@@ -106,17 +127,26 @@ def test_a_migration_to_a_node_with_a_long_name_stops_where_kubevirt_stops(tmp_p
     # KubeVirt (watch/migration/migration.go handleTargetPodHandoff, v1.3.0 to v1.9.0) labels the VMI with
     # kubevirt.io/migrationTargetNodeName=<node name>; a label value is at most 63 characters, so the API
     # server refuses the hand-off and KubeVirt retries it: the migration stays Scheduled, as on a real cluster.
-    with running(vm("app", model="host-passthrough", on_node="node-a"), _long_named_node()) as cluster, api_client(cluster, tmp_path) as api:
+    with (
+        running(vm("app", model="host-passthrough", on_node="node-a"), _long_named_node()) as cluster,
+        api_client(cluster, tmp_path) as api,
+    ):
         for cordoned in ("node-b", "node-c"):
             client.CoreV1Api(api).patch_node(cordoned, {"spec": {"unschedulable": True}})
         name = migrate(api, "app")["metadata"]["name"]
         cluster.advance(20)
-        (target,) = [p for p in cluster.store.list("pods", "default") if p["metadata"]["labels"].get("kubevirt.io/migrationJobUID")]
+        (target,) = [
+            p
+            for p in cluster.store.list("pods", "default")
+            if p["metadata"]["labels"].get("kubevirt.io/migrationJobUID")
+        ]
         phase = phase_of(cluster, name)
         vmi = vmi_of(cluster, "app")
         body = {"metadata": {"labels": {"kubevirt.io/migrationTargetNodeName": LONG_NAME}}}
         try:
-            client.CustomObjectsApi(api).patch_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstances", "app", body)
+            client.CustomObjectsApi(api).patch_namespaced_custom_object(
+                *KUBEVIRT, "default", "virtualmachineinstances", "app", body
+            )
             refusal = ""
         except ApiException as error:
             refusal = str(error.body)

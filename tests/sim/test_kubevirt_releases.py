@@ -33,7 +33,10 @@ def test_a_release_reports_its_versions_over_the_api(name, tmp_path):
         (kubevirt,) = custom.list_cluster_custom_object("kubevirt.io", "v1", "kubevirts")["items"]
         settings = custom.list_cluster_custom_object(*HARVESTER, "settings")["items"]
         images = {node.status.node_info.os_image for node in client.CoreV1Api(api).list_node().items}
-        phases = {vmi["status"]["phase"] for vmi in custom.list_cluster_custom_object("kubevirt.io", "v1", "virtualmachineinstances")["items"]}
+        phases = {
+            vmi["status"]["phase"]
+            for vmi in custom.list_cluster_custom_object("kubevirt.io", "v1", "virtualmachineinstances")["items"]
+        }
     assert kubevirt["status"]["observedKubeVirtVersion"] == release.build
     assert phases == {"Running"}
     if release.harvester:
@@ -46,28 +49,50 @@ def test_a_release_reports_its_versions_over_the_api(name, tmp_path):
 
 
 def _launcher_selector(cluster, vm: str) -> dict:
-    (pod,) = [p for p in cluster.store.list("pods", "default") if p["metadata"]["labels"].get("vm.kubevirt.io/name") == vm]
+    (pod,) = [
+        p for p in cluster.store.list("pods", "default") if p["metadata"]["labels"].get("vm.kubevirt.io/name") == vm
+    ]
     return pod["spec"]["nodeSelector"]
 
 
-@pytest.mark.parametrize(("name", "asked"), [("release-kubevirt-1.5.0", False), ("release-kubevirt-1.5.2", True), ("release-harvester-1.5", False)])
+@pytest.mark.parametrize(
+    ("name", "asked"),
+    [("release-kubevirt-1.5.0", False), ("release-kubevirt-1.5.2", True), ("release-harvester-1.5", False)],
+)
 def test_the_machine_type_selector_comes_with_kubevirt_1_5_1(name, asked):
     with SimCluster.start(name, manual_clock=True) as cluster:
         selector = _launcher_selector(cluster, "web-frontend-01")
     assert any(key.startswith("machine-type.node.kubevirt.io/") for key in selector) is asked
 
 
-@pytest.mark.parametrize(("name", "per_gib"), [("release-kubevirt-1.3", 800), ("release-kubevirt-1.4", 150), ("release-harvester-1.8", 150)])
+@pytest.mark.parametrize(
+    ("name", "per_gib"), [("release-kubevirt-1.3", 800), ("release-kubevirt-1.4", 150), ("release-harvester-1.8", 150)]
+)
 def test_a_migration_gets_the_completion_timeout_default_of_its_release(name, per_gib, tmp_path):
-    body = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": "m"}, "spec": {"vmiName": "web-frontend-01"}}
+    body = {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachineInstanceMigration",
+        "metadata": {"name": "m"},
+        "spec": {"vmiName": "web-frontend-01"},
+    }
     with SimCluster.start(name, manual_clock=True) as cluster, api_client(cluster, tmp_path) as api:
-        client.CustomObjectsApi(api).create_namespaced_custom_object("kubevirt.io", "v1", "default", "virtualmachineinstancemigrations", body)
+        client.CustomObjectsApi(api).create_namespaced_custom_object(
+            "kubevirt.io", "v1", "default", "virtualmachineinstancemigrations", body
+        )
         assert advance_until(cluster, "m", ("Succeeded", "Failed"), limit=300) == "Succeeded"
         state = cluster.store.get("virtualmachineinstances", "default", "web-frontend-01")["status"]["migrationState"]
     assert state["migrationConfiguration"]["completionTimeoutPerGiB"] == per_gib
 
 
-@pytest.mark.parametrize(("name", "kept"), [("release-harvester-1.6", False), ("release-harvester-1.7", True), ("release-kubevirt-1.5.2", False), ("release-kubevirt-1.6", True)])
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("release-harvester-1.6", False),
+        ("release-harvester-1.7", True),
+        ("release-kubevirt-1.5.2", False),
+        ("release-kubevirt-1.6", True),
+    ],
+)
 def test_the_added_node_selector_exists_from_kubevirt_1_6(name, kept, tmp_path):
     body = {
         "apiVersion": "kubevirt.io/v1",
@@ -76,7 +101,9 @@ def test_the_added_node_selector_exists_from_kubevirt_1_6(name, kept, tmp_path):
         "spec": {"vmiName": "db-primary", "addedNodeSelector": {"kubernetes.io/hostname": "harvester-node-3"}},
     }
     with SimCluster.start(name, manual_clock=True) as cluster, api_client(cluster, tmp_path) as api:
-        created = client.CustomObjectsApi(api).create_namespaced_custom_object("kubevirt.io", "v1", "default", "virtualmachineinstancemigrations", body)
+        created = client.CustomObjectsApi(api).create_namespaced_custom_object(
+            "kubevirt.io", "v1", "default", "virtualmachineinstancemigrations", body
+        )
     assert ("addedNodeSelector" in created["spec"]) is kept
 
 

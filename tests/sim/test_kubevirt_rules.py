@@ -83,9 +83,16 @@ def test_the_kubevirt_crs_observed_version_wins_over_the_simulations():
 
 
 def test_the_crs_migration_settings_overlay_the_defaults():
-    cr = {"metadata": {"namespace": "harvester-system"}, "spec": {"configuration": {"migrations": {"completionTimeoutPerGiB": 30, "bandwidthPerMigration": 0}}}}
+    cr = {
+        "metadata": {"namespace": "harvester-system"},
+        "spec": {"configuration": {"migrations": {"completionTimeoutPerGiB": 30, "bandwidthPerMigration": 0}}},
+    }
     config = settings_from(cr, Simulation(kubevirt_version="1.6.3")).migration_configuration()
-    assert (config["completionTimeoutPerGiB"], config["progressTimeout"], config["bandwidthPerMigration"]) == (30, 150, "0")
+    assert (config["completionTimeoutPerGiB"], config["progressTimeout"], config["bandwidthPerMigration"]) == (
+        30,
+        150,
+        "0",
+    )
 
 
 def test_the_memory_overhead_grows_with_vcpus_and_host_devices():
@@ -93,7 +100,9 @@ def test_the_memory_overhead_grows_with_vcpus_and_host_devices():
     spec = {"domain": {"cpu": {"cores": 2}, "resources": {"requests": {"memory": "4Gi"}}, "devices": {}}}
     base = memory_overhead(spec, settings)
     more_cpus = memory_overhead({**spec, "domain": {**spec["domain"], "cpu": {"cores": 8}}}, settings)
-    with_gpu = memory_overhead({**spec, "domain": {**spec["domain"], "devices": {"gpus": [{"deviceName": "nvidia.com/A10"}]}}}, settings)
+    with_gpu = memory_overhead(
+        {**spec, "domain": {**spec["domain"], "devices": {"gpus": [{"deviceName": "nvidia.com/A10"}]}}}, settings
+    )
     page_tables = 4_294_968_000 // 512  # 4 GiB rounded up to whole kilobytes, one byte per 512
     # renderresources.go v1.6.0 GetMemoryOverhead: launcher processes 220, two vCPUs 16, I/O thread 8, video 32 MiB.
     assert base == page_tables + (220 + 16 + 8 + 32) * MI
@@ -112,20 +121,48 @@ def test_a_guaranteed_qos_vm_gets_100_mib_more_before_the_ratio_applies():
     # renderresources.go v1.6.0: IsCPUDedicated() || WantsToHaveQOSGuaranteed() adds 100Mi, then multiplyMemory.
     plain = settings_from(None, Simulation(kubevirt_version="1.6.3"))
     doubled = settings_from(
-        {"metadata": {"namespace": "harvester-system"}, "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "2"}}},
+        {
+            "metadata": {"namespace": "harvester-system"},
+            "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "2"}},
+        },
         Simulation(kubevirt_version="1.6.3"),
     )
-    burstable = {"domain": {"cpu": {"cores": 1}, "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "4Gi", "cpu": "1"}}, "devices": {}}}
-    guaranteed = {"domain": {**burstable["domain"], "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "2Gi", "cpu": "1"}}}}
+    burstable = {
+        "domain": {
+            "cpu": {"cores": 1},
+            "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "4Gi", "cpu": "1"}},
+            "devices": {},
+        }
+    }
+    guaranteed = {
+        "domain": {
+            **burstable["domain"],
+            "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "2Gi", "cpu": "1"}},
+        }
+    }
     assert memory_overhead(guaranteed, plain) - memory_overhead(burstable, plain) == 100 * MI
     base = memory_overhead(guaranteed, plain)
-    assert memory_overhead(guaranteed, doubled) == base + -(-base // 1000) * 1000  # the ratio applies to the 100 MiB too
+    assert (
+        memory_overhead(guaranteed, doubled) == base + -(-base // 1000) * 1000
+    )  # the ratio applies to the 100 MiB too
 
 
 def test_before_kubevirt_1_6_the_100_mib_came_after_the_ratio():
     # renderresources.go v1.5.2 GetMemoryOverhead: multiplyMemory, then IsCPUDedicated() || WantsToHaveQOSGuaranteed().
-    cr = {"metadata": {"namespace": "harvester-system"}, "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "2"}}}
-    plain, doubled = settings_from(None, Simulation(kubevirt_version="1.5.2")), settings_from(cr, Simulation(kubevirt_version="1.5.2"))
-    guaranteed = {"domain": {"cpu": {"cores": 1}, "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "2Gi", "cpu": "1"}}, "devices": {}}}
+    cr = {
+        "metadata": {"namespace": "harvester-system"},
+        "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "2"}},
+    }
+    plain, doubled = (
+        settings_from(None, Simulation(kubevirt_version="1.5.2")),
+        settings_from(cr, Simulation(kubevirt_version="1.5.2")),
+    )
+    guaranteed = {
+        "domain": {
+            "cpu": {"cores": 1},
+            "resources": {"requests": {"memory": "2Gi", "cpu": "1"}, "limits": {"memory": "2Gi", "cpu": "1"}},
+            "devices": {},
+        }
+    }
     unpinned = memory_overhead(guaranteed, plain) - 100 * MI
     assert memory_overhead(guaranteed, doubled) == unpinned + -(-unpinned // 1000) * 1000 + 100 * MI

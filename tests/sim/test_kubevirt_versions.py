@@ -13,7 +13,11 @@ from tui.sim.scenario import Simulation
 
 
 def _settings(version: str, **configuration):
-    cr = {"metadata": {"namespace": "harvester-system"}, "spec": {"configuration": configuration}, "status": {"observedKubeVirtVersion": version}}
+    cr = {
+        "metadata": {"namespace": "harvester-system"},
+        "spec": {"configuration": configuration},
+        "status": {"observedKubeVirtVersion": version},
+    }
     return settings_from(cr, Simulation(kubevirt_version=version))
 
 
@@ -40,7 +44,9 @@ def test_host_passthrough_asks_for_no_cpu_model_label_at_any_version():
 
 
 def test_a_named_model_and_its_required_features_are_asked_for():
-    selector = nodeselectors.launcher_node_selector(_vmi("Skylake", features=[("avx", "require"), ("ssse3", ""), ("x2apic", "optional")]), _settings("1.6.3"))
+    selector = nodeselectors.launcher_node_selector(
+        _vmi("Skylake", features=[("avx", "require"), ("ssse3", ""), ("x2apic", "optional")]), _settings("1.6.3")
+    )
     assert {k for k, v in selector.items() if v == "true" and "node.kubevirt.io" in k} == {
         "cpu-model.node.kubevirt.io/Skylake",
         "cpu-feature.node.kubevirt.io/avx",
@@ -49,7 +55,9 @@ def test_a_named_model_and_its_required_features_are_asked_for():
     }
 
 
-@pytest.mark.parametrize(("version", "asked"), [("1.4.1", False), ("1.5.0", False), ("1.5.1", True), ("1.5.2", True), ("1.7.0", True)])
+@pytest.mark.parametrize(
+    ("version", "asked"), [("1.4.1", False), ("1.5.0", False), ("1.5.1", True), ("1.5.2", True), ("1.7.0", True)]
+)
 def test_the_machine_type_label_is_asked_for_from_1_5_1(version, asked):
     # nodeselectorrenderer.go: WithMachineType appears in v1.5.1, absent in v1.5.0.
     selector = nodeselectors.launcher_node_selector(_vmi("Skylake"), _settings(version))
@@ -59,7 +67,9 @@ def test_the_machine_type_label_is_asked_for_from_1_5_1(version, asked):
 def test_the_machine_type_the_guest_reports_wins_over_the_spec():
     # template.go v1.6.0: vmi.Status.Machine.Type before vmi.Spec.Domain.Machine.Type.
     selector = nodeselectors.launcher_node_selector(_vmi("Skylake", status_machine="pc-q35-9.2"), _settings("1.6.3"))
-    assert "machine-type.node.kubevirt.io/pc-q35-9.2" in selector and "machine-type.node.kubevirt.io/q35" not in selector
+    assert (
+        "machine-type.node.kubevirt.io/pc-q35-9.2" in selector and "machine-type.node.kubevirt.io/q35" not in selector
+    )
 
 
 @pytest.mark.parametrize(("version", "label"), [("1.7.0", "cpumanager"), ("1.8.0", "kubevirt.io/cpumanager")])
@@ -70,29 +80,56 @@ def test_dedicated_cpus_ask_for_the_cpu_manager_label_of_the_version(version, la
 
 
 def test_the_vmis_selector_overrides_the_clusters_which_overrides_kubevirts():
-    settings = _settings("1.6.3", developerConfiguration={"nodeSelectors": {"zone": "a", "kubevirt.io/schedulable": "maybe"}})
+    settings = _settings(
+        "1.6.3", developerConfiguration={"nodeSelectors": {"zone": "a", "kubevirt.io/schedulable": "maybe"}}
+    )
     selector = nodeselectors.launcher_node_selector(_vmi("Skylake", nodeSelector={"zone": "b"}), settings)
-    assert (selector["zone"], selector["kubevirt.io/schedulable"], selector["kubernetes.io/arch"]) == ("b", "maybe", "amd64")
+    assert (selector["zone"], selector["kubevirt.io/schedulable"], selector["kubernetes.io/arch"]) == (
+        "b",
+        "maybe",
+        "amd64",
+    )
 
 
 def test_forbidden_features_and_host_model_go_into_every_required_term():
     # template.go v1.6.0 modifyNodeAffintyToRejectLabel: terms are ORed, so each gets the requirement.
-    terms = [{"matchExpressions": [{"key": "rack", "operator": "In", "values": ["r1"]}]}, {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]}]
-    vmi = _vmi("host-model", features=[("svm", "forbid")], affinity={"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}})
-    rendered = nodeselectors.launcher_affinity(vmi)["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
-    added = [{"key": "node-labeller.kubevirt.io/obsolete-host-model", "operator": "DoesNotExist"}, {"key": "cpu-feature.node.kubevirt.io/svm", "operator": "DoesNotExist"}]
+    terms = [
+        {"matchExpressions": [{"key": "rack", "operator": "In", "values": ["r1"]}]},
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]},
+    ]
+    vmi = _vmi(
+        "host-model",
+        features=[("svm", "forbid")],
+        affinity={"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}},
+    )
+    rendered = nodeselectors.launcher_affinity(vmi)["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
+    added = [
+        {"key": "node-labeller.kubevirt.io/obsolete-host-model", "operator": "DoesNotExist"},
+        {"key": "cpu-feature.node.kubevirt.io/svm", "operator": "DoesNotExist"},
+    ]
     assert [term.get("matchExpressions", [])[-2:] for term in rendered] == [added, added]
-    assert vmi["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] == terms
+    assert (
+        vmi["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        == terms
+    )
 
 
 def _migration(added: dict | None = None) -> dict:
-    return {"metadata": {"name": "m", "uid": "m-1"}, "spec": {"vmiName": "vm", **({"addedNodeSelector": added} if added else {})}}
+    return {
+        "metadata": {"name": "m", "uid": "m-1"},
+        "spec": {"vmiName": "vm", **({"addedNodeSelector": added} if added else {})},
+    }
 
 
 SOURCE_NODE = {
     "metadata": {
         "name": "node-a",
-        "labels": {"host-model-cpu.node.kubevirt.io/Cascadelake-Server": "true", "host-model-required-features.node.kubevirt.io/pdpe1gb": "true"},
+        "labels": {
+            "host-model-cpu.node.kubevirt.io/Cascadelake-Server": "true",
+            "host-model-required-features.node.kubevirt.io/pdpe1gb": "true",
+        },
     }
 }
 
@@ -101,7 +138,11 @@ SOURCE_NODE = {
 def test_the_added_node_selector_only_narrows_and_exists_from_1_6(version, honoured):
     # watch/migration/migration.go v1.6.0 createTargetPod: AddedNodeSelector copied first, the template over it.
     selector = nodeselectors.target_node_selector(
-        _vmi("Skylake"), _migration({"kubernetes.io/hostname": "node-c", "kubevirt.io/schedulable": "false"}), SOURCE_NODE, None, _settings(version)
+        _vmi("Skylake"),
+        _migration({"kubernetes.io/hostname": "node-c", "kubevirt.io/schedulable": "false"}),
+        SOURCE_NODE,
+        None,
+        _settings(version),
     )
     assert selector["kubevirt.io/schedulable"] == "true"
     assert (selector.get("kubernetes.io/hostname") == "node-c") is honoured
@@ -109,13 +150,22 @@ def test_the_added_node_selector_only_narrows_and_exists_from_1_6(version, honou
 
 def test_a_host_model_target_asks_for_the_source_nodes_host_model():
     # migration.go v1.6.0 prepareNodeSelectorForHostCpuModel / getHostCpuModelFromMap.
-    selector = nodeselectors.target_node_selector(_vmi(), _migration(), SOURCE_NODE, {"spec": {"nodeSelector": {}}}, _settings("1.6.3"))
+    selector = nodeselectors.target_node_selector(
+        _vmi(), _migration(), SOURCE_NODE, {"spec": {"nodeSelector": {}}}, _settings("1.6.3")
+    )
     assert selector["cpu-model-migration.node.kubevirt.io/Cascadelake-Server"] == "true"
     assert selector["cpu-feature.node.kubevirt.io/pdpe1gb"] == "true"
 
 
 def test_a_host_model_vm_that_migrated_before_keeps_its_first_host_model():
-    pod = {"spec": {"nodeSelector": {"cpu-model-migration.node.kubevirt.io/Skylake-Server": "true", "kubevirt.io/schedulable": "true"}}}
+    pod = {
+        "spec": {
+            "nodeSelector": {
+                "cpu-model-migration.node.kubevirt.io/Skylake-Server": "true",
+                "kubevirt.io/schedulable": "true",
+            }
+        }
+    }
     selector = nodeselectors.target_node_selector(_vmi(), _migration(), SOURCE_NODE, pod, _settings("1.6.3"))
     assert "cpu-model-migration.node.kubevirt.io/Skylake-Server" in selector
     assert "cpu-model-migration.node.kubevirt.io/Cascadelake-Server" not in selector
@@ -123,24 +173,45 @@ def test_a_host_model_vm_that_migrated_before_keeps_its_first_host_model():
 
 def test_a_source_node_without_a_host_model_cannot_get_a_target_pod():
     with pytest.raises(nodeselectors.HostModelUnknown):
-        nodeselectors.target_node_selector(_vmi(), _migration(), {"metadata": {"name": "arm", "labels": {}}}, None, _settings("1.6.3"))
+        nodeselectors.target_node_selector(
+            _vmi(), _migration(), {"metadata": {"name": "arm", "labels": {}}}, None, _settings("1.6.3")
+        )
 
 
 # -- LiveMigratable: pkg/virt-handler/vm.go calculateLiveMigrationCondition ---------------------------
 
 
 def _claim(access: str) -> dict:
-    return {"name": "disk-0", "persistentVolumeClaimInfo": {"accessModes": [access], "claimName": "disk-0-pvc", "capacity": {"storage": "10Gi"}, "requests": {"storage": "10Gi"}}}
+    return {
+        "name": "disk-0",
+        "persistentVolumeClaimInfo": {
+            "accessModes": [access],
+            "claimName": "disk-0-pvc",
+            "capacity": {"storage": "10Gi"},
+            "requests": {"storage": "10Gi"},
+        },
+    }
 
 
 def _unmigratable_twice() -> dict:
-    vmi = _vmi("Skylake", volumes=[{"name": "disk-0", "persistentVolumeClaim": {"claimName": "disk-0-pvc"}}], networks=[{"name": "default", "pod": {}}])
+    vmi = _vmi(
+        "Skylake",
+        volumes=[{"name": "disk-0", "persistentVolumeClaim": {"claimName": "disk-0-pvc"}}],
+        networks=[{"name": "default", "pod": {}}],
+    )
     vmi["spec"]["domain"]["devices"]["interfaces"] = [{"name": "default", "bridge": {}}]
     vmi["status"]["volumeStatus"] = [_claim("ReadWriteOnce")]
     return vmi
 
 
-@pytest.mark.parametrize(("version", "reason"), [((1, 5, 2), "DisksNotLiveMigratable"), ((1, 6, 0), "InterfaceNotLiveMigratable"), ((1, 7, 0), "InterfaceNotLiveMigratable")])
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [
+        ((1, 5, 2), "DisksNotLiveMigratable"),
+        ((1, 6, 0), "InterfaceNotLiveMigratable"),
+        ((1, 7, 0), "InterfaceNotLiveMigratable"),
+    ],
+)
 def test_disks_are_judged_first_before_1_6_and_last_from_1_6(version, reason):
     # vm.go v1.5.2: checkVolumesForMigration's error returned first; v1.6.0: blockErr checked last.
     assert conditions.live_migratable(_unmigratable_twice(), {}, version)["reason"] == reason
@@ -157,13 +228,21 @@ def test_a_volume_being_migrated_does_not_need_to_be_shared():
 @pytest.mark.parametrize(
     ("change", "reason", "message"),
     [
-        (lambda v: v["spec"]["domain"]["devices"].update(disks=[{"name": "lun", "lun": {"reservation": True}}]), "PersistentReservationNotLiveMigratable", "VMI uses SCSI persitent reservation"),
+        (
+            lambda v: v["spec"]["domain"]["devices"].update(disks=[{"name": "lun", "lun": {"reservation": True}}]),
+            "PersistentReservationNotLiveMigratable",
+            "VMI uses SCSI persitent reservation",
+        ),
         (
             lambda v: v["spec"]["domain"].update(features={"hyperv": {"reenlightenment": {"enabled": True}}}),
             "NoTSCFrequencyNotLiveMigratable",
             "HyperV Reenlightenment VMIs cannot migrate when TSC Frequency is not exposed on the cluster: guest timers might be inconsistent",
         ),
-        (lambda v: (v["spec"].update(architecture="s390x"), v["spec"]["domain"].update(launchSecurity={})), "SecureExecutionNotLiveMigratable", "VMI uses Secure Execution"),
+        (
+            lambda v: (v["spec"].update(architecture="s390x"), v["spec"]["domain"].update(launchSecurity={})),
+            "SecureExecutionNotLiveMigratable",
+            "VMI uses Secure Execution",
+        ),
         (lambda v: v["spec"]["domain"].update(launchSecurity={"tdx": {}}), "TDXNotLiveMigratable", "VMI uses TDX"),
         (lambda v: v["spec"]["domain"].update(launchSecurity={"sev": {}}), "SEVNotLiveMigratable", "VMI uses SEV"),
     ],
@@ -186,7 +265,10 @@ def test_host_model_needs_a_host_model_on_the_node():
     vmi = _vmi("host-model")
     vmi["status"]["nodeName"] = "arm-1"
     found = conditions.live_migratable(vmi, {"kubernetes.io/arch": "arm64"}, (1, 6, 0))
-    assert (found["reason"], found["message"]) == ("CPUModeLiveMigratable", 'the node "arm-1" does not allow migration with host-model')
+    assert (found["reason"], found["message"]) == (
+        "CPUModeLiveMigratable",
+        'the node "arm-1" does not allow migration with host-model',
+    )
     assert conditions.live_migratable(_vmi("host-passthrough"), {}, (1, 6, 0))["status"] == "True"
 
 
@@ -206,7 +288,14 @@ def _block_vmi() -> dict:
         volumeStatus=[
             {"name": "cloudinit", "size": 1048576},
             {"name": "scratch", "size": 53687091200},
-            {"name": "data", "persistentVolumeClaimInfo": {"claimName": "new-data", "capacity": {"storage": "20Gi"}, "requests": {"storage": "20Gi"}}},
+            {
+                "name": "data",
+                "persistentVolumeClaimInfo": {
+                    "claimName": "new-data",
+                    "capacity": {"storage": "20Gi"},
+                    "requests": {"storage": "20Gi"},
+                },
+            },
         ],
     )
     return vmi
@@ -221,7 +310,10 @@ def test_an_empty_disk_is_not_in_the_data_size():
 def test_migrated_volumes_count_their_source_claims_from_1_7_2():
     vmi = _block_vmi()
     vmi["status"]["migratedVolumes"] = [
-        {"volumeName": "data", "sourcePVCInfo": {"claimName": "old-data", "capacity": {"storage": "10G"}, "requests": {"storage": "12G"}}}
+        {
+            "volumeName": "data",
+            "sourcePVCInfo": {"claimName": "old-data", "capacity": {"storage": "10G"}, "requests": {"storage": "12G"}},
+        }
     ]
     # v1.7.2 pvc.go: min(request, capacity) of sourcePVCInfo, in bytes.
     assert datasize.migrated_volumes_bytes(vmi, (1, 7, 2)) == 10 * 10**9
@@ -258,15 +350,39 @@ def test_the_policy_matching_most_labels_wins_then_vmi_labels_then_the_name():
 
 def test_allow_workload_disruption_follows_allow_post_copy_when_unset():
     # virt-config/virt-config.go v1.6.0 GetMigrationConfiguration; migrations/v1alpha1/types.go GetMigrationConfByPolicy.
-    assert _settings("1.6.3", migrations={"allowPostCopy": True}).migration_configuration()["allowWorkloadDisruption"] is True
-    assert _settings("1.6.3", migrations={"allowPostCopy": True, "allowWorkloadDisruption": False}).migration_configuration()["allowWorkloadDisruption"] is False
+    assert (
+        _settings("1.6.3", migrations={"allowPostCopy": True}).migration_configuration()["allowWorkloadDisruption"]
+        is True
+    )
+    assert (
+        _settings(
+            "1.6.3", migrations={"allowPostCopy": True, "allowWorkloadDisruption": False}
+        ).migration_configuration()["allowWorkloadDisruption"]
+        is False
+    )
     cluster = _settings("1.6.3").migration_configuration()
-    assert datasize.policy_configuration(cluster, _policy("p", allowPostCopy=True), (1, 6, 3))["allowWorkloadDisruption"] is True
-    assert datasize.policy_configuration(cluster, _policy("p", completionTimeoutPerGiB=5), (1, 6, 3))["allowWorkloadDisruption"] is False
+    assert (
+        datasize.policy_configuration(cluster, _policy("p", allowPostCopy=True), (1, 6, 3))["allowWorkloadDisruption"]
+        is True
+    )
+    assert (
+        datasize.policy_configuration(cluster, _policy("p", completionTimeoutPerGiB=5), (1, 6, 3))[
+            "allowWorkloadDisruption"
+        ]
+        is False
+    )
     assert "allowWorkloadDisruption" not in default_migration_configuration((1, 4, 1))
 
 
-@pytest.mark.parametrize(("version", "reason"), [("1.3.1", "Live migration aborted "), ("1.7.0", "Live migration aborted "), ("1.8.4", "Live migration aborted "), ("1.9.0", "Live migration has been aborted")])
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [
+        ("1.3.1", "Live migration aborted "),
+        ("1.7.0", "Live migration aborted "),
+        ("1.8.4", "Live migration aborted "),
+        ("1.9.0", "Live migration has been aborted"),
+    ],
+)
 def test_the_abort_reason_of_each_version(version, reason):
     # virtwrap/live-migration-source.go: setMigrationResult(true, "Live migration aborted ", ...) up to v1.8.4.
     assert _settings(version).abort_reason == reason

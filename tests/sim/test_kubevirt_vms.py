@@ -32,12 +32,23 @@ def vms():
 
 def test_every_running_vm_gets_a_running_vmi(vms):
     phases = {v["metadata"]["name"]: v["status"]["phase"] for v in vms.store.list("virtualmachineinstances", "default")}
-    assert phases == {"app": "Running", "hm": "Running", "rwo": "Running", "bridged": "Running", "gpu": "Running", "racked": "Running"}
+    assert phases == {
+        "app": "Running",
+        "hm": "Running",
+        "rwo": "Running",
+        "bridged": "Running",
+        "gpu": "Running",
+        "racked": "Running",
+    }
 
 
 def test_the_vm_status_follows_its_vmi(vms):
     status = {v["metadata"]["name"]: v["status"] for v in vms.store.list("virtualmachines", "default")}
-    assert status["app"]["printableStatus"] == "Running" and status["app"]["ready"] is True and status["app"]["created"] is True
+    assert (
+        status["app"]["printableStatus"] == "Running"
+        and status["app"]["ready"] is True
+        and status["app"]["created"] is True
+    )
     assert status["stopped"]["printableStatus"] == "Stopped" and "created" not in status["stopped"]
     assert condition({"status": status["stopped"]}, "Ready")["reason"] == "VMINotExists"
     assert condition({"status": status["rwo"]}, "LiveMigratable")["reason"] == "DisksNotLiveMigratable"
@@ -50,11 +61,20 @@ def test_the_cpu_model_is_defaulted_to_host_model_when_the_cluster_names_none(vm
 
 def test_the_cpu_model_is_defaulted_from_the_kubevirt_cr(tmp_path):
     with running(vm("hm", model=None)) as cluster:
-        cluster.store.patch("kubevirts", "harvester-system", "kubevirt", {"spec": {"configuration": {"cpuModel": "123"}}})
+        cluster.store.patch(
+            "kubevirts", "harvester-system", "kubevirt", {"spec": {"configuration": {"cpuModel": "123"}}}
+        )
         with api_client(cluster, tmp_path) as api:
             body = cluster.store.get("virtualmachines", "default", "hm")["spec"]["template"]
-            vmi = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "metadata": {"name": "standalone"}, "spec": body["spec"]}
-            created = client.CustomObjectsApi(api).create_namespaced_custom_object(*KUBEVIRT, "default", "virtualmachineinstances", vmi)
+            vmi = {
+                "apiVersion": "kubevirt.io/v1",
+                "kind": "VirtualMachineInstance",
+                "metadata": {"name": "standalone"},
+                "spec": body["spec"],
+            }
+            created = client.CustomObjectsApi(api).create_namespaced_custom_object(
+                *KUBEVIRT, "default", "virtualmachineinstances", vmi
+            )
     assert created["spec"]["domain"]["cpu"]["model"] == "123"
 
 
@@ -66,7 +86,10 @@ def test_the_launcher_pod_is_shaped_as_kubevirt_renders_it(vms):
     vmi = vmi_of(vms, "app")
     pod = _launcher(vms, "app")
     meta, spec = pod["metadata"], pod["spec"]
-    assert meta["labels"]["kubevirt.io"] == "virt-launcher" and meta["labels"]["kubevirt.io/created-by"] == vmi["metadata"]["uid"]
+    assert (
+        meta["labels"]["kubevirt.io"] == "virt-launcher"
+        and meta["labels"]["kubevirt.io/created-by"] == vmi["metadata"]["uid"]
+    )
     assert meta["annotations"]["kubevirt.io/domain"] == "app"
     assert meta["ownerReferences"][0] | {} == {
         "apiVersion": "kubevirt.io/v1",
@@ -83,12 +106,21 @@ def test_the_launcher_pod_is_shaped_as_kubevirt_renders_it(vms):
         "machine-type.node.kubevirt.io/q35": "true",
     }
     assert spec["nodeName"] == vmi["status"]["nodeName"] == "node-a"
-    assert {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300} in spec["tolerations"]
+    assert {
+        "effect": "NoExecute",
+        "key": "node.kubernetes.io/unreachable",
+        "operator": "Exists",
+        "tolerationSeconds": 300,
+    } in spec["tolerations"]
 
 
 def test_a_host_model_launcher_pod_rejects_nodes_with_an_obsolete_host_model(vms):
-    terms = _launcher(vms, "hm")["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
-    assert terms == [{"matchExpressions": [{"key": "node-labeller.kubevirt.io/obsolete-host-model", "operator": "DoesNotExist"}]}]
+    terms = _launcher(vms, "hm")["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
+    assert terms == [
+        {"matchExpressions": [{"key": "node-labeller.kubevirt.io/obsolete-host-model", "operator": "DoesNotExist"}]}
+    ]
 
 
 def test_the_launcher_pod_asks_for_the_vms_memory_plus_kubevirts_overhead(vms):
@@ -104,7 +136,11 @@ def test_the_launcher_pod_asks_for_the_vms_memory_plus_kubevirts_overhead(vms):
 @pytest.mark.parametrize(
     ("name", "reason", "message"),
     [
-        ("rwo", "DisksNotLiveMigratable", "cannot migrate VMI: PVC rwo-disk-0 is not shared, live migration requires that all PVCs must be shared (using ReadWriteMany access mode)"),
+        (
+            "rwo",
+            "DisksNotLiveMigratable",
+            "cannot migrate VMI: PVC rwo-disk-0 is not shared, live migration requires that all PVCs must be shared (using ReadWriteMany access mode)",
+        ),
         (
             "bridged",
             "InterfaceNotLiveMigratable",
@@ -130,7 +166,11 @@ status:
 """
     with running(vm("hm", model=None, node_selector={"rack": "r9"}), extra_node) as cluster:
         found = condition(vmi_of(cluster, "hm"), "LiveMigratable")
-    assert (found["status"], found["reason"], found["message"]) == ("False", "CPUModeLiveMigratable", 'the node "node-d" does not allow migration with host-model')
+    assert (found["status"], found["reason"], found["message"]) == (
+        "False",
+        "CPUModeLiveMigratable",
+        'the node "node-d" does not allow migration with host-model',
+    )
 
 
 def test_the_vmi_reports_its_volumes_access_modes_from_the_vms_claims(vms):
@@ -161,7 +201,12 @@ def test_halting_a_vm_removes_its_vmi_and_pod(vms):
 
 
 def test_deleting_a_vm_takes_its_vmi_and_finalizers_away(vms):
-    vms.store.patch("virtualmachines", "default", "app", {"metadata": {"finalizers": ["kubevirt.io/virtualMachineControllerFinalize"]}})
+    vms.store.patch(
+        "virtualmachines",
+        "default",
+        "app",
+        {"metadata": {"finalizers": ["kubevirt.io/virtualMachineControllerFinalize"]}},
+    )
     vms.store.delete("virtualmachines", "default", "app")
     vms.advance(3)
     assert not vms.store.exists("virtualmachines", "default", "app")

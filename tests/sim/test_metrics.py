@@ -144,12 +144,16 @@ def test_the_scrape_interval_is_five_seconds_unless_the_scenario_says_otherwise(
     assert parse_scenario(SIMULATION).simulation.scrape_interval == Simulation().scrape_interval == 5.0
 
 
-@pytest.mark.parametrize(("written", "seconds"), [("30s", 30.0), ("1m", 60.0), ("1m30s", 90.0), ("500ms", 0.5), ("15", 15.0), ("2.5", 2.5)])
+@pytest.mark.parametrize(
+    ("written", "seconds"), [("30s", 30.0), ("1m", 60.0), ("1m30s", 90.0), ("500ms", 0.5), ("15", 15.0), ("2.5", 2.5)]
+)
 def test_the_scrape_interval_is_written_as_prometheus_durations_or_seconds(written, seconds):
     assert parse_scenario(f"{SIMULATION}scrapeInterval: {written}\n").simulation.scrape_interval == seconds
 
 
 @pytest.mark.parametrize("written", ["0s", "-5", "soon", "true", "30 s"])
 def test_a_scrape_interval_that_is_no_positive_duration_is_refused_naming_the_field(written):
-    with pytest.raises(ScenarioError, match=r"document 1 \(Simulation\): scrapeInterval: .* is not a duration of more than zero"):
+    with pytest.raises(
+        ScenarioError, match=r"document 1 \(Simulation\): scrapeInterval: .* is not a duration of more than zero"
+    ):
         parse_scenario(f"{SIMULATION}scrapeInterval: {written}\n")

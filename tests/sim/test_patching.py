@@ -62,9 +62,15 @@ def test_json_patch_leaves_the_original_untouched():
 
 
 def test_strategic_merge_merges_containers_by_name():
-    patched = strategic_merge_patch(POD, {"spec": {"containers": [{"name": "compute", "image": "virt-launcher:1.7.0"}]}})
+    patched = strategic_merge_patch(
+        POD, {"spec": {"containers": [{"name": "compute", "image": "virt-launcher:1.7.0"}]}}
+    )
     assert [c["name"] for c in patched["spec"]["containers"]] == ["compute", "guest-console-log"]
-    assert patched["spec"]["containers"][0] == {"name": "compute", "image": "virt-launcher:1.7.0", "env": [{"name": "A", "value": "1"}]}
+    assert patched["spec"]["containers"][0] == {
+        "name": "compute",
+        "image": "virt-launcher:1.7.0",
+        "env": [{"name": "A", "value": "1"}],
+    }
 
 
 def test_strategic_merge_deletes_a_keyed_element_with_the_patch_directive():
@@ -79,6 +85,8 @@ def test_strategic_merge_unions_finalizers_and_replaces_lists_without_merge_key(
 
 
 def test_strategic_merge_delete_from_primitive_list_and_set_element_order_directives():
-    patched = strategic_merge_patch(POD, {"metadata": {"$deleteFromPrimitiveList/finalizers": ["a/x"], "$setElementOrder/finalizers": []}})
+    patched = strategic_merge_patch(
+        POD, {"metadata": {"$deleteFromPrimitiveList/finalizers": ["a/x"], "$setElementOrder/finalizers": []}}
+    )
     assert patched["metadata"]["finalizers"] == []
     assert not any(key.startswith("$") for key in patched["metadata"])

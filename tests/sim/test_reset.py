@@ -33,7 +33,10 @@ def too_large(requested: int, current: int) -> dict:
         "status": "Failure",
         "message": f"Timeout: Too large resource version: {requested}, current: {current}",
         "reason": "Timeout",
-        "details": {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}], "retryAfterSeconds": 1},
+        "details": {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        },
         "code": 504,
     }
 
@@ -56,7 +59,9 @@ def test_reset_brings_back_the_objects_served_at_start_and_forgets_the_rest():
         assert result["resourceVersion"] == str(start_version) and cluster.store.resource_version == start_version
         assert not cluster.store.exists("virtualmachineinstances", "default", "later")
         assert cluster.store.get("namespaces", None, "kube-public")["status"]["phase"] == "Active"
-        assert cluster.store.get("namespaces", None, "default") == default  # same uid and resourceVersion, as etcd kept them
+        assert (
+            cluster.store.get("namespaces", None, "default") == default
+        )  # same uid and resourceVersion, as etcd kept them
 
 
 def test_after_reset_the_same_token_certificate_and_address_serve_the_old_state(fresh):
@@ -75,7 +80,9 @@ def test_reset_ends_every_open_watch(fresh, tmp_path):
 
     def hold_a_watch() -> None:
         try:
-            for _ in watch.Watch().stream(client.CoreV1Api(api).list_namespace, timeout_seconds=30, _request_timeout=(5, 30)):
+            for _ in watch.Watch().stream(
+                client.CoreV1Api(api).list_namespace, timeout_seconds=30, _request_timeout=(5, 30)
+            ):
                 opened.set()
         except Exception:  # the connection is dropped under it
             pass
@@ -144,7 +151,9 @@ def test_a_list_waits_for_a_version_the_server_reaches_meanwhile(fresh):
     http = RawHttp(fresh)
     ahead = fresh.store.resource_version + 1
     answers: list[urllib3.BaseHTTPResponse] = []
-    reader = threading.Thread(target=lambda: answers.append(http.request("GET", f"{VMIS}?resourceVersion={ahead}", timeout=40)))
+    reader = threading.Thread(
+        target=lambda: answers.append(http.request("GET", f"{VMIS}?resourceVersion={ahead}", timeout=40))
+    )
     reader.start()
     fresh.store.create("virtualmachineinstances", vmi("arrives"))
     reader.join(40)
@@ -156,15 +165,20 @@ def test_a_list_waits_for_a_version_the_server_reaches_meanwhile(fresh):
 def test_a_watch_list_at_a_version_not_reached_is_one_error_event(fresh):
     ahead = fresh.store.resource_version + 3
     response = RawHttp(fresh).request(
-        "GET", f"{VMIS}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion={ahead}"
+        "GET",
+        f"{VMIS}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion={ahead}",
     )
     events = [orjson.loads(line) for line in response.data.splitlines()]
-    assert response.status == 200 and events == [{"type": "ERROR", "object": too_large(ahead, fresh.store.resource_version)}]
+    assert response.status == 200 and events == [
+        {"type": "ERROR", "object": too_large(ahead, fresh.store.resource_version)}
+    ]
 
 
 def test_a_watch_at_a_version_not_reached_sends_only_what_comes_after_it(fresh):
     ahead = fresh.store.resource_version + 2
-    response = RawHttp(fresh).request("GET", f"{VMIS}?watch=true&allowWatchBookmarks=true&resourceVersion={ahead}&timeoutSeconds=20", preload=False)
+    response = RawHttp(fresh).request(
+        "GET", f"{VMIS}?watch=true&allowWatchBookmarks=true&resourceVersion={ahead}&timeoutSeconds=20", preload=False
+    )
     for name in ("first", "second", "third"):  # resourceVersions ahead-1, ahead and ahead+1
         fresh.store.create("virtualmachineinstances", vmi(name))
     event = orjson.loads(_first_line(response))
@@ -206,7 +220,12 @@ def test_after_reset_the_simulated_kubevirt_works_from_the_restored_state():
         def migrate(migration: str) -> dict:
             cluster.store.create(
                 "virtualmachineinstancemigrations",
-                {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": migration, "namespace": namespace}, "spec": {"vmiName": name}},
+                {
+                    "apiVersion": "kubevirt.io/v1",
+                    "kind": "VirtualMachineInstanceMigration",
+                    "metadata": {"name": migration, "namespace": namespace},
+                    "spec": {"vmiName": name},
+                },
             )
             for _ in range(60):  # bounded: a migration of the default scenario ends within minutes of simulated time
                 cluster.advance(5)
@@ -217,12 +236,19 @@ def test_after_reset_the_simulated_kubevirt_works_from_the_restored_state():
 
         cluster.store.create(
             "virtualmachineinstancemigrations",
-            {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration", "metadata": {"name": "cut-short", "namespace": namespace}, "spec": {"vmiName": name}},
+            {
+                "apiVersion": "kubevirt.io/v1",
+                "kind": "VirtualMachineInstanceMigration",
+                "metadata": {"name": "cut-short", "namespace": namespace},
+                "spec": {"vmiName": name},
+            },
         )
         cluster.advance(5)
         cluster.fault("reset")
         restored = cluster.store.get("virtualmachineinstances", namespace, name)
-        assert restored["status"]["nodeName"] == node and not cluster.store.exists("virtualmachineinstancemigrations", namespace, "cut-short")
+        assert restored["status"]["nodeName"] == node and not cluster.store.exists(
+            "virtualmachineinstancemigrations", namespace, "cut-short"
+        )
         done = migrate("after-reset")
         moved_to = cluster.store.get("virtualmachineinstances", namespace, name)["status"]["nodeName"]
     assert done["status"]["phase"] == "Succeeded" and moved_to != node

@@ -15,7 +15,12 @@ EVENT = {
     "apiVersion": "v1",
     "kind": "Event",
     "metadata": {"generateName": "vm1."},
-    "involvedObject": {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "name": "vm1", "namespace": "default"},
+    "involvedObject": {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachineInstance",
+        "name": "vm1",
+        "namespace": "default",
+    },
     "reason": "Migrating",
     "message": "VirtualMachineInstance is migrating.",
     "type": "Normal",
@@ -46,7 +51,10 @@ def test_the_kubeconfig_has_a_context_per_user_and_trusts_the_servers_certificat
         assert (tmp_path / "nested" / "config").stat().st_mode & 0o777 == 0o600
         assert written["current-context"] == "sim-admin"
         assert [c["name"] for c in written["contexts"]] == ["sim-admin", "sim-viewer"]
-        assert written["clusters"][0]["cluster"] == {"server": cluster.url, "certificate-authority-data": certificate_authority_data()}
+        assert written["clusters"][0]["cluster"] == {
+            "server": cluster.url,
+            "certificate-authority-data": certificate_authority_data(),
+        }
         assert {u["name"]: u["user"]["token"] for u in written["users"]} == cluster.tokens
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tui.sim.runtime import SimCluster
-from tui.sim.scenario import ScenarioError, ScenarioOptions, load_scenario, parse_scenario, register_scenario, Scenario
+from tui.sim.scenario import Scenario, ScenarioError, ScenarioOptions, load_scenario, parse_scenario, register_scenario
 
 GOOD = """
 apiVersion: livemig.io/v1alpha1
@@ -68,14 +68,38 @@ def test_without_a_simulation_document_the_users_are_admin_and_viewer():
     [
         ("kind: Node\nmetadata: {name: [oops\n", "document 1: not valid YAML at line 3, column 1"),
         ("apiVersion: v1\nmetadata: {name: x}\n", "document 1: kind: required"),
-        ("---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n", 'document 2 (Secret s): kind: unknown kind "Secret"'),
-        ("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: Bad_VM, namespace: lab}\n", 'document 1 (VirtualMachine lab/Bad_VM): metadata.name: Invalid value: "Bad_VM"'),
-        ("apiVersion: livemig.io/v1alpha1\nkind: Simulation\nmonitoring: sometimes\n", "document 1 (Simulation): monitoring: must be true or false"),
-        ("apiVersion: livemig.io/v1alpha1\nkind: Simulation\nmigrationBandwith: 1Gi\n", "document 1 (Simulation): migrationBandwith: unknown field"),
-        ("apiVersion: livemig.io/v1alpha1\nkind: Simulation\nmigrationBandwidth: fast\n", "migrationBandwidth: 'fast' is not a quantity"),
-        ("apiVersion: livemig.io/v1alpha1\nkind: Simulation\nusers: [{name: bob, role: root}]\n", 'users[0].role: must be "admin" or "viewer"'),
-        ("apiVersion: livemig.io/v1alpha1\nkind: Simulation\nnodeCPUs: {n1: {hostModel: XYZ, modles: []}}\n", "nodeCPUs[n1].modles: unknown field"),
-        ("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Node}\n", "document 1, item 1 (Node): metadata: required"),
+        (
+            "---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n",
+            'document 2 (Secret s): kind: unknown kind "Secret"',
+        ),
+        (
+            "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: Bad_VM, namespace: lab}\n",
+            'document 1 (VirtualMachine lab/Bad_VM): metadata.name: Invalid value: "Bad_VM"',
+        ),
+        (
+            "apiVersion: livemig.io/v1alpha1\nkind: Simulation\nmonitoring: sometimes\n",
+            "document 1 (Simulation): monitoring: must be true or false",
+        ),
+        (
+            "apiVersion: livemig.io/v1alpha1\nkind: Simulation\nmigrationBandwith: 1Gi\n",
+            "document 1 (Simulation): migrationBandwith: unknown field",
+        ),
+        (
+            "apiVersion: livemig.io/v1alpha1\nkind: Simulation\nmigrationBandwidth: fast\n",
+            "migrationBandwidth: 'fast' is not a quantity",
+        ),
+        (
+            "apiVersion: livemig.io/v1alpha1\nkind: Simulation\nusers: [{name: bob, role: root}]\n",
+            'users[0].role: must be "admin" or "viewer"',
+        ),
+        (
+            "apiVersion: livemig.io/v1alpha1\nkind: Simulation\nnodeCPUs: {n1: {hostModel: XYZ, modles: []}}\n",
+            "nodeCPUs[n1].modles: unknown field",
+        ),
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Node}\n",
+            "document 1, item 1 (Node): metadata: required",
+        ),
     ],
 )
 def test_bad_scenarios_name_the_document_and_field(text, message):

@@ -28,7 +28,9 @@ def refusal(text: str) -> str:
 
 
 def test_a_dirty_rate_for_a_vm_the_scenario_does_not_hold_is_refused_with_the_nearest_name():
-    message = refusal("apiVersion: livemig.io/v1alpha1\nkind: Simulation\ndirtyRates: {finance/db-primry: 512Mi}\n" + NODE_AND_VM)
+    message = refusal(
+        "apiVersion: livemig.io/v1alpha1\nkind: Simulation\ndirtyRates: {finance/db-primry: 512Mi}\n" + NODE_AND_VM
+    )
     assert message == (
         "document 1 (Simulation): dirtyRates[finance/db-primry]: the scenario has no VirtualMachine or "
         'VirtualMachineInstance finance/db-primry (did you mean "finance/db-primary"?)'
@@ -36,13 +38,21 @@ def test_a_dirty_rate_for_a_vm_the_scenario_does_not_hold_is_refused_with_the_ne
 
 
 def test_a_dirty_rate_naming_the_wrong_namespace_is_refused():
-    message = refusal("apiVersion: livemig.io/v1alpha1\nkind: Simulation\ndirtyRates: {default/db-primary: 512Mi}\n" + NODE_AND_VM)
-    assert message.startswith("document 1 (Simulation): dirtyRates[default/db-primary]: the scenario has no VirtualMachine")
+    message = refusal(
+        "apiVersion: livemig.io/v1alpha1\nkind: Simulation\ndirtyRates: {default/db-primary: 512Mi}\n" + NODE_AND_VM
+    )
+    assert message.startswith(
+        "document 1 (Simulation): dirtyRates[default/db-primary]: the scenario has no VirtualMachine"
+    )
 
 
 def test_node_cpus_for_a_node_the_scenario_does_not_hold_are_refused():
-    message = refusal("apiVersion: livemig.io/v1alpha1\nkind: Simulation\nnodeCPUs: {harv-9: {hostModel: XYZ}}\n" + NODE_AND_VM)
-    assert message == 'document 1 (Simulation): nodeCPUs[harv-9]: the scenario has no Node harv-9 (did you mean "harv-1"?)'
+    message = refusal(
+        "apiVersion: livemig.io/v1alpha1\nkind: Simulation\nnodeCPUs: {harv-9: {hostModel: XYZ}}\n" + NODE_AND_VM
+    )
+    assert (
+        message == 'document 1 (Simulation): nodeCPUs[harv-9]: the scenario has no Node harv-9 (did you mean "harv-1"?)'
+    )
 
 
 def test_dirty_rates_and_node_cpus_naming_what_the_scenario_holds_are_read():
@@ -64,4 +74,4 @@ def test_a_mistyped_simulation_kind_is_answered_with_simulation_among_the_served
 
 def test_a_kind_under_an_old_api_version_is_answered_with_the_served_one():
     message = refusal("apiVersion: kubevirt.io/v1alpha3\nkind: VirtualMachine\nmetadata: {name: web-1}\n")
-    assert '(did you mean VirtualMachine (kubevirt.io/v1)?)' in message
+    assert "(did you mean VirtualMachine (kubevirt.io/v1)?)" in message

@@ -19,7 +19,9 @@ MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
 def a_migration(cluster, name: str) -> dict:
-    return cluster.store.create("virtualmachineinstancemigrations", {**vmim("some-vm"), "metadata": {"name": name, "namespace": "default"}})
+    return cluster.store.create(
+        "virtualmachineinstancemigrations", {**vmim("some-vm"), "metadata": {"name": name, "namespace": "default"}}
+    )
 
 
 def test_a_wrongly_typed_status_field_is_422_naming_the_field_and_both_types(cluster, http):
@@ -42,7 +44,9 @@ def test_a_wrongly_typed_status_field_is_422_naming_the_field_and_both_types(clu
 
 def test_every_wrongly_typed_field_is_a_cause_with_its_path(cluster, http):
     a_migration(cluster, "typed-2")
-    patch = {"status": {"migrationState": {"completed": "yes", "targetCPUSet": [1, "two"]}, "phaseTransitionTimestamps": {}}}
+    patch = {
+        "status": {"migrationState": {"completed": "yes", "targetCPUSet": [1, "two"]}, "phaseTransitionTimestamps": {}}
+    }
     status, body = http.json("PATCH", f"{MIGRATIONS}/typed-2/status", patch, headers=MERGE)
     assert status == 422
     assert [(cause["field"], cause["message"].split(": ")[1]) for cause in body["details"]["causes"]] == [
@@ -55,11 +59,16 @@ def test_every_wrongly_typed_field_is_a_cause_with_its_path(cluster, http):
 
 def test_a_well_typed_status_is_stored(cluster, api):
     a_migration(cluster, "typed-3")
-    status = {"phase": "Running", "migrationState": {"completed": False, "targetNode": "harv42", "targetCPUSet": [2, 3]}}
+    status = {
+        "phase": "Running",
+        "migrationState": {"completed": False, "targetNode": "harv42", "targetCPUSet": [2, 3]},
+    }
     client.CustomObjectsApi(api).patch_namespaced_custom_object_status(
         "kubevirt.io", "v1", "default", "virtualmachineinstancemigrations", "typed-3", {"status": status}
     )
-    assert cluster.store.get("virtualmachineinstancemigrations", "default", "typed-3")["status"]["migrationState"]["targetCPUSet"] == [2, 3]
+    assert cluster.store.get("virtualmachineinstancemigrations", "default", "typed-3")["status"]["migrationState"][
+        "targetCPUSet"
+    ] == [2, 3]
 
 
 def test_the_python_client_gets_422_for_a_status_replace_of_the_wrong_type(cluster, api):
@@ -70,7 +79,10 @@ def test_the_python_client_gets_422_for_a_status_replace_of_the_wrong_type(clust
             "kubevirt.io", "v1", "default", "virtualmachineinstancemigrations", "typed-4", current
         )
     assert error.value.status == 422
-    assert json.loads(error.value.body)["details"]["causes"][0]["field"] == "status.phaseTransitionTimestamps[0].phaseTransitionTimestamp"
+    assert (
+        json.loads(error.value.body)["details"]["causes"][0]["field"]
+        == "status.phaseTransitionTimestamps[0].phaseTransitionTimestamp"
+    )
 
 
 def test_a_vmi_written_with_a_wrongly_typed_status_is_422(cluster, http):
@@ -109,7 +121,11 @@ def test_kubectl_shows_the_422_of_a_wrongly_typed_status_patch(cluster, kubectl)
         ("integer", 3.0, []),
         ("integer", 3.5, ['Invalid value: "number": x in body must be of type integer: "number"']),
         ("boolean", None, []),
-        ({"*": "integer"}, {"a": 1, "b": "2"}, ['Invalid value: "string": x.b in body must be of type integer: "string"']),
+        (
+            {"*": "integer"},
+            {"a": 1, "b": "2"},
+            ['Invalid value: "string": x.b in body must be of type integer: "string"'],
+        ),
         ({"known": "string"}, {"unknown": 5}, []),
         ("any", {"a": [1]}, []),
     ],
@@ -120,6 +136,12 @@ def test_type_rules(expected, value, causes):
 
 def test_the_schema_file_covers_every_crd_with_a_status_the_simulator_serves():
     covered = set(orjson.loads(TYPES_FILE.read_bytes()))
-    assert {"virtualmachines", "virtualmachineinstances", "virtualmachineinstancemigrations", "kubevirts", "migrationpolicies"} == covered
+    assert {
+        "virtualmachines",
+        "virtualmachineinstances",
+        "virtualmachineinstancemigrations",
+        "kubevirts",
+        "migrationpolicies",
+    } == covered
     for plural in covered:
         assert not SERVED.by_plural(plural).builtin

@@ -39,20 +39,29 @@ def test_malformed_label_selectors_are_refused(selector):
 
 
 def test_field_selector_terms_match_pod_fields():
-    pod = {"metadata": {"name": "virt-launcher-vm1-abcde", "namespace": "default"}, "spec": {"nodeName": "harv41"}, "status": {"phase": "Running"}}
+    pod = {
+        "metadata": {"name": "virt-launcher-vm1-abcde", "namespace": "default"},
+        "spec": {"nodeName": "harv41"},
+        "status": {"phase": "Running"},
+    }
     assert parse_field_selector("spec.nodeName=harv41,status.phase!=Pending").matches(PODS, pod)
     assert not parse_field_selector("spec.nodeName==harv2").matches(PODS, pod)
 
 
 def test_event_source_field_is_the_reporting_component():
-    event = {"metadata": {"name": "e", "namespace": "default"}, "source": {"component": "virt-handler", "host": "harv41"}}
+    event = {
+        "metadata": {"name": "e", "namespace": "default"},
+        "source": {"component": "virt-handler", "host": "harv41"},
+    }
     assert parse_field_selector("source=virt-handler").matches(EVENTS, event)
 
 
 def test_custom_resources_only_select_on_name_and_namespace():
     with pytest.raises(SelectorError) as error:
         check_field_selector(VIRTUAL_MACHINE_INSTANCES, parse_field_selector("status.phase=Running"))
-    assert str(error.value) == '"status.phase" is not a known field selector: only "metadata.name", "metadata.namespace"'
+    assert (
+        str(error.value) == '"status.phase" is not a known field selector: only "metadata.name", "metadata.namespace"'
+    )
 
 
 def test_built_in_types_refuse_unknown_fields_with_their_wording():

@@ -50,4 +50,8 @@ def test_the_check_sees_an_import_of_a_rule(tmp_path):
     )
     modules = [module for _, module in _domain_imports(sample)]
     assert modules == ["tui.domain.scheduling", "tui.domain.budget", "tui.domain.placement", "tui.domain.objects"]
-    assert [m for m in modules if m not in SHARED] == ["tui.domain.scheduling", "tui.domain.budget", "tui.domain.placement"]
+    assert [m for m in modules if m not in SHARED] == [
+        "tui.domain.scheduling",
+        "tui.domain.budget",
+        "tui.domain.placement",
+    ]

@@ -29,7 +29,11 @@ def test_create_fills_identity_and_a_decimal_resource_version(store):
 
 
 def test_generate_name_appends_five_safe_characters(store):
-    created = store.create("virtualmachineinstancemigrations", {"metadata": {"generateName": "vm1-"}, "spec": {"vmiName": "vm1"}}, "default")
+    created = store.create(
+        "virtualmachineinstancemigrations",
+        {"metadata": {"generateName": "vm1-"}, "spec": {"vmiName": "vm1"}},
+        "default",
+    )
     suffix = created["metadata"]["name"][len("vm1-") :]
     assert len(suffix) == 5 and set(suffix) <= set("bcdfghjklmnpqrstvwxz2456789")
 
@@ -46,7 +50,9 @@ def test_a_bad_name_is_422_invalid_with_the_dns_subdomain_wording(store):
     with pytest.raises(ApiError) as error:
         store.create("virtualmachines", vm("Bad_Name"))
     assert error.value.code == 422
-    assert error.value.message.startswith('VirtualMachine.kubevirt.io "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain')
+    assert error.value.message.startswith(
+        'VirtualMachine.kubevirt.io "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain'
+    )
     assert error.value.details["causes"][0]["field"] == "metadata.name"
 
 
@@ -70,7 +76,9 @@ def test_update_with_a_stale_resource_version_is_409_conflict(store):
 
 def test_update_of_the_main_resource_keeps_the_status_of_a_status_subresource(store):
     store.create("virtualmachines", vm("vm1"))
-    store.update_status("virtualmachines", {**store.get("virtualmachines", "default", "vm1"), "status": {"printableStatus": "Running"}})
+    store.update_status(
+        "virtualmachines", {**store.get("virtualmachines", "default", "vm1"), "status": {"printableStatus": "Running"}}
+    )
     current = store.get("virtualmachines", "default", "vm1")
     current["status"] = {"printableStatus": "Stopped"}
     updated = store.update("virtualmachines", current)
@@ -112,7 +120,12 @@ def test_removing_the_last_finalizer_of_a_deleting_object_removes_it(store):
     obj["metadata"]["finalizers"] = ["kubevirt.io/virtualMachineControllerFinalize"]
     store.create("virtualmachineinstances", obj)
     store.delete("virtualmachineinstances", "default", "vm1")
-    assert store.remove_finalizer("virtualmachineinstances", "default", "vm1", "kubevirt.io/virtualMachineControllerFinalize") is None
+    assert (
+        store.remove_finalizer(
+            "virtualmachineinstances", "default", "vm1", "kubevirt.io/virtualMachineControllerFinalize"
+        )
+        is None
+    )
     assert not store.exists("virtualmachineinstances", "default", "vm1")
 
 
@@ -124,7 +137,10 @@ def test_no_new_finalizer_can_be_added_to_a_deleting_object(store):
     deleting["metadata"]["finalizers"].append("b.example/y")
     with pytest.raises(ApiError) as error:
         store.update("virtualmachineinstances", deleting)
-    assert error.value.code == 422 and "no new finalizers can be added if the object is being deleted" in error.value.message
+    assert (
+        error.value.code == 422
+        and "no new finalizers can be added if the object is being deleted" in error.value.message
+    )
 
 
 def test_a_uid_precondition_that_does_not_hold_is_409(store):
@@ -139,7 +155,15 @@ def test_a_uid_precondition_that_does_not_hold_is_409(store):
 def test_deleting_an_owner_deletes_what_it_owns_unless_orphaned(store):
     owner = store.create("virtualmachines", vm("vm1"))
     owned = vmi("vm1")
-    owned["metadata"]["ownerReferences"] = [{"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "name": "vm1", "uid": owner["metadata"]["uid"], "controller": True}]
+    owned["metadata"]["ownerReferences"] = [
+        {
+            "apiVersion": "kubevirt.io/v1",
+            "kind": "VirtualMachine",
+            "name": "vm1",
+            "uid": owner["metadata"]["uid"],
+            "controller": True,
+        }
+    ]
     store.create("virtualmachineinstances", owned)
     store.delete("virtualmachines", "default", "vm1")
     assert not store.exists("virtualmachineinstances", "default", "vm1")
@@ -148,7 +172,9 @@ def test_deleting_an_owner_deletes_what_it_owns_unless_orphaned(store):
 def test_orphan_propagation_keeps_the_dependents_without_the_owner_reference(store):
     owner = store.create("virtualmachines", vm("vm1"))
     owned = vmi("vm1")
-    owned["metadata"]["ownerReferences"] = [{"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "name": "vm1", "uid": owner["metadata"]["uid"]}]
+    owned["metadata"]["ownerReferences"] = [
+        {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "name": "vm1", "uid": owner["metadata"]["uid"]}
+    ]
     store.create("virtualmachineinstances", owned)
     store.delete("virtualmachines", "default", "vm1", propagation="Orphan")
     assert "ownerReferences" not in store.get("virtualmachineinstances", "default", "vm1")["metadata"]
@@ -176,7 +202,10 @@ def test_list_filters_by_namespace_labels_and_fields(store):
     store.create("virtualmachineinstances", vmi("a"))
     store.create("virtualmachineinstances", vmi("b", namespace="lab"))
     store.create("virtualmachineinstances", vmi("c", namespace="lab"))
-    names = [o["metadata"]["name"] for o in store.list("virtualmachineinstances", "lab", "harvesterhci.io/vmName in (b,x)", "metadata.name!=zzz")]
+    names = [
+        o["metadata"]["name"]
+        for o in store.list("virtualmachineinstances", "lab", "harvesterhci.io/vmName in (b,x)", "metadata.name!=zzz")
+    ]
     assert names == ["b"]
 
 
@@ -258,4 +287,7 @@ def test_what_a_subscriber_writes_while_a_snapshot_is_restored_comes_after_it(st
     store.subscribe(answer)
     store.restore_snapshot(snapshot, version)
     assert int(store.get("namespaces", None, "answer")["metadata"]["resourceVersion"]) == version + 1
-    assert store.get("namespaces", None, "second")["metadata"]["resourceVersion"] == snapshot[1][1]["metadata"]["resourceVersion"]
+    assert (
+        store.get("namespaces", None, "second")["metadata"]["resourceVersion"]
+        == snapshot[1][1]["metadata"]["resourceVersion"]
+    )

@@ -15,7 +15,16 @@ NOW = datetime(2024, 12, 13, 13, 39, 3, tzinfo=timezone.utc)
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(5, "5s"), (119, "119s"), (200, "3m20s"), (600, "10m"), (3 * 3600 + 120, "3h2m"), (30 * 3600, "30h"), (3 * 86400, "3d"), (400 * 86400, "400d")],
+    [
+        (5, "5s"),
+        (119, "119s"),
+        (200, "3m20s"),
+        (600, "10m"),
+        (3 * 3600 + 120, "3h2m"),
+        (30 * 3600, "30h"),
+        (3 * 86400, "3d"),
+        (400 * 86400, "400d"),
+    ],
 )
 def test_ages_read_like_kubectl(seconds, shown):
     assert human_duration(seconds) == shown
@@ -32,7 +41,11 @@ def test_vmi_rows_show_phase_ip_node_and_ready_from_the_crd_columns():
 
 
 def test_vmim_rows_have_no_age_column():
-    table = to_table(VIRTUAL_MACHINE_INSTANCE_MIGRATIONS, [{"metadata": {"name": "vm1-gbbv6"}, "spec": {"vmiName": "vm1"}, "status": {"phase": "Succeeded"}}], NOW)
+    table = to_table(
+        VIRTUAL_MACHINE_INSTANCE_MIGRATIONS,
+        [{"metadata": {"name": "vm1-gbbv6"}, "spec": {"vmiName": "vm1"}, "status": {"phase": "Succeeded"}}],
+        NOW,
+    )
     assert table["rows"][0]["cells"] == ["vm1-gbbv6", "Succeeded", "vm1"]
 
 
@@ -45,7 +58,12 @@ def test_pod_rows_count_ready_containers_and_show_waiting_reasons():
             "podIP": "10.52.0.77",
             "containerStatuses": [
                 {"name": "compute", "ready": True, "restartCount": 0, "state": {"running": {}}},
-                {"name": "guest-console-log", "ready": False, "restartCount": 1, "state": {"waiting": {"reason": "ContainerCreating"}}},
+                {
+                    "name": "guest-console-log",
+                    "ready": False,
+                    "restartCount": 1,
+                    "state": {"waiting": {"reason": "ContainerCreating"}},
+                },
             ],
         },
     }
@@ -56,9 +74,15 @@ def test_pod_rows_count_ready_containers_and_show_waiting_reasons():
 
 def test_node_status_says_not_ready_and_scheduling_disabled():
     node = {
-        "metadata": {"name": "harvester-node-1", "labels": {"node-role.kubernetes.io/control-plane": "true", "node-role.kubernetes.io/etcd": "true"}},
+        "metadata": {
+            "name": "harvester-node-1",
+            "labels": {"node-role.kubernetes.io/control-plane": "true", "node-role.kubernetes.io/etcd": "true"},
+        },
         "spec": {"unschedulable": True},
-        "status": {"conditions": [{"type": "Ready", "status": "Unknown"}], "nodeInfo": {"kubeletVersion": "v1.34.2+rke2r1"}},
+        "status": {
+            "conditions": [{"type": "Ready", "status": "Unknown"}],
+            "nodeInfo": {"kubeletVersion": "v1.34.2+rke2r1"},
+        },
     }
     cells = to_table(NODES, [node], NOW)["rows"][0]["cells"]
     assert cells[1:3] == ["NotReady,SchedulingDisabled", "control-plane,etcd"]

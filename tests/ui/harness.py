@@ -58,10 +58,17 @@ def scenario(name: str = "default") -> Scenario:
 
 
 @contextmanager
-def simulated(name: str = "default", seed: int = 7, controller: bool = True, port: int | None = None) -> Iterator[SimCluster]:
+def simulated(
+    name: str = "default", seed: int = 7, controller: bool = True, port: int | None = None
+) -> Iterator[SimCluster]:
     """A running simulated cluster with a manual clock; generated names (migrations) fixed by `seed`."""
     cluster = SimCluster.start(
-        scenario(name), port=port, manual_clock=True, bookmark_interval=0.2, installers=None if controller else [], seed=seed
+        scenario(name),
+        port=port,
+        manual_clock=True,
+        bookmark_interval=0.2,
+        installers=None if controller else [],
+        seed=seed,
     )
     try:
         yield cluster
@@ -69,7 +76,9 @@ def simulated(name: str = "default", seed: int = 7, controller: bool = True, por
         cluster.stop()
 
 
-def connect_as(cluster: SimCluster, directory: Path, user: str = "admin", readonly: bool = False, **options: Any) -> ClusterSession:
+def connect_as(
+    cluster: SimCluster, directory: Path, user: str = "admin", readonly: bool = False, **options: Any
+) -> ClusterSession:
     """A started session for `user` (context sim-<user>), on the cluster's clock, every kind listed."""
     kubeconfig = cluster.write_kubeconfig(directory / f"kubeconfig-{user}")
     settings: dict[str, Any] = dict(
@@ -108,7 +117,9 @@ async def until(pilot: Pilot, check: Callable[[], Any], timeout: float = 15.0, w
         if value:
             return value
         if time.monotonic() > end:
-            raise AssertionError(f"not seen within {timeout} s: {what or check}\n--- screen ---\n{screen_text(pilot.app)}")
+            raise AssertionError(
+                f"not seen within {timeout} s: {what or check}\n--- screen ---\n{screen_text(pilot.app)}"
+            )
         await pilot.pause(0.05)
 
 
@@ -186,7 +197,11 @@ async def select_vm(pilot: Pilot, name: str) -> None:
     """Filter the VM list down to `name` and put the cursor on it, as an operator would."""
     app = pilot.app
     await pilot.press("slash", *name, "enter")
-    await until(pilot, lambda: app.screen.highlighted is not None and app.screen.highlighted.endswith(f"/{name}"), what=f"cursor on {name}")
+    await until(
+        pilot,
+        lambda: app.screen.highlighted is not None and app.screen.highlighted.endswith(f"/{name}"),
+        what=f"cursor on {name}",
+    )
 
 
 async def cursor_to(pilot: Pilot, key: str, table_id: str) -> None:

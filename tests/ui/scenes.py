@@ -36,7 +36,9 @@ def _server_versions(cluster: SimCluster, resource: str, namespaces: tuple[str, 
         meta = obj["metadata"]
         if meta.get("namespace") and namespaces is not None and meta["namespace"] not in namespaces:
             continue
-        found[f"{meta.get('namespace')}/{meta['name']}" if meta.get("namespace") else meta["name"]] = meta["resourceVersion"]
+        found[f"{meta.get('namespace')}/{meta['name']}" if meta.get("namespace") else meta["name"]] = meta[
+            "resourceVersion"
+        ]
     return found
 
 
@@ -48,11 +50,19 @@ def _shown_versions(app: LivemigApp, kind: str) -> dict[str, str]:
 async def caught_up(pilot: Pilot, cluster: SimCluster) -> None:
     """Wait until the app shows exactly what the server holds (and byte counters for running migrations)."""
     app: LivemigApp = pilot.app  # type: ignore[assignment]
-    kinds = {"vms": "virtualmachines", "vmis": "virtualmachineinstances", "migrations": "virtualmachineinstancemigrations", "nodes": "nodes"}
+    kinds = {
+        "vms": "virtualmachines",
+        "vmis": "virtualmachineinstances",
+        "migrations": "virtualmachineinstancemigrations",
+        "nodes": "nodes",
+    }
 
     def same() -> bool:
         namespaces = app.session.namespaces
-        return all(_shown_versions(app, kind) == _server_versions(cluster, resource, namespaces) for kind, resource in kinds.items())
+        return all(
+            _shown_versions(app, kind) == _server_versions(cluster, resource, namespaces)
+            for kind, resource in kinds.items()
+        )
 
     def counted() -> bool:
         running = [v for v in app.live.ledger.views() if v.progress.phase == "Running" and not v.final]
@@ -150,7 +160,12 @@ async def connection_lost(pilot: Pilot, cluster: SimCluster) -> None:
     app: LivemigApp = pilot.app  # type: ignore[assignment]
     await caught_up(pilot, cluster)
     cluster.fault("restart", seconds=60)
-    await until(pilot, lambda: "(attempt 2)" in app.live.connection.banner and "refused" in app.live.connection.banner, timeout=30, what="attempt 2")
+    await until(
+        pilot,
+        lambda: "(attempt 2)" in app.live.connection.banner and "refused" in app.live.connection.banner,
+        timeout=30,
+        what="attempt 2",
+    )
     app.updates_paused = True
     app._broadcast(ViewUpdated(None, connection=True))
     await pilot.pause(0.3)

@@ -30,7 +30,9 @@ async def start_copying(pilot, cluster, app) -> None:
     """db-primary's migration, started through the app and copying memory."""
     await select_vm(pilot, VM)
     assert app.start_migration(KEY, None)
-    await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm(KEY)) is not None and v.progress.phase == "Running")
+    await step_until(
+        pilot, cluster, lambda: (v := app.live.ledger.running_for_vm(KEY)) is not None and v.progress.phase == "Running"
+    )
 
 
 async def test_abort_asks_first_and_no_is_focused(cluster, admin):
@@ -71,7 +73,12 @@ async def test_abort_from_the_migrations_screen(cluster, admin):
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("tab", "enter")  # from No to "Abort migration"
-        await until(pilot, lambda: migrations_of(cluster, VM) == [] or "deletionTimestamp" in migrations_of(cluster, VM)[0]["metadata"])
+        await until(
+            pilot,
+            lambda: (
+                migrations_of(cluster, VM) == [] or "deletionTimestamp" in migrations_of(cluster, VM)[0]["metadata"]
+            ),
+        )
         await step_until(pilot, cluster, lambda: "■ Aborted" in screen_text(app))
 
 
@@ -102,8 +109,12 @@ async def test_quitting_during_a_migration_names_the_kubeconfig_given(cluster, a
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_copying(pilot, cluster, app)
-        lines = still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=str(tmp_path / "prod config"))
-    assert lines[1].endswith(f"stop it with: livemig --kubeconfig '{tmp_path}/prod config' --context sim-admin abort default/db-primary")
+        lines = still_running(
+            app.live.ledger.views(), app.session.context_name, kubeconfig=str(tmp_path / "prod config")
+        )
+    assert lines[1].endswith(
+        f"stop it with: livemig --kubeconfig '{tmp_path}/prod config' --context sim-admin abort default/db-primary"
+    )
 
 
 async def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated_cluster(cluster, admin):
@@ -123,7 +134,11 @@ async def test_the_abort_question_says_when_the_migration_is_stalled(cluster, ad
     async with app.run_test(size=(100, 30)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
+        await step_until(
+            pilot,
+            cluster,
+            lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled,
+        )
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert re.search(r"⚠ no progress for \d+ s", screen_text(app))
@@ -137,7 +152,12 @@ async def test_the_abort_question_follows_the_migration_while_it_is_open(cluster
         await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm("default/kafka-broker-2") is not None)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await step_until(pilot, cluster, lambda: re.search(r"⚠ no progress for \d+ s", question_text(app)), what="the stall, seen while the question is open")
+        await step_until(
+            pilot,
+            cluster,
+            lambda: re.search(r"⚠ no progress for \d+ s", question_text(app)),
+            what="the stall, seen while the question is open",
+        )
         assert isinstance(app.screen, ConfirmScreen)
 
 
@@ -147,7 +167,16 @@ async def test_the_abort_question_says_when_the_migration_ended_while_it_was_ope
         await start_copying(pilot, cluster, app)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await step_until(pilot, cluster, lambda: "answering aborts nothing" in question_text(app), seconds=600, stride=5, what="the end, said in the question")
+        await step_until(
+            pilot,
+            cluster,
+            lambda: "answering aborts nothing" in question_text(app),
+            seconds=600,
+            stride=5,
+            what="the end, said in the question",
+        )
         await pilot.press("tab", "enter")  # "Abort migration" on an ended migration
         await until(pilot, lambda: isinstance(app.screen, VMListScreen))
-        await until(pilot, lambda: any(n.title == "Not aborted" for n in app._notifications), what="nothing to abort, said")
+        await until(
+            pilot, lambda: any(n.title == "Not aborted" for n in app._notifications), what="nothing to abort, said"
+        )

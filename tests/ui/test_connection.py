@@ -42,8 +42,13 @@ async def test_the_banner_goes_and_changes_made_meanwhile_show_after_recovery(cl
         await until(pilot, lambda: "● connected" in screen_text(app), timeout=30, what="the recovery")
         assert not app.screen.has_class("-stale")
         assert not app.screen.query_one("#banner").has_class("-lost")
-        keys = lambda: [row.key for row in app.screen.query_one("#vm-table").rows]
-        await step_until(pilot, cluster, lambda: "default/win-installer" not in keys(), what="the deletion made meanwhile")
+
+        def keys():
+            return [row.key for row in app.screen.query_one("#vm-table").rows]
+
+        await step_until(
+            pilot, cluster, lambda: "default/win-installer" not in keys(), what="the deletion made meanwhile"
+        )
         assert isinstance(app.screen, VMListScreen)
 
 
@@ -52,5 +57,7 @@ async def test_a_stalled_api_server_is_noticed(cluster, admin):
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "● connected" in screen_text(app))
         cluster.fault("stall", seconds=4)
-        await until(pilot, lambda: "Reconnecting (attempt" in widget_text(app, "#banner"), timeout=20, what="the stall noticed")
+        await until(
+            pilot, lambda: "Reconnecting (attempt" in widget_text(app, "#banner"), timeout=20, what="the stall noticed"
+        )
         await until(pilot, lambda: "● connected" in screen_text(app), timeout=30, what="the recovery")

@@ -18,7 +18,16 @@ from tui.screens.vm_list import VMListScreen
 from tui.themes import check_theme, choose_theme, terminal_colours
 from tui.widgets.row_table import RowTable
 
-SCREENS = (LivemigApp, VMListScreen, VMDetailScreen, NodePickerScreen, MigrationsScreen, ConfirmScreen, HelpScreen, RowTable)
+SCREENS = (
+    LivemigApp,
+    VMListScreen,
+    VMDetailScreen,
+    NodePickerScreen,
+    MigrationsScreen,
+    ConfirmScreen,
+    HelpScreen,
+    RowTable,
+)
 
 
 @pytest.mark.parametrize("owner", SCREENS, ids=lambda owner: owner.__name__)
@@ -41,7 +50,12 @@ async def test_help_lists_every_key_grouped(cluster, admin):
         text = widget_text(app, "#help-text")
         for group in ("Everywhere", "Lists", "VM list", "VM details", "Node picker", "Migrations", "Questions"):
             assert f"{group}\n" in text
-        for line in ("m                 Migrate", "a                 Abort", "/                 Filter", "^p                Command palette"):
+        for line in (
+            "m                 Migrate",
+            "a                 Abort",
+            "/                 Filter",
+            "^p                Command palette",
+        ):
             assert line in text
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, VMListScreen))
@@ -128,7 +142,9 @@ def test_a_keymap_from_the_environment_names_bindings_by_id():
     from tui.app import binding_ids
     from tui.widgets.keymap import parse_keymap
 
-    keymap, problems = parse_keymap("vms.migrate=x; app.quit=ctrl+q,f10;nonsense;vms.nothing=y;app.help=?", binding_ids())
+    keymap, problems = parse_keymap(
+        "vms.migrate=x; app.quit=ctrl+q,f10;nonsense;vms.nothing=y;app.help=?", binding_ids()
+    )
     assert keymap == {"vms.migrate": "x", "app.quit": "ctrl+q,f10", "app.help": "question_mark"}
     assert problems == ['"nonsense" is not ID=KEYS; ignored', 'no binding has the id "vms.nothing"; ignored']
 
@@ -187,9 +203,13 @@ async def test_an_action_the_keymap_left_without_a_key_is_in_help_and_the_palett
         await pilot.press("ctrl+p")
         await until(pilot, lambda: LivemigPalette.is_open(app), what="the palette")
         await pilot.press(*"reverse sort")
-        await until(pilot, lambda: "No key here under LIVEMIG_KEYMAP (vms.reverse_sort)" in screen_text(app), what="the command")
+        await until(
+            pilot, lambda: "No key here under LIVEMIG_KEYMAP (vms.reverse_sort)" in screen_text(app), what="the command"
+        )
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, VMListScreen) and app.screen.sort_reverse, what="the list reversed")
+        await until(
+            pilot, lambda: isinstance(app.screen, VMListScreen) and app.screen.sort_reverse, what="the list reversed"
+        )
 
 
 async def test_every_j_typed_together_scrolls_help_one_line(cluster, admin):

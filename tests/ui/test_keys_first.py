@@ -25,7 +25,9 @@ def patient(monkeypatch):
 
 def annotate(cluster, vm: str, value: str) -> None:
     """A change of a VMI on the server (one MODIFIED watch event), as any status change is."""
-    cluster.store.patch("virtualmachineinstances", "default", vm, {"metadata": {"annotations": {"example.com/seen": value}}})
+    cluster.store.patch(
+        "virtualmachineinstances", "default", vm, {"metadata": {"annotations": {"example.com/seen": value}}}
+    )
 
 
 async def batch_waiting(pilot, cluster, vm: str) -> None:

@@ -89,7 +89,11 @@ async def test_a_failure_message_with_markup_and_escapes_is_shown_literally(sess
         await until(pilot, lambda: app.live.ledger.running_for_vm("default/web-1") is not None)
         created["status"] = {
             "phase": "Failed",
-            "migrationState": {"failed": True, "completed": True, "failureReason": "[b]boom[/b] \x1b]0;owned\x07 \x9b2J"},
+            "migrationState": {
+                "failed": True,
+                "completed": True,
+                "failureReason": "[b]boom[/b] \x1b]0;owned\x07 \x9b2J",
+            },
         }
         cluster.store.update_status("virtualmachineinstancemigrations", created)
         await pilot.press("M")

@@ -38,9 +38,13 @@ async def test_a_vm_migrates_to_the_chosen_node_and_the_list_shows_it_there(clus
         [created] = migrations_of(cluster, "web-frontend-01")
         assert created["spec"]["addedNodeSelector"] == {"kubernetes.io/hostname": "harvester-node-2"}
 
-        await step_until(pilot, cluster, lambda: "✓ Succeeded" in screen_text(app), what="the migration succeeding", stride=3)
+        await step_until(
+            pilot, cluster, lambda: "✓ Succeeded" in screen_text(app), what="the migration succeeding", stride=3
+        )
         assert vmi_node(cluster, "web-frontend-01") == "harvester-node-2"
-        await until(pilot, lambda: any(n.title == "Migrated" and "to harvester-node-2" in n.message for n in app._notifications))
+        await until(
+            pilot, lambda: any(n.title == "Migrated" and "to harvester-node-2" in n.message for n in app._notifications)
+        )
         await until(pilot, lambda: "harvester-node-2" in app.screen.query_one("#vm-table").rows[0].cells["node"])
 
 
@@ -143,9 +147,15 @@ async def test_an_api_error_becomes_a_notification_with_the_servers_message(clus
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         cluster.admission.register("virtualmachineinstancemigrations", refuse, operations=("create",))
         await pilot.press("enter")
-        notes = lambda: [n for n in app._notifications if n.title == "Migration not started"]
+
+        def notes():
+            return [n for n in app._notifications if n.title == "Migration not started"]
+
         await until(pilot, notes)
-        assert notes()[0].message == 'admission webhook "change-freeze.example.com" denied the request: no migrations during the [b]freeze[/b]'
+        assert (
+            notes()[0].message
+            == 'admission webhook "change-freeze.example.com" denied the request: no migrations during the [b]freeze[/b]'
+        )
         assert not notes()[0].markup
         assert app.live.action_state("migrate", "default/jump-host")[0] is True  # the guard is lifted
     assert migrations_of(cluster, "jump-host") == []
@@ -180,7 +190,9 @@ async def test_enter_on_an_ineligible_node_says_why_on_the_key_line_not_in_a_toa
         await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
         await cursor_to(pilot, "harvester-node-5", "picker-table")
         await pilot.press("enter")
-        await until(pilot, lambda: "harvester-node-5 cannot take it: its reasons are above." in widget_text(app, "#picker-keys"))
+        await until(
+            pilot, lambda: "harvester-node-5 cannot take it: its reasons are above." in widget_text(app, "#picker-keys")
+        )
         assert list(app._notifications) == []
         assert "Maintenance: Node is in Harvester maintenance mode" in screen_text(app)
         await pilot.press("up")
@@ -200,16 +212,33 @@ async def test_at_80x24_tab_scrolls_the_pickers_reasons_into_view(cluster, admin
         assert "tab scroll them" in widget_text(app, "#picker-keys")
 
 
-async def test_the_picker_names_the_scheduling_rules_it_does_not_check_under_a_node_that_can_take_the_vm(cluster, admin):
-    spread = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app": "jump"}}}]
-    cluster.store.patch("virtualmachineinstances", "default", "jump-host", {"spec": {"topologySpreadConstraints": spread}})
+async def test_the_picker_names_the_scheduling_rules_it_does_not_check_under_a_node_that_can_take_the_vm(
+    cluster, admin
+):
+    spread = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "jump"}},
+        }
+    ]
+    cluster.store.patch(
+        "virtualmachineinstances", "default", "jump-host", {"spec": {"topologySpreadConstraints": spread}}
+    )
     app = make_app(admin)
     async with app.run_test(size=(100, 30)) as pilot:
         await select_vm(pilot, "jump-host")
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
-        caveat = "? The VM's topology spread constraints (spec.topologySpreadConstraints, DoNotSchedule) are not checked"
-        await until(pilot, lambda: caveat in " ".join(widget_text(app, "#picker-detail").split()), what="the caveat under the scheduler")
+        caveat = (
+            "? The VM's topology spread constraints (spec.topologySpreadConstraints, DoNotSchedule) are not checked"
+        )
+        await until(
+            pilot,
+            lambda: caveat in " ".join(widget_text(app, "#picker-detail").split()),
+            what="the caveat under the scheduler",
+        )
         await cursor_to(pilot, "harvester-node-2", "picker-table")
         await until(pilot, lambda: "harvester-node-2 can take" in widget_text(app, "#picker-detail"))
         assert caveat in " ".join(widget_text(app, "#picker-detail").split())

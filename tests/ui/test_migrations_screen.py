@@ -33,7 +33,11 @@ def cell(app, vm_key: str, column: str) -> str:
 async def open_with_copying(pilot, cluster, app, vm_key: str) -> None:
     await select_vm(pilot, vm_key.partition("/")[2])
     assert app.start_migration(vm_key, None)
-    await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm(vm_key)) is not None and v.progress.phase == "Running")
+    await step_until(
+        pilot,
+        cluster,
+        lambda: (v := app.live.ledger.running_for_vm(vm_key)) is not None and v.progress.phase == "Running",
+    )
     await pilot.press("M")
     await until(pilot, lambda: isinstance(app.screen, MigrationsScreen))
 
@@ -79,7 +83,9 @@ async def test_a_stall_is_warned_naming_the_progress_timeout(cluster, admin):
         await open_with_copying(pilot, cluster, app, BUSY)
         await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm(BUSY).stalled, what="a stall")
         await until(pilot, lambda: "⚠ stalled" in screen_text(app))
-        assert "KubeVirt aborts after 2 min 30 s without progress (progressTimeout)" in widget_text(app, "#migration-detail")
+        assert "KubeVirt aborts after 2 min 30 s without progress (progressTimeout)" in widget_text(
+            app, "#migration-detail"
+        )
 
 
 async def test_a_timed_out_migration_ends_with_kubevirts_reason(cluster, admin):
@@ -138,13 +144,15 @@ async def test_a_healthy_migration_shows_no_warning_sign(cluster, admin):
 
 
 async def test_the_progress_bar_fills_as_far_as_the_percentage_beside_it(cluster, admin):
-    from tui.widgets.progress_cell import bar
+    from tui.view.progress_cell import bar
 
     app = make_app(admin)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_with_copying(pilot, cluster, app, STEADY)
         await until(pilot, lambda: "%" in cell(app, STEADY, "progress"), what="byte progress")
-        await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm(STEADY).progress.byte_fraction > 0.2, stride=5)
+        await step_until(
+            pilot, cluster, lambda: app.live.ledger.running_for_vm(STEADY).progress.byte_fraction > 0.2, stride=5
+        )
         app.updates_paused = True
         await pilot.pause(0.2)
         shown, percent = cell(app, STEADY, "progress").split()
@@ -158,7 +166,11 @@ async def test_the_route_shows_the_target_whole_and_shortens_the_source_to_the_c
     async with app.run_test(size=(80, 24)) as pilot:
         await open_with_copying(pilot, cluster, app, STEADY)
         target = app.live.ledger.running_for_vm(STEADY).target
-        await until(pilot, lambda: re.search(rf"…\S*-2 → {target}\b", screen_text(app)), what="the source shortened, the target whole")
+        await until(
+            pilot,
+            lambda: re.search(rf"…\S*-2 → {target}\b", screen_text(app)),
+            what="the source shortened, the target whole",
+        )
 
 
 def test_a_route_that_fits_its_column_is_shown_whole():

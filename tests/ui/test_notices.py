@@ -21,7 +21,13 @@ async def test_toasts_on_screen_are_cleared_when_the_picker_opens(cluster, admin
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await select_vm(pilot, "jump-host")
         # What the app says when a migration fails: 30 seconds, over the bottom right of the screen.
-        app.notify("default/kafka-broker-2: KubeVirt aborted it", title="Migration failed", severity="error", timeout=30, markup=False)
+        app.notify(
+            "default/kafka-broker-2: KubeVirt aborted it",
+            title="Migration failed",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
         await until(pilot, lambda: toasts(app) == 1)
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
@@ -38,7 +44,9 @@ async def test_a_migration_that_ends_while_the_picker_is_open_is_told_once_it_cl
         await until(pilot, lambda: app.live.ledger.running_for_vm("default/jump-host") is not None)
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, NodePickerScreen))
-        await step_until(pilot, cluster, lambda: (v := app.live.ledger.for_vm("default/jump-host")) is not None and v.final, stride=3)
+        await step_until(
+            pilot, cluster, lambda: (v := app.live.ledger.for_vm("default/jump-host")) is not None and v.final, stride=3
+        )
         await settle(pilot)
         assert "Migrated" not in titles(app)
         await pilot.press("escape")
@@ -69,7 +77,9 @@ async def test_a_toast_reaches_the_right_edge_so_nothing_beneath_shows_beside_it
     app = make_app(admin)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await select_vm(pilot, "jump-host")
-        app.notify("default/kafka-broker-2: KubeVirt aborted it", title="Migration failed", severity="error", markup=False)
+        app.notify(
+            "default/kafka-broker-2: KubeVirt aborted it", title="Migration failed", severity="error", markup=False
+        )
         await until(pilot, lambda: toasts(app) == 1)
         await settle(pilot)
         toast = app.screen.query_one("Toast")

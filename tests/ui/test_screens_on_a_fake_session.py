@@ -34,7 +34,10 @@ async def test_a_change_batch_from_the_store_reaches_the_list():
     async with app.run_test(size=(120, 30)) as pilot:
         await until(pilot, lambda: len(app.live.vm_list) == 2, what="both VMs listed")
         objects = fixture_objects()
-        extra = {**objects[5], "metadata": {**objects[5]["metadata"], "name": "cache-1", "uid": "3b0e0000-0000-4000-8000-000000000003"}}
+        extra = {
+            **objects[5],
+            "metadata": {**objects[5]["metadata"], "name": "cache-1", "uid": "3b0e0000-0000-4000-8000-000000000003"},
+        }
         session.store.change(ClusterSnapshot.from_objects([*objects, extra]), vms={"default/cache-1"})
         await until(pilot, lambda: "cache-1" in screen_text(app), what="the new VM on the list")
         assert set(app.live.vm_list.summaries) == {"default/web-1", "default/db-1", "default/cache-1"}
@@ -46,7 +49,9 @@ async def test_migrate_on_a_read_only_session_says_so_and_calls_nothing():
     async with app.run_test(size=(120, 30)) as pilot:
         await select_vm(pilot, "web-1")
         await pilot.press("m")
-        await until(pilot, lambda: any("read-only" in n.message for n in app._notifications), what="the read-only toast")
+        await until(
+            pilot, lambda: any("read-only" in n.message for n in app._notifications), what="the read-only toast"
+        )
         assert session.actions.calls == []
 
 
@@ -75,7 +80,10 @@ async def test_a_denied_permission_dims_migrate_and_says_why():
     async with app.run_test(size=(120, 30)) as pilot:
         await select_vm(pilot, "web-1")
         await until(pilot, lambda: app.live.permission("migrate", "default") is not None, what="the access review")
-        assert app.live.action_state("migrate", "default/web-1") == (None, "Not allowed: migrate is not granted in default.")
+        assert app.live.action_state("migrate", "default/web-1") == (
+            None,
+            "Not allowed: migrate is not granted in default.",
+        )
 
 
 async def test_the_details_and_the_migrations_screens_open_without_a_server():

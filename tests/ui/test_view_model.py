@@ -54,7 +54,10 @@ def test_a_created_migration_keeps_the_guard_until_the_store_shows_it():
 
 def test_read_only_hides_migrate_and_abort_and_says_why():
     live = applied(readonly=True)
-    assert live.action_state("migrate", "default/web-1") == (False, "livemig runs read-only (--readonly): it changes nothing.")
+    assert live.action_state("migrate", "default/web-1") == (
+        False,
+        "livemig runs read-only (--readonly): it changes nothing.",
+    )
     assert live.permission("abort", "default") == Permission(False, "livemig runs read-only (--readonly)")
     assert live.needs_permissions("default") is False
 
@@ -64,7 +67,10 @@ def test_permissions_are_asked_once_per_namespace_until_forgotten():
     assert live.needs_permissions("default") is True
     assert live.needs_permissions("default") is False
     live.permission_checked("migrate", "default", Permission(False, "no create on virtualmachineinstancemigrations"))
-    assert live.action_state("migrate", "default/web-1") == (None, "Not allowed: no create on virtualmachineinstancemigrations.")
+    assert live.action_state("migrate", "default/web-1") == (
+        None,
+        "Not allowed: no create on virtualmachineinstancemigrations.",
+    )
     live.forget_permissions()
     assert live.permission("migrate", "default") is None
     assert live.needs_permissions("default") is True

@@ -59,7 +59,11 @@ async def test_a_stalled_migration_is_signed_in_the_summary(cluster, admin):
     async with app.run_test(size=(100, 30)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled)
+        await step_until(
+            pilot,
+            cluster,
+            lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.stalled,
+        )
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
         await until(pilot, lambda: "⚠ no progress for" in widget_text(app, "#detail-summary"))

@@ -102,7 +102,10 @@ async def test_rows_follow_the_cluster(cluster, admin):
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: len(table(app).rows) == 11)
         cluster.store.patch("virtualmachines", "default", "jump-host", {"spec": {"runStrategy": "Halted"}})
-        rows = lambda: {row.key: row.cells for row in table(app).rows}
+
+        def rows():
+            return {row.key: row.cells for row in table(app).rows}
+
         await step_until(pilot, cluster, lambda: plain(rows()["default/jump-host"]["status"]) == "Stopped")
         assert rows()["default/jump-host"]["node"] == "-"
         cluster.store.delete("virtualmachines", "default", "old-backup")
@@ -115,7 +118,12 @@ async def test_the_line_under_the_list_signs_little_time_left_not_only_by_colour
     async with app.run_test(size=(120, 40)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.low_on_time, stride=5)
+        await step_until(
+            pilot,
+            cluster,
+            lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.low_on_time,
+            stride=5,
+        )
         await until(pilot, lambda: re.search(r"⚠ 0:\d\d before KubeVirt's timeout", widget_text(app, "#vm-info")))
 
 
@@ -124,7 +132,14 @@ async def test_the_line_under_the_list_says_when_a_migration_does_not_converge(c
     async with app.run_test(size=(120, 40)) as pilot:
         await select_vm(pilot, "kafka-broker-2")
         assert app.start_migration("default/kafka-broker-2", None)
-        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None and v.progress.converging is False)
+        await step_until(
+            pilot,
+            cluster,
+            lambda: (
+                (v := app.live.ledger.running_for_vm("default/kafka-broker-2")) is not None
+                and v.progress.converging is False
+            ),
+        )
         await until(pilot, lambda: "⚠ not converging" in widget_text(app, "#vm-info"))
 
 
@@ -133,8 +148,19 @@ async def test_the_header_counts_a_migrating_vm_once_as_migrating_not_also_as_ru
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: "10 running  0 migrating" in screen_text(app), what="the counts before")
         assert app.start_migration("default/db-primary", None)
-        await step_until(pilot, cluster, lambda: plain(table(app).rows[[r.key for r in table(app).rows].index("default/db-primary")].cells["status"]) == "Migrating")
-        await until(pilot, lambda: "9 running  1 migrating" in screen_text(app), what="the counts adding up as the Status column reads")
+        await step_until(
+            pilot,
+            cluster,
+            lambda: (
+                plain(table(app).rows[[r.key for r in table(app).rows].index("default/db-primary")].cells["status"])
+                == "Migrating"
+            ),
+        )
+        await until(
+            pilot,
+            lambda: "9 running  1 migrating" in screen_text(app),
+            what="the counts adding up as the Status column reads",
+        )
 
 
 async def test_the_hint_for_a_vm_no_node_can_take_says_m_shows_each_nodes_reasons(cluster, admin):
@@ -147,13 +173,21 @@ async def test_the_hint_for_a_vm_no_node_can_take_says_m_shows_each_nodes_reason
 
 
 async def test_the_migration_cells_bar_fills_as_far_as_the_percentage_beside_it(cluster, admin):
-    from tui.widgets.progress_cell import bar
+    from tui.view.progress_cell import bar
 
     app = make_app(admin)
     async with app.run_test(size=(120, 40)) as pilot:
         await select_vm(pilot, "db-primary")
         assert app.start_migration("default/db-primary", None)
-        await step_until(pilot, cluster, lambda: (v := app.live.ledger.running_for_vm("default/db-primary")) is not None and (v.progress.byte_fraction or 0) > 0.2, stride=5)
+        await step_until(
+            pilot,
+            cluster,
+            lambda: (
+                (v := app.live.ledger.running_for_vm("default/db-primary")) is not None
+                and (v.progress.byte_fraction or 0) > 0.2
+            ),
+            stride=5,
+        )
         app.updates_paused = True
         await pilot.pause(0.2)
         cells = table(app).rows[[r.key for r in table(app).rows].index("default/db-primary")].cells

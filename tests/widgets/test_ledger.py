@@ -208,7 +208,10 @@ def test_a_migration_aborted_before_hand_off_keeps_the_source_it_was_seen_leavin
 def test_an_abort_kubevirt_did_on_its_own_past_the_budget_shows_as_timed_out(ledger):
     ledger.update(snapshot("running"), None, (), no_counters, at(600))
     ended = FIXTURES["aborted_by_kubevirt"]
-    vmi = {**FIXTURES["vmi"], "status": {**FIXTURES["vmi"]["status"], "migrationState": ended["status"]["migrationState"]}}
+    vmi = {
+        **FIXTURES["vmi"],
+        "status": {**FIXTURES["vmi"]["status"], "migrationState": ended["status"]["migrationState"]},
+    }
     after = ClusterSnapshot.of(
         vmis=[parse_vmi(vmi)], migrations=[parse_migration(ended)], kubevirt=parse_kubevirt(FIXTURES["kubevirt"])
     )

@@ -56,7 +56,9 @@ def test_a_deleted_migration_whose_vmi_says_completed_shows_as_succeeded_on_its_
 def test_a_deleted_migration_whose_vmi_says_the_abort_succeeded_shows_as_aborted():
     ledger = MigrationLedger(STARTED)
     ledger.update(snapshot(FIXTURES["vmi"], "running"), None, (), no_counters, at(40))
-    aborted = vmi_with(completed=True, failed=True, abortRequested=True, abortStatus="Succeeded", endTimestamp="2026-03-02T09:00:55Z")
+    aborted = vmi_with(
+        completed=True, failed=True, abortRequested=True, abortStatus="Succeeded", endTimestamp="2026-03-02T09:00:55Z"
+    )
     ledger.update(snapshot(aborted), [KEY], ["default/web-1"], no_counters, at(60))
     view = ledger.view(KEY)
     assert view.final and view.progress.outcome == "Aborted"

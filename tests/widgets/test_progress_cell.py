@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tui.widgets.progress_cell import bar, countdown, outcome_text, short_countdown
+from tui.view.progress_cell import bar, countdown, outcome_text, short_countdown
 
 
 @pytest.mark.parametrize(
     "fraction, shown",
-    [(0.0, "░░░░░░░░"), (0.5, "████░░░░"), (1.0, "████████"), (0.0625, "▌░░░░░░░"), (1.7, "████████"), (float("nan"), "░░░░░░░░")],
+    [
+        (0.0, "░░░░░░░░"),
+        (0.5, "████░░░░"),
+        (1.0, "████████"),
+        (0.0625, "▌░░░░░░░"),
+        (1.7, "████████"),
+        (float("nan"), "░░░░░░░░"),
+    ],
 )
 def test_the_bar_fills_in_eighths_of_a_cell(fraction, shown):
     assert bar(fraction, 8) == shown
@@ -30,7 +37,12 @@ def test_the_short_countdown_fits_a_list_cell_from_an_hour_up():
 
 @pytest.mark.parametrize(
     "outcome, shown, tone",
-    [("Succeeded", "✓ Succeeded", "ok"), ("Aborted", "■ Aborted", "warning"), ("TimedOut", "✗ Timed out", "error"), ("Stuck", "✗ Stuck", "error")],
+    [
+        ("Succeeded", "✓ Succeeded", "ok"),
+        ("Aborted", "■ Aborted", "warning"),
+        ("TimedOut", "✗ Timed out", "error"),
+        ("Stuck", "✗ Stuck", "error"),
+    ],
 )
 def test_every_outcome_has_a_symbol_and_a_word_besides_its_colour(outcome, shown, tone):
     text = outcome_text(outcome)
@@ -38,7 +50,7 @@ def test_every_outcome_has_a_symbol_and_a_word_besides_its_colour(outcome, shown
 
 
 def test_time_left_says_when_the_timeout_has_passed():
-    from tui.widgets.progress_cell import time_left
+    from tui.view.progress_cell import time_left
 
     assert time_left(724) == "12:04 left"
     assert time_left(-3) == "past the timeout"

@@ -21,7 +21,9 @@ class TableApp(App):
 
 
 def rows(names: list[str]) -> list[TableRow]:
-    return [TableRow(f"default/{n}", {"name": n, "namespace": "default", "status": "Running", "node": "n1"}) for n in names]
+    return [
+        TableRow(f"default/{n}", {"name": n, "namespace": "default", "status": "Running", "node": "n1"}) for n in names
+    ]
 
 
 def lines(table: RowTable, count: int) -> list[str]:

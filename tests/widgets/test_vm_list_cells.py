@@ -19,9 +19,20 @@ def blocked(code: str, reason: str) -> VMSummary:
 def view(**progress: object) -> MigrationView:
     base = MigrationProgress("web-1-x7k2p", "Running", 7, 8, "Copying memory", 0.5)
     return MigrationView(
-        key="default/web-1-x7k2p", uid="u", namespace="default", name="web-1-x7k2p", vm="web-1",
-        progress=replace(base, **progress), requested_target="", budget=None, remaining=724.0,
-        elapsed=60.0, stalled_for=None, counters=None, created=None, finished=None,
+        key="default/web-1-x7k2p",
+        uid="u",
+        namespace="default",
+        name="web-1-x7k2p",
+        vm="web-1",
+        progress=replace(base, **progress),
+        requested_target="",
+        budget=None,
+        remaining=724.0,
+        elapsed=60.0,
+        stalled_for=None,
+        counters=None,
+        created=None,
+        finished=None,
     )
 
 
@@ -32,7 +43,10 @@ def test_kubevirts_not_live_migratable_reasons_are_shortened_to_what_is_in_the_w
 
 
 def test_an_unknown_status_is_shown_as_an_error_in_words():
-    assert (status_text("ErrorUnschedulable").plain, status_text("ErrorUnschedulable").style) == ("ErrorUnschedulable", "error")
+    assert (status_text("ErrorUnschedulable").plain, status_text("ErrorUnschedulable").style) == (
+        "ErrorUnschedulable",
+        "error",
+    )
 
 
 def test_a_copy_with_bytes_shows_the_bar_percent_and_time_left():

@@ -24,9 +24,18 @@ VALUE_OPTIONS = ("--kubeconfig", "--context", "-n", "--namespace", "--theme", "-
 def _connection_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """--kubeconfig, --context, -n, --demo: on the top level and again on every subcommand."""
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--kubeconfig", metavar="FILE", default=default, help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
-    parser.add_argument("--context", metavar="NAME", default=default, help="kubeconfig context (default: its current context)")
-    parser.add_argument("-n", "--namespace", metavar="NS", default=default, help="namespace (default: the context's; else all)")
+    parser.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        default=default,
+        help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)",
+    )
+    parser.add_argument(
+        "--context", metavar="NAME", default=default, help="kubeconfig context (default: its current context)"
+    )
+    parser.add_argument(
+        "-n", "--namespace", metavar="NS", default=default, help="namespace (default: the context's; else all)"
+    )
     parser.add_argument(
         "--demo",
         metavar="SCENARIO",
@@ -125,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"livemig {__version__}")
     _connection_options(parser, suppress=False)
     parser.add_argument("-A", "--all-namespaces", action="store_true", help="show VMs of all namespaces")
-    parser.add_argument("--readonly", action="store_true", help="change nothing: hide migrate, abort and CPU-model actions")
+    parser.add_argument(
+        "--readonly", action="store_true", help="change nothing: hide migrate, abort and CPU-model actions"
+    )
     parser.add_argument("--theme", metavar="NAME", default=None, help="colour theme of the terminal UI")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -136,13 +147,21 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("-o", "--output", choices=("text", "json"), default="text", help="output format (default: text)")
     _connection_options(plan, suppress=True)
 
-    migrate = commands.add_parser("migrate", help="start a live migration of a VM", epilog=MIGRATE_EPILOG, formatter_class=formatter)
+    migrate = commands.add_parser(
+        "migrate", help="start a live migration of a VM", epilog=MIGRATE_EPILOG, formatter_class=formatter
+    )
     migrate.add_argument("vm", metavar="NAMESPACE/VM")
-    migrate.add_argument("--to", metavar="NODE", default=None, help="target node (KubeVirt 1.6 or later); default: the scheduler chooses")
-    migrate.add_argument("--wait", action="store_true", help="follow the migration until it ends; exit 0 only if it succeeded")
+    migrate.add_argument(
+        "--to", metavar="NODE", default=None, help="target node (KubeVirt 1.6 or later); default: the scheduler chooses"
+    )
+    migrate.add_argument(
+        "--wait", action="store_true", help="follow the migration until it ends; exit 0 only if it succeeded"
+    )
     _connection_options(migrate, suppress=True)
 
-    abort = commands.add_parser("abort", help="abort the running migration of a VM", epilog=ABORT_EPILOG, formatter_class=formatter)
+    abort = commands.add_parser(
+        "abort", help="abort the running migration of a VM", epilog=ABORT_EPILOG, formatter_class=formatter
+    )
     abort.add_argument("vm", metavar="NAMESPACE/VM")
     _connection_options(abort, suppress=True)
     return parser

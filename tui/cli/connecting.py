@@ -85,7 +85,9 @@ def _unreadable(session: ClusterSession, kind: str, state: ConnectionState, timi
             "livemig needs get, list and watch on them: ask a cluster admin for that, or use a context that has it (--context)."
         )
     if state.status == ConnectionStatus.ABSENT:
-        return f"livemig: the API server at {session.server_url} does not serve {resource}: is KubeVirt installed there?"
+        return (
+            f"livemig: the API server at {session.server_url} does not serve {resource}: is KubeVirt installed there?"
+        )
     why = state.last_error.rstrip(".") or "no answer yet"
     return f"livemig: cannot read {resource} from {session.server_url} within {timings.sync_timeout:g} s: {why}."
 
@@ -98,7 +100,10 @@ def wait_for(
     listing = session.wait_until_listed(wanted, timings.sync_timeout)
     if listing.server_lost:
         why = listing.server_lost.removeprefix("no answer from the API server: ").rstrip(".")
-        say(err, clean(f"livemig: the API server stopped answering: {why}. Nothing was changed; try again when it answers."))
+        say(
+            err,
+            clean(f"livemig: the API server stopped answering: {why}. Nothing was changed; try again when it answers."),
+        )
         return EXIT_USAGE
     states = session.store.states()
     for kind in required:
@@ -117,7 +122,10 @@ def note_unread_kinds(session: ClusterSession, err: TextIO, required: Sequence[s
             continue
         if state.partial:
             say(err, clean(f"note: {kind}: {state.partial}."))
-        elif state.status == ConnectionStatus.FORBIDDEN or state.status not in (ConnectionStatus.CONNECTED, ConnectionStatus.ABSENT):
+        elif state.status == ConnectionStatus.FORBIDDEN or state.status not in (
+            ConnectionStatus.CONNECTED,
+            ConnectionStatus.ABSENT,
+        ):
             why = state.last_error.rstrip(".") or state.status
             say(err, clean(f"note: {kind} could not be read: {why}; {without}."))
 
@@ -137,7 +145,10 @@ def no_such_vm(session: ClusterSession, command: str, key: VMKey) -> str:
     if str(key) in snapshot.vms or str(key) in snapshot.vmis:
         return ""
     namespace, name = key.namespace, key.name
-    if session.store.state(NAMESPACES.name).status == ConnectionStatus.CONNECTED and namespace not in snapshot.namespaces:
+    if (
+        session.store.state(NAMESPACES.name).status == ConnectionStatus.CONNECTED
+        and namespace not in snapshot.namespaces
+    ):
         known = ", ".join(sorted(snapshot.namespaces)) or "none"
         return f"livemig: there is no namespace {namespace} (namespaces: {known})."
     text = f"livemig: no VM {name} in namespace {namespace}"
@@ -168,4 +179,3 @@ def refused_action(session: ClusterSession, err: TextIO, verb: str, namespace: s
     else:
         say(err, clean(f"livemig: {result.message}"))
     return EXIT_USAGE if result.code in (401, 403) else EXIT_FAILED
-

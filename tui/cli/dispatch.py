@@ -34,7 +34,10 @@ COMMANDS: dict[str, Command] = {"plan": command_plan, "migrate": command_migrate
 
 
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None, timings: Timings = DEFAULT_TIMINGS
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    timings: Timings = DEFAULT_TIMINGS,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -49,7 +52,9 @@ def main(
     try:
         with stop_signals_interrupt():
             if args.readonly and args.command in ("migrate", "abort"):
-                raise UsageError(f"--readonly and {args.command} exclude each other: {args.command} changes the cluster")
+                raise UsageError(
+                    f"--readonly and {args.command} exclude each other: {args.command} changes the cluster"
+                )
             return COMMANDS.get(args.command, command_ui)(args, out, err, timings)
     except UsageError as error:
         command_parser(parser, args.command).print_usage(err)
@@ -74,5 +79,8 @@ def main(
             import traceback
 
             err.write(redact(traceback.format_exc()))  # where it broke, without a credential
-        say(err, clean(f"livemig: unexpected error ({type(error).__name__}: {error}). Set LIVEMIG_DEBUG=1 to see where."))
+        say(
+            err,
+            clean(f"livemig: unexpected error ({type(error).__name__}: {error}). Set LIVEMIG_DEBUG=1 to see where."),
+        )
         return EXIT_FAILED

@@ -88,7 +88,9 @@ def connection_lost(session: ClusterSession) -> str:
 class _Follower:
     """One migration followed on one output."""
 
-    def __init__(self, session: ClusterSession, key: VMKey, migration: str, target: str | None, out: TextIO, timings: Timings) -> None:
+    def __init__(
+        self, session: ClusterSession, key: VMKey, migration: str, target: str | None, out: TextIO, timings: Timings
+    ) -> None:
         self.session, self.key, self.migration, self.target, self.out = session, key, migration, target, out
         self.timings = timings
         self.tty = out.isatty()
@@ -124,7 +126,9 @@ class _Follower:
                     ),
                 )
                 return EXIT_USAGE
-            self.ledger.update(snapshot, [migration_key], [str(self.key)], self.session.metrics.counters, self.session.now())
+            self.ledger.update(
+                snapshot, [migration_key], [str(self.key)], self.session.metrics.counters, self.session.now()
+            )
             view = self.ledger.view(migration_key)
             if view is not None:
                 if view.final:
@@ -142,7 +146,12 @@ class _Follower:
         if view.deleted and progress.outcome != OUTCOME_SUCCEEDED:
             # Deleted before the store saw it end, and the VMI's migration state says it did not move.
             self._end_line("\n")
-            say(self.out, clean(f"Migration {self.migration} was deleted before it finished (aborted): the VM stays where it was."))
+            say(
+                self.out,
+                clean(
+                    f"Migration {self.migration} was deleted before it finished (aborted): the VM stays where it was."
+                ),
+            )
             return EXIT_FAILED
         self._end_line("\r\x1b[K")
         say(self.out, clean(progress.outcome_message))
@@ -183,7 +192,9 @@ class _Follower:
             self.told, self.told_at = told, now
 
 
-def follow_migration(session: ClusterSession, key: VMKey, migration: str, target: str | None, out: TextIO, timings: Timings) -> int:
+def follow_migration(
+    session: ClusterSession, key: VMKey, migration: str, target: str | None, out: TextIO, timings: Timings
+) -> int:
     """Show the migration until it ends: a bar on a terminal, lines otherwise. 0 succeeded, 1 not, 2
     when the API server came back with other state and no longer knows the migration; ServerSilent
     when the server gave no answer for `timings.give_up_without_answer` seconds."""

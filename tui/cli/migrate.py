@@ -73,7 +73,12 @@ def command_migrate(args: argparse.Namespace, out: TextIO, err: TextIO, timings:
             return EXIT_INTERRUPTED
         except BrokenPipeError:  # `livemig migrate --wait | head`: the reader went away, the migration did not
             silence(out)
-            say(err, clean(f"livemig: stopped waiting: the output was closed. Migration {result.name} goes on. {abort_hint}"))
+            say(
+                err,
+                clean(
+                    f"livemig: stopped waiting: the output was closed. Migration {result.name} goes on. {abort_hint}"
+                ),
+            )
             return EXIT_FAILED
 
 

@@ -33,7 +33,9 @@ class PlanOfListed:
     nodes_unknown: str
 
 
-def plan_of_listed(session: ClusterSession, err: TextIO, timings: Timings, command: str, key: VMKey) -> PlanOfListed | int:
+def plan_of_listed(
+    session: ClusterSession, err: TextIO, timings: Timings, command: str, key: VMKey
+) -> PlanOfListed | int:
     """Wait for what `command` needs, then the VM's plan; the exit code when that cannot be (the reason printed)."""
     required = required_for(command)
     problem = wait_for(session, err, timings, required)

@@ -12,7 +12,7 @@ from tui.domain.progress import ByteCounters, MigrationProgress
 from tui.domain.reasons import Reason
 from tui.domain.trouble import LOW_TIME_SHARE
 from tui.domain.units import human_bytes, human_cpu, human_duration
-from tui.widgets.progress_cell import copied_percent
+from tui.view.progress_cell import copied_percent
 
 
 def _wrap(label: str, text: str, indent: int = 14) -> list[str]:
@@ -39,7 +39,10 @@ def plan_text(plan: Plan, nodes_unknown: str = "") -> str:
     """The plan for a terminal at 80 columns; `nodes_unknown` says why there are no node verdicts."""
     lines = _vm_lines(plan) + _budget_lines(plan) + _target_lines(plan)
     if nodes_unknown:
-        lines += _wrap("Nodes", f"could not be read: {nodes_unknown}; livemig cannot say which nodes can take it, the scheduler decides")
+        lines += _wrap(
+            "Nodes",
+            f"could not be read: {nodes_unknown}; livemig cannot say which nodes can take it, the scheduler decides",
+        )
     else:
         lines += _node_lines(plan)
     return "\n".join(lines)
@@ -81,7 +84,9 @@ def _target_lines(plan: Plan) -> list[str]:
             "Target pod",
             f"requests {human_cpu(requests.cpu_milli)} CPU and {human_bytes(requests.memory)} memory, {requests.detail}",
         )
-    pinning = "a target node can be chosen" if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR else "the scheduler chooses"
+    pinning = (
+        "a target node can be chosen" if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR else "the scheduler chooses"
+    )
     lines += _wrap("Target node", f"{pinning}: {plan.target_pinning_reason}")
     versions = plan.versions
     if versions is not None:
@@ -138,7 +143,9 @@ def bar(fraction: float, width: int) -> str:
 WARNING_SIGN = "\u26a0"
 
 
-def trouble_notes(progress: MigrationProgress, stalled_for: float | None, low_on_time: bool, sign: str = WARNING_SIGN) -> list[str]:
+def trouble_notes(
+    progress: MigrationProgress, stalled_for: float | None, low_on_time: bool, sign: str = WARNING_SIGN
+) -> list[str]:
     """The warnings of a running migration, as the UI gives them: its copy stalled for `stalled_for`
     seconds (None when it did not), it does not converge, under a fifth of its time is left."""
     notes: list[str] = []
@@ -163,7 +170,7 @@ def progress_line(
     parts = [f"{progress.label}"]
     if progress.step is not None:
         parts[0] = f"step {progress.step}/{progress.total_steps} {progress.label}"
-    # The UI's percentage (one definition, tui/widgets/progress_cell.py), then the bytes behind it:
+    # The UI's percentage (one definition, tui/view/progress_cell.py), then the bytes behind it:
     # what was copied only grows, what remains grows when the guest dirties memory.
     percent = copied_percent(progress)
     if percent:
@@ -194,5 +201,3 @@ def warning_sign(out: TextIO) -> str:
     except (LookupError, UnicodeError):
         return "!"
     return WARNING_SIGN
-
-

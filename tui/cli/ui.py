@@ -29,7 +29,8 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO, timings: Timi
     if importlib.util.find_spec("tui.app") is None:
         say(err, "livemig: the terminal UI is not part of this build; use livemig plan, migrate or abort.")
         return EXIT_USAGE
-    from tui.app import check_theme, run_app
+    from tui.app import run_app
+    from tui.themes import check_theme
 
     problem = check_theme(args.theme)
     if problem:

@@ -77,12 +77,16 @@ class AccessReviews:
         body = {
             "apiVersion": "authorization.k8s.io/v1",
             "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": {"group": group, "resource": resource, "verb": verb, "namespace": namespace}},
+            "spec": {
+                "resourceAttributes": {"group": group, "resource": resource, "verb": verb, "namespace": namespace}
+            },
         }
         try:
             answer = self.transport.request("POST", REVIEW_PATH, body=body, timeout=(5.0, 10.0)).json()
         except (ApiError, TransportError) as error:
-            return Permission(True, f"could not be checked ({error.message}); the API server will decide", checked=False)
+            return Permission(
+                True, f"could not be checked ({error.message}); the API server will decide", checked=False
+            )
         status = answer.get("status") if isinstance(answer, dict) else None
         status = status if isinstance(status, dict) else {}
         if status.get("allowed") is True and status.get("denied") is not True:

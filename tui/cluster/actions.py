@@ -72,9 +72,15 @@ def _how_it_ended(name: str, uid: str, current: Migration | None, vmi: VMI | Non
     if state is None and current is not None:
         state = current.migration_state
     phase = current.phase if current is not None else ""
-    if phase == "Succeeded" or (state is not None and state.completed and not state.failed and state.abort_status != "Succeeded"):
+    if phase == "Succeeded" or (
+        state is not None and state.completed and not state.failed and state.abort_status != "Succeeded"
+    ):
         node = (state.target_node if state is not None else "") or (vmi.node_name if vmi is not None else "")
-        return f"Migration {name} finished meanwhile: the VM is on {node}." if node else f"Migration {name} finished meanwhile: the VM moved."
+        return (
+            f"Migration {name} finished meanwhile: the VM is on {node}."
+            if node
+            else f"Migration {name} finished meanwhile: the VM moved."
+        )
     if phase == "Failed" or (state is not None and state.completed):
         node = (state.source_node if state is not None else "") or (vmi.node_name if vmi is not None else "")
         where = f": the VM stays on {node}" if node else ""
@@ -85,7 +91,9 @@ def _how_it_ended(name: str, uid: str, current: Migration | None, vmi: VMI | Non
 class ClusterActions:
     """migrate, abort and set_cpu_model against one cluster; thread-safe (each call is independent)."""
 
-    def __init__(self, transport: ApiTransport, store: Store, readonly: bool = False, readonly_reason: str = "") -> None:
+    def __init__(
+        self, transport: ApiTransport, store: Store, readonly: bool = False, readonly_reason: str = ""
+    ) -> None:
         self.transport = transport
         self.store = store
         self.readonly = readonly
@@ -121,7 +129,9 @@ class ClusterActions:
             "spec": spec,
         }
         try:
-            response = self.transport.request("POST", _path(MIGRATIONS_PATH, namespace), body=body, timeout=ACTION_TIMEOUT)
+            response = self.transport.request(
+                "POST", _path(MIGRATIONS_PATH, namespace), body=body, timeout=ACTION_TIMEOUT
+            )
         except (ApiError, TransportError) as error:
             return _failure(error, f"Migration of {namespace}/{vm}")
         created = response.json() if response.data else {}
@@ -170,13 +180,20 @@ class ClusterActions:
                 refused=True,
             )
         if known is not None and known.meta.deleted is not None:
-            return ActionResult(ok=False, name=migration_name, message=f"Migration {migration_name} is already being aborted.", refused=True)
+            return ActionResult(
+                ok=False,
+                name=migration_name,
+                message=f"Migration {migration_name} is already being aborted.",
+                refused=True,
+            )
         if resource_version is None and known is not None and (not uid or known.meta.uid == uid):
             resource_version = known.meta.resource_version
         path = f"{_path(MIGRATIONS_PATH, namespace)}/{quote(migration_name, safe='')}"
         for _ in range(ABORT_ATTEMPTS):
             body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
-            preconditions = {key: value for key, value in (("uid", uid), ("resourceVersion", resource_version)) if value}
+            preconditions = {
+                key: value for key, value in (("uid", uid), ("resourceVersion", resource_version)) if value
+            }
             if preconditions:
                 body["preconditions"] = preconditions
             try:
@@ -188,7 +205,12 @@ class ClusterActions:
                 current = self._reread(namespace, migration_name)
                 if isinstance(current, ActionResult):
                     return current
-                if current is None or (uid and current.meta.uid != uid) or current.is_final or current.meta.deleted is not None:
+                if (
+                    current is None
+                    or (uid and current.meta.uid != uid)
+                    or current.is_final
+                    or current.meta.deleted is not None
+                ):
                     return self._ended_meanwhile(namespace, migration_name, uid, current, error.code)
                 resource_version = current.meta.resource_version  # still running, only its status moved on
                 continue
@@ -219,10 +241,14 @@ class ClusterActions:
             migration: Migration | None = self._read(path, parse_migration)
             return migration
         except (ApiError, TransportError) as error:
-            result = _failure(error, f"Abort of migration {migration_name} was refused as it changed meanwhile, and reading it again")
+            result = _failure(
+                error, f"Abort of migration {migration_name} was refused as it changed meanwhile, and reading it again"
+            )
             return ActionResult(ok=False, name=migration_name, message=result.message, code=result.code)
 
-    def _ended_meanwhile(self, namespace: str, migration_name: str, uid: str, current: Migration | None, code: int) -> ActionResult:
+    def _ended_meanwhile(
+        self, namespace: str, migration_name: str, uid: str, current: Migration | None, code: int
+    ) -> ActionResult:
         """What became of a migration that could not be deleted as it was seen: ended (how: the VMI's
         migration state for its uid says), gone, or replaced by another of the same name."""
         if current is not None and uid and current.meta.uid != uid:
@@ -239,7 +265,9 @@ class ClusterActions:
                 with contextlib.suppress(ApiError, TransportError):
                     vmi = self._read(f"{_path(VMIS_PATH, namespace)}/{quote(vmi_name, safe='')}", parse_vmi)
             message = _how_it_ended(migration_name, uid, current, vmi)
-        return ActionResult(ok=False, name=migration_name, message=message, code=code, refused=False, ended_meanwhile=True)
+        return ActionResult(
+            ok=False, name=migration_name, message=message, code=code, refused=False, ended_meanwhile=True
+        )
 
     # -- CPU model -------------------------------------------------------------------------------
 
@@ -268,4 +296,3 @@ class ClusterActions:
             message=f"CPU model of {namespace}/{vm} set to {shown}; it takes effect when the VM restarts.",
             restart_required=True,
         )
-

@@ -129,7 +129,8 @@ def check_connection(transport: ApiTransport, target: ClusterTarget, timeout: fl
             later = f" It is busy or failing{after}: try again in a moment."
         raise ConnectError(
             SERVER_ERROR,
-            _sentence(f"The API server at {target.server} answered discovery with HTTP {error.code}: {error.message}") + later,
+            _sentence(f"The API server at {target.server} answered discovery with HTTP {error.code}: {error.message}")
+            + later,
         ) from None
     except ValueError:
         groups = None
@@ -142,7 +143,9 @@ def check_connection(transport: ApiTransport, target: ClusterTarget, timeout: fl
     for group in groups["groups"]:
         if isinstance(group, dict) and group.get("name") == KUBEVIRT_GROUP:
             versions = tuple(
-                v.get("version", "") for v in group.get("versions") or [] if isinstance(v, dict) and isinstance(v.get("version"), str)
+                v.get("version", "")
+                for v in group.get("versions") or []
+                if isinstance(v, dict) and isinstance(v.get("version"), str)
             )
             return ServerInfo(kubernetes_version=version, kubevirt_versions=versions)
     raise ConnectError(

@@ -47,7 +47,12 @@ class ApiError(Exception):
     """The API server answered with an error status. `message` is its Status message, verbatim."""
 
     def __init__(
-        self, code: int, reason: str, message: str, details: dict[str, Any] | None = None, retry_after: float | None = None
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         reason, message = redact(reason), redact(message)
         super().__init__(message or f"HTTP {code} {reason}".strip())
@@ -67,7 +72,11 @@ class ApiError(Exception):
         except orjson.JSONDecodeError:
             status = None
         if isinstance(status, dict):
-            found_reason, found_message, found_details = status.get("reason"), status.get("message"), status.get("details")
+            found_reason, found_message, found_details = (
+                status.get("reason"),
+                status.get("message"),
+                status.get("details"),
+            )
             reason = found_reason if isinstance(found_reason, str) else ""
             message = found_message if isinstance(found_message, str) else ""
             details = found_details if isinstance(found_details, dict) else {}
@@ -112,7 +121,7 @@ def _page_summary(body: bytes) -> str:
         found = _TITLE.search(head)
         title = " ".join(_TAG.sub("", found.group(1).decode("utf-8", "replace")).split()) if found else ""
         title = title if len(title) <= 80 else title[:79] + "…"
-        return f'a web page{f" titled {title!r}" if title else ""} instead of a Kubernetes Status'
+        return f"a web page{f' titled {title!r}' if title else ''} instead of a Kubernetes Status"
     line = next((part.strip() for part in head.decode("utf-8", "replace").splitlines() if part.strip()), "")
     return line if len(line) <= 160 else line[:159] + "…"
 
@@ -170,19 +179,30 @@ def describe_transport_error(error: BaseException, server: str) -> TransportErro
             return TransportError("tls", f"the TLS handshake with {server} failed: {text}{hint}")
     for cause in causes:
         if isinstance(cause, ConnectionRefusedError) or "Connection refused" in str(cause):
-            return TransportError("refused", f"{server} refused the connection (is the API server running, and the port right?)")
+            return TransportError(
+                "refused", f"{server} refused the connection (is the API server running, and the port right?)"
+            )
     for cause in causes:
-        if isinstance(cause, socket.gaierror) or "Name or service not known" in str(cause) or "nodename nor servname" in str(cause):
+        if (
+            isinstance(cause, socket.gaierror)
+            or "Name or service not known" in str(cause)
+            or "nodename nor servname" in str(cause)
+        ):
             return TransportError("dns", f"the host name of {server} could not be resolved")
     for cause in causes:
         # urllib3's NewConnectionError is a ConnectTimeoutError too: only a real timeout counts here.
         if isinstance(cause, u3.ConnectTimeoutError) and not isinstance(cause, u3.NewConnectionError):
-            return TransportError("timeout", f"{server} did not accept a connection in time (is it reachable from here?)")
+            return TransportError(
+                "timeout", f"{server} did not accept a connection in time (is it reachable from here?)"
+            )
     for cause in causes:
         if isinstance(cause, (u3.ReadTimeoutError, u3.TimeoutError, socket.timeout, TimeoutError)):
             return TransportError("timeout", f"{server} accepted the connection but did not answer in time")
     for cause in causes:
-        if isinstance(cause, (ConnectionResetError, BrokenPipeError, u3.ProtocolError)) or "RemoteDisconnected" in type(cause).__name__:
+        if (
+            isinstance(cause, (ConnectionResetError, BrokenPipeError, u3.ProtocolError))
+            or "RemoteDisconnected" in type(cause).__name__
+        ):
             hint = ""
             if server.startswith("http://"):
                 # A TLS port drops a plain HTTP request without a word.

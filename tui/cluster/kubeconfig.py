@@ -128,8 +128,13 @@ def _read_file(path: Path) -> dict[str, Any]:
         entries = loaded.get(name)
         if entries is None:
             continue
-        if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries):
-            raise ConnectError(BAD_KUBECONFIG, f"The kubeconfig file {path} is malformed: {name} must be a list of entries, each with a name.")
+        if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries
+        ):
+            raise ConnectError(
+                BAD_KUBECONFIG,
+                f"The kubeconfig file {path} is malformed: {name} must be a list of entries, each with a name.",
+            )
     return loaded
 
 
@@ -177,11 +182,15 @@ def merge_kubeconfigs(paths: list[Path]) -> dict[str, Any]:
                 if body is None:
                     body = {}
                 # A body that is no mapping is kept as it is, so choosing that entry can say so.
-                merged[kind].append({"name": entry["name"], key: _resolve_paths(kind, body, base) if isinstance(body, dict) else body})
+                merged[kind].append(
+                    {"name": entry["name"], key: _resolve_paths(kind, body, base) if isinstance(body, dict) else body}
+                )
     return merged
 
 
-def in_cluster_config(environ: Mapping[str, str], service_account_dir: str = SERVICE_ACCOUNT_DIR) -> dict[str, Any] | None:
+def in_cluster_config(
+    environ: Mapping[str, str], service_account_dir: str = SERVICE_ACCOUNT_DIR
+) -> dict[str, Any] | None:
     """The service account's kubeconfig when running in a pod (kubectl's in-cluster rules), else None."""
     host, port = environ.get("KUBERNETES_SERVICE_HOST", ""), environ.get("KUBERNETES_SERVICE_PORT", "")
     directory = Path(service_account_dir)
@@ -247,7 +256,11 @@ def _body(entry: Mapping[str, Any], key: str, what: str, files: str) -> dict[str
     return body
 
 
-_FIELDS = {"context": "cluster, user, namespace", "cluster": "server, certificate-authority-data, ...", "user": "token, client-certificate-data, exec, ..."}
+_FIELDS = {
+    "context": "cluster, user, namespace",
+    "cluster": "server, certificate-authority-data, ...",
+    "user": "token, client-certificate-data, exec, ...",
+}
 _KINDS_OF_VALUE = {"str": "a string", "list": "a list", "int": "a number", "float": "a number", "bool": "true or false"}
 
 
@@ -256,7 +269,9 @@ def _with_scheme(server: str, cluster: Mapping[str, Any]) -> str:
     cluster has TLS settings (a certificate authority, or insecure-skip-tls-verify), else http."""
     if "://" in server:
         return server
-    tls = any(cluster.get(key) for key in ("certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify"))
+    tls = any(
+        cluster.get(key) for key in ("certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify")
+    )
     return ("https://" if tls else "http://") + server
 
 
@@ -280,7 +295,11 @@ def choose_target(
             raise ConnectError(
                 NO_KUBECONFIG,
                 "No kubeconfig found: --kubeconfig was not given, "
-                + ("no file named in KUBECONFIG exists" if origin == "KUBECONFIG" else "KUBECONFIG is not set, ~/.kube/config does not exist")
+                + (
+                    "no file named in KUBECONFIG exists"
+                    if origin == "KUBECONFIG"
+                    else "KUBECONFIG is not set, ~/.kube/config does not exist"
+                )
                 + ", and livemig is not running inside a cluster. Point --kubeconfig or KUBECONFIG at the file "
                 "kubectl uses for your cluster (for Harvester: download it from the UI's Support page), or try "
                 "`livemig --demo` to see livemig work against a simulated cluster.",
@@ -327,7 +346,8 @@ def choose_target(
         user_name = ""
     if not isinstance(user_name, str):
         raise ConnectError(
-            BAD_KUBECONFIG, f'The context "{name}" in the kubeconfig ({files}) names its user as {user_name!r}, not by a name.'
+            BAD_KUBECONFIG,
+            f'The context "{name}" in the kubeconfig ({files}) names its user as {user_name!r}, not by a name.',
         )
     if user_name:
         user_entry = _named(config, "users", user_name)
@@ -475,10 +495,13 @@ def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
         plugin_certificate = _plugin_output(configuration.cert_file, directory)
         plugin_key = _plugin_output(configuration.key_file, directory)
     except ConfigException as error:
-        raise ConnectError(BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {error}.') from None
+        raise ConnectError(
+            BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {error}.'
+        ) from None
     except Exception as error:  # noqa: BLE001 - the client's auth providers fail in many ways (missing packages, bad fields)
         raise ConnectError(
-            BAD_KUBECONFIG, f'The kubeconfig context "{target.context_name}" cannot be used: {type(error).__name__}: {error}.'
+            BAD_KUBECONFIG,
+            f'The kubeconfig context "{target.context_name}" cannot be used: {type(error).__name__}: {error}.',
         ) from None
     finally:
         root.removeHandler(captured)
@@ -496,11 +519,16 @@ def client_configuration(target: ClusterTarget, pool_size: int = 32) -> Any:
     exec_config = user_body.get("exec")
     if plugin_certificate and plugin_key:
         certificate, key = plugin_certificate, plugin_key
-        certificate_source, key_source = "clientCertificateData of the credential plugin", "clientKeyData of the credential plugin"
+        certificate_source, key_source = (
+            "clientCertificateData of the credential plugin",
+            "clientKeyData of the credential plugin",
+        )
     has_credentials = bool(token) or bool(certificate)
     if isinstance(exec_config, dict) and not has_credentials:
         command = exec_config.get("command", "")
-        detail = "; ".join(message.strip() for message in captured.messages if message.strip()) or "it gave no credentials"
+        detail = (
+            "; ".join(message.strip() for message in captured.messages if message.strip()) or "it gave no credentials"
+        )
         raise ConnectError(
             CREDENTIALS,
             f'The credential plugin of user "{target.user_name}" ({command}) failed: {detail}. Run it by hand to '

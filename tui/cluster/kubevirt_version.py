@@ -32,7 +32,9 @@ def kubevirt_from_version(version: str) -> KubeVirt:
     return parse_kubevirt({"metadata": {"name": "kubevirt"}, "status": {"observedKubeVirtVersion": version.strip()}})
 
 
-def kubevirt_stand_in(transport: ApiTransport, timeout: tuple[float, float] = (10.0, 30.0)) -> tuple[list[KubeVirt], str]:
+def kubevirt_stand_in(
+    transport: ApiTransport, timeout: tuple[float, float] = (10.0, 30.0)
+) -> tuple[list[KubeVirt], str]:
     """What the KubeVirt reflector keeps when the CR is forbidden: the stand-in (or nothing) and, as the
     kind's `partial` note, what is known and what is not."""
     version = read_kubevirt_version(transport, timeout)

@@ -26,11 +26,15 @@ _secrets: set[str] = set()
 _ordered: tuple[str, ...] = ()  # longest first, so a secret inside another is not left half-shown
 _logging_guarded = False
 
-_HEADER_VALUE = re.compile(r"(?i)\b(bearer(?=\s+[^\s'\",;)\]}]{8})|basic(?=\s+[A-Za-z0-9+/]{8,}=*))(\s+)[^\s'\",;)\]}]+")
+_HEADER_VALUE = re.compile(
+    r"(?i)\b(bearer(?=\s+[^\s'\",;)\]}]{8})|basic(?=\s+[A-Za-z0-9+/]{8,}=*))(\s+)[^\s'\",;)\]}]+"
+)
 # An Authorization header's value in any scheme (a scheme word, then a credential of 16 characters or
 # more), so words such as "authorization: request denied" stay readable.
 _AUTHORIZATION = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:[a-z][\w-]*\s+)?[a-z0-9._~+/=-]{16,}")
-_PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.DOTALL)
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.DOTALL
+)
 
 
 def _forms(secret: str) -> Iterable[str]:

@@ -141,7 +141,9 @@ def _too_large(code: Any, message: Any, details: Any) -> bool:
     ResourceVersionTooLarge cause (k8s.io/apiserver/pkg/storage/errors.go,
     NewTooLargeResourceVersionError), message "Too large resource version: X, current: Y"."""
     causes = details.get("causes") if isinstance(details, dict) else None
-    if isinstance(causes, list) and any(isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes):
+    if isinstance(causes, list) and any(
+        isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes
+    ):
         return True
     return code == 504 and isinstance(message, str) and "Too large resource version" in message
 
@@ -270,7 +272,9 @@ class Reflector:
 
     # -- state -----------------------------------------------------------------------------------
 
-    def _set(self, status: ConnectionStatus, error: str = "", partial: str | None = None, rejected: bool = False) -> None:
+    def _set(
+        self, status: ConnectionStatus, error: str = "", partial: str | None = None, rejected: bool = False
+    ) -> None:
         with self._lock:
             self._rejected = rejected
             if status != self._status:
@@ -280,7 +284,9 @@ class Reflector:
             elif status != ConnectionStatus.STOPPED:
                 self._attempt = 0
             self._status = status
-            self._error = _one_line(error) if error else ("" if status != ConnectionStatus.RECONNECTING else self._error)
+            self._error = (
+                _one_line(error) if error else ("" if status != ConnectionStatus.RECONNECTING else self._error)
+            )
             if partial is not None:
                 self._partial = partial
         self._publish()
@@ -364,7 +370,12 @@ class Reflector:
                 else:
                     if error.code in (403, 404):
                         resource_version = None  # lost access or the CRD went away mid-watch: list again
-                    self._failed(f"{error.code} {error.reason}: {error.message}".strip(), backoff, error.retry_after, rejected=error.code == 401)
+                    self._failed(
+                        f"{error.code} {error.reason}: {error.message}".strip(),
+                        backoff,
+                        error.retry_after,
+                        rejected=error.code == 401,
+                    )
             except TransportError as error:
                 if self._stopping.is_set():
                     break
@@ -389,7 +400,9 @@ class Reflector:
         server found behind it is noticed), or None when a list is due anyway."""
         return self._seen if resource_version is not None and self._seen else resource_version
 
-    def _failed(self, message: str, backoff: _Backoff, retry_after: float | None = None, rejected: bool = False) -> None:
+    def _failed(
+        self, message: str, backoff: _Backoff, retry_after: float | None = None, rejected: bool = False
+    ) -> None:
         """Say the kind is reconnecting, and wait before the next try. Rejected credentials (401) are
         tried again only every `recheck_after` seconds: they rarely come back by themselves (an exec
         plugin's refreshed token, an authenticator that recovered), and the state says so (`rejected`)."""
@@ -408,7 +421,9 @@ class Reflector:
         objects: list[Any] = []
         partial = ""
         if self.kind.stand_in is not None:
-            objects, partial = self.kind.stand_in(self.transport, (self.timings.connect_timeout, self.timings.list_read_timeout))
+            objects, partial = self.kind.stand_in(
+                self.transport, (self.timings.connect_timeout, self.timings.list_read_timeout)
+            )
         self.store.replace(self.kind.kind, objects)
         self._set(ConnectionStatus.FORBIDDEN, error.message, partial=partial)
         self.synced.set()
@@ -497,7 +512,11 @@ class Reflector:
             held = self.store.get(self.kind.kind, key) if isinstance(key, str) else None
             # The uid too: a cluster recreated at the same address may have an object of the same
             # name at the same resourceVersion, which is another object.
-            if held is not None and held.meta.resource_version == metadata["resourceVersion"] and held.meta.uid == metadata.get("uid", ""):
+            if (
+                held is not None
+                and held.meta.resource_version == metadata["resourceVersion"]
+                and held.meta.uid == metadata.get("uid", "")
+            ):
                 return held
         return parse(item)
 
@@ -510,7 +529,9 @@ class Reflector:
             return False
         try:
             response = self.transport.request(
-                "GET", "/api/v1/namespaces/kube-system", timeout=(self.timings.connect_timeout, self.timings.list_read_timeout)
+                "GET",
+                "/api/v1/namespaces/kube-system",
+                timeout=(self.timings.connect_timeout, self.timings.list_read_timeout),
             )
             uid = ((orjson.loads(response.data) or {}).get("metadata") or {}).get("uid")
         except (ApiError, TransportError, orjson.JSONDecodeError, AttributeError):
@@ -548,7 +569,10 @@ class Reflector:
             stream = self.transport.watch(
                 scope.path,
                 query,
-                timeout=(self.timings.connect_timeout, min(self.timings.connect_timeout, self.timings.watch_idle_timeout)),
+                timeout=(
+                    self.timings.connect_timeout,
+                    min(self.timings.connect_timeout, self.timings.watch_idle_timeout),
+                ),
                 idle_timeout=self.timings.watch_idle_timeout,
             )
         except ApiError as error:
@@ -589,7 +613,11 @@ class Reflector:
                         raise _Expired()
                     if _too_large(code, status.get("message"), status.get("details")):
                         raise _WentBack()
-                    raise ApiError(int(code) if isinstance(code, int) else 500, str(status.get("reason", "")), str(status.get("message", "")))
+                    raise ApiError(
+                        int(code) if isinstance(code, int) else 500,
+                        str(status.get("reason", "")),
+                        str(status.get("message", "")),
+                    )
         except (_Expired, _WentBack, ApiError):
             raise
         except orjson.JSONDecodeError:
@@ -606,4 +634,3 @@ class Reflector:
                     self._stream = None
             stream.close()
         return resource_version, events
-

@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["ClusterSession", "ConnectError", "ConnectOptions", "Listing"]
 
 
-
 @dataclass(frozen=True)
 class Listing:
     """How waiting for the first lists ended: every kind asked for settled (listed, forbidden or
@@ -81,7 +80,9 @@ class ConnectOptions:
 class ClusterSession:
     """One connected context: its store, actions, access reviews and byte-progress metrics. Thread-safe."""
 
-    def __init__(self, target: ClusterTarget, transport: ApiTransport, info: ServerInfo, options: ConnectOptions) -> None:
+    def __init__(
+        self, target: ClusterTarget, transport: ApiTransport, info: ServerInfo, options: ConnectOptions
+    ) -> None:
         self.target = target
         self.transport = transport
         self.info = info
@@ -115,7 +116,8 @@ class ClusterSession:
             transport = ApiTransport(configuration)
         except ImportError as error:  # a socks5 proxy-url without PySocks installed
             raise ConnectError(
-                "bad-kubeconfig", f"The proxy of the kubeconfig's cluster needs a package that is not installed: {error}."
+                "bad-kubeconfig",
+                f"The proxy of the kubeconfig's cluster needs a package that is not installed: {error}.",
             ) from None
         try:
             info = check_connection(transport, target, timeout=options.check_timeout)
@@ -267,7 +269,11 @@ class ClusterSession:
         return [thread for thread in threading.enumerate() if thread.name in names and self._owns(thread)]
 
     def _owns(self, thread: threading.Thread) -> bool:
-        owned = [reflector._thread for reflector in self._reflectors] + [self._probe, self.metrics._thread, self.store._dispatcher]
+        owned = [reflector._thread for reflector in self._reflectors] + [
+            self._probe,
+            self.metrics._thread,
+            self.store._dispatcher,
+        ]
         return any(thread is candidate for candidate in owned)
 
     def __enter__(self) -> Self:

@@ -264,4 +264,3 @@ class Store:
             self._wake.notify_all()
         if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
             self._dispatcher.join(timeout=2)
-

@@ -56,7 +56,9 @@ def read_pem_file(path: str, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as error:
-        raise ConnectError(BAD_KUBECONFIG, f"The file {path}, the {what} in the kubeconfig, cannot be read: {error.strerror or error}.") from None
+        raise ConnectError(
+            BAD_KUBECONFIG, f"The file {path}, the {what} in the kubeconfig, cannot be read: {error.strerror or error}."
+        ) from None
 
 
 def private_directory() -> str:
@@ -121,7 +123,10 @@ def ssl_context(material: TlsMaterial, verify: bool) -> ssl.SSLContext:
     if material.certificate or material.key:
         if not (material.certificate and material.key):
             missing = material.key_source if not material.key else material.certificate_source
-            raise ConnectError(BAD_KUBECONFIG, f"The kubeconfig gives a client certificate or key without the other ({missing} is missing).")
+            raise ConnectError(
+                BAD_KUBECONFIG,
+                f"The kubeconfig gives a client certificate or key without the other ({missing} is missing).",
+            )
         register(material.key)
         try:
             create_urllib3_context().load_verify_locations(cadata=material.certificate.decode("ascii"))

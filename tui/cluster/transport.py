@@ -233,7 +233,16 @@ class ApiTransport:
 
     # -- requests ------------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, query: Any, body: Any, content_type: str | None, accept: str, timeout: tuple[float, float]) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: Any,
+        body: Any,
+        content_type: str | None,
+        accept: str,
+        timeout: tuple[float, float],
+    ) -> Any:
         if self._closed:
             raise TransportError("other", "the connection to the API server was closed")
         data = None
@@ -281,7 +290,13 @@ class ApiTransport:
             raise ApiError.from_body(response.status, payload, headers.get("retry-after"))
         return Response(response.status, headers, payload)
 
-    def watch(self, path: str, query: Sequence[tuple[str, str]], timeout: tuple[float, float], idle_timeout: float | None = None) -> WatchStream:
+    def watch(
+        self,
+        path: str,
+        query: Sequence[tuple[str, str]],
+        timeout: tuple[float, float],
+        idle_timeout: float | None = None,
+    ) -> WatchStream:
         """Open a watch (the query must hold watch=true). `timeout` is (connect, answer): a server must
         answer a watch at once; then `idle_timeout` is the longest silence allowed between events."""
         response = self._send("GET", path, query, None, None, "application/json", timeout)

@@ -15,12 +15,16 @@ from tui.cluster.transport import ApiTransport
 PATHS = ("/apis/kubevirt.io/v1/virtualmachines", "/apis/kubevirt.io/v1/virtualmachineinstances")
 
 
-def namespaces_holding(transport: ApiTransport, name: str, timeout: tuple[float, float] = (5.0, 10.0)) -> list[str] | None:
+def namespaces_holding(
+    transport: ApiTransport, name: str, timeout: tuple[float, float] = (5.0, 10.0)
+) -> list[str] | None:
     """Sorted namespaces that hold a VirtualMachine or VirtualMachineInstance `name`; None when unknown."""
     found: set[str] = set()
     for path in PATHS:
         try:
-            answer: Any = transport.request("GET", path, query=[("fieldSelector", f"metadata.name={name}")], timeout=timeout).json()
+            answer: Any = transport.request(
+                "GET", path, query=[("fieldSelector", f"metadata.name={name}")], timeout=timeout
+            ).json()
         except (ApiError, TransportError, ValueError):
             return None
         items = answer.get("items") if isinstance(answer, dict) else None

@@ -237,9 +237,7 @@ def data_size(vmi: VMI, kubevirt: Version | None = None) -> tuple[int | None, in
 def migrated_volume_bytes(vmi: VMI, kubevirt: Version | None = None) -> int:
     """What KubeVirt adds to the data size for a volume migration, in bytes (see the module's docstring)."""
     if migrated_volumes_in_bytes(kubevirt):
-        return sum(
-            _claim_size(volume.source_request, volume.source_capacity) for volume in vmi.migrated_volumes
-        )
+        return sum(_claim_size(volume.source_request, volume.source_capacity) for volume in vmi.migrated_volumes)
     sources = {volume.source_claim for volume in vmi.migrated_volumes if volume.source_claim}
     counted = sum(
         _claim_size(status.request, status.capacity)

@@ -225,7 +225,11 @@ def host_model_labels(
         }
         if copied:
             model = next(
-                (k[len(CPU_MODEL_MIGRATION_LABEL):] for k in sorted(copied) if k.startswith(CPU_MODEL_MIGRATION_LABEL)),
+                (
+                    k[len(CPU_MODEL_MIGRATION_LABEL) :]
+                    for k in sorted(copied)
+                    if k.startswith(CPU_MODEL_MIGRATION_LABEL)
+                ),
                 "",
             )
             own = set(own_feature_labels)
@@ -239,9 +243,9 @@ def host_model_labels(
     for key in sorted(source_node.labels):
         value = source_node.labels[key]
         if key.startswith(HOST_MODEL_CPU_LABEL):
-            model, model_value = key[len(HOST_MODEL_CPU_LABEL):], value
+            model, model_value = key[len(HOST_MODEL_CPU_LABEL) :], value
         elif key.startswith(HOST_MODEL_REQUIRED_FEATURES_LABEL):
-            selector[CPU_FEATURE_LABEL + key[len(HOST_MODEL_REQUIRED_FEATURES_LABEL):]] = value
+            selector[CPU_FEATURE_LABEL + key[len(HOST_MODEL_REQUIRED_FEATURES_LABEL) :]] = value
     if not model:
         return HostModelLabels(
             problem=(
@@ -303,7 +307,7 @@ def migration_target_node_selector(
 
 def labelled_names(labels: Mapping[str, str], prefix: str) -> set[str]:
     """The names under a label prefix whose value is "true": cpu-model.node.kubevirt.io/X -> X."""
-    return {key[len(prefix):] for key, value in labels.items() if key.startswith(prefix) and value == "true"}
+    return {key[len(prefix) :] for key, value in labels.items() if key.startswith(prefix) and value == "true"}
 
 
 def host_model_of(node: Node) -> str:

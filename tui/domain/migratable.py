@@ -106,7 +106,9 @@ def warnings(vmi: VMI | None) -> list[Reason]:
             )
         )
         return found  # a paused guest is not Ready either: one warning says it
-    return [Reason(reason.code, f"{reason.message[:-1]}; KubeVirt migrates it all the same.") for reason in not_ready(vmi)]
+    return [
+        Reason(reason.code, f"{reason.message[:-1]}; KubeVirt migrates it all the same.") for reason in not_ready(vmi)
+    ]
 
 
 def not_running(vm: VM | None, vmi: VMI | None) -> Reason:

@@ -8,10 +8,10 @@ collection), and the rules treat unknown conservatively and say so.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from collections.abc import Mapping
 
 from tui.domain.phases import MIGRATION_FINAL_PHASES
 from tui.domain.quantity import Quantity, millicores_of, parse_quantity
@@ -52,7 +52,12 @@ def _int(value: Any) -> int | None:
     """An integer field (int64 in the API); anything else, or out of int64's range, is unknown."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value.is_integer() or isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+    if (
+        isinstance(value, float)
+        and value.is_integer()
+        or isinstance(value, str)
+        and re.fullmatch(r"-?[0-9]{1,19}", value.strip())
+    ):
         value = int(value)
     if isinstance(value, int) and _INT64[0] <= value <= _INT64[1]:
         return value
@@ -74,9 +79,7 @@ def _path(obj: Any, *keys: str) -> Any:
     return obj
 
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:\d{2})?$"
-)
+_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:\d{2})?$")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -109,7 +112,7 @@ _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 
 def parse_version(value: Any) -> tuple[int, int, int] | None:
-    """"v1.6.3" or "1.6.3-150700.3.13.1" -> (1, 6, 3); None when there is no version to read."""
+    """ "v1.6.3" or "1.6.3-150700.3.13.1" -> (1, 6, 3); None when there is no version to read."""
     if not isinstance(value, str):
         return None
     match = _VERSION.search(value)

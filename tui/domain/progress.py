@@ -334,7 +334,9 @@ def _bar(migration: Migration, outcome: str, step: int | None, byte_fraction: fl
         return 1.0
     if outcome:
         # A failed migration's bar stays where it stopped: at the last phase it reached.
-        reached = [_STEP[t.phase] for t in migration.phase_transitions if t.phase in _STEP and t.phase != MigrationPhase.FAILED]
+        reached = [
+            _STEP[t.phase] for t in migration.phase_transitions if t.phase in _STEP and t.phase != MigrationPhase.FAILED
+        ]
         step = max(reached, default=1)
         byte_fraction = None
     if step is None:

@@ -12,8 +12,8 @@ failed, not just a yes or no, so callers can say why.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from tui.domain.objects import (
     Node,
@@ -40,9 +40,7 @@ class LabelMismatch:
 def selector_mismatches(selector: Mapping[str, str], labels: Mapping[str, str]) -> list[LabelMismatch]:
     """Every key of `selector` whose value the labels do not carry (a map selector: all must equal)."""
     return [
-        LabelMismatch(key, wanted, labels.get(key))
-        for key, wanted in selector.items()
-        if labels.get(key) != wanted
+        LabelMismatch(key, wanted, labels.get(key)) for key, wanted in selector.items() if labels.get(key) != wanted
     ]
 
 
@@ -378,9 +376,10 @@ def pod_fit_failures(pod: Pod, node: Node, usage: NodeUsage) -> list[str]:
     failures = []
     if cordon_blocks(node.unschedulable, pod.tolerations):
         failures.append("node(s) were unschedulable")
-    if selector_mismatches(pod.node_selector, node.labels) or not required_affinity(
-        pod.affinity, node.labels, node.name
-    ).matched:
+    if (
+        selector_mismatches(pod.node_selector, node.labels)
+        or not required_affinity(pod.affinity, node.labels, node.name).matched
+    ):
         failures.append("node(s) didn't match Pod's node affinity/selector")
     untolerated = untolerated_taints(node.taints, pod.tolerations)
     if untolerated:

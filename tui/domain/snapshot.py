@@ -140,8 +140,10 @@ class ClusterSnapshot:
         not be readable to every user, the nodes usually are)."""
         return self.memo(
             "is_harvester",
-            lambda: (self.kubevirt is not None and self.kubevirt.meta.namespace == HARVESTER_NAMESPACE)
-            or any(node.labels.get(HARVESTER_MANAGED_LABEL) == "true" for node in self.nodes.values()),
+            lambda: (
+                (self.kubevirt is not None and self.kubevirt.meta.namespace == HARVESTER_NAMESPACE)
+                or any(node.labels.get(HARVESTER_MANAGED_LABEL) == "true" for node in self.nodes.values())
+            ),
         )
 
     # -- lookups --------------------------------------------------------------------------------
@@ -225,7 +227,6 @@ def deployed_kubevirt(kubevirts: Iterable[KubeVirt]) -> KubeVirt | None:
     listed = list(kubevirts)
     deployed = (kubevirt for kubevirt in listed if kubevirt.phase == KubeVirtPhase.DEPLOYED)
     return next(deployed, listed[0] if listed else None)
-
 
 
 def _group(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T]]:

@@ -51,7 +51,9 @@ class LivemigCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 _, offsets = matcher.fuzzy_search.match(matcher.query, title)
-                yield Hit(score, _highlighted(title, offsets, "bold reverse"), callback, text=title, help=escape(help_text))
+                yield Hit(
+                    score, _highlighted(title, offsets, "bold reverse"), callback, text=title, help=escape(help_text)
+                )
 
 
 class LivemigPalette(CommandPalette):

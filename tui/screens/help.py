@@ -129,7 +129,7 @@ class HelpScreen(Covering[None]):
             "\n--readonly hides migrate and abort (their keys say so); other keys you may not use are dimmed, and pressing one says why.",
             "\n",
             ("Keymap", "bold $text-accent"),
-            "\nLIVEMIG_KEYMAP=\"vms.migrate=x;app.quit=ctrl+q\" rebinds keys by the ids above.",
+            '\nLIVEMIG_KEYMAP="vms.migrate=x;app.quit=ctrl+q" rebinds keys by the ids above.',
         ]
         return Content.assemble(*parts)
 

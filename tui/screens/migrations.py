@@ -18,17 +18,17 @@ from tui.domain.progress import OUTCOME_SUCCEEDED
 from tui.domain.units import human_bytes, human_duration
 from tui.screens.live import LiveScreen
 from tui.view.ledger import MigrationView
-from tui.view.table import Column, FittedCell, TableRow
-from tui.widgets.banner import ConnectionBanner
-from tui.widgets.header import ClusterHeader
-from tui.widgets.literal import clean
-from tui.widgets.progress_cell import (
+from tui.view.progress_cell import (
     bar,
     copied_percent,
     countdown,
     outcome_text,
     time_left,
 )
+from tui.view.table import Column, FittedCell, TableRow
+from tui.widgets.banner import ConnectionBanner
+from tui.widgets.header import ClusterHeader
+from tui.widgets.literal import clean
 from tui.widgets.row_table import RowTable
 
 COLUMNS = (
@@ -44,7 +44,7 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class RouteCell(FittedCell):
-    """"source → target" in the room its column has: the target, the main fact, whole; the source
+    """ "source → target" in the room its column has: the target, the main fact, whole; the source
     shortened first, from its start, since node names differ at their ends ("…node-1 → harvester-node-3")."""
 
     source: str
@@ -61,10 +61,10 @@ class RouteCell(FittedCell):
         if room >= len(source):
             return Text(f"{source}{arrow}{target}")
         if room >= 2:
-            return Text(f"…{source[len(source) - room + 1:]}{arrow}{target}")
+            return Text(f"…{source[len(source) - room + 1 :]}{arrow}{target}")
         # Not even the target fits whole beside a sign of the source: its end says which node it is.
         room = max(width - len("…" + arrow), 1)
-        return Text(f"…{arrow}…{target[-room + 1:]}" if room > 1 else "…")
+        return Text(f"…{arrow}…{target[-room + 1 :]}" if room > 1 else "…")
 
 
 def warned(view: MigrationView) -> bool:
@@ -159,7 +159,9 @@ class MigrationsScreen(LiveScreen):
         yield ClusterHeader()
         yield ConnectionBanner(id="banner")
         yield Static(id="migrations-title", markup=False)
-        yield RowTable(COLUMNS, id="migrations-table", empty_text="No migration is running, and none ended since livemig started.")
+        yield RowTable(
+            COLUMNS, id="migrations-table", empty_text="No migration is running, and none ended since livemig started."
+        )
         yield Static(id="migration-detail", markup=False)
         yield Footer(compact=True)
 
@@ -242,11 +244,18 @@ class MigrationsScreen(LiveScreen):
         if view.stalled and budget is not None:
             parts += [
                 "\n",
-                (f"⚠ stalled: the remaining data has not shrunk for {int(view.stalled_for or 0)} s", "bold $text-warning"),
+                (
+                    f"⚠ stalled: the remaining data has not shrunk for {int(view.stalled_for or 0)} s",
+                    "bold $text-warning",
+                ),
                 f"; KubeVirt aborts after {human_duration(budget.progress_timeout)} without progress (progressTimeout).",
             ]
         if progress.converging is False:
-            parts += ["\n", ("⚠ not converging: ", "bold $text-warning"), "the guest dirties memory faster than it is copied."]
+            parts += [
+                "\n",
+                ("⚠ not converging: ", "bold $text-warning"),
+                "the guest dirties memory faster than it is copied.",
+            ]
         counters = view.counters
         if counters is not None and (counters.processed is not None or counters.remaining is not None):
             copied = human_bytes(counters.processed) if counters.processed is not None else "?"
@@ -302,5 +311,7 @@ class MigrationsScreen(LiveScreen):
         if self.check_action("abort", ()):
             view = self.model.ledger.view(self.highlighted or "")
             if view is not None:
-                commands.append((f"Abort migration {view.name}", "Asks first; the VM stays where it is", self.action_abort))
+                commands.append(
+                    (f"Abort migration {view.name}", "Asks first; the VM stays where it is", self.action_abort)
+                )
         return commands

@@ -50,7 +50,7 @@ COLUMNS = (
 
 
 def node_state(snapshot: ClusterSnapshot, name: str) -> str:
-    """"Ready", "NotReady", "Unknown"; "cordoned" for a Ready node with spec.unschedulable."""
+    """ "Ready", "NotReady", "Unknown"; "cordoned" for a Ready node with spec.unschedulable."""
     node = snapshot.nodes.get(name)
     if node is None:
         return "gone"
@@ -78,7 +78,14 @@ def verdict_text(verdict: NodeVerdict) -> Text:
 
 
 KEYS = Content.assemble(
-    ("enter", "bold"), " choose  ", ("esc", "bold"), " cancel  ", ("↑↓", "bold"), " each node's reasons  ", ("tab", "bold"), " scroll them"
+    ("enter", "bold"),
+    " choose  ",
+    ("esc", "bold"),
+    " cancel  ",
+    ("↑↓", "bold"),
+    " each node's reasons  ",
+    ("tab", "bold"),
+    " scroll them",
 )
 
 
@@ -138,7 +145,9 @@ class NodePickerScreen(Question["str | None"]):
         plan, snapshot = self.plan, self.model.snapshot
         source = plan.node or "?"
         self.query_one("#picker-title", Static).update(
-            Content.assemble("Migrate ", (clean(f"{plan.namespace}/{plan.name}"), "bold"), " from ", (clean(source), "bold"), " to…")
+            Content.assemble(
+                "Migrate ", (clean(f"{plan.namespace}/{plan.name}"), "bold"), " from ", (clean(source), "bold"), " to…"
+            )
         )
         verdicts = self._verdicts()
         eligible = [v for v in verdicts if v.eligible]
@@ -147,10 +156,18 @@ class NodePickerScreen(Question["str | None"]):
             note.update(Content.assemble(("⚠ ", "$text-warning"), UNREAD_NODES))
             note.display = True
         elif not self.pinning:
-            note.update(Content.assemble(("⚠ ", "$text-warning"), clean(plan.target_pinning_reason), " Only the scheduler can be chosen."))
+            note.update(
+                Content.assemble(
+                    ("⚠ ", "$text-warning"), clean(plan.target_pinning_reason), " Only the scheduler can be chosen."
+                )
+            )
             note.display = True
         elif not eligible:
-            note.update(Content.assemble(("✗ ", "$text-error"), "No node can take this VM now; the reasons are listed under each node."))
+            note.update(
+                Content.assemble(
+                    ("✗ ", "$text-error"), "No node can take this VM now; the reasons are listed under each node."
+                )
+            )
             note.display = True
         else:
             note.display = False
@@ -208,7 +225,9 @@ class NodePickerScreen(Question["str | None"]):
                 unchecked = next((v.unchecked for v in self._verdicts() if v.unchecked), ())
                 cautioned = [v.node for v in self._verdicts() if v.eligible and v.cautions]
                 caution = (
-                    [f"{', '.join(cautioned)} {'has a caution: see its row' if len(cautioned) == 1 else 'have cautions: see their rows'}."]
+                    [
+                        f"{', '.join(cautioned)} {'has a caution: see its row' if len(cautioned) == 1 else 'have cautions: see their rows'}."
+                    ]
                     if cautioned
                     else []
                 )

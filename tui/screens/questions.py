@@ -11,8 +11,8 @@ from tui.messages import ViewUpdated
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.live import live_app
 from tui.view.ledger import MigrationView
+from tui.view.progress_cell import OUTCOME_WORDS, outcome_symbol, time_left
 from tui.widgets.literal import clean
-from tui.widgets.progress_cell import OUTCOME_WORDS, outcome_symbol, time_left
 
 _EXPIRY_WORDS = {
     "abort": "KubeVirt aborts the migration if it has not completed by then",
@@ -37,7 +37,9 @@ def migration_question(plan: Plan, target: str) -> ConfirmScreen:
     if target:
         parts += _row("To", (clean(target), "bold"))
     else:
-        parts += _row("To", ("any eligible node", "bold"), clean(f" (the scheduler picks one of {', '.join(eligible)})"))
+        parts += _row(
+            "To", ("any eligible node", "bold"), clean(f" (the scheduler picks one of {', '.join(eligible)})")
+        )
     budget = plan.completion_budget
     if budget is None:
         parts += _row("Time limit", "unknown (the VM's memory size is not known)")
@@ -53,7 +55,14 @@ def migration_question(plan: Plan, target: str) -> ConfirmScreen:
         )
         for note in budget.notes:
             parts += _row("Note", clean(note))
-    return ConfirmScreen("Start this live migration?", parts, yes_label="Migrate", no_label="Cancel", focus_yes=True, id="confirm-migration")
+    return ConfirmScreen(
+        "Start this live migration?",
+        parts,
+        yes_label="Migrate",
+        no_label="Cancel",
+        focus_yes=True,
+        id="confirm-migration",
+    )
 
 
 def _abort_rows(view: MigrationView) -> Rows:
@@ -84,7 +93,9 @@ def _abort_rows(view: MigrationView) -> Rows:
     elif progress.converging is False:
         warnings.append("⚠ not converging: the guest dirties memory faster than it is copied")
     parts += _row("Now", clean(state), *[("\n" + clean(w), "bold $text-warning") for w in warnings])
-    parts += _row("", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded.")
+    parts += _row(
+        "", "The VM keeps running on ", (clean(view.source or "its node"), "bold"), "; what was copied is discarded."
+    )
     return parts
 
 
@@ -92,7 +103,14 @@ class AbortQuestion(ConfirmScreen):
     """The abort confirmation, whose lines follow the migration while it is open (the app's ViewUpdated)."""
 
     def __init__(self, view: MigrationView) -> None:
-        super().__init__("Abort this migration?", _abort_rows(view), yes_label="Abort migration", no_label="No", danger=True, id="confirm-abort")
+        super().__init__(
+            "Abort this migration?",
+            _abort_rows(view),
+            yes_label="Abort migration",
+            no_label="No",
+            danger=True,
+            id="confirm-abort",
+        )
         self.migration_key = view.key
 
     def on_view_updated(self, message: ViewUpdated) -> None:

@@ -39,4 +39,10 @@ def priority_bindings(app_type: type[App[int]]) -> list[Binding]:
 
 def binding_ids(app_type: type[App[int]]) -> set[str]:
     """Every binding id of the UI (what a keymap may name)."""
-    return {b.id for scope in key_scopes(app_type) for owner in scope.owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+    return {
+        b.id
+        for scope in key_scopes(app_type)
+        for owner in scope.owners
+        for b in owner.BINDINGS
+        if isinstance(b, Binding) and b.id
+    }

@@ -19,13 +19,13 @@ from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
 from tui.screens.live import LiveScreen
 from tui.screens.node_picker import free_memory, node_state, verdict_text
+from tui.view.progress_cell import time_left
 from tui.view.table import Column, TableRow
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
-from tui.widgets.progress_cell import time_left
 from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
 

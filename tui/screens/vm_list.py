@@ -14,11 +14,11 @@ from tui.domain.plan import VMSummary
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.units import human_bytes
 from tui.screens.live import LiveScreen
+from tui.view.progress_cell import time_left
 from tui.view.vm_list import COLUMNS, SORT_LABELS, SORTABLE
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.header import ClusterHeader
 from tui.widgets.literal import clean
-from tui.widgets.progress_cell import time_left
 from tui.widgets.row_table import RowTable
 
 
@@ -65,7 +65,9 @@ class VMListScreen(LiveScreen):
         yield ClusterHeader()
         yield ConnectionBanner(id="banner")
         yield RowTable(columns, id="vm-table", empty_text="Listing VMs from the API server…")
-        yield FilterField(id="filter", placeholder="filter by name, namespace, node or status; enter keeps it, esc clears it")
+        yield FilterField(
+            id="filter", placeholder="filter by name, namespace, node or status; enter keeps it, esc clears it"
+        )
         yield Static(id="vm-info", markup=False)
         yield Footer(compact=True)
 
@@ -93,7 +95,7 @@ class VMListScreen(LiveScreen):
     def _empty_text(self) -> str:
         app = self.model
         if self.filter_text and len(app.vm_list):
-            return f"No VM matches the filter \"{clean(self.filter_text)}\" (esc clears it)."
+            return f'No VM matches the filter "{clean(self.filter_text)}" (esc clears it).'
         if app.connection.level == "starting":
             return "Listing VMs from the API server…"
         state = app.session.store.state("vms")
@@ -130,7 +132,11 @@ class VMListScreen(LiveScreen):
             state = progress.label
             if progress.byte_fraction is not None:
                 state += f" {progress.byte_fraction * 100:.0f}%"
-            parts += [" migrating ", (clean(f"{view.source or '?'} → {view.target or 'scheduler'}"), ""), f": {clean(state)}"]
+            parts += [
+                " migrating ",
+                (clean(f"{view.source or '?'} → {view.target or 'scheduler'}"), ""),
+                f": {clean(state)}",
+            ]
             if view.aborting:
                 parts.append(", aborting")
             if view.remaining is not None:
@@ -159,7 +165,15 @@ class VMListScreen(LiveScreen):
             parts += ["\n", ("read-only: ", "$text-warning"), "migrate and abort are off · enter: details"]
         elif view is not None and not view.final:
             if abort_state:
-                parts += ["\n", ("a", "bold"), " abort · ", ("M", "bold"), " all migrations · ", ("enter", "bold"), " details"]
+                parts += [
+                    "\n",
+                    ("a", "bold"),
+                    " abort · ",
+                    ("M", "bold"),
+                    " all migrations · ",
+                    ("enter", "bold"),
+                    " details",
+                ]
             else:
                 parts += ["\n", ("✗ ", "$text-warning"), clean(abort_reason)]
         elif migrate_state and self._no_node_can_take(summary, key):
@@ -174,7 +188,13 @@ class VMListScreen(LiveScreen):
                 " the details.",
             ]
         elif migrate_state:
-            parts += ["\n", ("m", "bold"), " choose a target node · ", ("enter", "bold"), " details and every node's verdict"]
+            parts += [
+                "\n",
+                ("m", "bold"),
+                " choose a target node · ",
+                ("enter", "bold"),
+                " details and every node's verdict",
+            ]
         else:
             parts += ["\n", ("✗ ", "$text-warning"), clean(migrate_reason)]
         return Content.assemble(*parts)
@@ -302,11 +322,21 @@ class VMListScreen(LiveScreen):
             if self.model.action_state(MIGRATE, key)[0]:
                 commands.append((f"Migrate {name}", "Choose a target node, then confirm", self.action_migrate))
             if self.model.action_state(ABORT, key)[0]:
-                commands.append((f"Abort the migration of {name}", "Asks first; the VM stays where it is", self.action_abort))
-            commands.append((f"Details of {name}", "Every node's verdict, the time limit, CPU-model advice", lambda: app.open_vm(key)))
+                commands.append(
+                    (f"Abort the migration of {name}", "Asks first; the VM stays where it is", self.action_abort)
+                )
+            commands.append(
+                (
+                    f"Details of {name}",
+                    "Every node's verdict, the time limit, CPU-model advice",
+                    lambda: app.open_vm(key),
+                )
+            )
         commands.append(("Filter VMs", "By name, namespace, node or status", self.action_filter))
         if self.filter_text:
             commands.append(("Clear the filter", f"Now: {self.filter_text}", self.action_clear_filter))
         for column in SORTABLE:
-            commands.append((f"Sort by {SORT_LABELS[column]}", "Ascending; S reverses", lambda c=column: self.sort_by(c)))
+            commands.append(
+                (f"Sort by {SORT_LABELS[column]}", "Ascending; S reverses", lambda c=column: self.sort_by(c))
+            )
         return commands

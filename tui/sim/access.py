@@ -59,13 +59,27 @@ VIEWER_RULES = (AccessRule(verbs=READ_VERBS),)
 # kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac): system:basic-user, then system:discovery
 # and system:public-info-viewer; cluster-admin adds every verb on every non-resource URL.
 BASIC_USER_RULES = (
-    {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]},
+    {
+        "verbs": ["create"],
+        "apiGroups": ["authorization.k8s.io"],
+        "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+    },
 )
 DISCOVERY_URL_RULES = (
     {
         "verbs": ["get"],
         "nonResourceURLs": [
-            "/livez", "/readyz", "/healthz", "/version", "/version/", "/openapi", "/openapi/*", "/api", "/api/*", "/apis", "/apis/*",
+            "/livez",
+            "/readyz",
+            "/healthz",
+            "/version",
+            "/version/",
+            "/openapi",
+            "/openapi/*",
+            "/api",
+            "/api/*",
+            "/apis",
+            "/apis/*",
         ],
     },
     {"verbs": ["get"], "nonResourceURLs": ["/livez", "/readyz", "/healthz", "/version", "/version/"]},
@@ -176,7 +190,11 @@ class AccessControl:
                 "SelfSubjectAccessReview",
                 "authorization.k8s.io",
                 "",
-                [st.field_invalid("spec", "null", "exactly one of nonResourceAttributes or resourceAttributes must be specified")],
+                [
+                    st.field_invalid(
+                        "spec", "null", "exactly one of nonResourceAttributes or resourceAttributes must be specified"
+                    )
+                ],
             )
         spec = review["spec"]
         attributes = spec.get("resourceAttributes")
@@ -186,7 +204,13 @@ class AccessControl:
                 "SelfSubjectAccessReview",
                 "authorization.k8s.io",
                 "",
-                [st.field_invalid("spec.resourceAttributes", "null", "exactly one of nonResourceAttributes or resourceAttributes must be specified")],
+                [
+                    st.field_invalid(
+                        "spec.resourceAttributes",
+                        "null",
+                        "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+                    )
+                ],
             )
         if isinstance(attributes, dict):
             resource = str(attributes.get("resource", ""))
@@ -203,8 +227,12 @@ class AccessControl:
             allowed = self.path_allowed(user, str(non_resource.get("verb", "")), str(non_resource.get("path", "")))
         status: dict[str, Any] = {"allowed": allowed}
         if allowed:
-            binding = "cluster-admin" if user.is_admin else "view" if user.role == VIEWER else f"livemig-sim:{user.name}"
-            status["reason"] = f'RBAC: allowed by ClusterRoleBinding "livemig-sim-{user.name}" of ClusterRole "{binding}" to User "{user.name}"'
+            binding = (
+                "cluster-admin" if user.is_admin else "view" if user.role == VIEWER else f"livemig-sim:{user.name}"
+            )
+            status["reason"] = (
+                f'RBAC: allowed by ClusterRoleBinding "livemig-sim-{user.name}" of ClusterRole "{binding}" to User "{user.name}"'
+            )
         return {
             "kind": "SelfSubjectAccessReview",
             "apiVersion": "authorization.k8s.io/v1",

@@ -54,7 +54,9 @@ PROMETHEUS_SERVICE = "rancher-monitoring-prometheus"
 RESTARTING_FAULTS = ("restart", "reset")  # they drop every connection but the one that asked
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz")
 NOT_FOUND = st.ApiError(404, "NotFound", "the server could not find the requested resource", {})
-METHOD_NOT_ALLOWED = st.ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+METHOD_NOT_ALLOWED = st.ApiError(
+    405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
+)
 WATCH_TRUE = ("true", "True", "1")
 PATCH_TYPES = {MERGE_PATCH: "merge", JSON_PATCH: "json", STRATEGIC_MERGE_PATCH: "strategic", APPLY_PATCH: "apply"}
 
@@ -70,8 +72,12 @@ class ResourceRequest:
     verb: str
 
 
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = "application/json") -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, headers={**(headers or {}), "Content-Type": content_type})
+def _json(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = "application/json"
+) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(body), status=status, headers={**(headers or {}), "Content-Type": content_type}
+    )
 
 
 def _error(error: st.ApiError) -> web.Response:
@@ -84,7 +90,9 @@ def _error(error: st.ApiError) -> web.Response:
 
 
 def _watch_response() -> web.StreamResponse:
-    response = web.StreamResponse(status=200, headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"})
+    response = web.StreamResponse(
+        status=200, headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"}
+    )
     response.enable_chunked_encoding()
     return response
 
@@ -243,7 +251,9 @@ class ApiServer:
         if not segments or segments[0] not in ("api", "apis", "version", "openapi"):
             if path == "/":
                 self.access.require_path(user, "get", path)
-                return _json({"paths": ["/api", "/api/v1", "/apis", "/openapi/v3", "/version", "/healthz", "/livez", "/readyz"]})
+                return _json(
+                    {"paths": ["/api", "/api/v1", "/apis", "/openapi/v3", "/version", "/healthz", "/livez", "/readyz"]}
+                )
             raise NOT_FOUND
         if segments[0] == "version":
             self.access.require_path(user, "get", path)
@@ -259,7 +269,15 @@ class ApiServer:
             return target
         # Every user may ask what they may do (ClusterRole system:basic-user, bound to all of them).
         if target.resource not in (SELF_SUBJECT_ACCESS_REVIEWS, SELF_SUBJECT_RULES_REVIEWS):
-            self.access.require(user, target.verb, target.resource.group, target.resource.plural, target.subresource, target.namespace, target.name)
+            self.access.require(
+                user,
+                target.verb,
+                target.resource.group,
+                target.resource.plural,
+                target.subresource,
+                target.namespace,
+                target.name,
+            )
         return await self._serve(request, user, target)
 
     def _kubevirt_version(self, request: web.Request) -> web.Response:
@@ -275,14 +293,18 @@ class ApiServer:
     # Discovery and OpenAPI
     # -----------------------------------------------------------------------------------------
 
-    def _discovery_or_resource(self, request: web.Request, user: SimUser, segments: list[str]) -> ResourceRequest | web.Response:
+    def _discovery_or_resource(
+        self, request: web.Request, user: SimUser, segments: list[str]
+    ) -> ResourceRequest | web.Response:
         accept = request.headers.get("Accept", "")
         if segments[0] == "api":
             if len(segments) == 1:
                 self.access.require_path(user, "get", request.path)
                 aggregated = discovery.aggregated_media_type(accept)
                 if aggregated:
-                    return _json(discovery.aggregated_discovery(self.registry, True, aggregated), content_type=aggregated)
+                    return _json(
+                        discovery.aggregated_discovery(self.registry, True, aggregated), content_type=aggregated
+                    )
                 return _json(discovery.api_versions(self.server_address))
             group, version, rest = "", segments[1], segments[2:]
         else:
@@ -290,7 +312,9 @@ class ApiServer:
                 self.access.require_path(user, "get", request.path)
                 aggregated = discovery.aggregated_media_type(accept)
                 if aggregated:
-                    return _json(discovery.aggregated_discovery(self.registry, False, aggregated), content_type=aggregated)
+                    return _json(
+                        discovery.aggregated_discovery(self.registry, False, aggregated), content_type=aggregated
+                    )
                 return _json(discovery.api_group_list(self.registry))
             if len(segments) == 2:
                 self.access.require_path(user, "get", request.path)
@@ -366,7 +390,9 @@ class ApiServer:
         if verb == "watch":
             return await self._watch(request, target)
         if verb == "list":
-            await self._fresh_enough(request.query.get("resourceVersion", "") if not request.query.get("continue") else "")
+            await self._fresh_enough(
+                request.query.get("resourceVersion", "") if not request.query.get("continue") else ""
+            )
             return self._list(request, target)
         if verb == "get":
             await self._fresh_enough(request.query.get("resourceVersion", ""))
@@ -396,7 +422,9 @@ class ApiServer:
         if not raw:
             return None
         content_type = request.content_type
-        decoder = protobuf.DECODERS.get(request.path.rstrip("/").rsplit("/", 1)[-1]) if request.method == "POST" else None
+        decoder = (
+            protobuf.DECODERS.get(request.path.rstrip("/").rsplit("/", 1)[-1]) if request.method == "POST" else None
+        )
         if request.method == "DELETE":
             decoder = protobuf.delete_options
         if content_type == "application/vnd.kubernetes.protobuf" and decoder is not None:
@@ -411,9 +439,18 @@ class ApiServer:
                 return yaml.safe_load(raw)
             return orjson.loads(raw)
         except (orjson.JSONDecodeError, yaml.YAMLError) as error:
-            raise st.bad_request(f"the body of the request could not be decoded: {str(error).splitlines()[0]}") from None
+            raise st.bad_request(
+                f"the body of the request could not be decoded: {str(error).splitlines()[0]}"
+            ) from None
 
-    def _respond_object(self, request: web.Request, resource: ResourceType, obj: dict, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    def _respond_object(
+        self,
+        request: web.Request,
+        resource: ResourceType,
+        obj: dict,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
         table_version = _table_version(request.headers.get("Accept", ""))
         if table_version:
             table = to_table(
@@ -491,7 +528,9 @@ class ApiServer:
         items = page.items
         if resource.builtin:
             items = [{k: v for k, v in item.items() if k not in ("kind", "apiVersion")} for item in items]
-        return _json({"kind": resource.list_kind, "apiVersion": resource.api_version, "metadata": metadata, "items": items})
+        return _json(
+            {"kind": resource.list_kind, "apiVersion": resource.api_version, "metadata": metadata, "items": items}
+        )
 
     async def _watch(self, request: web.Request, target: ResourceRequest) -> web.StreamResponse:
         query = request.query
@@ -507,7 +546,16 @@ class ApiServer:
         except ValueError:
             raise st.bad_request(f"invalid timeoutSeconds {query.get('timeoutSeconds')!r}") from None
         if send_initial and not bookmarks:
-            raise st.invalid("ListOptions", "meta.k8s.io", "", [st.field_forbidden("allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is true")])
+            raise st.invalid(
+                "ListOptions",
+                "meta.k8s.io",
+                "",
+                [
+                    st.field_forbidden(
+                        "allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is true"
+                    )
+                ],
+            )
         resource_version: int | None = None
         if raw_rv not in ("", "0"):
             try:
@@ -522,7 +570,9 @@ class ApiServer:
                 # k8s.io/apiserver/pkg/storage/cacher/cacher.go).
                 assert self.hub is not None
                 if not await self.hub.wait_until_fresh(wanted, self.too_large_wait):
-                    return await self._error_event(request, st.too_large_resource_version(wanted, self.store.resource_version))
+                    return await self._error_event(
+                        request, st.too_large_resource_version(wanted, self.store.resource_version)
+                    )
         options = WatchOptions(
             resource=resource,
             namespace=target.namespace,
@@ -543,7 +593,13 @@ class ApiServer:
         response = _watch_response()
         try:
             await response.prepare(request)
-            await stream(watch, response.write, self.faults.stall_remaining, self.bookmark_interval, initial_events_end=send_initial)
+            await stream(
+                watch,
+                response.write,
+                self.faults.stall_remaining,
+                self.bookmark_interval,
+                initial_events_end=send_initial,
+            )
             await response.write_eof()
         except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
             pass
@@ -592,7 +648,9 @@ class ApiServer:
         if kind and kind != resource.kind:
             raise st.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({resource.kind})")
 
-    def _admit(self, operation: str, user: SimUser, target: ResourceRequest, obj: dict | None, old: dict | None, dry_run: bool) -> dict | None:
+    def _admit(
+        self, operation: str, user: SimUser, target: ResourceRequest, obj: dict | None, old: dict | None, dry_run: bool
+    ) -> dict | None:
         name = target.name or ((obj or {}).get("metadata", {}) or {}).get("name", "")
         request = AdmissionRequest(
             operation=operation,
@@ -617,14 +675,18 @@ class ApiServer:
             if resource.namespaced:
                 meta = body["metadata"] if isinstance(body["metadata"], dict) else {}
                 if target.namespace and meta.get("namespace") and meta["namespace"] != target.namespace:
-                    raise st.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+                    raise st.bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request"
+                    )
                 if isinstance(body["metadata"], dict):
                     body["metadata"]["namespace"] = target.namespace or meta.get("namespace") or "default"
             admitted = self._admit("create", user, target, body, None, dry_run)
             obj = admitted if admitted is not None else body
             self._check_schema(target, obj)
             if dry_run:
-                return self._respond_object(request, resource, self._dry_run_create(resource, obj), status=201, headers=headers)
+                return self._respond_object(
+                    request, resource, self._dry_run_create(resource, obj), status=201, headers=headers
+                )
             created = self.store.create(resource, obj, target.namespace or None)
         return self._respond_object(request, resource, created, status=201, headers=headers)
 
@@ -665,7 +727,9 @@ class ApiServer:
             else:
                 meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
                 if meta.get("name") and meta["name"] != target.name:
-                    raise st.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({target.name})")
+                    raise st.bad_request(
+                        f"the name of the object ({meta['name']}) does not match the name on the URL ({target.name})"
+                    )
                 obj.setdefault("metadata", {})["name"] = target.name
                 updated = self.store.update(
                     resource, obj, target.namespace or None, require_resource_version=not resource.unconditional_update
@@ -676,7 +740,9 @@ class ApiServer:
         resource = target.resource
         content_type = request.content_type
         patch_type = PATCH_TYPES.get(content_type)
-        accepted = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH] + ([STRATEGIC_MERGE_PATCH] if resource.strategic_merge else [])
+        accepted = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH] + (
+            [STRATEGIC_MERGE_PATCH] if resource.strategic_merge else []
+        )
         if patch_type is None or (patch_type == "strategic" and not resource.strategic_merge):
             raise st.unsupported_media_type(content_type, accepted)
         if body is None:
@@ -686,7 +752,9 @@ class ApiServer:
         with self.store.lock:
             if patch_type == "apply":
                 if not request.query.get("fieldManager"):
-                    raise st.bad_request("PATCH, application/apply-patch+yaml: fieldManager is required for apply patch")
+                    raise st.bad_request(
+                        "PATCH, application/apply-patch+yaml: fieldManager is required for apply patch"
+                    )
                 self._check_type(resource, body)
                 if not self.store.exists(resource, target.namespace, target.name):
                     if status:
@@ -737,7 +805,11 @@ class ApiServer:
                 "DeleteOptions",
                 "meta.k8s.io",
                 "",
-                [st.field_invalid("propagationPolicy", policy, 'supported values: "Foreground", "Background", "Orphan", nil')],
+                [
+                    st.field_invalid(
+                        "propagationPolicy", policy, 'supported values: "Foreground", "Background", "Orphan", nil'
+                    )
+                ],
             )
         options["propagationPolicy"] = policy
         return options
@@ -765,7 +837,9 @@ class ApiServer:
             return self._respond_object(request, resource, result)
         return _json(st.success_status(target.name, resource.group, resource.plural, result["metadata"].get("uid", "")))
 
-    def _delete_collection(self, request: web.Request, user: SimUser, target: ResourceRequest, body: Any) -> web.Response:
+    def _delete_collection(
+        self, request: web.Request, user: SimUser, target: ResourceRequest, body: Any
+    ) -> web.Response:
         resource = target.resource
         labels, fields = self._selectors(request, resource)
         options = self._delete_options(request, body)
@@ -775,9 +849,20 @@ class ApiServer:
                 meta = obj["metadata"]
                 item = ResourceRequest(resource, meta.get("namespace", ""), meta["name"], "", "delete")
                 self._admit("delete", user, item, obj, obj, False)
-                deleted.append(self.store.delete(resource, meta.get("namespace"), meta["name"], propagation=options["propagationPolicy"]))
+                deleted.append(
+                    self.store.delete(
+                        resource, meta.get("namespace"), meta["name"], propagation=options["propagationPolicy"]
+                    )
+                )
             rv = self.store.resource_version
-        return _json({"kind": resource.list_kind, "apiVersion": resource.api_version, "metadata": {"resourceVersion": str(rv)}, "items": deleted})
+        return _json(
+            {
+                "kind": resource.list_kind,
+                "apiVersion": resource.api_version,
+                "metadata": {"resourceVersion": str(rv)},
+                "items": deleted,
+            }
+        )
 
     # -----------------------------------------------------------------------------------------
     # Service proxy (Prometheus)
@@ -786,11 +871,18 @@ class ApiServer:
     @staticmethod
     def _proxy_target(segments: list[str]) -> tuple[str, str, str] | None:
         # /api/v1/namespaces/{ns}/services/{scheme:name:port}/proxy/{path...}
-        if len(segments) >= 7 and segments[:3] == ["api", "v1", "namespaces"] and segments[4] == "services" and segments[6] == "proxy":
+        if (
+            len(segments) >= 7
+            and segments[:3] == ["api", "v1", "namespaces"]
+            and segments[4] == "services"
+            and segments[6] == "proxy"
+        ):
             return segments[3], segments[5], "/".join(segments[7:])
         return None
 
-    async def _service_proxy(self, request: web.Request, user: SimUser, namespace: str, service: str, path: str) -> web.Response:
+    async def _service_proxy(
+        self, request: web.Request, user: SimUser, namespace: str, service: str, path: str
+    ) -> web.Response:
         verb = "get" if request.method == "GET" else "create"
         self.access.require(user, verb, "", "services", "proxy", namespace, service)
         parts = service.split(":")
@@ -815,7 +907,14 @@ class ApiServer:
                 try:
                     now = datetime.fromisoformat(params["time"].replace("Z", "+00:00"))
                 except ValueError:
-                    return _json({"status": "error", "errorType": "bad_data", "error": f'invalid parameter "time": cannot parse "{params["time"]}" to a valid timestamp'}, status=400)
+                    return _json(
+                        {
+                            "status": "error",
+                            "errorType": "bad_data",
+                            "error": f'invalid parameter "time": cannot parse "{params["time"]}" to a valid timestamp',
+                        },
+                        status=400,
+                    )
         try:
             return _json(instant_query(query, now, self.metrics_source))
         except QueryError as error:

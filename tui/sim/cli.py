@@ -49,7 +49,8 @@ EXIT_CODES = """exit codes:
      a bad scenario, a port that cannot be listened on, a kubeconfig that
      cannot be read or written"""
 
-FAULTS = """faults and their parameters (KEY=VALUE):
+FAULTS = (
+    """faults and their parameters (KEY=VALUE):
   restart [seconds=S]        drop every connection; with S, be down for S s
   reset [seconds=S] [scenario=NAME|FILE]
                              come back with other state, as after an etcd
@@ -81,7 +82,9 @@ The kubeconfig is --kubeconfig, else the first file named in $KUBECONFIG,
 else where serve writes it:
   %s
 
-""" + EXIT_CODES
+"""
+    + EXIT_CODES
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,9 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="serve a simulated cluster until Ctrl-C or SIGTERM", epilog=EXIT_CODES, formatter_class=formatter
     )
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    serve.add_argument("--scenario", default="default", help="a built-in scenario name or a scenario YAML file (default: default)")
+    serve.add_argument(
+        "--scenario", default="default", help="a built-in scenario name or a scenario YAML file (default: default)"
+    )
     serve.add_argument("--vms", type=int, default=None, help="how many VMs a generated scenario (large) creates")
-    serve.add_argument("--kubeconfig-out", type=Path, default=None, help=f"where to write the kubeconfig (default: {default_kubeconfig_path()})")
+    serve.add_argument(
+        "--kubeconfig-out",
+        type=Path,
+        default=None,
+        help=f"where to write the kubeconfig (default: {default_kubeconfig_path()})",
+    )
 
     fault = commands.add_parser(
         "fault",
@@ -118,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fault.add_argument("name", metavar="FAULT", help="one of the faults below")
     fault.add_argument("params", nargs="*", metavar="KEY=VALUE", help="its parameters, e.g. seconds=10")
-    fault.add_argument("--kubeconfig", type=Path, default=None, help="the kubeconfig `serve` wrote (default: see below)")
+    fault.add_argument(
+        "--kubeconfig", type=Path, default=None, help="the kubeconfig `serve` wrote (default: see below)"
+    )
     fault.add_argument("--context", default="sim-admin", help="the context to use (an admin's; default: sim-admin)")
 
     commands.add_parser("scenarios", help="list the built-in scenarios")
@@ -200,7 +212,9 @@ def fault(args: argparse.Namespace) -> int:
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=30, context=ssl.create_default_context(cadata=authority)) as response:
+        with urllib.request.urlopen(
+            request, timeout=30, context=ssl.create_default_context(cadata=authority)
+        ) as response:
             answer = json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         try:

@@ -33,10 +33,7 @@ SUBRESOURCE_VERBS = ["get", "patch", "update"]
 def aggregated_media_type(accept: str) -> str | None:
     """The aggregated discovery media type the client asked for, or None for legacy documents."""
     for part in accept.split(","):
-        params = {
-            key.strip(): value.strip()
-            for key, _, value in (item.partition("=") for item in part.split(";")[1:])
-        }
+        params = {key.strip(): value.strip() for key, _, value in (item.partition("=") for item in part.split(";")[1:])}
         if params.get("as") == "APIGroupDiscoveryList" and params.get("g") == "apidiscovery.k8s.io":
             if params.get("v") == "v2":
                 return AGGREGATED_V2
@@ -148,7 +145,11 @@ def _discovery_resource(resource: ResourceType) -> dict[str, Any]:
         entry["subresources"] = [{"subresource": "status", "responseKind": response_kind, "verbs": SUBRESOURCE_VERBS}]
     for sub in resource.subresources:
         entry.setdefault("subresources", []).append(
-            {"subresource": sub.name, "responseKind": {"group": sub.group, "version": sub.version, "kind": sub.kind}, "verbs": list(sub.verbs)}
+            {
+                "subresource": sub.name,
+                "responseKind": {"group": sub.group, "version": sub.version, "kind": sub.kind},
+                "verbs": list(sub.verbs),
+            }
         )
     return entry
 

@@ -74,7 +74,11 @@ def _ignores_budgets(pod: dict) -> bool:
 
 def budgets_of(store: ObjectStore, pod: dict) -> list[dict]:
     namespace = _dict(pod.get("metadata")).get("namespace", "")
-    return [pdb for pdb in store.list(BUDGETS, namespace) if selector_matches(_dict(pdb.get("spec")).get("selector"), _labels(pod))]
+    return [
+        pdb
+        for pdb in store.list(BUDGETS, namespace)
+        if selector_matches(_dict(pdb.get("spec")).get("selector"), _labels(pod))
+    ]
 
 
 def evict(store: ObjectStore, pod: dict, options: dict, dry_run: bool, now: datetime) -> None:
@@ -84,13 +88,17 @@ def evict(store: ObjectStore, pod: dict, options: dict, dry_run: bool, now: date
     if not _ignores_budgets(pod):
         budgets = budgets_of(store, pod)
         if len(budgets) > 1:
-            raise st.internal_error("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.")
+            raise st.internal_error(
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
+            )
         if budgets:
             _take_disruption(store, budgets[0], pod, dry_run, now)
     if dry_run:
         return
     preconditions = _dict(options.get("preconditions"))
-    store.delete("pods", namespace, name, uid=preconditions.get("uid"), resource_version=preconditions.get("resourceVersion"))
+    store.delete(
+        "pods", namespace, name, uid=preconditions.get("uid"), resource_version=preconditions.get("resourceVersion")
+    )
 
 
 def _take_disruption(store: ObjectStore, budget: dict, pod: dict, dry_run: bool, now: datetime) -> None:
@@ -106,13 +114,22 @@ def _take_disruption(store: ObjectStore, budget: dict, pod: dict, dry_run: bool,
             429,
             "TooManyRequests",
             f"Cannot evict pod as it would violate the pod's disruption budget. The disruption budget {name} is still being processed by the server.",
-            {"causes": [{"reason": "DisruptionBudget", "message": f"The disruption budget {name} is still being processed by the server."}]},
+            {
+                "causes": [
+                    {
+                        "reason": "DisruptionBudget",
+                        "message": f"The disruption budget {name} is still being processed by the server.",
+                    }
+                ]
+            },
         )
     allowed = int(status.get("disruptionsAllowed") or 0)
     if allowed < 0:
         raise st.forbidden(BUDGETS, "policy", name, "pdb disruptions allowed is negative")
     if allowed == 0:
-        raise st.disruption_budget_violated(name, int(status.get("desiredHealthy") or 0), int(status.get("currentHealthy") or 0))
+        raise st.disruption_budget_violated(
+            name, int(status.get("desiredHealthy") or 0), int(status.get("currentHealthy") or 0)
+        )
     if dry_run:
         return
     updated = copy_object(budget)
@@ -218,7 +235,8 @@ class DisruptionController:
             pods = [
                 pod
                 for pod in self.store.list("pods", namespace)
-                if selector_matches(selector, _labels(pod)) and _dict(pod.get("status")).get("phase") not in ("Succeeded", "Failed")
+                if selector_matches(selector, _labels(pod))
+                and _dict(pod.get("status")).get("phase") not in ("Succeeded", "Failed")
             ]
             status = budget_status(budget, pods, now)
             if _without_times(status) != _without_times(_dict(budget.get("status"))):
@@ -232,7 +250,9 @@ class DisruptionController:
 
 def _without_times(status: dict) -> dict:
     stripped = dict(status)
-    stripped["conditions"] = [{k: v for k, v in _dict(c).items() if k != "lastTransitionTime"} for c in status.get("conditions") or []]
+    stripped["conditions"] = [
+        {k: v for k, v in _dict(c).items() if k != "lastTransitionTime"} for c in status.get("conditions") or []
+    ]
     return stripped
 
 

@@ -92,13 +92,17 @@ def parse_selector(query: str) -> VectorSelector:
                 break
             match = _MATCHER.match(text, position)
             if not match:
-                raise QueryError(f"1:{position + 1}: parse error: unexpected character inside braces: {text[position:position + 1]!r}")
+                raise QueryError(
+                    f"1:{position + 1}: parse error: unexpected character inside braces: {text[position : position + 1]!r}"
+                )
             label, operator, value = match.group(1), match.group(2), _unquote(match.group(3))
             if operator in ("=~", "!~"):
                 try:
                     re.compile(value)
                 except re.error as error:
-                    raise QueryError(f"1:{position + 1}: parse error: invalid regular expression {value!r}: {error}") from None
+                    raise QueryError(
+                        f"1:{position + 1}: parse error: invalid regular expression {value!r}: {error}"
+                    ) from None
             if label == "__name__" and operator == "=":
                 metric = metric or value
             else:
@@ -112,7 +116,9 @@ def parse_selector(query: str) -> VectorSelector:
             else:
                 raise QueryError(f"1:{position + 1}: parse error: unexpected end of input inside braces")
     if text[position:].strip():
-        raise QueryError(f"1:{position + 1}: parse error: unexpected {text[position:].strip()[:20]!r}; only vector selectors and timestamp() are supported here")
+        raise QueryError(
+            f"1:{position + 1}: parse error: unexpected {text[position:].strip()[:20]!r}; only vector selectors and timestamp() are supported here"
+        )
     if not metric:
         raise QueryError("1:1: parse error: vector selector must contain at least one non-empty matcher")
     return VectorSelector(metric, tuple(matchers))
@@ -148,7 +154,9 @@ def parse_query(query: str) -> InstantQuery:
         return InstantQuery(parse_selector(text))
     name = call.group(1)
     if name != TIMESTAMP:
-        raise QueryError(f"1:1: parse error: unknown or unsupported function {name!r}; only timestamp() is supported here")
+        raise QueryError(
+            f"1:1: parse error: unknown or unsupported function {name!r}; only timestamp() is supported here"
+        )
     if not text.endswith(")"):
         raise QueryError(f"1:{len(text) + 1}: parse error: unclosed left parenthesis")
     return InstantQuery(parse_selector(text[call.end() : -1]), TIMESTAMP)

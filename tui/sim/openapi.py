@@ -37,15 +37,25 @@ def _operation(resource: ResourceType, action: str, verb: str, body: bool, write
         "parameters": [_query("dryRun"), _query("fieldManager"), _query("fieldValidation")] if write_params else [],
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}},
         "x-kubernetes-action": action,
-        "x-kubernetes-group-version-kind": {"group": resource.group, "version": resource.version, "kind": resource.kind},
+        "x-kubernetes-group-version-kind": {
+            "group": resource.group,
+            "version": resource.version,
+            "kind": resource.kind,
+        },
     }
     if body:
         content_types = ["application/json"]
         if action == "patch":
             # Strategic merge is accepted for built-in types but not advertised: kubectl would then compute
             # the patch from these schemas, which do not carry patch strategies, instead of its own types.
-            content_types = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
-        operation["requestBody"] = {"content": {ct: {"schema": ref if action != "patch" else {"type": "object"}} for ct in content_types}}
+            content_types = [
+                "application/json-patch+json",
+                "application/merge-patch+json",
+                "application/apply-patch+yaml",
+            ]
+        operation["requestBody"] = {
+            "content": {ct: {"schema": ref if action != "patch" else {"type": "object"}} for ct in content_types}
+        }
     return operation
 
 
@@ -91,7 +101,9 @@ def _schema(resource: ResourceType) -> dict[str, Any]:
             "spec": open_object,
             "status": open_object,
         },
-        "x-kubernetes-group-version-kind": [{"group": resource.group, "kind": resource.kind, "version": resource.version}],
+        "x-kubernetes-group-version-kind": [
+            {"group": resource.group, "kind": resource.kind, "version": resource.version}
+        ],
     }
 
 

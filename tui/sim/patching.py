@@ -72,12 +72,12 @@ def _parent(doc: Any, parts: list[str], path: str) -> Any:
     for token in parts[:-1]:
         if isinstance(node, dict):
             if token not in node:
-                raise PatchError(f"doc is missing path: \"{path}\": missing value")
+                raise PatchError(f'doc is missing path: "{path}": missing value')
             node = node[token]
         elif isinstance(node, list):
             node = node[_index(node, token, False)]
         else:
-            raise PatchError(f"doc is missing path: \"{path}\": missing value")
+            raise PatchError(f'doc is missing path: "{path}": missing value')
     return node
 
 
@@ -89,7 +89,7 @@ def _get_at(doc: Any, path: str) -> Any:
         elif isinstance(node, list):
             node = node[_index(node, token, False)]
         else:
-            raise PatchError(f"doc is missing path: \"{path}\": missing value")
+            raise PatchError(f'doc is missing path: "{path}": missing value')
     return node
 
 
@@ -104,7 +104,7 @@ def _add(doc: Any, path: str, value: Any) -> Any:
     elif isinstance(parent, list):
         parent.insert(_index(parent, token, True), value)
     else:
-        raise PatchError(f"doc is missing path: \"{path}\": missing value")
+        raise PatchError(f'doc is missing path: "{path}": missing value')
     return doc
 
 
@@ -120,7 +120,7 @@ def _remove(doc: Any, path: str) -> tuple[Any, Any]:
         return doc, parent.pop(token)
     if isinstance(parent, list):
         return doc, parent.pop(_index(parent, token, False))
-    raise PatchError(f"doc is missing path: \"{path}\": missing value")
+    raise PatchError(f'doc is missing path: "{path}": missing value')
 
 
 def json_patch(target: Any, operations: Any) -> Any:
@@ -209,7 +209,11 @@ def _strip_directives(value: Any) -> Any:
 
 def _merge_list(field: str, original: Any, patch: list) -> list:
     if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
-        return [_strip_directives(item) for item in patch if not (isinstance(item, dict) and item.get("$patch") == "replace")]
+        return [
+            _strip_directives(item)
+            for item in patch
+            if not (isinstance(item, dict) and item.get("$patch") == "replace")
+        ]
     key = MERGE_KEYS.get(field)
     current = list(original) if isinstance(original, list) else []
     if field in MERGED_SCALAR_LISTS:

@@ -104,7 +104,9 @@ def self_subject_access_review(body: bytes) -> dict[str, Any]:
     non_resource = _message(spec_message, 2)
     if non_resource is not None:
         spec["nonResourceAttributes"] = {
-            name: _string(non_resource, number) for number, name in ((1, "path"), (2, "verb")) if _string(non_resource, number)
+            name: _string(non_resource, number)
+            for number, name in ((1, "path"), (2, "verb"))
+            if _string(non_resource, number)
         }
     return {"apiVersion": api_version, "kind": kind, "metadata": {}, "spec": spec}
 
@@ -168,7 +170,9 @@ def _delete_options_fields(message: dict[int, list[Any]]) -> dict[str, Any]:
     preconditions = _message(message, 2)
     if preconditions is not None:
         options["preconditions"] = {
-            name: _string(preconditions, number) for number, name in ((1, "uid"), (2, "resourceVersion")) if _string(preconditions, number)
+            name: _string(preconditions, number)
+            for number, name in ((1, "uid"), (2, "resourceVersion"))
+            if _string(preconditions, number)
         }
     orphan = message.get(3)
     if orphan and isinstance(orphan[-1], int):

@@ -188,7 +188,9 @@ PODS = ResourceType(
     subresources=(Subresource("eviction", "Eviction", "policy", "v1"),),
     columns=(
         NAME_COLUMN,
-        _string_column("Ready", "pod.ready", description="The aggregate readiness state of this pod for accepting traffic."),
+        _string_column(
+            "Ready", "pod.ready", description="The aggregate readiness state of this pod for accepting traffic."
+        ),
         _string_column("Status", "pod.status", description="The aggregate status of the containers in this pod."),
         _string_column(
             "Restarts",
@@ -196,10 +198,25 @@ PODS = ResourceType(
             description="The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
         ),
         _string_column("Age", "age", description=AGE_DESCRIPTION),
-        _string_column("IP", "pod.ip", 1, "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated."),
+        _string_column(
+            "IP",
+            "pod.ip",
+            1,
+            "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+        ),
         _string_column("Node", "pod.node", 1, "NodeName is a request to schedule this pod onto a specific node."),
-        _string_column("Nominated Node", "pod.nominated_node", 1, "nominatedNodeName is set only when this pod preempts other pods on the node."),
-        _string_column("Readiness Gates", "pod.readiness_gates", 1, "If specified, all readiness gates will be evaluated for pod readiness."),
+        _string_column(
+            "Nominated Node",
+            "pod.nominated_node",
+            1,
+            "nominatedNodeName is set only when this pod preempts other pods on the node.",
+        ),
+        _string_column(
+            "Readiness Gates",
+            "pod.readiness_gates",
+            1,
+            "If specified, all readiness gates will be evaluated for pod readiness.",
+        ),
     ),
 )
 
@@ -230,14 +247,40 @@ EVENTS = ResourceType(
     delete_returns_object=True,
     columns=(
         _string_column("Last Seen", "event.last_seen", description="Time when last this event was seen"),
-        _string_column("Type", "event.type", description="Type of this event (Normal, Warning), new types could be added in the future."),
-        _string_column("Reason", "event.reason", description="This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+        _string_column(
+            "Type",
+            "event.type",
+            description="Type of this event (Normal, Warning), new types could be added in the future.",
+        ),
+        _string_column(
+            "Reason",
+            "event.reason",
+            description="This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+        ),
         _string_column("Object", "event.object", description="The object that this event is about"),
         _string_column("Subobject", "event.subobject", 1, "The subobject that this event is about"),
-        _string_column("Source", "event.source", 1, "The component reporting this event. Should be a short machine understandable string."),
-        _string_column("Message", "event.message", description="A human-readable description of the status of this operation."),
-        _string_column("First Seen", "event.first_seen", 1, "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)"),
-        PrinterColumn("Count", "integer", compute="event.count", priority=1, description="The number of times this event has occurred."),
+        _string_column(
+            "Source",
+            "event.source",
+            1,
+            "The component reporting this event. Should be a short machine understandable string.",
+        ),
+        _string_column(
+            "Message", "event.message", description="A human-readable description of the status of this operation."
+        ),
+        _string_column(
+            "First Seen",
+            "event.first_seen",
+            1,
+            "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
+        ),
+        PrinterColumn(
+            "Count",
+            "integer",
+            compute="event.count",
+            priority=1,
+            description="The number of times this event has occurred.",
+        ),
         _string_column("Name", "event.name", 1, "Name must be unique within a namespace."),
     ),
 )
@@ -253,9 +296,22 @@ POD_DISRUPTION_BUDGETS = ResourceType(
     builtin=True,
     columns=(
         NAME_COLUMN,
-        _string_column("Min Available", "pdb.min_available", description="The minimum number of pods that must be available simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
-        _string_column("Max Unavailable", "pdb.max_unavailable", description="The maximum number of pods that may be unavailable simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
-        PrinterColumn("Allowed Disruptions", "integer", compute="pdb.allowed", description="Calculated number of pods that may be disrupted at this time."),
+        _string_column(
+            "Min Available",
+            "pdb.min_available",
+            description='The minimum number of pods that must be available simultaneously.  This can be either an integer or a string specifying a percentage, e.g. "28%".',
+        ),
+        _string_column(
+            "Max Unavailable",
+            "pdb.max_unavailable",
+            description='The maximum number of pods that may be unavailable simultaneously.  This can be either an integer or a string specifying a percentage, e.g. "28%".',
+        ),
+        PrinterColumn(
+            "Allowed Disruptions",
+            "integer",
+            compute="pdb.allowed",
+            description="Calculated number of pods that may be disrupted at this time.",
+        ),
         _string_column("Age", "age", description=AGE_DESCRIPTION),
     ),
 )
@@ -292,7 +348,9 @@ VIRTUAL_MACHINE_INSTANCES = ResourceType(
         PrinterColumn("IP", json_path=".status.interfaces[0].ipAddress"),
         PrinterColumn("NodeName", json_path=".status.nodeName"),
         PrinterColumn("Ready", json_path=_READY_CONDITION),
-        PrinterColumn("Live-Migratable", json_path=".status.conditions[?(@.type=='LiveMigratable')].status", priority=1),
+        PrinterColumn(
+            "Live-Migratable", json_path=".status.conditions[?(@.type=='LiveMigratable')].status", priority=1
+        ),
         PrinterColumn("Paused", json_path=".status.conditions[?(@.type=='Paused')].status", priority=1),
     ),
 )

@@ -105,7 +105,8 @@ class SimCluster:
         self.store = ObjectStore(now=self.clock.now, history_size=simulation.history_size, seed=seed)
         self.clock.use_lock(self.store.lock)
         self.users = tuple(
-            SimUser(user.name, user.token or secrets.token_urlsafe(24), user.role, user.rules) for user in simulation.users
+            SimUser(user.name, user.token or secrets.token_urlsafe(24), user.role, user.rules)
+            for user in simulation.users
         )
         self.tokens = {user.name: user.token for user in self.users}
         self.admission = AdmissionChain()
@@ -318,7 +319,10 @@ class SimCluster:
     def kubeconfig(self) -> dict[str, Any]:
         """A kubeconfig with one context per user (`sim-<user>`), `sim-admin` current when it exists."""
         contexts = [
-            {"name": f"sim-{user.name}", "context": {"cluster": CLUSTER_NAME, "user": user.name, "namespace": "default"}}
+            {
+                "name": f"sim-{user.name}",
+                "context": {"cluster": CLUSTER_NAME, "user": user.name, "namespace": "default"},
+            }
             for user in self.users
         ]
         names = [context["name"] for context in contexts]

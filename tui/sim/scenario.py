@@ -194,13 +194,17 @@ def parse_scenario(text: str, name: str = "<text>", registry: ResourceRegistry =
             if doc is None:
                 continue
             if not isinstance(doc, dict):
-                raise ScenarioError(f"{_where(index, doc)}: a document must be a mapping with apiVersion and kind, not {type(doc).__name__}")
+                raise ScenarioError(
+                    f"{_where(index, doc)}: a document must be a mapping with apiVersion and kind, not {type(doc).__name__}"
+                )
             if doc.get("kind") == SIMULATION_KIND:
                 if simulation is not None:
                     raise ScenarioError(f"{_where(index, doc)}: a scenario has at most one Simulation document")
                 simulation_where = _where(index, doc)
                 simulation = _parse_simulation(doc, simulation_where)
-            elif doc.get("kind") == "List" or (isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") and "items" in doc):
+            elif doc.get("kind") == "List" or (
+                isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") and "items" in doc
+            ):
                 items = doc.get("items")
                 if not isinstance(items, list):
                     raise ScenarioError(f"{_where(index, doc)}: items: must be a list of objects")
@@ -283,7 +287,9 @@ def _check_object(doc: Any, where: str, registry: ResourceRegistry) -> dict:
     namespace = meta.get("namespace")
     if namespace is not None and resource.namespaced:
         if not isinstance(namespace, str) or name_problem(namespace, dns_label=True):
-            raise ScenarioError(f'{where}: metadata.namespace: Invalid value: "{namespace}": must be a valid namespace name')
+            raise ScenarioError(
+                f'{where}: metadata.namespace: Invalid value: "{namespace}": must be a valid namespace name'
+            )
     return doc
 
 
@@ -361,14 +367,24 @@ def _parse_simulation(doc: dict, where: str) -> Simulation:
     if isinstance(version, (int, float)) and not isinstance(version, bool):
         version = str(version)
     if not isinstance(version, str) or not version.strip():
-        raise ScenarioError(f"{where}: kubevirtVersion: must be a version string such as \"1.6.3\"")
+        raise ScenarioError(f'{where}: kubevirtVersion: must be a version string such as "1.6.3"')
     harvester = doc.get("harvesterVersion", defaults.harvester_version)
-    if not isinstance(harvester, str) or (harvester and not re.match(r"^v?\d+\.\d+(\.\d+)?([-+][\w.-]+)?$", harvester.strip())):
+    if not isinstance(harvester, str) or (
+        harvester and not re.match(r"^v?\d+\.\d+(\.\d+)?([-+][\w.-]+)?$", harvester.strip())
+    ):
         raise ScenarioError(f'{where}: harvesterVersion: must be a version string such as "v1.7.0", not {harvester!r}')
-    bandwidth = _quantity(doc["migrationBandwidth"], where, "migrationBandwidth") if "migrationBandwidth" in doc else defaults.migration_bandwidth
+    bandwidth = (
+        _quantity(doc["migrationBandwidth"], where, "migrationBandwidth")
+        if "migrationBandwidth" in doc
+        else defaults.migration_bandwidth
+    )
     if bandwidth <= 0:
         raise ScenarioError(f"{where}: migrationBandwidth: must be more than zero")
-    default_dirty = _quantity(doc["defaultDirtyRate"], where, "defaultDirtyRate") if "defaultDirtyRate" in doc else defaults.default_dirty_rate
+    default_dirty = (
+        _quantity(doc["defaultDirtyRate"], where, "defaultDirtyRate")
+        if "defaultDirtyRate" in doc
+        else defaults.default_dirty_rate
+    )
     dirty_rates: dict[str, int] = {}
     for key, value in _mapping(doc.get("dirtyRates"), where, "dirtyRates").items():
         if not isinstance(key, str) or key.count("/") != 1 or not all(key.split("/")):
@@ -377,7 +393,11 @@ def _parse_simulation(doc: dict, where: str) -> Simulation:
     monitoring = doc.get("monitoring", defaults.monitoring)
     if not isinstance(monitoring, bool):
         raise ScenarioError(f"{where}: monitoring: must be true or false, not {monitoring!r}")
-    scrape_interval = _seconds(doc["scrapeInterval"], where, "scrapeInterval") if "scrapeInterval" in doc else defaults.scrape_interval
+    scrape_interval = (
+        _seconds(doc["scrapeInterval"], where, "scrapeInterval")
+        if "scrapeInterval" in doc
+        else defaults.scrape_interval
+    )
     history = doc.get("historySize", defaults.history_size)
     if not isinstance(history, int) or isinstance(history, bool) or history < 1:
         raise ScenarioError(f"{where}: historySize: must be a whole number of at least 1, not {history!r}")
@@ -421,7 +441,9 @@ def _start_time(value: Any, where: str) -> datetime | None:
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
-            raise ScenarioError(f'{where}: startTime: "{value}" is not an RFC 3339 time such as "2026-01-19T05:00:00Z"') from None
+            raise ScenarioError(
+                f'{where}: startTime: "{value}" is not an RFC 3339 time such as "2026-01-19T05:00:00Z"'
+            ) from None
     else:
         raise ScenarioError(f"{where}: startTime: must be an RFC 3339 time, not {value!r}")
     if moment.tzinfo is None:

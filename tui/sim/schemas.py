@@ -70,7 +70,11 @@ def type_problems(expected: Any, value: Any, path: str) -> list[dict[str, str]]:
     if isinstance(expected, list):
         if found != "array":
             return [_type_invalid(path, "array", found)]
-        return [problem for index, item in enumerate(value) for problem in type_problems(expected[0], item, f"{path}[{index}]")]
+        return [
+            problem
+            for index, item in enumerate(value)
+            for problem in type_problems(expected[0], item, f"{path}[{index}]")
+        ]
     if found != "object":
         return [_type_invalid(path, "object", found)]
     problems: list[dict[str, str]] = []

@@ -22,6 +22,7 @@ class SelectorError(ValueError):
 # Label selectors
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Requirement:
     """One requirement of a label selector: key, operator and values."""
@@ -156,7 +157,9 @@ def parse_label_selector(text: str | None) -> LabelSelector:
             take()
             value = take() or ""
             if not re.fullmatch(r"-?[0-9]+", value):
-                raise SelectorError('unable to parse requirement: for \'Gt\', \'Lt\' operators, the value must be an integer')
+                raise SelectorError(
+                    "unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer"
+                )
             requirements.append(Requirement(key, "gt" if operator == ">" else "lt", (value,)))
         else:
             raise SelectorError(f"found '{operator}', expected: '=', '!=', '==', 'in', notin'")

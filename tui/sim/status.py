@@ -132,7 +132,7 @@ def method_not_supported(plural: str, group: str, action: str) -> ApiError:
     return ApiError(
         405,
         "MethodNotAllowed",
-        f"{action} is not supported on resources of kind \"{qualified_resource(plural, group)}\"",
+        f'{action} is not supported on resources of kind "{qualified_resource(plural, group)}"',
         _details("", group, plural),
     )
 

@@ -313,7 +313,9 @@ class ObjectStore:
             new = copy_object(obj)
             meta = new.setdefault("metadata", {})
             if not isinstance(meta, dict):
-                raise st.invalid(resource.kind, resource.group, "", [st.field_required("metadata", "metadata is required")])
+                raise st.invalid(
+                    resource.kind, resource.group, "", [st.field_required("metadata", "metadata is required")]
+                )
             meta.pop("resourceVersion", None)
             meta.pop("managedFields", None)
             new["apiVersion"] = resource.api_version
@@ -352,9 +354,7 @@ class ObjectStore:
         """
         resource = self.resource(resource)
         with self.lock:
-            return copy_object(
-                self._update(resource, obj, namespace, False, status_only=resource.status_subresource)
-            )
+            return copy_object(self._update(resource, obj, namespace, False, status_only=resource.status_subresource))
 
     def patch(
         self,
@@ -417,7 +417,9 @@ class ObjectStore:
                 return copy_object(self._commit(resource, marked, MODIFIED, previous=current))
             return copy_object(self._remove(resource, current, propagation))
 
-    def remove_finalizer(self, resource: ResourceType | str, namespace: str | None, name: str, finalizer: str) -> dict | None:
+    def remove_finalizer(
+        self, resource: ResourceType | str, namespace: str | None, name: str, finalizer: str
+    ) -> dict | None:
         """Drop one finalizer; returns the object, or None when that removal finished its deletion."""
         resource = self.resource(resource)
         with self.lock:
@@ -571,14 +573,24 @@ class ObjectStore:
             raise st.invalid(resource.kind, resource.group, "", [st.field_required("metadata", "metadata is required")])
         if meta.get("resourceVersion"):
             raise st.bad_request("resourceVersion should not be set on objects to be created")
-        for managed in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "managedFields", "selfLink"):
+        for managed in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "managedFields",
+            "selfLink",
+        ):
             meta.pop(managed, None)
         new["apiVersion"] = resource.api_version
         new["kind"] = resource.kind
         if resource.namespaced:
             body_namespace = meta.get("namespace")
             if namespace and body_namespace and body_namespace != namespace:
-                raise st.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+                raise st.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = namespace or body_namespace or "default"
         else:
             meta.pop("namespace", None)
@@ -632,13 +644,17 @@ class ObjectStore:
         meta = new["metadata"]
         name = name or meta.get("name")
         if not name:
-            raise st.invalid(resource.kind, resource.group, "", [st.field_required("metadata.name", "name is required")])
+            raise st.invalid(
+                resource.kind, resource.group, "", [st.field_required("metadata.name", "name is required")]
+            )
         if meta.get("name") and meta["name"] != name:
             raise st.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
         if resource.namespaced:
             body_namespace = meta.get("namespace")
             if namespace and body_namespace and body_namespace != namespace:
-                raise st.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+                raise st.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             namespace = namespace or body_namespace or "default"
         current = self._stored(resource, namespace, name)
         wanted_rv = meta.get("resourceVersion")
@@ -678,7 +694,14 @@ class ObjectStore:
                 )
             if causes:
                 raise st.invalid(resource.kind, resource.group, name, causes)
-        for immutable in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "name"):
+        for immutable in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "name",
+        ):
             if immutable in old_meta:
                 meta[immutable] = old_meta[immutable]
             else:
@@ -735,7 +758,9 @@ class ObjectStore:
                         yield resource, obj
                         break
 
-    def _settle_dependents(self, dependents: list[tuple[ResourceType, dict]], uid: str | None, propagation: str) -> None:
+    def _settle_dependents(
+        self, dependents: list[tuple[ResourceType, dict]], uid: str | None, propagation: str
+    ) -> None:
         for resource, obj in dependents:
             meta = _meta(obj)
             if not self.exists(resource, meta.get("namespace"), meta.get("name", "")):

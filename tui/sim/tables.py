@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from tui.sim.resources import AGE_DESCRIPTION, NAME_COLUMN, PrinterColumn, ResourceType, _AGE
+from tui.sim.resources import _AGE, AGE_DESCRIPTION, NAME_COLUMN, PrinterColumn, ResourceType
 
 TABLE_API_VERSION = "meta.k8s.io/v1"
 
@@ -178,7 +178,11 @@ def _json_path_cell(column: PrinterColumn, obj: Mapping[str, Any], now: datetime
     if column.type == "string":
         return _print_value(value)
     if column.type == "date":
-        return since(value, now) if isinstance(value, str) and _parse_time(value) else ("<invalid>" if isinstance(value, str) else None)
+        return (
+            since(value, now)
+            if isinstance(value, str) and _parse_time(value)
+            else ("<invalid>" if isinstance(value, str) else None)
+        )
     if column.type == "integer":
         return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if column.type == "number":
@@ -207,7 +211,11 @@ def _list(value: Any) -> list:
 
 def _pod_ready(pod: Mapping[str, Any], now: datetime) -> str:
     total = len(_list(_get(pod, "spec", "containers")))
-    ready = sum(1 for status in _list(_get(pod, "status", "containerStatuses")) if isinstance(status, Mapping) and status.get("ready"))
+    ready = sum(
+        1
+        for status in _list(_get(pod, "status", "containerStatuses"))
+        if isinstance(status, Mapping) and status.get("ready")
+    )
     return f"{ready}/{total}"
 
 
@@ -372,8 +380,14 @@ CELL_RULES: dict[str, Callable[[Mapping[str, Any], datetime], Any]] = {
 def table_columns(resource: ResourceType) -> tuple[PrinterColumn, ...]:
     """The columns of this resource's Table, Name first as the real servers put it."""
     if resource.builtin:
-        return resource.columns or (NAME_COLUMN, PrinterColumn("Age", "date", compute="age", description=AGE_DESCRIPTION))
-    return (NAME_COLUMN,) + (resource.columns or (PrinterColumn(_AGE.name, _AGE.type, json_path=_AGE.json_path, description=AGE_DESCRIPTION),))
+        return resource.columns or (
+            NAME_COLUMN,
+            PrinterColumn("Age", "date", compute="age", description=AGE_DESCRIPTION),
+        )
+    return (NAME_COLUMN,) + (
+        resource.columns
+        or (PrinterColumn(_AGE.name, _AGE.type, json_path=_AGE.json_path, description=AGE_DESCRIPTION),)
+    )
 
 
 def column_definitions(resource: ResourceType) -> list[dict[str, Any]]:

@@ -193,7 +193,9 @@ class WatchHub:
             if resource_version is None:
                 replay = [
                     Change(ADDED, options.resource, 0, obj)
-                    for obj in self.store.page(options.resource, options.namespace or None, options.labels, options.fields, copies=False).items
+                    for obj in self.store.page(
+                        options.resource, options.namespace or None, options.labels, options.fields, copies=False
+                    ).items
                 ]
             elif resource_version > current:
                 # Newer than the server: no error, only the events after it, once there are any

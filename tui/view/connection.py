@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tui.cluster.connection import ConnectionState, ConnectionStatus
-from tui.widgets.literal import clean
+from tui.text import clean_line as clean
 
 # Kinds whose absence changes what the screens say; the others (policies, NADs, namespaces) only refine it.
 _IMPORTANT = ("vms", "vmis", "migrations", "nodes", "pods", "kubevirts")
@@ -90,7 +90,9 @@ def connection_summary(states: Mapping[str, ConnectionState]) -> ConnectionSumma
     if any(s.status == ConnectionStatus.STARTING for s in states.values()):
         return ConnectionSummary(LEVEL_STARTING, "listing…")
     missing = [
-        s for kind in _IMPORTANT if (s := states.get(kind)) is not None and s.status in (ConnectionStatus.FORBIDDEN, ConnectionStatus.ABSENT)
+        s
+        for kind in _IMPORTANT
+        if (s := states.get(kind)) is not None and s.status in (ConnectionStatus.FORBIDDEN, ConnectionStatus.ABSENT)
     ]
     partial = [s for kind in _IMPORTANT if (s := states.get(kind)) is not None and s.partial]
     if missing or partial:

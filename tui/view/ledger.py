@@ -49,7 +49,9 @@ class MigrationView:
     budget: CompletionBudget | None
     remaining: float | None  # seconds before KubeVirt's completion timeout; None when not counting
     elapsed: float | None  # seconds since the migration was created (until it finished)
-    stalled_for: float | None  # seconds since the remaining data last shrank, once a later sample did not; None without bytes
+    stalled_for: (
+        float | None
+    )  # seconds since the remaining data last shrank, once a later sample did not; None without bytes
     counters: ByteCounters | None
     created: datetime | None
     finished: datetime | None

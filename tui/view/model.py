@@ -86,7 +86,12 @@ class LiveView:
             touched = set()
             if "migrations" in changed or "vmis" in changed:
                 touched = self.ledger.update(
-                    snapshot, changed.get("migrations", ()), changed.get("vmis", ()), counters, now, store.server_went_back
+                    snapshot,
+                    changed.get("migrations", ()),
+                    changed.get("vmis", ()),
+                    counters,
+                    now,
+                    store.server_went_back,
                 )
             keys = set(changed.get("vms", ())) | set(changed.get("vmis", ()))
             recomputed = self.vm_list.update(
@@ -121,7 +126,10 @@ class LiveView:
         now = time.monotonic()
         for vm_key, name in list(self._started_names.items()):
             namespace = vm_key.partition("/")[0]
-            if f"{namespace}/{name}" in self.snapshot.migrations or now - self.starting.get(vm_key, 0.0) > STARTING_GUARD_SECONDS:
+            if (
+                f"{namespace}/{name}" in self.snapshot.migrations
+                or now - self.starting.get(vm_key, 0.0) > STARTING_GUARD_SECONDS
+            ):
                 self._started_names.pop(vm_key, None)
                 self.starting.pop(vm_key, None)
         for key in list(self.aborting):

@@ -47,7 +47,9 @@ class Actions(Protocol):
     """The two changes livemig makes: create a migration, abort one."""
 
     def migrate(self, namespace: str, vm: str, target: str | None = None) -> ActionResult: ...
-    def abort(self, namespace: str, migration_name: str, uid: str, resource_version: str | None = None) -> ActionResult: ...
+    def abort(
+        self, namespace: str, migration_name: str, uid: str, resource_version: str | None = None
+    ) -> ActionResult: ...
 
 
 class Session(Protocol):

@@ -14,10 +14,10 @@ from tui.domain.plan import VMSummary, vm_summary
 from tui.domain.reasons import NOT_LIVE_MIGRATABLE, NOT_RUNNING
 from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
+from tui.text import clean_line as clean
 from tui.view.ledger import MigrationLedger, MigrationView
+from tui.view.progress_cell import bar, copied_percent, outcome_text, short_countdown
 from tui.view.table import Column, TableRow
-from tui.widgets.literal import clean
-from tui.widgets.progress_cell import bar, copied_percent, outcome_text, short_countdown
 
 COLUMNS = (
     Column("name", "Name", 14, priority=0, flex=3),
@@ -236,7 +236,9 @@ class VMListModel:
         }
         return TableRow(key, cells)
 
-    def rows(self, filter_text: str, sort: str, reverse: bool, view_of: Callable[[str], MigrationView | None]) -> list[TableRow]:
+    def rows(
+        self, filter_text: str, sort: str, reverse: bool, view_of: Callable[[str], MigrationView | None]
+    ) -> list[TableRow]:
         """The rows to show: those matching every word of `filter_text` (name, namespace, node, status),
         sorted by column `sort`."""
         if self._order is None or self._order_key != (sort, reverse):

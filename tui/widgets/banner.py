@@ -10,9 +10,6 @@ from textual.widgets import Static
 
 from tui.view.connection import LEVEL_LIMITED, LEVEL_LOST, ConnectionSummary
 
-# tests/cluster/test_rejected_credentials.py reads it here until it imports tui.view.connection
-from tui.view.connection import connection_summary as connection_summary
-
 
 class ConnectionBanner(Static):
     """One line under the header while something is wrong with the connection; hidden otherwise."""

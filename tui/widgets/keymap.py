@@ -114,7 +114,9 @@ class KeyTaken:
     loser: Binding
 
 
-def scope_keys(scope: Scope, keymap: Mapping[str, str], priority: Sequence[Binding]) -> tuple[dict[str, list[str]], list[KeyTaken]]:
+def scope_keys(
+    scope: Scope, keymap: Mapping[str, str], priority: Sequence[Binding]
+) -> tuple[dict[str, list[str]], list[KeyTaken]]:
     """The keys that work for each binding of `scope` (by action), and the keys the keymap made one
     binding take from another."""
     claims: list[tuple[str, Binding]] = []  # in the order Textual tries them
@@ -150,14 +152,22 @@ def clashes(keymap: Mapping[str, str], scopes: Sequence[Scope], priority: Sequen
         working, taken = scope_keys(scope, keymap, priority)
         for clash in taken:
             left = working.get(clash.loser.action, [])
-            rest = f", which keeps {' '.join(map(format_key, left))} there" if left else ", which has no key there now (ctrl+p, the command palette, offers it)"
-            sentence = f"{scope.where} {format_key(clash.key)} does {_name(clash.winner)}, not {_name(clash.loser)}{rest}"
+            rest = (
+                f", which keeps {' '.join(map(format_key, left))} there"
+                if left
+                else ", which has no key there now (ctrl+p, the command palette, offers it)"
+            )
+            sentence = (
+                f"{scope.where} {format_key(clash.key)} does {_name(clash.winner)}, not {_name(clash.loser)}{rest}"
+            )
             if sentence not in said:
                 said.append(sentence)
     return said
 
 
-def lost_keys(keymap: Mapping[str, str], scopes: Sequence[Scope], priority: Sequence[Binding]) -> dict[str, dict[str, list[str]]]:
+def lost_keys(
+    keymap: Mapping[str, str], scopes: Sequence[Scope], priority: Sequence[Binding]
+) -> dict[str, dict[str, list[str]]]:
     """binding id -> key -> the scopes where the keymap made another binding take that key."""
     lost: dict[str, dict[str, list[str]]] = {}
     for scope in scopes:
@@ -171,4 +181,6 @@ def lost_keys(keymap: Mapping[str, str], scopes: Sequence[Scope], priority: Sequ
 def keyless(scope: Scope, keymap: Mapping[str, str], priority: Sequence[Binding]) -> list[tuple[type, Binding]]:
     """The bindings of `scope` (with their owner) that have no working key there."""
     working, _ = scope_keys(scope, keymap, priority)
-    return [(owner, binding) for owner in scope.owners for binding in _bindings(owner) if not working.get(binding.action)]
+    return [
+        (owner, binding) for owner in scope.owners for binding in _bindings(owner) if not working.get(binding.action)
+    ]

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui import text
-
-
-def clean(value: object) -> str:
-    """A one-line string with every control character replaced by a visible stand-in (tui.text's rule)."""
-    return text.clean(value, one_line=True)
+from tui.text import clean_line as clean
 
 
 def literal(value: object, style: str = "") -> Text:

@@ -242,9 +242,7 @@ class RowTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("row-table--header")
-            return self._strip(
-                [(c, w, Text(self._header_label(c))) for c, w in columns], base + header, width
-            )
+            return self._strip([(c, w, Text(self._header_label(c))) for c, w in columns], base + header, width)
         index = y - 1 + int(self.scroll_y)
         if not self._rows:
             if y == 1:

@@ -67,6 +67,7 @@ def cpu_model_advice(snapshot: ClusterSnapshot, vmi: VMI) -> CPUModelAdvice:
     Example: nodes with host models XYZ and ABC that both support the named model 123. A host-model
     VM on an XYZ node reaches only nodes that accept XYZ; with model 123 it reaches both kinds.
     """
+
     def reachable(candidate: VMI) -> tuple[str, ...]:
         return tuple(v.node for v in node_verdicts(snapshot, candidate) if v.eligible)
 

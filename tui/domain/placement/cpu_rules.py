@@ -34,9 +34,7 @@ def arch_without_selector(node: Node, facts: RuleInput, source_name: str) -> lis
     wanted = facts.source_arch
     if not wanted or node.arch == wanted:
         return []
-    return [
-        Reason(codes.ARCH, f"Node architecture is {node.arch or 'unknown'}; the source node's is {wanted}.")
-    ]
+    return [Reason(codes.ARCH, f"Node architecture is {node.arch or 'unknown'}; the source node's is {wanted}.")]
 
 
 def host_model_problem(node: Node, facts: RuleInput, source_name: str) -> list[Reason]:
@@ -82,7 +80,7 @@ def unguarded_host_model(node: Node, facts: RuleInput, source_name: str) -> list
             )
         )
     features = sorted(
-        key[len(CPU_FEATURE_LABEL):]
+        key[len(CPU_FEATURE_LABEL) :]
         for key, value in guard.selector
         if key.startswith(CPU_FEATURE_LABEL) and node.labels.get(key) != value and key not in facts.selector_keys
     )
@@ -117,7 +115,9 @@ def passthrough_caution(node: Node, model: str, source_node: Node | None, source
             f"{source_name}'s ({source_model}): KubeVirt lets the migration start, and libvirt may fail it or "
             "the guest may see a different CPU."
         )
-    unknown = [name for name, known in (("this node", node_model), (f"source node {source_name}", source_model)) if not known]
+    unknown = [
+        name for name, known in (("this node", node_model), (f"source node {source_name}", source_model)) if not known
+    ]
     return (
         f"The VM uses host-passthrough, and the host CPUs cannot be compared ({' and '.join(unknown)} "
         f"{'has' if len(unknown) == 1 else 'have'} no {HOST_MODEL_CPU_LABEL}<model> label): KubeVirt lets the "

@@ -38,6 +38,4 @@ def witness(node: Node, facts: RuleInput, source_name: str) -> list[Reason]:
     value = node.labels.get(WITNESS_LABEL)
     if value is None:
         return []
-    return [
-        Reason(codes.WITNESS, f"Node is a Harvester witness node (label {WITNESS_LABEL}={value}); it runs no VMs.")
-    ]
+    return [Reason(codes.WITNESS, f"Node is a Harvester witness node (label {WITNESS_LABEL}={value}); it runs no VMs.")]

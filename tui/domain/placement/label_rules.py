@@ -39,12 +39,14 @@ def node_selector(node: Node, facts: RuleInput, source_name: str) -> list[Reason
         actual = node.labels.get(key)
         if actual == entry.value:
             continue
-        if key in CPU_MANAGER_LABELS and not version_known and any(
-            node.labels.get(label) == "true" for label in CPU_MANAGER_LABELS
+        if (
+            key in CPU_MANAGER_LABELS
+            and not version_known
+            and any(node.labels.get(label) == "true" for label in CPU_MANAGER_LABELS)
         ):
             continue  # which of the two names KubeVirt asks for depends on its version, which is unknown
         if key.startswith(CPU_FEATURE_LABEL):
-            missing_features.setdefault(entry.origin, []).append(key[len(CPU_FEATURE_LABEL):])
+            missing_features.setdefault(entry.origin, []).append(key[len(CPU_FEATURE_LABEL) :])
             continue
         found.append(_selector_reason(key, entry, actual, facts, source_name))
     for origin, features in missing_features.items():
@@ -71,7 +73,7 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, facts: 
     if key == ARCH_LABEL:
         return Reason(codes.ARCH, f"Node architecture is {actual or 'unknown'} ({ARCH_LABEL}); the VM needs {wanted}.")
     if key.startswith(CPU_MODEL_MIGRATION_LABEL):
-        model = key[len(CPU_MODEL_MIGRATION_LABEL):]
+        model = key[len(CPU_MODEL_MIGRATION_LABEL) :]
         if entry.origin == ORIGIN_HOST_MODEL_POD:
             return Reason(
                 codes.CPU_MODEL,
@@ -84,7 +86,7 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, facts: 
             f"(label {key}={wanted} missing){unread_pod_note(facts)}.",
         )
     if key.startswith(CPU_MODEL_LABEL):
-        model = key[len(CPU_MODEL_LABEL):]
+        model = key[len(CPU_MODEL_LABEL) :]
         return Reason(codes.CPU_MODEL, f"Node does not support CPU model {model} (label {key}={wanted} missing).")
     if key in CPU_MANAGER_LABELS:
         return Reason(
@@ -99,14 +101,14 @@ def _selector_reason(key: str, entry: SelectorEntry, actual: str | None, facts: 
             f"Node is not attached to cluster network {network} (label {key}={wanted} asked by the VM's nodeSelector).",
         )
     if key.startswith(TSC_FREQUENCY_LABEL):
-        frequency = key[len(TSC_FREQUENCY_LABEL):]
+        frequency = key[len(TSC_FREQUENCY_LABEL) :]
         return Reason(
             codes.NODE_SELECTOR,
             f"Node cannot run the VM's TSC at {frequency} Hz, which the guest keeps across a migration (label "
             f"{key}={wanted} missing; the VM needs a stable TSC: CPU feature invtsc or Hyper-V reenlightenment).",
         )
     if key.startswith(MACHINE_TYPE_LABEL):
-        machine = key[len(MACHINE_TYPE_LABEL):]
+        machine = key[len(MACHINE_TYPE_LABEL) :]
         return Reason(
             codes.NODE_SELECTOR,
             f"Node does not offer machine type {machine} that the VM runs (label {key}={wanted}; "
@@ -134,9 +136,7 @@ def _features_reason(origin: str, features: list[str], facts: RuleInput, source_
     else:
         why = "required"
     note = unread_pod_note(facts) if origin == ORIGIN_HOST_MODEL_NODE else ""
-    return Reason(
-        codes.CPU_FEATURE, f"Node lacks {count} {why}: {names} (labels {CPU_FEATURE_LABEL}<feature>){note}."
-    )
+    return Reason(codes.CPU_FEATURE, f"Node lacks {count} {why}: {names} (labels {CPU_FEATURE_LABEL}<feature>){note}.")
 
 
 def affinity(node: Node, facts: RuleInput, source_name: str) -> list[Reason]:
@@ -208,7 +208,7 @@ def _requirement_reason(failure: RequirementFailure) -> Reason:
         if key.startswith(CPU_FEATURE_LABEL) and requirement.operator == "DoesNotExist":
             return Reason(
                 codes.CPU_FEATURE,
-                f"Node has CPU feature {key[len(CPU_FEATURE_LABEL):]}, which the VM forbids (label {key}).",
+                f"Node has CPU feature {key[len(CPU_FEATURE_LABEL) :]}, which the VM forbids (label {key}).",
             )
     return Reason(codes.NODE_AFFINITY, f"Required node affinity not met: {_describe_failure(failure)}.")
 

@@ -15,16 +15,14 @@ def cluster_network_of(key: str) -> str:
     """The Harvester cluster network a node label stands for ("" when the label is no such thing)."""
     if not key.startswith(CLUSTER_NETWORK_NODE_LABEL):
         return ""
-    name = key[len(CLUSTER_NETWORK_NODE_LABEL):]
+    name = key[len(CLUSTER_NETWORK_NODE_LABEL) :]
     return "" if name in _NOT_CLUSTER_NETWORKS else name
 
 
 def vm_networks(node: Node, facts: RuleInput, source_name: str) -> list[Reason]:
     """The VM's Harvester cluster networks, from its NetworkAttachmentDefinitions (whether or not the VM
     carries the node affinity Harvester adds for them, the bridge must exist on the target)."""
-    affinity_keys = {
-        r.key for t in (facts.affinity.terms or ()) for r in t.match_expressions
-    }
+    affinity_keys = {r.key for t in (facts.affinity.terms or ()) for r in t.match_expressions}
     found = []
     for network, nad, cluster_network in facts.cluster_networks:
         label = CLUSTER_NETWORK_NODE_LABEL + cluster_network

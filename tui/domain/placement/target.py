@@ -175,4 +175,3 @@ def _migration_network(snapshot: ClusterSnapshot) -> tuple[str, str] | None:
     if nad is None or not nad.cluster_network:
         return None  # not readable, or not a Harvester cluster network: nothing to check against
     return (nad.key, nad.cluster_network)
-

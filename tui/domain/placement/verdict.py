@@ -60,7 +60,6 @@ class NodeVerdict:
         }
 
 
-
 # A rule reads the node and the rules' input; the source's name is for its messages only.
 Rule = Callable[[Node, RuleInput, str], list[Reason]]
 

@@ -15,15 +15,17 @@ import random
 from datetime import datetime
 from typing import Any, Callable
 
+from tui.sim.clock import SimClock
 from tui.sim.faults import FaultError, number_param
 from tui.sim.store import ObjectStore, format_time
-from tui.sim.clock import SimClock
 
 
 class StatusChurn:
     """One running churn: how many changes are due by now, and which VMI is next."""
 
-    def __init__(self, store: ObjectStore, keys: list[tuple[str, str]], rate: float, seconds: float, started: datetime) -> None:
+    def __init__(
+        self, store: ObjectStore, keys: list[tuple[str, str]], rate: float, seconds: float, started: datetime
+    ) -> None:
         self.store = store
         self.keys = keys
         self.rate = rate

@@ -45,7 +45,14 @@ def find(conditions: Any, type_: str) -> dict | None:
 
 
 def _not_migratable(reason: str, message: str) -> dict:
-    return {"lastProbeTime": None, "lastTransitionTime": None, "message": message, "reason": reason, "status": "False", "type": LIVE_MIGRATABLE}
+    return {
+        "lastProbeTime": None,
+        "lastTransitionTime": None,
+        "message": message,
+        "reason": reason,
+        "status": "False",
+        "type": LIVE_MIGRATABLE,
+    }
 
 
 def _volume_problem(vmi: dict) -> str:
@@ -53,7 +60,9 @@ def _volume_problem(vmi: dict) -> str:
     statuses = {_dict(item).get("name"): _dict(item) for item in _list(status.get("volumeStatus"))}
     migrated = {_dict(item).get("volumeName") for item in _list(status.get("migratedVolumes"))}
     for volume in (_dict(v) for v in _list(spec.get("volumes"))):
-        claim = _dict(volume.get("persistentVolumeClaim")).get("claimName") or _dict(volume.get("dataVolume")).get("name")
+        claim = _dict(volume.get("persistentVolumeClaim")).get("claimName") or _dict(volume.get("dataVolume")).get(
+            "name"
+        )
         if claim:
             info = _dict(statuses.get(volume.get("name"))).get("persistentVolumeClaimInfo")
             if not isinstance(info, dict):
@@ -157,7 +166,11 @@ def ready_condition(vmi: dict, pod: dict | None, now: datetime) -> dict:
     else:
         pod_ready = find(pod_status.get("conditions"), "Ready")
         if pod_ready is None:
-            found = {"status": "False", "reason": "PodConditionMissing", "message": "virt-launcher pod is missing the Ready condition"}
+            found = {
+                "status": "False",
+                "reason": "PodConditionMissing",
+                "message": "virt-launcher pod is missing the Ready condition",
+            }
         else:
             found = {"status": pod_ready.get("status", "False")}
             for key in ("reason", "message"):
@@ -226,17 +239,32 @@ def printable_status(vm: dict, vmi: dict | None, pod: dict | None, now: datetime
 def vm_status(vm: dict, vmi: dict | None, pod: dict | None, now: datetime) -> dict:
     """The status KubeVirt's VM controller writes: printableStatus, created, ready and conditions."""
     current = _dict(vm.get("status"))
-    conditions = [c for c in _list(current.get("conditions")) if _dict(c).get("type") not in (READY, LIVE_MIGRATABLE, STORAGE_LIVE_MIGRATABLE)]
+    conditions = [
+        c
+        for c in _list(current.get("conditions"))
+        if _dict(c).get("type") not in (READY, LIVE_MIGRATABLE, STORAGE_LIVE_MIGRATABLE)
+    ]
     moment = format_time(now)
     previous_ready = find(current.get("conditions"), READY)
     if vmi is None:
-        ready = {"lastProbeTime": moment, "lastTransitionTime": moment, "message": "VMI does not exist", "reason": "VMINotExists", "status": "False", "type": READY}
+        ready = {
+            "lastProbeTime": moment,
+            "lastTransitionTime": moment,
+            "message": "VMI does not exist",
+            "reason": "VMINotExists",
+            "status": "False",
+            "type": READY,
+        }
         if previous_ready is not None and previous_ready.get("status") == "False":
             ready["lastTransitionTime"] = previous_ready.get("lastTransitionTime") or moment
         conditions.insert(0, ready)
     else:
         vmi_conditions = _dict(vmi.get("status")).get("conditions")
-        copied = [dict(c) for c in (find(vmi_conditions, t) for t in (READY, LIVE_MIGRATABLE, STORAGE_LIVE_MIGRATABLE)) if c is not None]
+        copied = [
+            dict(c)
+            for c in (find(vmi_conditions, t) for t in (READY, LIVE_MIGRATABLE, STORAGE_LIVE_MIGRATABLE))
+            if c is not None
+        ]
         for condition in copied:
             if condition["type"] == READY:
                 condition["lastProbeTime"] = None

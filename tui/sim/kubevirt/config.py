@@ -20,7 +20,13 @@ Version = tuple[int, int, int]
 HARVESTER_NAMESPACE = "harvester-system"
 DRAIN_TAINT_KEY = "kubevirt.io/drain"
 # Fields a MigrationPolicy may set (migrations.kubevirt.io/v1alpha1 MigrationPolicySpec).
-POLICY_FIELDS = ("allowAutoConverge", "bandwidthPerMigration", "completionTimeoutPerGiB", "allowPostCopy", "allowWorkloadDisruption")
+POLICY_FIELDS = (
+    "allowAutoConverge",
+    "bandwidthPerMigration",
+    "completionTimeoutPerGiB",
+    "allowPostCopy",
+    "allowWorkloadDisruption",
+)
 
 
 def default_migration_configuration(version: Version) -> dict[str, Any]:
@@ -47,7 +53,9 @@ def _normalized(key: str, value: Any) -> Any:
     return value
 
 
-def overlay(base: Mapping[str, Any], overrides: Mapping[str, Any] | None, keys: tuple[str, ...] | None = None) -> dict[str, Any]:
+def overlay(
+    base: Mapping[str, Any], overrides: Mapping[str, Any] | None, keys: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """`base` with every field `overrides` sets (None and absent fields leave the base value)."""
     result = dict(base)
     for key, value in (overrides or {}).items():
@@ -83,7 +91,9 @@ class KubeVirtSettings:
     migrations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     node_selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     overhead_ratio: str = ""
-    cpu_allocation_ratio: int = 10  # developerConfiguration.cpuAllocationRatio (virt-config.go DefaultCPUAllocationRatio)
+    cpu_allocation_ratio: int = (
+        10  # developerConfiguration.cpuAllocationRatio (virt-config.go DefaultCPUAllocationRatio)
+    )
     eviction_strategy: str = ""  # spec.configuration.evictionStrategy: the default of VMIs that name none
 
     @property
@@ -138,8 +148,14 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
     spec = kubevirt.get("spec") if isinstance(kubevirt.get("spec"), dict) else {}
     status = kubevirt.get("status") if isinstance(kubevirt.get("status"), dict) else {}
     configuration = spec.get("configuration") if isinstance(spec.get("configuration"), dict) else {}
-    developer = configuration.get("developerConfiguration") if isinstance(configuration.get("developerConfiguration"), dict) else {}
-    text = str(status.get("observedKubeVirtVersion") or status.get("targetKubeVirtVersion") or simulation.kubevirt_version)
+    developer = (
+        configuration.get("developerConfiguration")
+        if isinstance(configuration.get("developerConfiguration"), dict)
+        else {}
+    )
+    text = str(
+        status.get("observedKubeVirtVersion") or status.get("targetKubeVirtVersion") or simulation.kubevirt_version
+    )
     version = parse_version(text) or parse_version(simulation.kubevirt_version) or (1, 6, 3)
     namespace = str(meta.get("namespace") or HARVESTER_NAMESPACE)
     default_registry = "registry.suse.com/suse/sles/15.7" if namespace == HARVESTER_NAMESPACE else "quay.io/kubevirt"
@@ -158,5 +174,7 @@ def settings_from(kubevirt: Mapping[str, Any] | None, simulation: Simulation) ->
         node_selectors=MappingProxyType({str(k): str(v) for k, v in selectors.items()}),
         overhead_ratio=str(ratio) if ratio not in (None, "") else "",
         eviction_strategy=str(configuration.get("evictionStrategy") or ""),
-        cpu_allocation_ratio=allocation if isinstance(allocation, int) and not isinstance(allocation, bool) and allocation > 0 else 10,
+        cpu_allocation_ratio=allocation
+        if isinstance(allocation, int) and not isinstance(allocation, bool) and allocation > 0
+        else 10,
     )

@@ -59,10 +59,7 @@ def ephemeral_bytes(vmi: Mapping[str, Any]) -> int:
     status = _dict(vmi.get("status"))
     if status.get("migrationMethod") != "BlockMigration":
         return 0
-    sources = {
-        str(_dict(v).get("name")): _dict(v)
-        for v in _list(_dict(vmi.get("spec")).get("volumes"))
-    }
+    sources = {str(_dict(v).get("name")): _dict(v) for v in _list(_dict(vmi.get("spec")).get("volumes"))}
     total = 0
     for entry in (_dict(e) for e in _list(status.get("volumeStatus"))):
         volume = sources.get(str(entry.get("name")), {})
@@ -85,7 +82,11 @@ def _claim_size(info: Mapping[str, Any]) -> int | None:
 
 def migrated_volumes_bytes(vmi: Mapping[str, Any], version: Version) -> int:
     status = _dict(vmi.get("status"))
-    migrated = [_dict(_dict(v).get("sourcePVCInfo")) for v in _list(status.get("migratedVolumes")) if _dict(v).get("sourcePVCInfo")]
+    migrated = [
+        _dict(_dict(v).get("sourcePVCInfo"))
+        for v in _list(status.get("migratedVolumes"))
+        if _dict(v).get("sourcePVCInfo")
+    ]
     if version >= (1, 7, 2):
         return sum(size for size in (_claim_size(info) for info in migrated) if size is not None)
     claims = {info.get("claimName") for info in migrated}
@@ -123,7 +124,9 @@ def _count(selector: Any, labels: Mapping[str, str] | None) -> int | None:
 
 
 def match_policy(
-    policies: Iterable[Mapping[str, Any]], vmi_labels: Mapping[str, str] | None, namespace_labels: Mapping[str, str] | None
+    policies: Iterable[Mapping[str, Any]],
+    vmi_labels: Mapping[str, str] | None,
+    namespace_labels: Mapping[str, str] | None,
 ) -> Mapping[str, Any] | None:
     """The MigrationPolicy KubeVirt applies to a VMI, or None."""
     best: tuple[int, int, str] | None = None
@@ -155,7 +158,9 @@ def policy_configuration(cluster: Mapping[str, Any], policy: Mapping[str, Any], 
     result = dict(cluster)
     for key in ("allowAutoConverge", "bandwidthPerMigration", "completionTimeoutPerGiB", "allowPostCopy"):
         if spec.get(key) is not None:
-            result[key] = str(spec[key]) if key == "bandwidthPerMigration" and not isinstance(spec[key], str) else spec[key]
+            result[key] = (
+                str(spec[key]) if key == "bandwidthPerMigration" and not isinstance(spec[key], str) else spec[key]
+            )
     if version >= (1, 5, 0):
         if spec.get("allowWorkloadDisruption") is not None:
             result["allowWorkloadDisruption"] = spec["allowWorkloadDisruption"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from tui.sim import status as st
 from tui.sim.admission import AdmissionDenied, AdmissionRequest
 from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt.config import DRAIN_TAINT_KEY, KubeVirtSettings, int_setting
@@ -36,7 +37,6 @@ from tui.sim.kubevirt.lifecycle import VirtualMachines, is_terminal
 from tui.sim.kubevirt.webhooks import mutate_migration
 from tui.sim.resources import VIRTUAL_MACHINE_INSTANCE_MIGRATIONS
 from tui.sim.store import ObjectStore, copy_object, format_time
-from tui.sim import status as st
 
 INTERCEPTOR = "virt-launcher-eviction-interceptor.kubevirt.io"
 EVACUATION_ANNOTATION = "kubevirt.io/evacuationMigration"
@@ -147,7 +147,10 @@ class Evacuations:
     def on_node(self, node: dict) -> None:
         meta = _dict(node.get("metadata"))
         name = meta.get("name", "")
-        if any(_dict(t).get("key") == self._taint_key() and _dict(t).get("effect") == "NoSchedule" for t in _dict(node.get("spec")).get("taints") or []):
+        if any(
+            _dict(t).get("key") == self._taint_key() and _dict(t).get("effect") == "NoSchedule"
+            for t in _dict(node.get("spec")).get("taints") or []
+        ):
             self._nodes.setdefault(name, None)
 
     def on_pod_deleted(self, pod: dict) -> None:
@@ -156,7 +159,9 @@ class Evacuations:
             return
         vmi_name = _dict(_dict(pod.get("metadata")).get("annotations")).get("kubevirt.io/domain")
         if vmi_name:
-            self._evicted[(_dict(pod.get("metadata")).get("namespace", ""), vmi_name)] = _dict(pod.get("spec")).get("nodeName", "")
+            self._evicted[(_dict(pod.get("metadata")).get("namespace", ""), vmi_name)] = _dict(pod.get("spec")).get(
+                "nodeName", ""
+            )
 
     def _taint_key(self) -> str:
         return str(self.settings().migration_configuration().get("nodeDrainTaintKey") or DRAIN_TAINT_KEY)
@@ -189,7 +194,9 @@ class Evacuations:
         updated = copy_object(vmi)
         new_status = updated["status"]
         new_status["phase"] = "Succeeded"
-        new_status.setdefault("phaseTransitionTimestamps", []).append({"phase": "Succeeded", "phaseTransitionTimestamp": format_time(now)})
+        new_status.setdefault("phaseTransitionTimestamps", []).append(
+            {"phase": "Succeeded", "phaseTransitionTimestamp": format_time(now)}
+        )
         new_status["conditions"] = cond.set_condition(
             list(new_status.get("conditions") or []), cond.ready_condition(updated, None, now)
         )
@@ -206,7 +213,9 @@ class Evacuations:
         node_obj = self.index.node(node)
         if node_obj is None:
             return None
-        on_node = [vmi for vmi in self.index.all("virtualmachineinstances") if _dict(vmi.get("status")).get("nodeName") == node]
+        on_node = [
+            vmi for vmi in self.index.all("virtualmachineinstances") if _dict(vmi.get("status")).get("nodeName") == node
+        ]
         tainted = any(
             _dict(t).get("key") == self._taint_key() and _dict(t).get("effect") == "NoSchedule"
             for t in _dict(node_obj.get("spec")).get("taints") or []
@@ -221,7 +230,11 @@ class Evacuations:
             ]
         if not wanted:
             return None
-        unfinished = [m for m in self.index.all("virtualmachineinstancemigrations") if _dict(m.get("status")).get("phase") not in FINAL]
+        unfinished = [
+            m
+            for m in self.index.all("virtualmachineinstancemigrations")
+            if _dict(m.get("status")).get("phase") not in FINAL
+        ]
         busy = {(key_of(m)[0], str(_dict(m.get("spec")).get("vmiName") or "")) for m in unfinished}
         candidates: list[dict] = []
         not_migratable: list[dict] = []
@@ -255,7 +268,9 @@ class Evacuations:
             mark = (key_of(vmi)[0] + "/" + key_of(vmi)[1], node)
             if mark not in self._warned:
                 self._warned.add(mark)
-                self.events.record(vmi, NORMAL, "FailedCreate", "VirtualMachineInstance is not migrateable", VIRT_CONTROLLER)
+                self.events.record(
+                    vmi, NORMAL, "FailedCreate", "VirtualMachineInstance is not migrateable", VIRT_CONTROLLER
+                )
         for vmi in chosen:
             self._create_migration(vmi, node)
         return REQUEUE_SECONDS
@@ -269,15 +284,31 @@ class Evacuations:
         migration = {
             "apiVersion": "kubevirt.io/v1",
             "kind": "VirtualMachineInstanceMigration",
-            "metadata": {"generateName": EVACUATION_PREFIX, "namespace": namespace, "annotations": {EVACUATION_ANNOTATION: node}},
+            "metadata": {
+                "generateName": EVACUATION_PREFIX,
+                "namespace": namespace,
+                "annotations": {EVACUATION_ANNOTATION: node},
+            },
             "spec": {"vmiName": name},
         }
         # virt-controller's client goes through virt-api's migration mutator like any other.
-        request = AdmissionRequest("create", VIRTUAL_MACHINE_INSTANCE_MIGRATIONS, namespace, "", migration, None, "system:serviceaccount:harvester-system:kubevirt-controller")
+        request = AdmissionRequest(
+            "create",
+            VIRTUAL_MACHINE_INSTANCE_MIGRATIONS,
+            namespace,
+            "",
+            migration,
+            None,
+            "system:serviceaccount:harvester-system:kubevirt-controller",
+        )
         migration = mutate_migration(request) or migration
         try:
             created = self.store.create("virtualmachineinstancemigrations", migration, namespace)
         except st.ApiError as error:
-            self.events.record(vmi, WARNING, "FailedCreate", f"Error creating a Migration: {error.message}", VIRT_CONTROLLER)
+            self.events.record(
+                vmi, WARNING, "FailedCreate", f"Error creating a Migration: {error.message}", VIRT_CONTROLLER
+            )
             return
-        self.events.record(vmi, NORMAL, "SuccessfulCreate", f"Created Migration {created['metadata']['name']}", VIRT_CONTROLLER)
+        self.events.record(
+            vmi, NORMAL, "SuccessfulCreate", f"Created Migration {created['metadata']['name']}", VIRT_CONTROLLER
+        )

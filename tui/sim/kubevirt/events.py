@@ -49,7 +49,17 @@ class EventRecorder:
         """Record one event about `obj` (as the component, on `host` for node agents)."""
         involved = _involved(obj)
         namespace = involved["namespace"] or "default"
-        identity = (involved["uid"], involved["kind"], involved["name"], namespace, type_, reason, message, component, host)
+        identity = (
+            involved["uid"],
+            involved["kind"],
+            involved["name"],
+            namespace,
+            type_,
+            reason,
+            message,
+            component,
+            host,
+        )
         now = format_time(self.now())
         known = self._names.get(identity)
         if known is not None and self.store.exists("events", known[0], known[1]):

@@ -46,7 +46,9 @@ def _node_names(params: dict, index: ClusterIndex, key: str, count: int) -> list
     elif isinstance(raw, list) and all(isinstance(part, str) for part in raw):
         names = list(raw)
     else:
-        raise FaultError(f'parameter "{key}" is required: {"two node names, comma-separated" if count == 2 else "a node name"}')
+        raise FaultError(
+            f'parameter "{key}" is required: {"two node names, comma-separated" if count == 2 else "a node name"}'
+        )
     if len(names) != count:
         raise FaultError(f'parameter "{key}" must name {"two nodes" if count == 2 else "one node"}, not {len(names)}')
     if count == 2 and names[0] == names[1]:

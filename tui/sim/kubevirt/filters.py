@@ -128,7 +128,9 @@ class PodFacts:
 
 def pod_facts(pod: Mapping[str, Any], requests: Mapping[str, int] | None = None) -> PodFacts:
     spec = _dict(pod.get("spec"))
-    required = _dict(_dict(_dict(spec.get("affinity")).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
+    required = _dict(
+        _dict(_dict(spec.get("affinity")).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution")
+    )
     return PodFacts(
         tolerations=tuple(_dict(t) for t in _list(spec.get("tolerations"))),
         node_selector=tuple((str(k), v) for k, v in _dict(spec.get("nodeSelector")).items()),

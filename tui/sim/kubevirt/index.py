@@ -185,7 +185,8 @@ class ClusterIndex:
         return [
             pod
             for pod in self.pods_of_vmi(vmi_uid)
-            if labels_of(pod).get(MIGRATION_JOB_LABEL) == migration_uid and labels_of(pod).get(LAUNCHER_LABEL) == "virt-launcher"
+            if labels_of(pod).get(MIGRATION_JOB_LABEL) == migration_uid
+            and labels_of(pod).get(LAUNCHER_LABEL) == "virt-launcher"
         ]
 
     def migrations_of(self, namespace: str, vmi: str) -> list[dict]:

@@ -63,11 +63,15 @@ class PodRuntime:
         self._pending[key_of(created)] = now
         return created
 
-    def create_running(self, pod: dict, node_name: str, now: datetime, started: datetime, requests: dict[str, int] | None = None) -> dict:
+    def create_running(
+        self, pod: dict, node_name: str, now: datetime, started: datetime, requests: dict[str, int] | None = None
+    ) -> dict:
         """Create a pod that is already bound and running (a cluster as it was before the simulation)."""
         node = self.index.node(node_name) or {"metadata": {"name": node_name}}
         pod["spec"]["nodeName"] = node_name
-        pod["status"] = render.running_status(pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), started, started)
+        pod["status"] = render.running_status(
+            pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), started, started
+        )
         if requests is not None:
             self.index.expect_pod(key_of(pod), requests)
         # It existed before the simulation began: stored as loaded, created when it started.
@@ -137,7 +141,9 @@ class PodRuntime:
         bound["status"] = render.scheduled_status(now)
         self.store.update_status("pods", bound)
         namespace, name = key
-        self.events.record(bound, NORMAL, "Scheduled", f"Successfully assigned {namespace}/{name} to {node_name}", SCHEDULER)
+        self.events.record(
+            bound, NORMAL, "Scheduled", f"Successfully assigned {namespace}/{name} to {node_name}", SCHEDULER
+        )
         self._starting[key] = (now, now + timedelta(seconds=START_SECONDS))
 
     def _start(self, key: Key, bound: datetime, now: datetime) -> None:
@@ -150,7 +156,9 @@ class PodRuntime:
             self._starting[key] = (bound, now + timedelta(seconds=START_SECONDS))
             return
         updated = copy_object(pod)
-        updated["status"] = render.running_status(pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), bound, now)
+        updated["status"] = render.running_status(
+            pod, self.addresses.host_ip(node), self.addresses.pod_ip(node), bound, now
+        )
         self.store.update_status("pods", updated)
 
     # -- endings -----------------------------------------------------------------------------------

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from tui.domain.objects import parse_time
-from tui.sim.kubevirt.filters import pod_requests
 from tui.sim import status as st
 from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt import render
 from tui.sim.kubevirt.config import KubeVirtSettings
 from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, WARNING, EventRecorder
+from tui.sim.kubevirt.filters import pod_requests
 from tui.sim.kubevirt.index import MIGRATION_JOB_LABEL, ClusterIndex, Key, key_of, labels_of
 from tui.sim.kubevirt.kubelet import PodRuntime
 from tui.sim.kubevirt.problems import scenario_object
@@ -74,7 +74,9 @@ def is_terminal(pod: dict) -> bool:
 
 def _phase_transition(status: dict, phase: str, now: datetime) -> None:
     status["phase"] = phase
-    status.setdefault("phaseTransitionTimestamps", []).append({"phase": phase, "phaseTransitionTimestamp": format_time(now)})
+    status.setdefault("phaseTransitionTimestamps", []).append(
+        {"phase": phase, "phaseTransitionTimestamp": format_time(now)}
+    )
 
 
 class VirtualMachines:
@@ -144,17 +146,24 @@ class VirtualMachines:
         """A VMI from the scenario: give it a launcher pod when the dump had none, track it otherwise."""
         status = _dict(vmi.get("status"))
         node = status.get("nodeName")
-        pods = [pod for pod in self.index.pods_of_vmi(_dict(vmi.get("metadata")).get("uid", "")) if not is_terminal(pod)]
+        pods = [
+            pod for pod in self.index.pods_of_vmi(_dict(vmi.get("metadata")).get("uid", "")) if not is_terminal(pod)
+        ]
         for pod in pods:
             self.runtime.adopt(pod, now)
-        if status.get("phase") in ("Running", "Scheduled") and self.index.node(node or "") is not None and self.launcher_pod(vmi) is None:
+        if (
+            status.get("phase") in ("Running", "Scheduled")
+            and self.index.node(node or "") is not None
+            and self.launcher_pod(vmi) is None
+        ):
             pod = render.launcher_pod(vmi, self.settings(), self.runtime.name(key_of(vmi)[0], key_of(vmi)[1]))
             started = parse_time(_dict(vmi.get("metadata")).get("creationTimestamp")) or now
             self.runtime.create_running(pod, node, now, started)
         if status.get("phase") == "Running" and cond.find(status.get("conditions"), cond.LIVE_MIGRATABLE) is None:
             updated = copy_object(vmi)
             updated["status"]["conditions"] = cond.set_condition(
-                _list(updated["status"].get("conditions")), cond.live_migratable(updated, self.node_labels(updated), self.settings().version)
+                _list(updated["status"].get("conditions")),
+                cond.live_migratable(updated, self.node_labels(updated), self.settings().version),
             )
             self.store.update("virtualmachineinstances", updated)
 
@@ -194,7 +203,9 @@ class VirtualMachines:
         meta.setdefault("labels", {})[NODE_NAME_LABEL] = node
         status["nodeName"] = node
         domain = _dict(spec.get("domain"))
-        memory = _dict(domain.get("memory")).get("guest") or _dict(_dict(domain.get("resources")).get("requests")).get("memory")
+        memory = _dict(domain.get("memory")).get("guest") or _dict(_dict(domain.get("resources")).get("requests")).get(
+            "memory"
+        )
         cpu = _dict(domain.get("cpu"))
         status.update(
             {
@@ -215,10 +226,18 @@ class VirtualMachines:
         if memory:
             status["memory"] = {"guestAtBoot": memory, "guestCurrent": memory, "guestRequested": memory}
         conditions = cond.set_condition([], cond.ready_condition(vmi, pod, now))
-        conditions = cond.set_condition(conditions, cond.live_migratable(vmi, self.node_labels(vmi) or {}, settings.version))
+        conditions = cond.set_condition(
+            conditions, cond.live_migratable(vmi, self.node_labels(vmi) or {}, settings.version)
+        )
         if settings.version >= (1, 4, 0):
             conditions = cond.set_condition(
-                conditions, {"lastProbeTime": None, "lastTransitionTime": None, "status": "True", "type": cond.STORAGE_LIVE_MIGRATABLE}
+                conditions,
+                {
+                    "lastProbeTime": None,
+                    "lastTransitionTime": None,
+                    "status": "True",
+                    "type": cond.STORAGE_LIVE_MIGRATABLE,
+                },
             )
         status["conditions"] = conditions
 
@@ -254,18 +273,36 @@ class VirtualMachines:
         wanted = desired_state(vm)
         if wanted == RUN and vmi is None:
             try:
-                created = self.store.create("virtualmachineinstances", render.vmi_from_vm(vm, self.settings(), now), key[0])
+                created = self.store.create(
+                    "virtualmachineinstances", render.vmi_from_vm(vm, self.settings(), now), key[0]
+                )
             except (st.ApiError, AttributeError, TypeError, ValueError) as error:
                 # A VM KubeVirt's own admission would have refused: say so on the VM, as the controller does.
-                message = error.message if isinstance(error, st.ApiError) else f"the VM's template cannot be read: {error}"
-                self.events.record(vm, WARNING, "FailedCreate", f"Error creating virtual machine instance: {message}", VIRT_CONTROLLER)
+                message = (
+                    error.message if isinstance(error, st.ApiError) else f"the VM's template cannot be read: {error}"
+                )
+                self.events.record(
+                    vm, WARNING, "FailedCreate", f"Error creating virtual machine instance: {message}", VIRT_CONTROLLER
+                )
                 return
-            self.events.record(vm, NORMAL, "SuccessfulCreate", f"Started the virtual machine by creating the new virtual machine instance {key[1]}", VIRT_CONTROLLER)
+            self.events.record(
+                vm,
+                NORMAL,
+                "SuccessfulCreate",
+                f"Started the virtual machine by creating the new virtual machine instance {key[1]}",
+                VIRT_CONTROLLER,
+            )
             self.dirty_vmis.add(key_of(created))
         elif wanted == STOP and vmi is not None and not _dict(vmi.get("metadata")).get("deletionTimestamp"):
             uid = _dict(vmi.get("metadata")).get("uid", "")
             self._delete_vmi(vmi)
-            self.events.record(vm, NORMAL, "SuccessfulDelete", f"Stopped the virtual machine by deleting the virtual machine instance {uid}", VIRT_CONTROLLER)
+            self.events.record(
+                vm,
+                NORMAL,
+                "SuccessfulDelete",
+                f"Stopped the virtual machine by deleting the virtual machine instance {uid}",
+                VIRT_CONTROLLER,
+            )
         self.refresh_vm(key, now)
 
     def _delete_vm(self, vm: dict, vmi: dict | None) -> None:
@@ -324,14 +361,24 @@ class VirtualMachines:
         """virt-controller: create the launcher pod of a new VMI and move it to Scheduling."""
         if self.launcher_pod(vmi) is None:
             namespace, name = key_of(vmi)
-            pod = self.runtime.create(render.launcher_pod(vmi, self.settings(), self.runtime.name(namespace, name)), now)
-            self.events.record(vmi, NORMAL, "SuccessfulCreate", f"Created virtual machine pod {pod['metadata']['name']}", VIRT_CONTROLLER)
+            pod = self.runtime.create(
+                render.launcher_pod(vmi, self.settings(), self.runtime.name(namespace, name)), now
+            )
+            self.events.record(
+                vmi,
+                NORMAL,
+                "SuccessfulCreate",
+                f"Created virtual machine pod {pod['metadata']['name']}",
+                VIRT_CONTROLLER,
+            )
         updated = copy_object(vmi)
         status = updated.setdefault("status", {})
         if status.get("phase") != "Pending":
             _phase_transition(status, "Pending", now)
         _phase_transition(status, "Scheduling", now)
-        status["conditions"] = cond.set_condition(_list(status.get("conditions")), cond.ready_condition(updated, None, now))
+        status["conditions"] = cond.set_condition(
+            _list(status.get("conditions")), cond.ready_condition(updated, None, now)
+        )
         self.store.update("virtualmachineinstances", updated)
 
     def _finalize(self, vmi: dict, now: datetime) -> None:
@@ -339,7 +386,13 @@ class VirtualMachines:
         for pod in self.index.pods_of_vmi(_dict(vmi.get("metadata")).get("uid", "")):
             if not _dict(pod.get("metadata")).get("deletionTimestamp"):
                 self.runtime.delete(pod)
-                self.events.record(vmi, NORMAL, "SuccessfulDelete", f"Deleted virtual machine pod {pod['metadata']['name']}", VIRT_CONTROLLER)
+                self.events.record(
+                    vmi,
+                    NORMAL,
+                    "SuccessfulDelete",
+                    f"Deleted virtual machine pod {pod['metadata']['name']}",
+                    VIRT_CONTROLLER,
+                )
         updated = copy_object(vmi)
         updated["metadata"].pop("finalizers", None)
         self.store.update("virtualmachineinstances", updated)
@@ -349,7 +402,9 @@ class VirtualMachines:
         status = _dict(vmi.get("status"))
         conditions = _list(status.get("conditions"))
         updated_conditions = cond.set_condition(conditions, cond.ready_condition(vmi, self.launcher_pod(vmi), now))
-        updated_conditions = cond.set_condition(updated_conditions, cond.live_migratable(vmi, self.node_labels(vmi), self.settings().version))
+        updated_conditions = cond.set_condition(
+            updated_conditions, cond.live_migratable(vmi, self.node_labels(vmi), self.settings().version)
+        )
         if updated_conditions != conditions:
             updated = copy_object(vmi)
             updated["status"]["conditions"] = updated_conditions
@@ -373,5 +428,7 @@ class VirtualMachines:
 def _without_probe_times(status: dict) -> dict:
     """A VM status compared without the probe times that change on every look."""
     stripped = dict(status)
-    stripped["conditions"] = [{k: v for k, v in _dict(c).items() if k != "lastProbeTime"} for c in _list(status.get("conditions"))]
+    stripped["conditions"] = [
+        {k: v for k, v in _dict(c).items() if k != "lastProbeTime"} for c in _list(status.get("conditions"))
+    ]
     return stripped

@@ -134,7 +134,9 @@ class HarvesterMaintenance:
             "metadata": {"name": name, "namespace": namespace},
             "deleteOptions": {"gracePeriodSeconds": GRACE_PERIOD_SECONDS},
         }
-        request = AdmissionRequest("create", PODS, namespace, name, eviction, None, HARVESTER_USER, subresource="eviction")
+        request = AdmissionRequest(
+            "create", PODS, namespace, name, eviction, None, HARVESTER_USER, subresource="eviction"
+        )
         try:
             self.admission.admit(request)
             current = self.store.get("pods", namespace, name)

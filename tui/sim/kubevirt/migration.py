@@ -32,13 +32,13 @@ from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt import datasize, precopy, render
 from tui.sim.kubevirt.config import KubeVirtSettings, bandwidth_limit, int_setting
 from tui.sim.kubevirt.datasize import KEEPALIVE_SECONDS
-from tui.sim.kubevirt.nodeselectors import HOST_MODEL, HostModelUnknown
 from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, WARNING, EventRecorder
 from tui.sim.kubevirt.faults import NetworkCuts
 from tui.sim.kubevirt.index import ClusterIndex, Key, key_of
 from tui.sim.kubevirt.kubelet import PodRuntime
 from tui.sim.kubevirt.lifecycle import NODE_NAME_LABEL, VirtualMachines, is_terminal
 from tui.sim.kubevirt.nodes import NodeAgents
+from tui.sim.kubevirt.nodeselectors import HOST_MODEL, HostModelUnknown
 from tui.sim.scenario import Simulation
 from tui.sim.store import ObjectStore, copy_object, format_time
 
@@ -65,7 +65,10 @@ CONNECTION_RESET = (
     "Live migration failed error encountered during MigrateToURI3 libvirt api call: "
     "virError(Code=38, Domain=7, Message='Cannot recv data: Connection reset by peer')"
 )
-OBSERVED_ANNOTATIONS = {"kubevirt.io/latest-observed-api-version": "v1", "kubevirt.io/storage-observed-api-version": "v1"}
+OBSERVED_ANNOTATIONS = {
+    "kubevirt.io/latest-observed-api-version": "v1",
+    "kubevirt.io/storage-observed-api-version": "v1",
+}
 
 
 def _dict(value: Any) -> dict:
@@ -227,7 +230,9 @@ class Migrations:
         spec = _dict(migration.get("spec"))
         uid = meta.get("uid", "")
         annotations = meta.setdefault("annotations", {})
-        if any(annotations.get(k) != v for k, v in OBSERVED_ANNOTATIONS.items()) or VMI_NAME_LABEL not in _dict(meta.get("labels")):
+        if any(annotations.get(k) != v for k, v in OBSERVED_ANNOTATIONS.items()) or VMI_NAME_LABEL not in _dict(
+            meta.get("labels")
+        ):
             # The controller's first write; the label and finalizer are the mutating webhook's, for
             # migrations created without it (through the store rather than the API).
             annotations.update(OBSERVED_ANNOTATIONS)
@@ -257,7 +262,9 @@ class Migrations:
             return self._write_metadata(migration, meta)
         status = copy_object(_dict(migration.get("status")))
         self._set_phase(migration, status, FAILED, now)
-        self.events.record(migration, WARNING, "FailedMigration", "Migration failed because vmi does not exist.", VIRT_CONTROLLER)
+        self.events.record(
+            migration, WARNING, "FailedMigration", "Migration failed because vmi does not exist.", VIRT_CONTROLLER
+        )
         return self._write_status(migration, status)
 
     # -- the controller's sync -----------------------------------------------------------------------
@@ -269,7 +276,9 @@ class Migrations:
         return self._state(vmi).get("migrationUid") == _dict(migration.get("metadata")).get("uid")
 
     def _target_pod(self, migration: dict, vmi: dict) -> dict | None:
-        pods = self.index.target_pods(_dict(vmi.get("metadata")).get("uid", ""), _dict(migration.get("metadata")).get("uid", ""))
+        pods = self.index.target_pods(
+            _dict(vmi.get("metadata")).get("uid", ""), _dict(migration.get("metadata")).get("uid", "")
+        )
         return pods[0] if pods else None
 
     def _can_migrate(self, migration: dict, vmi: dict) -> bool:
@@ -311,14 +320,26 @@ class Migrations:
             if pod is not None and pod_ready(pod) and not mine:
                 return self._hand_off(migration, vmi, pod, run, now)
         elif phase in (PREPARING_TARGET, TARGET_READY):
-            if (pod is None or is_terminal(pod)) and mine and not state.get("startTimestamp") and not state.get("failed") and not state.get("completed"):
+            if (
+                (pod is None or is_terminal(pod))
+                and mine
+                and not state.get("startTimestamp")
+                and not state.get("failed")
+                and not state.get("completed")
+            ):
                 return self._mark_failed_on_vmi(migration, vmi, now)
         elif phase == RUNNING:
             if deleting and mine and not state.get("abortRequested"):
                 updated = copy_object(vmi)
                 updated["status"]["migrationState"]["abortRequested"] = True
                 self.store.update("virtualmachineinstances", updated)
-                self.events.record(migration, NORMAL, "SuccessfulAbortMigration", "Migration is ready to be canceled by virt-handler.", VIRT_CONTROLLER)
+                self.events.record(
+                    migration,
+                    NORMAL,
+                    "SuccessfulAbortMigration",
+                    "Migration is ready to be canceled by virt-handler.",
+                    VIRT_CONTROLLER,
+                )
                 return True
         return False
 
@@ -327,7 +348,13 @@ class Migrations:
             return False
         namespace, name = key_of(pod)
         self.runtime.delete(pod)
-        self.events.record(migration, NORMAL, "SuccessfulDelete", f"migration canceled and pod {namespace}/{name} is deleted", VIRT_CONTROLLER)
+        self.events.record(
+            migration,
+            NORMAL,
+            "SuccessfulDelete",
+            f"migration canceled and pod {namespace}/{name} is deleted",
+            VIRT_CONTROLLER,
+        )
         return True
 
     def running_migrations(self) -> list[dict]:
@@ -348,15 +375,21 @@ class Migrations:
     def _outbound(self, node: str, running: list[dict]) -> int:
         count = 0
         for migration in running:
-            vmi = self.index.get("virtualmachineinstances", key_of(migration)[0], _dict(migration.get("spec")).get("vmiName", ""))
+            vmi = self.index.get(
+                "virtualmachineinstances", key_of(migration)[0], _dict(migration.get("spec")).get("vmiName", "")
+            )
             status = _dict((vmi or {}).get("status"))
-            if vmi is not None and (status.get("nodeName") == node or _dict(status.get("migrationState")).get("sourceNode") == node):
+            if vmi is not None and (
+                status.get("nodeName") == node or _dict(status.get("migrationState")).get("sourceNode") == node
+            ):
                 count += 1
         return count
 
     def _create_target_pod(self, migration: dict, vmi: dict, now: datetime) -> bool:
         """handleTargetPodCreation: wait for the parallel limits, then createTargetPod."""
-        active_pods = [p for p in self.index.pods_of_vmi(_dict(vmi.get("metadata")).get("uid", "")) if not is_terminal(p)]
+        active_pods = [
+            p for p in self.index.pods_of_vmi(_dict(vmi.get("metadata")).get("uid", "")) if not is_terminal(p)
+        ]
         if len(active_pods) > 1:
             return False
         config = self.settings().migration_configuration()
@@ -375,7 +408,9 @@ class Migrations:
             return False
         source_node = self.index.node(node)
         try:
-            pod = render.target_pod(vmi, migration, source_pod, source_node, self.settings(), self.runtime.name(*key_of(vmi)))
+            pod = render.target_pod(
+                vmi, migration, source_pod, source_node, self.settings(), self.runtime.name(*key_of(vmi))
+            )
         except HostModelUnknown:
             return False  # KubeVirt cannot render the target pod; it retries until the node is labelled
         try:
@@ -383,7 +418,13 @@ class Migrations:
         except st.ApiError as error:
             self.events.record(vmi, WARNING, "FailedCreate", f"Error creating pod: {error.message}", VIRT_CONTROLLER)
             return False
-        self.events.record(migration, NORMAL, "SuccessfulCreate", f"Created migration target pod {created['metadata']['name']}", VIRT_CONTROLLER)
+        self.events.record(
+            migration,
+            NORMAL,
+            "SuccessfulCreate",
+            f"Created migration target pod {created['metadata']['name']}",
+            VIRT_CONTROLLER,
+        )
         running.append(migration)
         return True
 
@@ -402,12 +443,24 @@ class Migrations:
                 run.unschedulable_reported = True
                 self._alert_host_model(vmi, pod)
                 self.events.record(
-                    migration, WARNING, "migrationTargetPodUnschedulable", f"Migration target pod for VMI [{namespace}/{name}] is currently unschedulable.", VIRT_CONTROLLER
+                    migration,
+                    WARNING,
+                    "migrationTargetPodUnschedulable",
+                    f"Migration target pod for VMI [{namespace}/{name}] is currently unschedulable.",
+                    VIRT_CONTROLLER,
                 )
             if spent >= unschedulable_timeout:
-                return self._delete_timed_out(migration, pod, f"unschedulable pod {pod_meta.get('namespace')}/{pod_meta.get('name')} timeout period exceeded")
+                return self._delete_timed_out(
+                    migration,
+                    pod,
+                    f"unschedulable pod {pod_meta.get('namespace')}/{pod_meta.get('name')} timeout period exceeded",
+                )
         if spent >= catch_all:
-            return self._delete_timed_out(migration, pod, f"pending pod {pod_meta.get('namespace')}/{pod_meta.get('name')} timeout period exceeded")
+            return self._delete_timed_out(
+                migration,
+                pod,
+                f"pending pod {pod_meta.get('namespace')}/{pod_meta.get('name')} timeout period exceeded",
+            )
         return False
 
     def _delete_timed_out(self, migration: dict, pod: dict, message: str) -> bool:
@@ -422,7 +475,8 @@ class Migrations:
         required = {
             key: value
             for key, value in _dict(_dict(pod.get("spec")).get("nodeSelector")).items()
-            if key.startswith("cpu-model-migration.node.kubevirt.io/") or key.startswith("cpu-feature.node.kubevirt.io/")
+            if key.startswith("cpu-model-migration.node.kubevirt.io/")
+            or key.startswith("cpu-feature.node.kubevirt.io/")
         }
         source = _dict(vmi.get("status")).get("nodeName")
         for name in self.index.node_names():
@@ -451,7 +505,9 @@ class Migrations:
         )
         if policy is None:
             return config, ""
-        return datasize.policy_configuration(config, policy, settings.version), str(_dict(policy.get("metadata")).get("name") or "")
+        return datasize.policy_configuration(config, policy, settings.version), str(
+            _dict(policy.get("metadata")).get("name") or ""
+        )
 
     def _hand_off(self, migration: dict, vmi: dict, pod: dict, run: MigrationRun, now: datetime) -> bool:
         """handleTargetPodHandoff: the VMI's migrationState names the target; virt-handler takes over."""
@@ -476,7 +532,13 @@ class Migrations:
         self.store.update("virtualmachineinstances", updated)
         run.prepare_at = now + timedelta(seconds=TARGET_PREPARE_SECONDS)
         run.source_node, run.target_node = state["sourceNode"], target
-        self.events.record(migration, NORMAL, "SuccessfulHandOver", "Migration target pod is ready for preparation by virt-handler.", VIRT_CONTROLLER)
+        self.events.record(
+            migration,
+            NORMAL,
+            "SuccessfulHandOver",
+            "Migration target pod is ready for preparation by virt-handler.",
+            VIRT_CONTROLLER,
+        )
         return True
 
     def _active_pods(self, vmi: dict, leaving: dict | None = None) -> dict[str, str]:
@@ -492,10 +554,24 @@ class Migrations:
         updated = copy_object(vmi)
         state = updated["status"]["migrationState"]
         moment = format_time(now)
-        state.update({"startTimestamp": moment, "endTimestamp": moment, "failed": True, "completed": True, "failureReason": "Target pod is down"})
+        state.update(
+            {
+                "startTimestamp": moment,
+                "endTimestamp": moment,
+                "failed": True,
+                "completed": True,
+                "failureReason": "Target pod is down",
+            }
+        )
         self.store.update("virtualmachineinstances", updated)
         uid = _dict(migration.get("metadata")).get("uid", "")
-        self.events.record(vmi, WARNING, "FailedMigration", f"VirtualMachineInstance migration uid {uid} failed. reason: Target pod is down", VIRT_CONTROLLER)
+        self.events.record(
+            vmi,
+            WARNING,
+            "FailedMigration",
+            f"VirtualMachineInstance migration uid {uid} failed. reason: Target pod is down",
+            VIRT_CONTROLLER,
+        )
         return True
 
     # -- the controller's updateStatus -----------------------------------------------------------------
@@ -504,7 +580,9 @@ class Migrations:
         if status.get("phase") == phase:
             return
         status["phase"] = phase
-        status.setdefault("phaseTransitionTimestamps", []).append({"phase": phase, "phaseTransitionTimestamp": format_time(now)})
+        status.setdefault("phaseTransitionTimestamps", []).append(
+            {"phase": phase, "phaseTransitionTimestamp": format_time(now)}
+        )
 
     def _fail(self, migration: dict, status: dict, message: str, now: datetime) -> None:
         self._set_phase(migration, status, FAILED, now)
@@ -526,7 +604,14 @@ class Migrations:
             self._fail(migration, status, "Migration failed vmi shutdown during migration.", now)
         elif deleting and not mine:
             if not has_abort:
-                status.setdefault("conditions", []).append({"lastProbeTime": format_time(now), "lastTransitionTime": None, "status": "True", "type": ABORT_REQUESTED})
+                status.setdefault("conditions", []).append(
+                    {
+                        "lastProbeTime": format_time(now),
+                        "lastTransitionTime": None,
+                        "status": "True",
+                        "type": ABORT_REQUESTED,
+                    }
+                )
             self._fail(migration, status, "Migration failed due to being canceled", now)
         elif pod is not None and is_terminal(pod):
             self._fail(migration, status, "Migration failed because target pod shutdown during migration", now)
@@ -535,11 +620,23 @@ class Migrations:
         elif handed_off_phase and not state:
             self._fail(migration, status, "VMI's migration state was cleared during the active migration.", now)
         elif handed_off_phase and state and not mine:
-            self._fail(migration, status, "VMI's migration state was taken over by another migration job during active migration.", now)
+            self._fail(
+                migration,
+                status,
+                "VMI's migration state was taken over by another migration job during active migration.",
+                now,
+            )
         elif mine and state.get("failed"):
             self._fail(migration, status, "source node reported migration failed", now)
         elif deleting and not has_abort:
-            status.setdefault("conditions", []).append({"lastProbeTime": format_time(now), "lastTransitionTime": None, "status": "True", "type": ABORT_REQUESTED})
+            status.setdefault("conditions", []).append(
+                {
+                    "lastProbeTime": format_time(now),
+                    "lastTransitionTime": None,
+                    "status": "True",
+                    "type": ABORT_REQUESTED,
+                }
+            )
         else:
             self._process_phase(migration, status, vmi, pod, now)
         if status.get("phase") not in FINAL:
@@ -556,7 +653,12 @@ class Migrations:
             if self._can_migrate(migration, vmi):
                 self._set_phase(migration, status, PENDING, now)
             else:
-                self._fail(migration, status, "VMI is not eligible for migration because another migration job is in progress.", now)
+                self._fail(
+                    migration,
+                    status,
+                    "VMI is not eligible for migration because another migration job is in progress.",
+                    now,
+                )
         elif phase == PENDING:
             if pod is not None:
                 self._set_phase(migration, status, SCHEDULING, now)
@@ -575,7 +677,13 @@ class Migrations:
         elif phase == RUNNING:
             if state.get("completed") and not state.get("failed"):
                 self._set_phase(migration, status, SUCCEEDED, now)
-                self.events.record(migration, NORMAL, "SuccessfulMigration", "Source node reported migration succeeded", VIRT_CONTROLLER)
+                self.events.record(
+                    migration,
+                    NORMAL,
+                    "SuccessfulMigration",
+                    "Source node reported migration succeeded",
+                    VIRT_CONTROLLER,
+                )
 
     def _finalize(self, migration: dict, vmi: dict, now: datetime) -> bool:
         """A final migration: keep the VMI's migrationState, drop the finalizer, collect old migrations."""
@@ -584,7 +692,12 @@ class Migrations:
         uid = _dict(migration.get("metadata")).get("uid", "")
         if self._handed_off(migration, vmi) and state.get("startTimestamp") and not state.get("completed"):
             # Failed while memory was being copied (its target pod went away): the source loses its peer.
-            self._finish(vmi, self.runs.get(uid) or MigrationRun(uid=uid, source_node=state.get("sourceNode", "")), now, failure=CONNECTION_RESET)
+            self._finish(
+                vmi,
+                self.runs.get(uid) or MigrationRun(uid=uid, source_node=state.get("sourceNode", "")),
+                now,
+                failure=CONNECTION_RESET,
+            )
             vmi = self.index.get("virtualmachineinstances", *key_of(vmi)) or vmi
             changed = True
         if self._handed_off(migration, vmi):
@@ -606,7 +719,11 @@ class Migrations:
         return changed
 
     def _collect_garbage(self, vmi: dict) -> None:
-        finalized = [m for m in self.index.migrations_of(*key_of(vmi)) if is_final(m) and not _dict(m.get("metadata")).get("deletionTimestamp")]
+        finalized = [
+            m
+            for m in self.index.migrations_of(*key_of(vmi))
+            if is_final(m) and not _dict(m.get("metadata")).get("deletionTimestamp")
+        ]
         for migration in finalized[: max(len(finalized) - FINALIZED_KEPT, 0)]:
             try:
                 self.store.delete("virtualmachineinstancemigrations", *key_of(migration))
@@ -619,7 +736,9 @@ class Migrations:
         """The source and target virt-handlers' part of a migration that has been handed off."""
         uid = _dict(migration.get("metadata")).get("uid", "")
         run = self.runs.get(uid)
-        vmi = self.index.get("virtualmachineinstances", key_of(migration)[0], _dict(migration.get("spec")).get("vmiName", ""))
+        vmi = self.index.get(
+            "virtualmachineinstances", key_of(migration)[0], _dict(migration.get("spec")).get("vmiName", "")
+        )
         if run is None or vmi is None or not self._handed_off(migration, vmi):
             return
         state = self._state(vmi)
@@ -644,29 +763,48 @@ class Migrations:
         state["targetDirectMigrationNodePorts"] = ports
         self.store.update("virtualmachineinstances", updated)
         host = _dict(pod.get("spec")).get("nodeName", "")
-        self.events.record(updated, NORMAL, "PreparingTarget", f"Migration Target is listening at {address}, on ports: {','.join(ports)}", VIRT_HANDLER, host)
-        self.events.record(updated, NORMAL, "PreparingTarget", "VirtualMachineInstance Migration Target Prepared.", VIRT_HANDLER, host)
+        self.events.record(
+            updated,
+            NORMAL,
+            "PreparingTarget",
+            f"Migration Target is listening at {address}, on ports: {','.join(ports)}",
+            VIRT_HANDLER,
+            host,
+        )
+        self.events.record(
+            updated, NORMAL, "PreparingTarget", "VirtualMachineInstance Migration Target Prepared.", VIRT_HANDLER, host
+        )
 
     def _start_copy(self, vmi: dict, run: MigrationRun, now: datetime) -> None:
         state = self._state(vmi)
         config = _dict(state.get("migrationConfiguration"))
         version = self.settings().version
-        run.acceptable = datasize.acceptable_completion_seconds(int_setting(config, "completionTimeoutPerGiB", 150), vmi, version)
+        run.acceptable = datasize.acceptable_completion_seconds(
+            int_setting(config, "completionTimeoutPerGiB", 150), vmi, version
+        )
         run.progress_timeout = int_setting(config, "progressTimeout", 150)
         namespace, name = key_of(vmi)
-        run.copy = precopy.MemoryCopy.start(datasize.guest_memory(vmi) + datasize.ephemeral_bytes(vmi), self.simulation.dirty_rate(namespace, name))
+        run.copy = precopy.MemoryCopy.start(
+            datasize.guest_memory(vmi) + datasize.ephemeral_bytes(vmi), self.simulation.dirty_rate(namespace, name)
+        )
         run.last_step = now
         run.source_node, run.target_node = state.get("sourceNode", ""), state.get("targetNode", "")
         updated = copy_object(vmi)
         updated["status"]["migrationState"].update({"startTimestamp": format_time(now), "mode": precopy.PRE_COPY})
         self.store.update("virtualmachineinstances", updated)
-        self.events.record(updated, NORMAL, "Migrating", "VirtualMachineInstance is migrating.", VIRT_HANDLER, run.source_node)
+        self.events.record(
+            updated, NORMAL, "Migrating", "VirtualMachineInstance is migrating.", VIRT_HANDLER, run.source_node
+        )
 
     def bandwidth(self, run: MigrationRun, now: datetime) -> float:
         """What the link between the two nodes gives this migration now: the migration network's
         bandwidth shared by the copies leaving the source and entering the target, capped by
         bandwidthPerMigration; nothing when the nodes cannot reach each other."""
-        if self.cuts.is_cut(run.source_node, run.target_node, now) or self.nodes.is_down(run.source_node) or self.nodes.is_down(run.target_node):
+        if (
+            self.cuts.is_cut(run.source_node, run.target_node, now)
+            or self.nodes.is_down(run.source_node)
+            or self.nodes.is_down(run.target_node)
+        ):
             return 0.0
         copying = [r for r in self.runs.values() if r.copy is not None and not r.copy.done]
         outgoing = sum(1 for r in copying if r.source_node == run.source_node) or 1
@@ -681,7 +819,9 @@ class Migrations:
         state = self._state(vmi)
         if run.copy is None:  # a migration that was running when the scenario was dumped
             namespace, name = key_of(vmi)
-            run.copy = precopy.MemoryCopy.start(datasize.guest_memory(vmi) + datasize.ephemeral_bytes(vmi), self.simulation.dirty_rate(namespace, name))
+            run.copy = precopy.MemoryCopy.start(
+                datasize.guest_memory(vmi) + datasize.ephemeral_bytes(vmi), self.simulation.dirty_rate(namespace, name)
+            )
             run.last_step = now
             run.source_node, run.target_node = state.get("sourceNode", ""), state.get("targetNode", "")
         if state.get("abortRequested"):
@@ -689,7 +829,14 @@ class Migrations:
                 updated = copy_object(vmi)
                 updated["status"]["migrationState"]["abortStatus"] = "Aborting"
                 self.store.update("virtualmachineinstances", updated)
-                self.events.record(updated, NORMAL, "Migrating", "VirtualMachineInstance is aborting migration.", VIRT_HANDLER, run.source_node)
+                self.events.record(
+                    updated,
+                    NORMAL,
+                    "Migrating",
+                    "VirtualMachineInstance is aborting migration.",
+                    VIRT_HANDLER,
+                    run.source_node,
+                )
                 run.abort_at = now + timedelta(seconds=ABORT_SECONDS)
             elif run.abort_at is None or now >= run.abort_at:
                 self._finish(vmi, run, now, failure=self.settings().abort_reason, abort_status="Succeeded")
@@ -707,7 +854,13 @@ class Migrations:
         if copy.mode == precopy.POST_COPY:
             return
         if run.progress_timeout > 0 and copy.stuck_for > run.progress_timeout:
-            self._finish(vmi, run, now, failure=f"Live migration stuck for {int(copy.stuck_for)} seconds and has been aborted", abort_status="Succeeded")
+            self._finish(
+                vmi,
+                run,
+                now,
+                failure=f"Live migration stuck for {int(copy.stuck_for)} seconds and has been aborted",
+                abort_status="Succeeded",
+            )
             return
         allowed = run.acceptable * (2 if copy.mode == precopy.PAUSED else 1)
         if run.acceptable > 0 and int(copy.elapsed) > allowed:
@@ -727,7 +880,13 @@ class Migrations:
             updated["status"]["migrationState"]["mode"] = mode
             self.store.update("virtualmachineinstances", updated)
             return
-        self._finish(vmi, run, now, failure=f"Live migration is not completed after {allowed} seconds and has been aborted", abort_status="Succeeded")
+        self._finish(
+            vmi,
+            run,
+            now,
+            failure=f"Live migration is not completed after {allowed} seconds and has been aborted",
+            abort_status="Succeeded",
+        )
 
     def _finish(self, vmi: dict, run: MigrationRun, now: datetime, failure: str = "", abort_status: str = "") -> None:
         """The migration's end as virt-handler reports it: the VMI moves (success) or stays (failure)."""
@@ -737,7 +896,11 @@ class Migrations:
         moment = format_time(now)
         state.update({"endTimestamp": moment, "completed": True})
         target_pod = next(
-            (p for p in self.index.pods_of_vmi(updated["metadata"].get("uid", "")) if p["metadata"]["name"] == state.get("targetPod")),
+            (
+                p
+                for p in self.index.pods_of_vmi(updated["metadata"].get("uid", ""))
+                if p["metadata"]["name"] == state.get("targetPod")
+            ),
             None,
         )
         source_pod = self.vms.launcher_pod(vmi)
@@ -750,7 +913,12 @@ class Migrations:
             status["activePods"] = self._active_pods(vmi, leaving=target_pod)
             self.store.update("virtualmachineinstances", updated)
             self.events.record(
-                updated, WARNING, "Migrated", f"VirtualMachineInstance migration uid {state.get('migrationUid', '')} failed. reason:{failure}", VIRT_HANDLER, run.source_node
+                updated,
+                WARNING,
+                "Migrated",
+                f"VirtualMachineInstance migration uid {state.get('migrationUid', '')} failed. reason:{failure}",
+                VIRT_HANDLER,
+                run.source_node,
             )
             if target_pod is not None:
                 self._target_cleanups.append((now + timedelta(seconds=TARGET_CLEANUP_SECONDS), key_of(target_pod)))
@@ -761,13 +929,21 @@ class Migrations:
         status.pop("evacuationNodeName", None)  # migration-target.go ackMigrationCompletion: it has left the node
         updated["metadata"].setdefault("labels", {})[NODE_NAME_LABEL] = target
         if target_pod is not None:
-            status["interfaces"] = render.interface_status(updated["spec"], *key_of(updated), _dict(target_pod.get("status")).get("podIP", ""))
+            status["interfaces"] = render.interface_status(
+                updated["spec"], *key_of(updated), _dict(target_pod.get("status")).get("podIP", "")
+            )
             status["activePods"] = self._active_pods(vmi, leaving=source_pod)
-            status["conditions"] = cond.set_condition(_list(status.get("conditions")), cond.ready_condition(updated, target_pod, now))
+            status["conditions"] = cond.set_condition(
+                _list(status.get("conditions")), cond.ready_condition(updated, target_pod, now)
+            )
         target_labels = _dict(_dict((self.index.node(target) or {}).get("metadata")).get("labels"))
-        status["conditions"] = cond.set_condition(_list(status.get("conditions")), cond.live_migratable(updated, target_labels, self.settings().version))
+        status["conditions"] = cond.set_condition(
+            _list(status.get("conditions")), cond.live_migratable(updated, target_labels, self.settings().version)
+        )
         self.store.update("virtualmachineinstances", updated)
-        self.events.record(updated, NORMAL, "Migrated", f"The VirtualMachineInstance migrated to node {target}.", VIRT_HANDLER, target)
+        self.events.record(
+            updated, NORMAL, "Migrated", f"The VirtualMachineInstance migrated to node {target}.", VIRT_HANDLER, target
+        )
         self.events.record(updated, NORMAL, "Deleted", "Signaled Deletion", VIRT_HANDLER, run.source_node)
         if source_pod is not None:
             self.runtime.complete(source_pod, now)

@@ -89,7 +89,9 @@ class MigrationMetrics:
         self.controller = ScrapeLoop(interval, lambda: {metric: self._series(metric) for metric in CONTROLLER_METRICS})
 
     def __call__(self, metric: str, at: datetime) -> list:
-        target = self.handler if metric in HANDLER_METRICS else self.controller if metric in CONTROLLER_METRICS else None
+        target = (
+            self.handler if metric in HANDLER_METRICS else self.controller if metric in CONTROLLER_METRICS else None
+        )
         if target is None:
             return []
         with self.migrations.store.lock:  # the clock steps under the same lock, so a scrape is of one instant
@@ -103,7 +105,9 @@ class MigrationMetrics:
             "kubevirt_vmi_migration_dirty_memory_rate_bytes": lambda c: c.effective_dirty_rate,
         }
         handler_metrics[
-            "kubevirt_vmi_migration_memory_transfer_rate_bytes" if version >= (1, 7, 0) else "kubevirt_vmi_migration_disk_transfer_rate_bytes"
+            "kubevirt_vmi_migration_memory_transfer_rate_bytes"
+            if version >= (1, 7, 0)
+            else "kubevirt_vmi_migration_disk_transfer_rate_bytes"
         ] = lambda c: c.transfer_rate
         if version >= (1, 5, 0):
             handler_metrics["kubevirt_vmi_migration_data_total_bytes"] = lambda c: c.total
@@ -122,7 +126,15 @@ class MigrationMetrics:
         if metric in ("kubevirt_vmi_migration_succeeded", "kubevirt_vmi_migration_failed"):
             wanted = "Succeeded" if metric.endswith("succeeded") else "Failed"
             return [
-                ({**self._controller_target(), "namespace": key_of(m)[0], "vmi": (m.get("spec") or {}).get("vmiName", ""), "vmim": key_of(m)[1]}, 1.0)
+                (
+                    {
+                        **self._controller_target(),
+                        "namespace": key_of(m)[0],
+                        "vmi": (m.get("spec") or {}).get("vmiName", ""),
+                        "vmim": key_of(m)[1],
+                    },
+                    1.0,
+                )
                 for m in self.index.all("virtualmachineinstancemigrations")
                 if (m.get("status") or {}).get("phase") == wanted
             ]
@@ -144,7 +156,12 @@ class MigrationMetrics:
             copy = run.copy
             if copy is None or copy.done:
                 continue
-            labels = {**self._handler_target(run.source_node), "namespace": run.namespace, "name": run.vmi_name, "node": run.source_node}
+            labels = {
+                **self._handler_target(run.source_node),
+                "namespace": run.namespace,
+                "name": run.vmi_name,
+                "node": run.source_node,
+            }
             series.append((labels, float(value(copy))))
         return series
 
@@ -157,10 +174,20 @@ class MigrationMetrics:
                 continue
             namespace, name = key_of(vmi)
             migration_name = next(
-                (key_of(m)[1] for m in self.index.migrations_of(namespace, name) if (m.get("metadata") or {}).get("uid") == state.get("migrationUid")),
+                (
+                    key_of(m)[1]
+                    for m in self.index.migrations_of(namespace, name)
+                    if (m.get("metadata") or {}).get("uid") == state.get("migrationUid")
+                ),
                 "",
             )
-            labels = {**self._controller_target(), "namespace": namespace, "name": name, "node": state.get("sourceNode", ""), "migration_name": migration_name}
+            labels = {
+                **self._controller_target(),
+                "namespace": namespace,
+                "name": name,
+                "node": state.get("sourceNode", ""),
+                "migration_name": migration_name,
+            }
             if not start:
                 labels["status"] = "failed" if state.get("failed") else "succeeded"
             series.append((labels, moment.timestamp()))

@@ -31,8 +31,8 @@ from tui.sim import status as st
 from tui.sim.kubevirt.config import KubeVirtSettings
 from tui.sim.kubevirt.index import ClusterIndex
 from tui.sim.kubevirt.problems import scenario_object
-from tui.sim.kubevirt.writes import replace
 from tui.sim.kubevirt.releases import harvester_release, os_image
+from tui.sim.kubevirt.writes import replace
 from tui.sim.scenario import NodeCPU, Simulation
 from tui.sim.store import ObjectStore, copy_object, format_time
 
@@ -60,7 +60,11 @@ KUBELET_CONDITIONS = (
     ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
     ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
 )
-DEVICE_RESOURCES = {"devices.kubevirt.io/kvm": "1k", "devices.kubevirt.io/tun": "1k", "devices.kubevirt.io/vhost-net": "1k"}
+DEVICE_RESOURCES = {
+    "devices.kubevirt.io/kvm": "1k",
+    "devices.kubevirt.io/tun": "1k",
+    "devices.kubevirt.io/vhost-net": "1k",
+}
 
 
 def _dict(value: Any) -> dict:
@@ -85,7 +89,10 @@ def is_ready(node: dict) -> bool:
 
 def lifecycle_taints(node: dict, moment: str) -> list[dict]:
     """The node's taints once the node lifecycle controller has matched them to its conditions."""
-    statuses = {str(_dict(c).get("type")): str(_dict(c).get("status")) for c in _list(_dict(node.get("status")).get("conditions"))}
+    statuses = {
+        str(_dict(c).get("type")): str(_dict(c).get("status"))
+        for c in _list(_dict(node.get("status")).get("conditions"))
+    }
     if "Ready" not in statuses:
         statuses["Ready"] = "Unknown"  # a node that never posted its status is unreachable
     wanted: list[tuple[str, str]] = []
@@ -97,7 +104,9 @@ def lifecycle_taints(node: dict, moment: str) -> list[dict]:
     current = [_dict(t) for t in _list(_dict(node.get("spec")).get("taints"))]
     kept = [t for t in current if t.get("key") not in CONTROLLER_TAINTS or (t.get("key"), t.get("effect")) in wanted]
     present = {(t.get("key"), t.get("effect")) for t in kept}
-    added = [{"effect": effect, "key": key, "timeAdded": moment} for key, effect in wanted if (key, effect) not in present]
+    added = [
+        {"effect": effect, "key": key, "timeAdded": moment} for key, effect in wanted if (key, effect) not in present
+    ]
     return kept + added
 
 
@@ -195,7 +204,9 @@ class NodeAgents:
         status = node.setdefault("status", {})
         name = node["metadata"]["name"]
         moment = format_time(now)
-        capacity = status.setdefault("capacity", {"cpu": "16", "memory": "65842516Ki", "pods": "200", "ephemeral-storage": "283681308Ki"})
+        capacity = status.setdefault(
+            "capacity", {"cpu": "16", "memory": "65842516Ki", "pods": "200", "ephemeral-storage": "283681308Ki"}
+        )
         allocatable = status.setdefault("allocatable", dict(capacity))
         # The kubelet always reports its pod slots and local ephemeral storage, whatever a dump trimmed.
         for resource, amount in (("pods", "110"), ("ephemeral-storage", "283681308Ki")):
@@ -207,11 +218,21 @@ class NodeAgents:
                 allocatable.setdefault(resource, amount)
         if not _list(status.get("conditions")):
             status["conditions"] = [
-                {"lastHeartbeatTime": moment, "lastTransitionTime": moment, "message": message, "reason": reason, "status": state, "type": type_}
+                {
+                    "lastHeartbeatTime": moment,
+                    "lastTransitionTime": moment,
+                    "message": message,
+                    "reason": reason,
+                    "status": state,
+                    "type": type_,
+                }
                 for type_, state, reason, message in KUBELET_CONDITIONS
             ]
         if not _list(status.get("addresses")):
-            status["addresses"] = [{"address": f"10.115.10.{10 + position % 240}", "type": "InternalIP"}, {"address": name, "type": "Hostname"}]
+            status["addresses"] = [
+                {"address": f"10.115.10.{10 + position % 240}", "type": "InternalIP"},
+                {"address": name, "type": "Hostname"},
+            ]
         info = status.setdefault("nodeInfo", {})
         settings = self.settings()
         image = os_image(settings.harvester, harvester_release(self.simulation, settings.version))
@@ -296,7 +317,12 @@ class NodeAgents:
         for condition in _list(node["status"].get("conditions")):
             if condition.get("type") in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready"):
                 condition.update(
-                    {"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.", "lastTransitionTime": moment}
+                    {
+                        "status": "Unknown",
+                        "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status.",
+                        "lastTransitionTime": moment,
+                    }
                 )
         self._set_taints(node, now)
         replace(self.store, "nodes", node)
@@ -313,7 +339,15 @@ class NodeAgents:
         for condition in _list(node["status"].get("conditions")):
             if condition.get("type") in defaults:
                 state, reason, message = defaults[condition["type"]]
-                condition.update({"status": state, "reason": reason, "message": message, "lastTransitionTime": moment, "lastHeartbeatTime": moment})
+                condition.update(
+                    {
+                        "status": state,
+                        "reason": reason,
+                        "message": message,
+                        "lastTransitionTime": moment,
+                        "lastHeartbeatTime": moment,
+                    }
+                )
         self._set_taints(node, now)
         node["metadata"].setdefault("annotations", {})[HEARTBEAT_ANNOTATION] = moment
         node["metadata"].setdefault("labels", {})[SCHEDULABLE_LABEL] = "true"

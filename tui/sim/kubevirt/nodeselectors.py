@@ -97,7 +97,10 @@ def tsc_frequency(vmi: Mapping[str, Any]) -> int | None:
 
 def machine_type(vmi: Mapping[str, Any]) -> str:
     """status.machine.type, else spec.domain.machine.type."""
-    for source in (_dict(_dict(vmi.get("status")).get("machine")), _dict(_dict(_dict(vmi.get("spec")).get("domain")).get("machine"))):
+    for source in (
+        _dict(_dict(vmi.get("status")).get("machine")),
+        _dict(_dict(_dict(vmi.get("spec")).get("domain")).get("machine")),
+    ):
         if isinstance(source.get("type"), str) and source["type"]:
             return source["type"]
     return ""
@@ -159,7 +162,9 @@ def launcher_affinity(vmi: Mapping[str, Any]) -> dict | None:
                 if isinstance(term, dict):
                     term["matchExpressions"] = _list(term.get("matchExpressions")) + [dict(requirement)]
         else:
-            node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": [{"matchExpressions": [dict(requirement)]}]}
+            node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {
+                "nodeSelectorTerms": [{"matchExpressions": [dict(requirement)]}]
+            }
     return result
 
 
@@ -185,11 +190,13 @@ def host_model_selector(source_node: Mapping[str, Any] | None, source_pod: Mappi
     model = value = ""
     for key in sorted(labels):
         if key.startswith(HOST_MODEL_CPU_LABEL):
-            model, value = key[len(HOST_MODEL_CPU_LABEL):], str(labels[key])
+            model, value = key[len(HOST_MODEL_CPU_LABEL) :], str(labels[key])
         elif key.startswith(HOST_MODEL_REQUIRED_FEATURES_LABEL):
-            result[CPU_FEATURE_LABEL + key[len(HOST_MODEL_REQUIRED_FEATURES_LABEL):]] = str(labels[key])
+            result[CPU_FEATURE_LABEL + key[len(HOST_MODEL_REQUIRED_FEATURES_LABEL) :]] = str(labels[key])
     if not model:
-        raise HostModelUnknown(f'unable to locate host cpu model, does not contain label "{HOST_MODEL_CPU_LABEL}" with information')
+        raise HostModelUnknown(
+            f'unable to locate host cpu model, does not contain label "{HOST_MODEL_CPU_LABEL}" with information'
+        )
     result[CPU_MODEL_MIGRATION_LABEL + model] = value
     return result
 

@@ -17,4 +17,6 @@ def scenario_object(kind: str, namespace: str, name: str) -> Iterator[None]:
         raise
     except Exception as error:  # a malformed object: say which, instead of failing somewhere inside
         subject = f"{namespace}/{name}" if namespace else name
-        raise ScenarioError(f"{kind} {subject}: the simulated KubeVirt cannot run it: {type(error).__name__}: {error}") from None
+        raise ScenarioError(
+            f"{kind} {subject}: the simulated KubeVirt cannot run it: {type(error).__name__}: {error}"
+        ) from None

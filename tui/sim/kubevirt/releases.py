@@ -22,7 +22,14 @@ from tui.sim.scenario import Simulation
 Version = tuple[int, int, int]
 
 # The Harvester release a scenario gets when it names none: the newest one shipping the KubeVirt minor.
-HARVESTER_RELEASES = {(1, 3): "v1.4.3", (1, 4): "v1.5.2", (1, 5): "v1.6.1", (1, 6): "v1.7.0", (1, 7): "v1.8.0", (1, 8): "v1.9.0"}
+HARVESTER_RELEASES = {
+    (1, 3): "v1.4.3",
+    (1, 4): "v1.5.2",
+    (1, 5): "v1.6.1",
+    (1, 6): "v1.7.0",
+    (1, 7): "v1.8.0",
+    (1, 8): "v1.9.0",
+}
 SERVER_VERSION = "server-version"
 PLAIN_OS_IMAGE = "Ubuntu 24.04.2 LTS"
 

@@ -31,7 +31,11 @@ DEFAULT_ACCESS_MODES = ("ReadWriteMany",)
 CLOUD_INIT_SIZE = 1048576
 _NAMESPACE_UUID = uuid.UUID("6a1a24a1-4061-4607-8bf4-a3963d0c5895")
 # Annotations a VMI passes on to its launcher pod are all but these (services/template.go).
-_NOT_COPIED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", "kubevirt.io/latest-observed-api-version", "kubevirt.io/storage-observed-api-version")
+_NOT_COPIED_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "kubevirt.io/latest-observed-api-version",
+    "kubevirt.io/storage-observed-api-version",
+)
 
 
 def _dict(value: Any) -> dict:
@@ -177,7 +181,9 @@ def volume_status(spec: dict, vm: dict | None) -> list[dict]:
         volume = _dict(volume)
         name = str(volume.get("name"))
         entry: dict[str, Any] = {"name": name, "target": targets.get(name, "")}
-        claim_name = _dict(volume.get("persistentVolumeClaim")).get("claimName") or _dict(volume.get("dataVolume")).get("name")
+        claim_name = _dict(volume.get("persistentVolumeClaim")).get("claimName") or _dict(volume.get("dataVolume")).get(
+            "name"
+        )
         if claim_name:
             claim = claims.get(claim_name, {})
             storage = _dict(_dict(claim.get("resources")).get("requests")).get("storage", "10Gi")
@@ -321,7 +327,9 @@ def _cpu_resources(domain: dict, settings: KubeVirtSettings) -> tuple[Any, Any]:
     requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
     cpu = _dict(domain.get("cpu"))
     io_threads = _dict(domain.get("ioThreads")).get("supplementalPoolThreadCount")
-    io_threads = io_threads if isinstance(io_threads, int) and not isinstance(io_threads, bool) and io_threads > 0 else 0
+    io_threads = (
+        io_threads if isinstance(io_threads, int) and not isinstance(io_threads, bool) and io_threads > 0 else 0
+    )
     vcpus = _vcpus(cpu)
     if cpu.get("dedicatedCpuPlacement") is True:
         return str(vcpus + io_threads), str(vcpus + io_threads)
@@ -338,7 +346,9 @@ def compute_resources(spec: dict, settings: KubeVirtSettings) -> dict:
     requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
     overhead = memory_overhead(spec, settings)
     devices = {"devices.kubevirt.io/kvm": "1", "devices.kubevirt.io/tun": "1", "devices.kubevirt.io/vhost-net": "1"}
-    for device in _list(_dict(domain.get("devices")).get("hostDevices")) + _list(_dict(domain.get("devices")).get("gpus")):
+    for device in _list(_dict(domain.get("devices")).get("hostDevices")) + _list(
+        _dict(domain.get("devices")).get("gpus")
+    ):
         if _dict(device).get("deviceName"):
             devices[str(device["deviceName"])] = "1"
     pod_requests: dict[str, Any] = dict(devices, **{"ephemeral-storage": "50M"})
@@ -369,10 +379,23 @@ def _tolerations(spec: dict) -> list[dict]:
 
 
 def _pod_volumes(spec: dict) -> list[dict]:
-    volumes: list[dict] = [{"emptyDir": {}, "name": name} for name in ("private", "public", "sockets", "virt-bin-share-dir", "libvirt-runtime", "ephemeral-disks", "container-disks")]
+    volumes: list[dict] = [
+        {"emptyDir": {}, "name": name}
+        for name in (
+            "private",
+            "public",
+            "sockets",
+            "virt-bin-share-dir",
+            "libvirt-runtime",
+            "ephemeral-disks",
+            "container-disks",
+        )
+    ]
     for volume in _list(spec.get("volumes")):
         volume = _dict(volume)
-        claim = _dict(volume.get("persistentVolumeClaim")).get("claimName") or _dict(volume.get("dataVolume")).get("name")
+        claim = _dict(volume.get("persistentVolumeClaim")).get("claimName") or _dict(volume.get("dataVolume")).get(
+            "name"
+        )
         if claim:
             volumes.append({"name": volume.get("name"), "persistentVolumeClaim": {"claimName": claim}})
     volumes.append({"emptyDir": {}, "name": "hotplug-disks"})
@@ -418,11 +441,28 @@ def launcher_pod(vmi: dict, settings: KubeVirtSettings, name: str) -> dict:
         "containers": [
             {
                 "command": [
-                    "/usr/bin/virt-launcher-monitor", "--qemu-timeout", "288s", "--name", vmi_name, "--uid", uid,
-                    "--namespace", namespace, "--kubevirt-share-dir", "/var/run/kubevirt", "--ephemeral-disk-dir",
-                    "/var/run/kubevirt-ephemeral-disks", "--container-disk-dir", "/var/run/kubevirt/container-disks",
-                    "--grace-period-seconds", str((grace if isinstance(grace, int) else 30) + 15), "--hook-sidecars", "0",
-                    "--ovmf-path", "/usr/share/OVMF", "--run-as-nonroot",
+                    "/usr/bin/virt-launcher-monitor",
+                    "--qemu-timeout",
+                    "288s",
+                    "--name",
+                    vmi_name,
+                    "--uid",
+                    uid,
+                    "--namespace",
+                    namespace,
+                    "--kubevirt-share-dir",
+                    "/var/run/kubevirt",
+                    "--ephemeral-disk-dir",
+                    "/var/run/kubevirt-ephemeral-disks",
+                    "--container-disk-dir",
+                    "/var/run/kubevirt/container-disks",
+                    "--grace-period-seconds",
+                    str((grace if isinstance(grace, int) else 30) + 15),
+                    "--hook-sidecars",
+                    "0",
+                    "--ovmf-path",
+                    "/usr/share/OVMF",
+                    "--run-as-nonroot",
                 ],
                 "image": image,
                 "imagePullPolicy": "IfNotPresent",
@@ -476,7 +516,14 @@ def launcher_pod(vmi: dict, settings: KubeVirtSettings, name: str) -> dict:
             "labels": labels,
             "annotations": dict(sorted(annotations.items())),
             "ownerReferences": [
-                {"apiVersion": "kubevirt.io/v1", "blockOwnerDeletion": True, "controller": True, "kind": "VirtualMachineInstance", "name": vmi_name, "uid": uid}
+                {
+                    "apiVersion": "kubevirt.io/v1",
+                    "blockOwnerDeletion": True,
+                    "controller": True,
+                    "kind": "VirtualMachineInstance",
+                    "name": vmi_name,
+                    "uid": uid,
+                }
             ],
         },
         "spec": pod_spec,
@@ -504,7 +551,9 @@ def target_pod(
     pod["metadata"]["annotations"]["kubevirt.io/migrationJobName"] = migration_meta.get("name", "")
     affinity = pod["spec"].setdefault("affinity", {})
     anti = affinity.setdefault("podAntiAffinity", {}).setdefault("requiredDuringSchedulingIgnoredDuringExecution", [])
-    anti.append({"labelSelector": {"matchLabels": {"kubevirt.io/created-by": uid}}, "topologyKey": "kubernetes.io/hostname"})
+    anti.append(
+        {"labelSelector": {"matchLabels": {"kubevirt.io/created-by": uid}}, "topologyKey": "kubernetes.io/hostname"}
+    )
     return pod
 
 
@@ -524,7 +573,11 @@ def unschedulable_status(message: str, now: datetime) -> dict:
 
 
 def scheduled_status(now: datetime) -> dict:
-    return {"conditions": [_condition("PodScheduled", "True", moment(now))], "phase": "Pending", "qosClass": "Burstable"}
+    return {
+        "conditions": [_condition("PodScheduled", "True", moment(now))],
+        "phase": "Pending",
+        "qosClass": "Burstable",
+    }
 
 
 def running_status(pod: dict, host_ip: str, pod_ip: str, started: datetime, ready: datetime) -> dict:

@@ -162,7 +162,11 @@ class Scheduler:
 
     def _pod_affinity_problem(self, raw_pod: dict, node: SchedNode) -> str:
         affinity = _dict(_dict(raw_pod.get("spec")).get("affinity"))
-        if not self.index.has_pods_with_pod_affinity() and not affinity.get("podAffinity") and not affinity.get("podAntiAffinity"):
+        if (
+            not self.index.has_pods_with_pod_affinity()
+            and not affinity.get("podAffinity")
+            and not affinity.get("podAntiAffinity")
+        ):
             return ""  # nothing for InterPodAffinity to look at (every launcher pod at start-up)
         pod_name = _dict(raw_pod.get("metadata")).get("name")
         for other in self.index.pods_with_pod_affinity():
@@ -171,7 +175,11 @@ class Scheduler:
             other_node = self.index.parsed_node(_dict(other.get("spec")).get("nodeName", ""))
             for term in _terms(other, "podAntiAffinity"):
                 topology = str(term.get("topologyKey") or "")
-                if other_node is None or topology not in other_node.labels or node.labels.get(topology) != other_node.labels[topology]:
+                if (
+                    other_node is None
+                    or topology not in other_node.labels
+                    or node.labels.get(topology) != other_node.labels[topology]
+                ):
                     continue
                 if self._term_matches(other, term, raw_pod):
                     return EXISTING_ANTI_AFFINITY
@@ -181,7 +189,8 @@ class Scheduler:
             for term in affinity:
                 topology = str(term.get("topologyKey") or "")
                 if topology not in node.labels or not any(
-                    self._term_matches(raw_pod, term, other) for other in self._domain_pods(topology, node.labels[topology])
+                    self._term_matches(raw_pod, term, other)
+                    for other in self._domain_pods(topology, node.labels[topology])
                 ):
                     satisfied = False
                     break
@@ -212,9 +221,15 @@ class Scheduler:
     def _preferred(raw_pod: dict) -> list[tuple[int, dict]]:
         """Preferred node-affinity terms with an integer weight: (weight, preference)."""
         preferred = _list(
-            _dict(_dict(_dict(_dict(raw_pod.get("spec")).get("affinity")).get("nodeAffinity"))).get("preferredDuringSchedulingIgnoredDuringExecution")
+            _dict(_dict(_dict(_dict(raw_pod.get("spec")).get("affinity")).get("nodeAffinity"))).get(
+                "preferredDuringSchedulingIgnoredDuringExecution"
+            )
         )
-        return [(t["weight"], _dict(t.get("preference"))) for t in (_dict(t) for t in preferred) if isinstance(t.get("weight"), int)]
+        return [
+            (t["weight"], _dict(t.get("preference")))
+            for t in (_dict(t) for t in preferred)
+            if isinstance(t.get("weight"), int)
+        ]
 
     def _score(self, preferred: list[tuple[int, dict]], node: SchedNode) -> tuple:
         weight = sum(term_weight for term_weight, preference in preferred if filters.term_matches(preference, node))

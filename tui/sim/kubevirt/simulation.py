@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
+from tui.sim.kubevirt.churn import register_churn
 from tui.sim.kubevirt.config import HARVESTER_NAMESPACE, KubeVirtSettings, settings_from
 from tui.sim.kubevirt.evacuation import Evacuations
 from tui.sim.kubevirt.events import EventRecorder
-from tui.sim.kubevirt.churn import register_churn
 from tui.sim.kubevirt.faults import NetworkCuts, register_faults
 from tui.sim.kubevirt.harvester import HarvesterMigrations
 from tui.sim.kubevirt.index import WATCHED, ClusterIndex, key_of, labels_of
@@ -58,7 +58,11 @@ def harvester_kubevirt(version_text: str, now: datetime) -> dict:
             "configuration": {
                 "additionalGuestMemoryOverheadRatio": "1.5",
                 "developerConfiguration": {"featureGates": ["CPUManager", "ExpandDisks", "HostDevices"]},
-                "network": {"defaultNetworkInterface": "bridge", "permitBridgeInterfaceOnPodNetwork": True, "permitSlirpInterface": True},
+                "network": {
+                    "defaultNetworkInterface": "bridge",
+                    "permitBridgeInterfaceOnPodNetwork": True,
+                    "permitSlirpInterface": True,
+                },
                 "vmRolloutStrategy": "LiveUpdate",
             },
             "workloadUpdateStrategy": {"workloadUpdateMethods": ["LiveMigrate"]},
@@ -68,13 +72,25 @@ def harvester_kubevirt(version_text: str, now: datetime) -> dict:
 
 
 def _deployed_status(version_text: str, moment: str) -> dict:
-    ready = {"lastProbeTime": moment, "lastTransitionTime": moment, "message": "All components are ready.", "reason": "AllComponentsReady"}
+    ready = {
+        "lastProbeTime": moment,
+        "lastTransitionTime": moment,
+        "message": "All components are ready.",
+        "reason": "AllComponentsReady",
+    }
     return {
         "conditions": [
             {**ready, "status": "True", "type": "Available"},
             {**ready, "status": "False", "type": "Progressing"},
             {**ready, "status": "False", "type": "Degraded"},
-            {"lastProbeTime": moment, "lastTransitionTime": None, "message": "All resources were created.", "reason": "AllResourcesCreated", "status": "True", "type": "Created"},
+            {
+                "lastProbeTime": moment,
+                "lastTransitionTime": None,
+                "message": "All resources were created.",
+                "reason": "AllResourcesCreated",
+                "status": "True",
+                "type": "Created",
+            },
         ],
         "defaultArchitecture": "amd64",
         "observedKubeVirtVersion": version_text,
@@ -111,7 +127,15 @@ class KubeVirtSimulation:
         self.nodes = NodeAgents(self.store, self.index, self.settings, cluster.simulation)
         self.vms = VirtualMachines(self.store, self.index, self.runtime, self.events, self.settings)
         self.migrations = Migrations(
-            self.store, self.index, self.runtime, self.vms, self.events, self.settings, cluster.simulation, self.cuts, self.nodes
+            self.store,
+            self.index,
+            self.runtime,
+            self.vms,
+            self.events,
+            self.settings,
+            cluster.simulation,
+            self.cuts,
+            self.nodes,
         )
         self.evacuations = Evacuations(self.store, self.index, self.vms, self.events, self.settings)
         self.harvester: HarvesterMigrations | None = None
@@ -140,7 +164,9 @@ class KubeVirtSimulation:
         if not self.store.list("kubevirts"):
             if not self.store.exists("namespaces", None, HARVESTER_NAMESPACE):
                 self.store.create("namespaces", {"metadata": {"name": HARVESTER_NAMESPACE}})
-            self.store.create("kubevirts", harvester_kubevirt(self.cluster.simulation.kubevirt_version, now), HARVESTER_NAMESPACE)
+            self.store.create(
+                "kubevirts", harvester_kubevirt(self.cluster.simulation.kubevirt_version, now), HARVESTER_NAMESPACE
+            )
         for plural in WATCHED:
             self.index.load(plural, self.store.page(plural, copies=False).items)
         self.store.subscribe(self._on_change)
@@ -194,7 +220,13 @@ class KubeVirtSimulation:
         raw, previous = change.raw, change.previous
         key = key_of(raw)
         if plural == "virtualmachines":
-            if change.type == DELETED or previous is None or raw.get("spec") != previous.get("spec") or _dict(raw.get("metadata")).get("deletionTimestamp") != _dict(previous.get("metadata")).get("deletionTimestamp"):
+            if (
+                change.type == DELETED
+                or previous is None
+                or raw.get("spec") != previous.get("spec")
+                or _dict(raw.get("metadata")).get("deletionTimestamp")
+                != _dict(previous.get("metadata")).get("deletionTimestamp")
+            ):
                 self.vms.dirty_vms.add(key)
         elif plural == "virtualmachineinstances":
             if previous is None or change.type == DELETED or _dict(raw.get("metadata")).get("deletionTimestamp"):
@@ -207,7 +239,14 @@ class KubeVirtSimulation:
                     self.migrations.watch(key_of(migration))
         elif plural == "pods":
             owner = _dict(raw.get("metadata")).get("ownerReferences") or []
-            vmi = next((ref.get("name") for ref in owner if isinstance(ref, dict) and ref.get("kind") == "VirtualMachineInstance"), None)
+            vmi = next(
+                (
+                    ref.get("name")
+                    for ref in owner
+                    if isinstance(ref, dict) and ref.get("kind") == "VirtualMachineInstance"
+                ),
+                None,
+            )
             if vmi and labels_of(raw).get("kubevirt.io") == "virt-launcher":
                 self.vms.dirty_vmis.add((key[0], vmi))
             if change.type == DELETED:

@@ -54,7 +54,9 @@ def migration_validator(index: ClusterIndex) -> Callable[[AdmissionRequest], Non
         namespace = request.namespace or _dict(migration.get("metadata")).get("namespace") or "default"
         vmi = index.get("virtualmachineinstances", namespace, str(vmi_name))
         if vmi is None:
-            raise AdmissionDenied(MIGRATION_VALIDATOR, f'the VMI "{namespace}/{vmi_name}" does not exist', code=400, reason="")
+            raise AdmissionDenied(
+                MIGRATION_VALIDATOR, f'the VMI "{namespace}/{vmi_name}" does not exist', code=400, reason=""
+            )
         if _dict(vmi.get("status")).get("phase") in ("Succeeded", "Failed"):
             raise AdmissionDenied(MIGRATION_VALIDATOR, "Cannot migrate VMI in finalized state.", code=400, reason="")
         migratable = cond.find(_dict(vmi.get("status")).get("conditions"), cond.LIVE_MIGRATABLE)
@@ -87,7 +89,12 @@ def vmi_mutator(settings: Callable[[], KubeVirtSettings]) -> Callable[[Admission
         if not isinstance(vmi, dict) or not isinstance(vmi.get("spec"), dict):
             return None
         meta = _dict(vmi.get("metadata"))
-        render.default_vmi_spec(vmi["spec"], settings(), request.namespace or meta.get("namespace") or "default", request.name or meta.get("name") or "")
+        render.default_vmi_spec(
+            vmi["spec"],
+            settings(),
+            request.namespace or meta.get("namespace") or "default",
+            request.name or meta.get("name") or "",
+        )
         return vmi
 
     return mutate

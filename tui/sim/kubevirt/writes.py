@@ -10,7 +10,9 @@ def replace(store: ObjectStore, plural: str, obj: dict) -> dict:
     is written in a second call, as a controller does (update, then updateStatus)."""
     resource = store.resource(plural)
     updated = store.update(resource, obj)
-    if not resource.status_subresource or not store.exists(resource, updated["metadata"].get("namespace"), updated["metadata"]["name"]):
+    if not resource.status_subresource or not store.exists(
+        resource, updated["metadata"].get("namespace"), updated["metadata"]["name"]
+    ):
         return updated
     obj["metadata"]["resourceVersion"] = updated["metadata"]["resourceVersion"]
     return store.update_status(resource, obj)

@@ -46,8 +46,16 @@ def large_scenario(options: ScenarioOptions = ScenarioOptions()) -> Scenario:
     return generate(options.vms if options.vms is not None else 1000)
 
 
-register_scenario("default", default_scenario, "a small Harvester 1.7 cluster: two CPU generations, every kind of VM that cannot move, a busy VM")
-register_scenario("old-kubevirt", old_kubevirt_scenario, "the default cluster on KubeVirt 1.5 (Harvester 1.6): no spec.addedNodeSelector")
+register_scenario(
+    "default",
+    default_scenario,
+    "a small Harvester 1.7 cluster: two CPU generations, every kind of VM that cannot move, a busy VM",
+)
+register_scenario(
+    "old-kubevirt",
+    old_kubevirt_scenario,
+    "the default cluster on KubeVirt 1.5 (Harvester 1.6): no spec.addedNodeSelector",
+)
 register_scenario("large", large_scenario, "generated: --vms N Harvester VMs (default 1000) over N/30 nodes")
 
 from tui.sim.scenarios.versions import register_releases  # noqa: E402  (it reads default_scenario above)

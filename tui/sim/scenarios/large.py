@@ -15,8 +15,18 @@ from tui.sim.scenario import NodeCPU, Scenario, Simulation
 
 VMS_PER_NODE = 30
 NAMESPACES = 10
-XYZ = NodeCPU(host_model="XYZ", models=("123", "XYZ"), features=("vmx", "avx2", "avx512f", "pdpe1gb"), required_features=("avx512f", "pdpe1gb"))
-ABC = NodeCPU(host_model="ABC", models=("123", "ABC"), features=("vmx", "avx2", "pdpe1gb", "sha-ni"), required_features=("pdpe1gb", "sha-ni"))
+XYZ = NodeCPU(
+    host_model="XYZ",
+    models=("123", "XYZ"),
+    features=("vmx", "avx2", "avx512f", "pdpe1gb"),
+    required_features=("avx512f", "pdpe1gb"),
+)
+ABC = NodeCPU(
+    host_model="ABC",
+    models=("123", "ABC"),
+    features=("vmx", "avx2", "pdpe1gb", "sha-ni"),
+    required_features=("pdpe1gb", "sha-ni"),
+)
 MEMORY_GIB = (2, 4, 4, 8)
 
 
@@ -40,7 +50,10 @@ def _node(index: int) -> dict:
         },
         "spec": {"podCIDR": f"10.{52 + index // 250}.{index % 250}.0/24", "providerID": f"rke2://{name}"},
         "status": {
-            "addresses": [{"address": f"10.115.{48 + index // 250}.{index % 250 + 1}", "type": "InternalIP"}, {"address": name, "type": "Hostname"}],
+            "addresses": [
+                {"address": f"10.115.{48 + index // 250}.{index % 250 + 1}", "type": "InternalIP"},
+                {"address": name, "type": "Hostname"},
+            ],
             "allocatable": {"cpu": "63", "memory": "263147740Ki", "pods": "250", "ephemeral-storage": "553842776040"},
             "capacity": {"cpu": "64", "memory": "263147740Ki", "pods": "250", "ephemeral-storage": "569328512Ki"},
         },
@@ -55,7 +68,12 @@ def _vm(index: int) -> dict:
     claims = [
         {
             "metadata": {"name": claim, "annotations": {"harvesterhci.io/imageId": "default/image-sles15sp6"}},
-            "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "40Gi"}}, "volumeMode": "Block", "storageClassName": "longhorn-image-sles15sp6"},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "resources": {"requests": {"storage": "40Gi"}},
+                "volumeMode": "Block",
+                "storageClassName": "longhorn-image-sles15sp6",
+            },
         }
     ]
     cpu: dict = {"cores": 2, "sockets": 1, "threads": 1}
@@ -69,7 +87,10 @@ def _vm(index: int) -> dict:
             "name": name,
             "namespace": namespace,
             "creationTimestamp": "2026-02-01T00:00:00Z",
-            "annotations": {"harvesterhci.io/vmRunStrategy": run, "harvesterhci.io/volumeClaimTemplates": json.dumps(claims, separators=(",", ":"))},
+            "annotations": {
+                "harvesterhci.io/vmRunStrategy": run,
+                "harvesterhci.io/volumeClaimTemplates": json.dumps(claims, separators=(",", ":")),
+            },
             "labels": {"harvesterhci.io/creator": "harvester"},
         },
         "spec": {
@@ -80,12 +101,18 @@ def _vm(index: int) -> dict:
                     "domain": {
                         "cpu": cpu,
                         "devices": {
-                            "disks": [{"bootOrder": 1, "disk": {"bus": "virtio"}, "name": "disk-0"}, {"disk": {"bus": "virtio"}, "name": "cloudinitdisk"}],
+                            "disks": [
+                                {"bootOrder": 1, "disk": {"bus": "virtio"}, "name": "disk-0"},
+                                {"disk": {"bus": "virtio"}, "name": "cloudinitdisk"},
+                            ],
                             "interfaces": [{"masquerade": {}, "model": "virtio", "name": "default"}],
                         },
                         "machine": {"type": "q35"},
                         "memory": {"guest": f"{gib * 1024 - 100}Mi"},
-                        "resources": {"limits": {"cpu": "2", "memory": f"{gib}Gi"}, "requests": {"cpu": "125m", "memory": f"{gib * 1024 * 2 // 3}Mi"}},
+                        "resources": {
+                            "limits": {"cpu": "2", "memory": f"{gib}Gi"},
+                            "requests": {"cpu": "125m", "memory": f"{gib * 1024 * 2 // 3}Mi"},
+                        },
                     },
                     "evictionStrategy": "LiveMigrateIfPossible",
                     "networks": [{"name": "default", "pod": {}}],
@@ -104,7 +131,16 @@ def _kubevirt() -> dict:
         "apiVersion": "kubevirt.io/v1",
         "kind": "KubeVirt",
         "metadata": {"name": "kubevirt", "namespace": "harvester-system"},
-        "spec": {"configuration": {"additionalGuestMemoryOverheadRatio": "1.5", "migrations": {"completionTimeoutPerGiB": 150, "parallelMigrationsPerCluster": 5, "parallelOutboundMigrationsPerNode": 2}}},
+        "spec": {
+            "configuration": {
+                "additionalGuestMemoryOverheadRatio": "1.5",
+                "migrations": {
+                    "completionTimeoutPerGiB": 150,
+                    "parallelMigrationsPerCluster": 5,
+                    "parallelOutboundMigrationsPerNode": 2,
+                },
+            }
+        },
     }
 
 
@@ -113,7 +149,9 @@ def generate(vms: int) -> Scenario:
     vms = max(vms, 0)
     node_count = max(3, math.ceil(vms / VMS_PER_NODE))
     nodes = [_node(i) for i in range(node_count)]
-    objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"team-{i:02d}"}} for i in range(NAMESPACES)]
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"team-{i:02d}"}} for i in range(NAMESPACES)
+    ]
     objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "harvester-system"}})
     objects.append(_kubevirt())
     objects.extend(nodes)
@@ -124,6 +162,8 @@ def generate(vms: int) -> Scenario:
         default_dirty_rate=4 * 1024 * 1024,
         monitoring=True,
         history_size=20000,
-        node_cpus=MappingProxyType({node["metadata"]["name"]: (XYZ if i % 2 == 0 else ABC) for i, node in enumerate(nodes)}),
+        node_cpus=MappingProxyType(
+            {node["metadata"]["name"]: (XYZ if i % 2 == 0 else ABC) for i, node in enumerate(nodes)}
+        ),
     )
     return Scenario(name="large", objects=tuple(objects), simulation=simulation)

@@ -86,11 +86,20 @@ def release_scenario(release: Release, options: ScenarioOptions = ScenarioOption
     base = default_scenario(options)
     objects = [rewritten for rewritten in (_rewrite(obj, release) for obj in base.objects) if rewritten is not None]
     if not release.harvester:
-        objects.insert(0, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": PLAIN_NAMESPACE, "labels": {"kubernetes.io/metadata.name": PLAIN_NAMESPACE}}})
+        objects.insert(
+            0,
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": PLAIN_NAMESPACE, "labels": {"kubernetes.io/metadata.name": PLAIN_NAMESPACE}},
+            },
+        )
     simulation = replace(base.simulation, kubevirt_version=release.kubevirt, harvester_version=release.harvester)
     return Scenario(name=release.name, objects=tuple(objects), simulation=simulation)
 
 
 def register_releases() -> None:
     for release in RELEASES:
-        register_scenario(release.name, lambda options, release=release: release_scenario(release, options), release.description)
+        register_scenario(
+            release.name, lambda options, release=release: release_scenario(release, options), release.description
+        )

@@ -20,7 +20,7 @@ from tui.domain.progress import (
     OUTCOME_TIMED_OUT,
     MigrationProgress,
 )
-from tui.widgets.literal import clean
+from tui.text import clean_line as clean
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"
