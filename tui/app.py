@@ -36,11 +36,12 @@ from textual.timer import Timer
 
 from tui.cluster.access import ABORT, MIGRATE, Permission
 from tui.cluster.actions import ActionResult
+from tui.cluster.connection import ConnectionStatus
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
 from tui.crash_report import CrashReport
+from tui.domain.phases import Outcome
 from tui.domain.plan import plan_for, vm_summary
-from tui.domain.progress import OUTCOME_ABORTED, OUTCOME_SUCCEEDED
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
 from tui.exit_report import still_running
@@ -320,7 +321,7 @@ class LivemigApp(TypeAhead, CrashReport):
         vm_keys, connection = self.live.apply(changed, connection, full, snapshot)
         self._tell_endings()
         self._tell_server_went_back(self.session.store.server_went_back)
-        if self.first_list_seconds is None and self.live.connection.level != "starting":
+        if self.first_list_seconds is None and self.live.connection.level != ConnectionStatus.STARTING:
             self.first_list_seconds = time.perf_counter() - self.launched
             age = process_age()
             self.ready_after = age if age is not None else self.first_list_seconds
@@ -350,9 +351,9 @@ class LivemigApp(TypeAhead, CrashReport):
         for view in self.live.ledger.take_endings():
             outcome = view.progress.outcome
             severity = (
-                "information" if outcome == OUTCOME_SUCCEEDED else "warning" if outcome == OUTCOME_ABORTED else "error"
+                "information" if outcome == Outcome.SUCCEEDED else "warning" if outcome == Outcome.ABORTED else "error"
             )
-            title = {OUTCOME_SUCCEEDED: "Migrated", OUTCOME_ABORTED: "Migration aborted"}.get(
+            title = {Outcome.SUCCEEDED: "Migrated", Outcome.ABORTED: "Migration aborted"}.get(
                 outcome, "Migration failed"
             )
             self.notify(

@@ -18,8 +18,9 @@ from tui.cli import main
 from tui.cluster.actions import ClusterActions
 from tui.cluster.session import ClusterSession
 from tui.cluster.store import Store
+from tui.domain.phases import Outcome
 from tui.domain.plan import plan_for
-from tui.domain.progress import OUTCOME_SUCCEEDED, migration_progress
+from tui.domain.progress import migration_progress
 from tui.sim.runtime import SimCluster
 from tui.sim.scenario import builtin_scenarios
 
@@ -118,7 +119,7 @@ def test_a_migration_pinned_to_a_chosen_node_lands_there(default, sessions):
     result = session.actions.migrate(namespace, name, target=target)
     assert result.ok and result.warning == "", result.message
     progress = run_until(cluster, sessions, lambda: outcome(session, namespace, name, result.name))
-    assert progress.outcome == OUTCOME_SUCCEEDED, progress.outcome_message
+    assert progress.outcome == Outcome.SUCCEEDED, progress.outcome_message
     assert session.store.snapshot().vmis[f"{namespace}/{name}"].node_name == target
 
 

@@ -6,13 +6,8 @@ import pytest
 
 from tests.domain.clusters import cluster
 from tui.domain.budget import SOURCE_KUBEVIRT, CompletionBudget
+from tui.domain.phases import Outcome
 from tui.domain.progress import (
-    OUTCOME_ABORT_FAILED,
-    OUTCOME_ABORTED,
-    OUTCOME_FAILED,
-    OUTCOME_STUCK,
-    OUTCOME_SUCCEEDED,
-    OUTCOME_TIMED_OUT,
     TOTAL_STEPS,
     ByteCounters,
     migration_progress,
@@ -46,13 +41,13 @@ def test_steps_follow_kubevirts_phase_order(migration, step, label):
     "migration, outcome",
     [
         ("mig-running", ""),
-        ("mig-succeeded", OUTCOME_SUCCEEDED),
-        ("mig-failed", OUTCOME_FAILED),
-        ("mig-timed-out", OUTCOME_TIMED_OUT),
-        ("mig-stuck", OUTCOME_STUCK),
-        ("mig-aborted", OUTCOME_ABORTED),
-        ("mig-cancelled", OUTCOME_ABORTED),
-        ("mig-abort-failed", OUTCOME_ABORT_FAILED),
+        ("mig-succeeded", Outcome.SUCCEEDED),
+        ("mig-failed", Outcome.FAILED),
+        ("mig-timed-out", Outcome.TIMED_OUT),
+        ("mig-stuck", Outcome.STUCK),
+        ("mig-aborted", Outcome.ABORTED),
+        ("mig-cancelled", Outcome.ABORTED),
+        ("mig-abort-failed", Outcome.ABORT_FAILED),
         ("mig-aborting", ""),
     ],
 )
@@ -152,15 +147,15 @@ def test_without_a_total_the_fraction_is_processed_over_processed_plus_remaining
 @pytest.mark.parametrize(
     "migration, outcome, inferred",
     [
-        ("mig-quiet-timeout", OUTCOME_TIMED_OUT, True),  # 751 s against a 750 s budget
-        ("mig-quiet-stuck", OUTCOME_STUCK, True),  # 200 s: within the budget, past the progress timeout
-        ("mig-quiet-unknown", OUTCOME_FAILED, False),  # no budget recorded: which timeout cannot be told
-        ("mig-deleted-while-running", OUTCOME_ABORTED, False),  # deleted before it ended: on request
-        ("mig-timed-out-then-deleted", OUTCOME_TIMED_OUT, True),  # deleted ten minutes after it ended
-        ("mig-failed-then-deleted", OUTCOME_FAILED, False),
-        ("mig-unschedulable-deleted", OUTCOME_FAILED, False),
-        ("mig-timed-out", OUTCOME_TIMED_OUT, False),  # KubeVirt's own words say it: nothing to infer
-        ("mig-aborted", OUTCOME_ABORTED, False),
+        ("mig-quiet-timeout", Outcome.TIMED_OUT, True),  # 751 s against a 750 s budget
+        ("mig-quiet-stuck", Outcome.STUCK, True),  # 200 s: within the budget, past the progress timeout
+        ("mig-quiet-unknown", Outcome.FAILED, False),  # no budget recorded: which timeout cannot be told
+        ("mig-deleted-while-running", Outcome.ABORTED, False),  # deleted before it ended: on request
+        ("mig-timed-out-then-deleted", Outcome.TIMED_OUT, True),  # deleted ten minutes after it ended
+        ("mig-failed-then-deleted", Outcome.FAILED, False),
+        ("mig-unschedulable-deleted", Outcome.FAILED, False),
+        ("mig-timed-out", Outcome.TIMED_OUT, False),  # KubeVirt's own words say it: nothing to infer
+        ("mig-aborted", Outcome.ABORTED, False),
     ],
 )
 def test_kubevirts_own_abort_is_told_apart_from_an_abort_on_request(migration, outcome, inferred):
@@ -192,7 +187,7 @@ def test_kubevirts_own_abort_without_a_known_budget_is_not_called_an_abort_on_re
 def test_the_callers_budget_tells_which_timeout_when_the_migration_recorded_none():
     budget = CompletionBudget(seconds=750, per_gib=150, data_units=5, source=SOURCE_KUBEVIRT, source_detail="")
     progress = progress_of("mig-quiet-unknown", budget=budget)  # ran 760 s
-    assert (progress.outcome, progress.outcome_inferred, progress.timeout_seconds) == (OUTCOME_TIMED_OUT, True, 750)
+    assert (progress.outcome, progress.outcome_inferred, progress.timeout_seconds) == (Outcome.TIMED_OUT, True, 750)
 
 
 def test_a_migration_that_failed_and_was_then_deleted_keeps_kubevirts_reason():

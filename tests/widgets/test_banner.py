@@ -6,7 +6,7 @@ import textwrap
 
 from tui.cluster.connection import ConnectionState, ConnectionStatus
 from tui.domain.kinds import NAMES as KINDS
-from tui.view.connection import LEVEL_LIMITED, LEVEL_LOST, LEVEL_OK, connection_summary
+from tui.view.connection import connection_summary
 
 
 def states(**overrides: ConnectionState) -> dict[str, ConnectionState]:
@@ -17,7 +17,7 @@ def states(**overrides: ConnectionState) -> dict[str, ConnectionState]:
 
 def test_all_kinds_watched_is_connected_without_a_banner():
     summary = connection_summary(states())
-    assert (summary.level, summary.short, summary.banner) == (LEVEL_OK, "connected", "")
+    assert (summary.level, summary.short, summary.banner) == (ConnectionStatus.CONNECTED, "connected", "")
 
 
 def test_a_reconnecting_kind_names_its_attempt_and_error_and_marks_the_data_stale():
@@ -27,7 +27,7 @@ def test_a_reconnecting_kind_names_its_attempt_and_error_and_marks_the_data_stal
             pods=ConnectionState("pods", ConnectionStatus.RECONNECTING, attempt=1, last_error="read timed out"),
         )
     )
-    assert summary.level == LEVEL_LOST and summary.stale
+    assert summary.level == ConnectionStatus.RECONNECTING and summary.stale
     assert (
         summary.banner
         == "⚠ Connection lost, the data shown may be stale. Reconnecting (attempt 3): connection refused."
@@ -42,7 +42,7 @@ def test_a_forbidden_kind_is_said_with_the_servers_words():
             )
         )
     )
-    assert summary.level == LEVEL_LIMITED and not summary.stale
+    assert summary.level == ConnectionStatus.LIMITED and not summary.stale
     assert 'nodes not readable (nodes is forbidden: User "alice" cannot list)' in summary.banner
 
 
@@ -65,7 +65,7 @@ def test_rejected_credentials_say_what_start_up_says_and_how_to_reconnect():
             )
         )
     )
-    assert summary.level == LEVEL_LOST and summary.stale and summary.short == "credentials rejected"
+    assert summary.level == ConnectionStatus.RECONNECTING and summary.stale and summary.short == "credentials rejected"
     assert "attempt" not in summary.banner
     assert "rejects the credentials (401 Unauthorized)" in summary.banner
     assert (

@@ -28,8 +28,7 @@ from tui.cluster.connection import ConnectionStatus
 from tui.cluster.session import ClusterSession
 from tui.domain.keys import VMKey
 from tui.domain.kinds import MIGRATIONS, VMIS
-from tui.domain.phases import MigrationPhase
-from tui.domain.progress import OUTCOME_SUCCEEDED
+from tui.domain.phases import MigrationPhase, Outcome
 from tui.domain.units import human_duration
 from tui.view.ledger import MigrationLedger, MigrationView
 
@@ -143,7 +142,7 @@ class _Follower:
 
     def _ended(self, view: MigrationView) -> int:
         progress = view.progress
-        if view.deleted and progress.outcome != OUTCOME_SUCCEEDED:
+        if view.deleted and progress.outcome != Outcome.SUCCEEDED:
             # Deleted before the store saw it end, and the VMI's migration state says it did not move.
             self._end_line("\n")
             say(
@@ -155,7 +154,7 @@ class _Follower:
             return EXIT_FAILED
         self._end_line("\r\x1b[K")
         say(self.out, clean(progress.outcome_message))
-        if progress.outcome != OUTCOME_SUCCEEDED:
+        if progress.outcome != Outcome.SUCCEEDED:
             return EXIT_FAILED
         # The VMI's own watch may not have delivered its new node yet: the migration's state says it.
         vmi = self.session.store.snapshot().vmis.get(str(self.key))

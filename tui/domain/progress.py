@@ -33,14 +33,6 @@ from tui.domain.objects import VMI, Migration, MigrationState
 from tui.domain.phases import AbortStatus, MigrationPhase, Outcome
 from tui.domain.units import exact_duration
 
-# The names other modules read; Outcome is the vocabulary.
-OUTCOME_SUCCEEDED = Outcome.SUCCEEDED
-OUTCOME_FAILED = Outcome.FAILED
-OUTCOME_ABORTED = Outcome.ABORTED
-OUTCOME_ABORT_FAILED = Outcome.ABORT_FAILED
-OUTCOME_TIMED_OUT = Outcome.TIMED_OUT
-OUTCOME_STUCK = Outcome.STUCK
-
 # (phase, label) in KubeVirt's order; the step number is the position, from 1.
 PHASES: tuple[tuple[MigrationPhase, str], ...] = (
     (MigrationPhase.NEW, "Created, waiting for KubeVirt"),

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from tui.cluster.access import ABORT
 from tui.cluster.metrics import AVAILABLE, UNAVAILABLE
-from tui.domain.progress import OUTCOME_SUCCEEDED
+from tui.domain.phases import Outcome
 from tui.domain.units import human_bytes, human_duration
 from tui.screens.live import LiveScreen
 from tui.view.ledger import MigrationView
@@ -132,7 +132,7 @@ def migration_row(view: MigrationView) -> TableRow:
             "elapsed": countdown(view.elapsed) if view.elapsed is not None else "",
             "left": time_left_cell(view),
         },
-        style="dim" if view.final and progress.outcome == OUTCOME_SUCCEEDED else "",
+        style="dim" if view.final and progress.outcome == Outcome.SUCCEEDED else "",
     )
 
 

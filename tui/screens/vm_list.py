@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
 from tui.cluster.access import ABORT, MIGRATE
+from tui.cluster.connection import ConnectionStatus
 from tui.domain.plan import VMSummary
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.units import human_bytes
@@ -96,10 +97,10 @@ class VMListScreen(LiveScreen):
         app = self.model
         if self.filter_text and len(app.vm_list):
             return f'No VM matches the filter "{clean(self.filter_text)}" (esc clears it).'
-        if app.connection.level == "starting":
+        if app.connection.level == ConnectionStatus.STARTING:
             return "Listing VMs from the API server…"
         state = app.session.store.state("vms")
-        if state.status == "forbidden":
+        if state.status == ConnectionStatus.FORBIDDEN:
             return f"VirtualMachines cannot be read: {clean(state.last_error)}"
         return "No VirtualMachines in " + clean(app.session.scope_text) + "."
 

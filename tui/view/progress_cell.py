@@ -11,13 +11,8 @@ import math
 
 from rich.text import Text
 
+from tui.domain.phases import Outcome
 from tui.domain.progress import (
-    OUTCOME_ABORT_FAILED,
-    OUTCOME_ABORTED,
-    OUTCOME_FAILED,
-    OUTCOME_STUCK,
-    OUTCOME_SUCCEEDED,
-    OUTCOME_TIMED_OUT,
     MigrationProgress,
 )
 from tui.text import clean_line as clean
@@ -27,12 +22,12 @@ FULL = "█"
 EMPTY = "░"
 
 OUTCOME_WORDS = {
-    OUTCOME_SUCCEEDED: "Succeeded",
-    OUTCOME_FAILED: "Failed",
-    OUTCOME_ABORTED: "Aborted",
-    OUTCOME_ABORT_FAILED: "Abort failed",
-    OUTCOME_TIMED_OUT: "Timed out",
-    OUTCOME_STUCK: "Stuck",
+    Outcome.SUCCEEDED: "Succeeded",
+    Outcome.FAILED: "Failed",
+    Outcome.ABORTED: "Aborted",
+    Outcome.ABORT_FAILED: "Abort failed",
+    Outcome.TIMED_OUT: "Timed out",
+    Outcome.STUCK: "Stuck",
 }
 
 
@@ -90,18 +85,18 @@ def short_countdown(seconds: float | None) -> str:
 
 
 def outcome_symbol(outcome: str) -> str:
-    if outcome == OUTCOME_SUCCEEDED:
+    if outcome == Outcome.SUCCEEDED:
         return "✓"
-    if outcome == OUTCOME_ABORTED:
+    if outcome == Outcome.ABORTED:
         return "■"
     return "✗"
 
 
 def outcome_tone(outcome: str) -> str:
     """The semantic style of an outcome: "ok", "warning" (aborted on request) or "error"."""
-    if outcome == OUTCOME_SUCCEEDED:
+    if outcome == Outcome.SUCCEEDED:
         return "ok"
-    if outcome == OUTCOME_ABORTED:
+    if outcome == Outcome.ABORTED:
         return "warning"
     return "error"
 

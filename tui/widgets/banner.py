@@ -8,7 +8,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.view.connection import LEVEL_LIMITED, LEVEL_LOST, ConnectionSummary
+from tui.cluster.connection import ConnectionStatus
+from tui.view.connection import ConnectionSummary
 
 
 class ConnectionBanner(Static):
@@ -24,6 +25,6 @@ class ConnectionBanner(Static):
         super().__init__("", id=id, markup=False)
 
     def show(self, summary: ConnectionSummary) -> None:
-        self.set_class(summary.level == LEVEL_LOST, "-lost")
-        self.set_class(summary.level == LEVEL_LIMITED, "-limited")
+        self.set_class(summary.level == ConnectionStatus.RECONNECTING, "-lost")
+        self.set_class(summary.level == ConnectionStatus.LIMITED, "-limited")
         self.update(Content(summary.banner))
