@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.ui.harness import connect_as, make_app, simulated  # noqa: E402
-from tests.ui.scenes import CONNECTION_LOST_OPTIONS, CONNECTION_LOST_PORT, SCENES  # noqa: E402
+from tests.ui.scenes import CONNECTION_LOST_OPTIONS, SCENES  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 async def shoot(scene: str, size: tuple[int, int]) -> str:
     lost = scene == "connection-lost"
     with (
-        simulated("default", port=CONNECTION_LOST_PORT if lost else None) as cluster,
+        simulated("default") as cluster,
         tempfile.TemporaryDirectory() as directory,
     ):
         session = connect_as(cluster, Path(directory), **(CONNECTION_LOST_OPTIONS if lost else {}))

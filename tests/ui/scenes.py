@@ -20,9 +20,7 @@ from tui.sim.runtime import SimCluster
 
 Scene = Callable[[Pilot, SimCluster], Awaitable[None]]
 
-# A fixed port for the scene whose banner names the API server's address, and retries slow enough
-# that the banner's attempt number can be caught.
-CONNECTION_LOST_PORT = 47613
+# Retries slow enough that the banner's attempt number can be caught.
 CONNECTION_LOST_OPTIONS = dict(
     timings=ReflectorTimings(connect_timeout=2.0, backoff_initial=1.5, backoff_max=1.5, recheck_after=0.5),
     probe_interval=60.0,
@@ -159,10 +157,13 @@ async def connection_lost(pilot: Pilot, cluster: SimCluster) -> None:
     """Needs a session with slow retries (CONNECTION_LOST_OPTIONS), so attempt 2 can be caught and held."""
     app: LivemigApp = pilot.app  # type: ignore[assignment]
     await caught_up(pilot, cluster)
-    cluster.fault("restart", seconds=60)
+    # The server answers every request with 500 and drops the open watches: what a failing API server does,
+    # and an error that does not name the server's address (the port is not fixed).
+    cluster.fault("fail", count=1000, code=500)
+    cluster.fault("restart")
     await until(
         pilot,
-        lambda: "(attempt 2)" in app.live.connection.banner and "refused" in app.live.connection.banner,
+        lambda: "(attempt 2)" in app.live.connection.banner,
         timeout=30,
         what="attempt 2",
     )
