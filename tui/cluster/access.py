@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from enum import Enum
 
 from tui.cluster.errors import ApiError, TransportError
 from tui.cluster.transport import ApiTransport
 
-MIGRATE = "migrate"
-ABORT = "abort"
-SET_CPU_MODEL = "set_cpu_model"
+
+class Action(str, Enum):
+    """livemig's actions on the cluster; each member equals its word, which is also the key binding's action."""
+
+    MIGRATE = "migrate"
+    ABORT = "abort"
+    SET_CPU_MODEL = "set_cpu_model"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+MIGRATE, ABORT, SET_CPU_MODEL = Action.MIGRATE, Action.ABORT, Action.SET_CPU_MODEL
 
 # action -> (verb, resource, API group), as the action's API call needs them.
 ACTION_VERBS: dict[str, tuple[str, str, str]] = {
