@@ -29,6 +29,10 @@ pytestmark = [
 ]
 
 
+# What a terminal sends for the named keys a burst uses.
+_BYTES = {"Enter": "\r", "Escape": "\x1b"}
+
+
 class Terminal:
     """One tmux session on its own server socket, 80 columns by 24 rows."""
 
@@ -50,8 +54,11 @@ class Terminal:
         self._tmux("send-keys", "-t", "e2e", "-l", text)
 
     def burst(self, *keys: str) -> None:
-        """Several keys in one write to the terminal, as keys typed fast often arrive over SSH."""
-        self._tmux("send-keys", "-t", "e2e", *keys)
+        """Several keys in one write to the terminal, as keys typed fast often arrive over SSH. `send-keys`
+        may write each key on its own; a pasted buffer (not bracketed) reaches the pane in one write."""
+        text = "".join(_BYTES.get(key, key) for key in keys)
+        self._tmux("set-buffer", "-b", "burst", text)
+        self._tmux("paste-buffer", "-d", "-b", "burst", "-t", "e2e")
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "e2e")
