@@ -112,3 +112,20 @@ def test_a_scenario_names_its_harvester_release():
     assert parse_scenario(text).simulation.harvester_version == "v1.6.0"
     with pytest.raises(ScenarioError, match="harvesterVersion: must be a version string"):
         parse_scenario(text.replace("v1.6.0", "latest"))
+
+
+@pytest.mark.parametrize("name", sorted(BY_NAME))
+def test_only_a_harvester_release_marks_its_nodes_as_harvester_s(name, tmp_path):
+    release = BY_NAME[name]
+    with SimCluster.start(name, manual_clock=True) as cluster, api_client(cluster, tmp_path) as api:
+        nodes = client.CoreV1Api(api).list_node().items
+    marks = {
+        key
+        for node in nodes
+        for key in {**(node.metadata.labels or {}), **(node.metadata.annotations or {})}
+        if key.startswith("harvesterhci.io/")
+    }
+    if release.harvester:
+        assert "harvesterhci.io/managed" in marks
+    else:
+        assert marks == set()

@@ -53,6 +53,9 @@ RELEASES = (
 )
 
 
+HARVESTER_PREFIX = "harvesterhci.io/"
+
+
 def _rewrite(obj: dict, release: Release) -> dict | None:
     """The object as the release's cluster holds it; None when that cluster has no such object."""
     kind = obj.get("kind")
@@ -74,6 +77,12 @@ def _rewrite(obj: dict, release: Release) -> dict | None:
         obj = copy_object(obj)
         info = obj.setdefault("status", {}).setdefault("nodeInfo", {})
         info.pop("osImage", None)  # the simulated kubelet reports the release's
+        if not release.harvester:
+            # No Harvester manages these nodes: none of its own marks (managed, maintenance, drain).
+            for field in ("labels", "annotations"):
+                marks = obj["metadata"].get(field) or {}
+                for key in [key for key in marks if key.startswith(HARVESTER_PREFIX)]:
+                    del marks[key]
         return obj
     if kind == "Setting" and obj.get("metadata", {}).get("name") == "server-version":
         return None  # the simulated Harvester writes the release's
