@@ -79,8 +79,8 @@ def progress_cell(view: MigrationView) -> Text:
     if view.final:
         return outcome_text(progress.outcome)
     # The bar and the number beside it measure one thing: the memory copied, else the phase steps.
-    if copied_percent(progress):
-        amount, filled = copied_percent(progress).rjust(4), min(max(progress.byte_fraction or 0.0, 0.0), 1.0)
+    if percent := copied_percent(progress):
+        amount, filled = percent.rjust(4), min(max(progress.byte_fraction or 0.0, 0.0), 1.0)
     elif progress.step is not None and progress.total_steps:
         amount, filled = f"{progress.step}/{progress.total_steps}", progress.step / progress.total_steps
     else:
@@ -225,8 +225,8 @@ class MigrationsScreen(LiveScreen):
             return Content.assemble(*parts)
         parts.append(clean(progress.label))
         # The same quantity as the progress cell's bar and number.
-        if copied_percent(progress):
-            parts.append(f", {copied_percent(progress)} copied")
+        if percent := copied_percent(progress):
+            parts.append(f", {percent} copied")
         elif progress.step is not None and progress.total_steps:
             parts.append(f" (step {progress.step} of {progress.total_steps})")
         if view.aborting:

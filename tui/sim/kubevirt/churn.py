@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from tui.sim.clock import SimClock
 from tui.sim.faults import FaultError, number_param
+from tui.sim.status import ApiError
 from tui.sim.store import ObjectStore, format_time
 
 
@@ -43,7 +44,7 @@ class StatusChurn:
             self.done += 1
             try:
                 vmi = self.store.get("virtualmachineinstances", namespace, name)
-            except Exception:  # noqa: BLE001 - a VMI deleted meanwhile is simply skipped
+            except ApiError:  # a VMI deleted meanwhile is simply skipped
                 continue
             conditions = vmi.setdefault("status", {}).setdefault("conditions", [])
             ready = next((c for c in conditions if isinstance(c, dict) and c.get("type") == "Ready"), None)
