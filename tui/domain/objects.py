@@ -788,6 +788,9 @@ class VMI(Named):
     machine_type: str = ""  # status.machine.type, the machine type the guest really runs ("pc-q35-8.2")
     tsc_frequency: int | None = None  # status.topologyHints.tscFrequency (Hz), when KubeVirt fixed one
     migrated_volumes: tuple[MigratedVolume, ...] = ()  # status.migratedVolumes (volume migrations)
+    # status.evacuationNodeName: the node a drain evicts it from, set by the eviction webhook
+    # (pkg/virt-api/webhooks/validating-webhook/admitters/pod-eviction-admitter.go, KubeVirt v1.6.0).
+    evacuation_node: str = ""
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)
@@ -846,6 +849,7 @@ def parse_vmi(obj: Any) -> VMI:
         machine_type=_str(_path(status, "machine", "type")),
         tsc_frequency=_int(_path(status, "topologyHints", "tscFrequency")),
         migrated_volumes=tuple(migrated_volumes),
+        evacuation_node=_str(status.get("evacuationNodeName")),
     )
 
 
