@@ -31,7 +31,7 @@ from tui.sim import status as st
 from tui.sim.admission import AdmissionDenied, AdmissionRequest
 from tui.sim.kubevirt import conditions as cond
 from tui.sim.kubevirt.config import DRAIN_TAINT_KEY, KubeVirtSettings, int_setting
-from tui.sim.kubevirt.events import NORMAL, VIRT_CONTROLLER, VIRT_HANDLER, WARNING, EventRecorder
+from tui.sim.kubevirt.events import EVACUATION_CONTROLLER, NORMAL, VIRT_HANDLER, WARNING, EventRecorder
 from tui.sim.kubevirt.index import ClusterIndex, Key, key_of, labels_of
 from tui.sim.kubevirt.lifecycle import VirtualMachines, is_terminal
 from tui.sim.kubevirt.webhooks import mutate_migration
@@ -269,7 +269,7 @@ class Evacuations:
             if mark not in self._warned:
                 self._warned.add(mark)
                 self.events.record(
-                    vmi, NORMAL, "FailedCreate", "VirtualMachineInstance is not migrateable", VIRT_CONTROLLER
+                    vmi, NORMAL, "FailedCreate", "VirtualMachineInstance is not migrateable", EVACUATION_CONTROLLER
                 )
         for vmi in chosen:
             self._create_migration(vmi, node)
@@ -306,9 +306,9 @@ class Evacuations:
             created = self.store.create("virtualmachineinstancemigrations", migration, namespace)
         except st.ApiError as error:
             self.events.record(
-                vmi, WARNING, "FailedCreate", f"Error creating a Migration: {error.message}", VIRT_CONTROLLER
+                vmi, WARNING, "FailedCreate", f"Error creating a Migration: {error.message}", EVACUATION_CONTROLLER
             )
             return
         self.events.record(
-            vmi, NORMAL, "SuccessfulCreate", f"Created Migration {created['metadata']['name']}", VIRT_CONTROLLER
+            vmi, NORMAL, "SuccessfulCreate", f"Created Migration {created['metadata']['name']}", EVACUATION_CONTROLLER
         )

@@ -18,6 +18,9 @@ NORMAL = "Normal"
 WARNING = "Warning"
 
 VIRT_CONTROLLER = "virtualmachine-controller"
+# virt-controller's evacuation controller records with a recorder of its own
+# (pkg/virt-controller/watch/application.go initEvacuationController, KubeVirt v1.6.0).
+EVACUATION_CONTROLLER = "evacuation-controller"
 VIRT_HANDLER = "virt-handler"
 SCHEDULER = "default-scheduler"
 
