@@ -70,7 +70,7 @@ class MigrationOrigin:
 
     @property
     def sentence(self) -> str:
-        """ "started by KubeVirt (evacuating harv-1)", "started by a user (livemig, virtctl, kubectl or Harvester)"."""
+        """ "started by KubeVirt (evacuating harv-1)", "started by a user (livemig, virtctl, Harvester UI)"."""
         if self.starter == Starter.EVACUATION:
             why = f"evacuating {self.node}" if self.node else "evacuating a node"
             if self.maintenance:
@@ -82,7 +82,7 @@ class MigrationOrigin:
             return "started by KubeVirt (volume update)"
         if self.starter == Starter.HARVESTER:
             return "started by Harvester's Migrate action"
-        return "started by a user (livemig, virtctl, kubectl or Harvester's Migrate)"
+        return "started by a user (livemig, virtctl, Harvester UI)"
 
 
 def migration_origin(

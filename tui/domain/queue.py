@@ -85,26 +85,47 @@ def _has_target_pod(snapshot: ClusterSnapshot, migration: Migration) -> bool:
     return bool(migration.meta.uid) and migration.meta.uid in uids
 
 
+# VirtualMachineInstanceMigration.IsRunning is false for these (staging/src/kubevirt.io/api/core/v1/types.go, v1.6.0).
+_NOT_RUNNING = frozenset(
+    {
+        MigrationPhase.NEW,
+        MigrationPhase.PENDING,
+        MigrationPhase.SUCCEEDED,
+        MigrationPhase.FAILED,
+        MigrationPhase.WAITING_FOR_SYNC,
+        MigrationPhase.SYNCHRONIZING,
+    }
+)
+
+
+def _is_running(migration: Migration) -> bool:
+    return migration.phase not in _NOT_RUNNING
+
+
 def _counts_as_running(snapshot: ClusterSnapshot, migration: Migration) -> bool:
-    if migration.is_final:
-        return False
-    if migration.phase not in (MigrationPhase.NEW, MigrationPhase.PENDING):
+    if _is_running(migration):
         return True
-    return _has_target_pod(snapshot, migration)
+    pending = migration.phase in (MigrationPhase.NEW, MigrationPhase.PENDING)
+    return pending and _has_target_pod(snapshot, migration)
 
 
-def running_migrations(snapshot: ClusterSnapshot) -> tuple[Migration, ...]:
-    """findRunningMigrations, as the snapshot shows them."""
+def running_migrations(snapshot: ClusterSnapshot, with_target_pods: bool = True) -> tuple[Migration, ...]:
+    """findRunningMigrations (the migration controller's count: Pending ones with a target pod too), or
+    with `with_target_pods` False FilterRunningMigrations (the evacuation controller's: IsRunning only)."""
+    if not with_target_pods:
+        return snapshot.memo(
+            "queue.running_phase", lambda: tuple(m for m in snapshot.migrations.values() if _is_running(m))
+        )
     return snapshot.memo(
         "queue.running",
         lambda: tuple(m for m in snapshot.migrations.values() if _counts_as_running(snapshot, m)),
     )
 
 
-def outbound_from(snapshot: ClusterSnapshot, node: str) -> int:
+def outbound_from(snapshot: ClusterSnapshot, node: str, with_target_pods: bool = True) -> int:
     """outboundMigrationsOnNode: running migrations of VMIs on `node` or leaving it."""
     count = 0
-    for migration in running_migrations(snapshot):
+    for migration in running_migrations(snapshot, with_target_pods):
         vmi = snapshot.vmis.get(f"{migration.namespace}/{migration.vmi_name}")
         if vmi is None:
             continue
@@ -114,12 +135,12 @@ def outbound_from(snapshot: ClusterSnapshot, node: str) -> int:
     return count
 
 
-def _by_limits(snapshot: ClusterSnapshot, node: str) -> QueueHold | None:
+def _by_limits(snapshot: ClusterSnapshot, node: str, with_target_pods: bool = True) -> QueueHold | None:
     found = limits(snapshot)
-    running = len(running_migrations(snapshot))
+    running = len(running_migrations(snapshot, with_target_pods))
     if running >= found.per_cluster:
         return QueueHold(CLUSTER, running, found.per_cluster)
-    outbound = outbound_from(snapshot, node)
+    outbound = outbound_from(snapshot, node, with_target_pods)
     if node and outbound >= found.outbound_per_node:
         return QueueHold(NODE, outbound, found.outbound_per_node, node=node)
     return None
@@ -164,7 +185,10 @@ def waiting_evacuations(snapshot: ClusterSnapshot) -> list[WaitingEvacuation]:
             continue
         if any(not m.is_final for m in snapshot.migrations_of(vmi.namespace, vmi.name)):
             continue
-        found.append(WaitingEvacuation(vmi, vmi.evacuation_node, _by_limits(snapshot, vmi.evacuation_node)))
+        # The evacuation controller counts only migrations past Pending (evacuation.go sync, v1.6.0), so
+        # it may create a migration the migration controller then holds in Pending (queue_hold).
+        hold = _by_limits(snapshot, vmi.evacuation_node, with_target_pods=False)
+        found.append(WaitingEvacuation(vmi, vmi.evacuation_node, hold))
     return found
 
 

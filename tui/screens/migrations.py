@@ -1,5 +1,7 @@
 """The migrations screen: every running migration with its bar, phase, route, elapsed time and the time
-left before KubeVirt's completion timeout; then those finished since livemig started, with outcomes."""
+left before KubeVirt's completion timeout; the ones KubeVirt's parallel limits hold back read "Queued"
+with the limit, and VMs a drain marked for evacuation wait beside them; then the finished ones still in
+the cluster and those finished since livemig started, with outcomes and who started each."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from textual.widgets import Footer, Static
 from tui.cluster.access import ABORT
 from tui.cluster.metrics import AVAILABLE, UNAVAILABLE
 from tui.domain.phases import Outcome
+from tui.domain.queue import QueueHold, WaitingEvacuation, queue_hold, waiting_evacuations
 from tui.domain.units import human_bytes, human_duration
 from tui.screens.live import LiveScreen
 from tui.view.ledger import MigrationView
@@ -39,7 +42,9 @@ COLUMNS = (
     Column("route", "Source → target", 22, priority=2, flex=2),
     Column("elapsed", "Elapsed", 7, priority=4, align="right"),
     Column("left", "Time left", 9, priority=1, align="right"),
+    Column("by", "Started by", 11, priority=6),
 )
+WAITING_PREFIX = "evacuation:"  # the key of a row for a VM waiting for its evacuation migration
 
 
 @dataclass(frozen=True)
@@ -90,13 +95,15 @@ def progress_cell(view: MigrationView) -> Text:
     return Text(f"{bar(filled, 8)} {amount:>4}", style="accent")
 
 
-def phase_cell(view: MigrationView) -> Text:
-    """KubeVirt's phase, or what is wrong with it in a word: "Aborting", "Stalled", "Not converging"."""
+def phase_cell(view: MigrationView, hold: QueueHold | None = None) -> Text:
+    """KubeVirt's phase, or what is wrong with it in a word: "Aborting", "Stalled", "Not converging", "Queued"."""
     progress = view.progress
     if view.final:
         return Text(clean(progress.phase or "New"))
     if view.aborting:
         return Text("Aborting", style="warning")
+    if hold is not None:
+        return Text("Queued")
     if view.stalled:
         return Text("Stalled", style="warning")
     if progress.converging is False:
@@ -104,11 +111,13 @@ def phase_cell(view: MigrationView) -> Text:
     return Text(clean(progress.phase or "New"))
 
 
-def time_left_cell(view: MigrationView) -> Text:
+def time_left_cell(view: MigrationView, hold: QueueHold | None = None) -> Text:
     if view.final:
         return Text("-", style="dim")
     if view.aborting:
         return Text("aborting…", style="warning")
+    if hold is not None:
+        return Text("queued", style="dim")
     if view.remaining is None:
         if view.budget is not None and not view.budget.limited:
             return Text("no limit", style="dim")
@@ -119,7 +128,7 @@ def time_left_cell(view: MigrationView) -> Text:
     return Text(text)
 
 
-def migration_row(view: MigrationView) -> TableRow:
+def migration_row(view: MigrationView, hold: QueueHold | None = None) -> TableRow:
     progress = view.progress
     return TableRow(
         view.key,
@@ -127,13 +136,50 @@ def migration_row(view: MigrationView) -> TableRow:
             "name": view.vm,
             "namespace": view.namespace,
             "progress": progress_cell(view),
-            "phase": phase_cell(view),
+            "phase": phase_cell(view, hold),
             "route": RouteCell(view.source, view.target),
             "elapsed": countdown(view.elapsed) if view.elapsed is not None else "",
-            "left": time_left_cell(view),
+            "left": time_left_cell(view, hold),
+            "by": view.origin.short if view.origin is not None else "",
         },
         style="dim" if view.final and progress.outcome == Outcome.SUCCEEDED else "",
     )
+
+
+def _sentence(text: str) -> str:
+    """The first letter up, the rest as it is (node names keep their case)."""
+    return text[:1].upper() + text[1:]
+
+
+def waiting_row(waiting: WaitingEvacuation) -> TableRow:
+    """A VM a drain marked whose evacuation migration KubeVirt has not created yet."""
+    vmi = waiting.vmi
+    return TableRow(
+        f"{WAITING_PREFIX}{vmi.meta.key}",
+        {
+            "name": vmi.name,
+            "namespace": vmi.namespace,
+            "progress": Text("… waiting", style="dim"),
+            "phase": Text("Queued"),
+            "route": RouteCell(waiting.node, ""),
+            "elapsed": "",
+            "left": Text("queued", style="dim"),
+            "by": "evacuation",
+        },
+    )
+
+
+def waiting_detail(waiting: WaitingEvacuation) -> Content:
+    vmi = waiting.vmi
+    parts: list[str | tuple[str, str]] = [
+        (clean(vmi.meta.key), "bold"),
+        clean(f" is being evacuated from {waiting.node} (a drain): "),
+    ]
+    if waiting.hold is not None:
+        parts += [(clean(waiting.hold.text), "bold"), "; KubeVirt creates its migration when a place frees."]
+    else:
+        parts.append("KubeVirt's evacuation controller creates its migration within seconds.")
+    return Content.assemble(*parts)
 
 
 class MigrationsScreen(LiveScreen):
@@ -148,6 +194,8 @@ class MigrationsScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__(id="migrations")
         self._abort_state: tuple = ()
+        self._holds: dict[str, QueueHold] = {}
+        self._waiting: dict[str, WaitingEvacuation] = {}
 
     @property
     def highlighted(self) -> str | None:
@@ -171,11 +219,28 @@ class MigrationsScreen(LiveScreen):
 
     def show_view(self) -> None:
         app = self.model
-        views = app.ledger.views()
+        running_views, finished_views = app.ledger.cluster_views()
+        snapshot = app.snapshot
+        self._holds = {}
+        for view in running_views:
+            migration = snapshot.migrations.get(view.key)
+            hold = queue_hold(snapshot, migration) if migration is not None else None
+            if hold is not None:
+                self._holds[view.key] = hold
+        self._waiting = {f"{WAITING_PREFIX}{w.vmi.meta.key}": w for w in waiting_evacuations(snapshot)}
         table = self.query_one(RowTable)
-        table.set_rows([migration_row(view) for view in views])
-        running = sum(1 for view in views if not view.final)
-        finished = len(views) - running
+        table.set_rows(
+            [migration_row(view, self._holds.get(view.key)) for view in running_views]
+            + [waiting_row(waiting) for waiting in self._waiting.values()]
+            + [migration_row(view) for view in finished_views]
+        )
+        running = len(running_views)
+        finished = sum(1 for view in finished_views if app.ledger.ended_since_start(view))
+        earlier = len(finished_views) - finished
+        by_kubevirt = sorted(
+            {view.origin.node for view in running_views if view.origin is not None and view.origin.node}
+            | {waiting.node for waiting in self._waiting.values()}
+        )
         started = app.started_at.strftime("%H:%M:%S")
         title: list[str | tuple[str, str]] = [
             " Migrations: ",
@@ -184,6 +249,12 @@ class MigrationsScreen(LiveScreen):
             (str(finished), "bold"),
             f" ended since {started} UTC",
         ]
+        if self._holds or self._waiting:
+            title += [", ", (str(len(self._holds) + len(self._waiting)), "bold"), " queued"]
+        if earlier:
+            title += [", ", (str(earlier), "bold"), " earlier"]
+        if by_kubevirt:
+            title += ["  ", ("KubeVirt evacuates " + clean(", ".join(by_kubevirt)), "$text-warning")]
         monitoring = app.session.metrics.state
         if monitoring.status == UNAVAILABLE:
             title += ["  ", ("◐ " + clean(monitoring.message), "$text-warning")]
@@ -203,6 +274,10 @@ class MigrationsScreen(LiveScreen):
     # -- the detail under the table --------------------------------------------------------------
 
     def _show_detail(self) -> None:
+        waiting = self._waiting.get(self.highlighted or "")
+        if waiting is not None:
+            self.query_one("#migration-detail", Static).update(waiting_detail(waiting))
+            return
         view = self.model.ledger.view(self.highlighted) if self.highlighted else None
         self.query_one("#migration-detail", Static).update(self.detail_for(view))
 
@@ -218,12 +293,19 @@ class MigrationsScreen(LiveScreen):
             clean(f"({view.source or '?'} → {view.target or 'the scheduler’s choice'})"),
             ": ",
         ]
+        origin = view.origin
         if view.final:
             parts += [outcome_text(progress.outcome).plain, " · ", clean(progress.outcome_message)]
             if progress.failure_reason and clean(progress.failure_reason) not in progress.outcome_message:
                 parts += ["\n", ("KubeVirt: ", "$text-muted"), clean(progress.failure_reason)]
+            if origin is not None and origin.by_kubevirt:
+                parts += ["\n", (clean(_sentence(origin.sentence)), "$text-muted")]
             return Content.assemble(*parts)
-        parts.append(clean(progress.label))
+        hold = self._holds.get(view.key)
+        if hold is not None:
+            parts += [(clean(_sentence(hold.text)), "bold"), "; KubeVirt starts it when one of those ends"]
+        else:
+            parts.append(clean(progress.label))
         # The same quantity as the progress cell's bar and number.
         if percent := copied_percent(progress):
             parts.append(f", {percent} copied")
@@ -231,6 +313,8 @@ class MigrationsScreen(LiveScreen):
             parts.append(f" (step {progress.step} of {progress.total_steps})")
         if view.aborting:
             parts += [", ", ("abort requested", "$text-warning")]
+        if origin is not None and origin.by_kubevirt:
+            parts += ["\n", (clean(_sentence(origin.sentence)), "$text-warning")]
         budget = view.budget
         if budget is not None:
             parts += ["\n", ("Time limit ", "$text-muted"), clean(budget.text())]
@@ -285,6 +369,8 @@ class MigrationsScreen(LiveScreen):
         if action != "abort":
             return ""
         view = self.model.ledger.view(self.highlighted) if self.highlighted else None
+        if self.highlighted in self._waiting:
+            return "KubeVirt has not created this VM's evacuation migration yet: there is nothing to abort."
         if view is None or view.final:
             return "This migration already ended." if view is not None else "No migration is selected."
         return self.model.action_state(ABORT, view.vm_key)[1]
@@ -305,6 +391,8 @@ class MigrationsScreen(LiveScreen):
         view = self.model.ledger.view(message.key)
         if view is not None:
             self.livemig.open_vm(view.vm_key)
+        elif message.key in self._waiting:
+            self.livemig.open_vm(self._waiting[message.key].vmi.meta.key)
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         commands: list[tuple[str, str, Any]] = [("Back to the VM list", "", self.action_back)]

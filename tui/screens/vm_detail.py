@@ -25,6 +25,7 @@ from tui.widgets.banner import ConnectionBanner
 from tui.widgets.cautions import caution_lines
 from tui.widgets.caveats import caveat_lines
 from tui.widgets.header import ClusterHeader
+from tui.widgets.history_pane import HistoryPane
 from tui.widgets.literal import clean
 from tui.widgets.row_table import RowTable
 from tui.widgets.scroll_pane import ScrollPane
@@ -48,6 +49,8 @@ class VMDetailScreen(LiveScreen):
         Binding("a", "abort", "Abort", id="detail.abort"),
         # The reasons under the table can be longer than the room left for them: tab reaches them.
         Binding("tab", "app.focus_next", "Reasons", id="detail.reasons"),
+        # What came before: the VM's migrations still in the cluster and its recent events, in place of the nodes.
+        Binding("h", "history", "History", id="detail.history"),
     ]
 
     def __init__(self, vm_key: str) -> None:
@@ -63,6 +66,7 @@ class VMDetailScreen(LiveScreen):
         yield RowTable(COLUMNS, id="detail-nodes", empty_text="No nodes known.")
         with ScrollPane(id="detail-node-scroll"):
             yield Static(id="detail-node", markup=False)
+        yield HistoryPane(id="detail-history-scroll")
         yield Static(id="detail-advice", markup=False)
         yield Footer(compact=True)
 
@@ -94,6 +98,7 @@ class VMDetailScreen(LiveScreen):
         table.styles.max_height = len(rows) + 1  # the header and every node: more would stay blank
         self._show_node(table.cursor_key)
         self.query_one("#detail-advice", Static).update(self.advice())
+        self.query_one(HistoryPane).show(app.snapshot, self.vm_key, app.session.now(), _transport_of(app.session))
         states = (app.action_state(MIGRATE, self.vm_key)[0], app.action_state(ABORT, self.vm_key)[0])
         if states != self._states:
             self._states = states
@@ -254,6 +259,20 @@ class VMDetailScreen(LiveScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def action_history(self) -> None:
+        """Show the history and events in place of the nodes, or the nodes again."""
+        pane = self.query_one(HistoryPane)
+        shown = not pane.display
+        pane.display = shown
+        self.query_one(RowTable).display = not shown
+        self.query_one("#detail-node-scroll", ScrollPane).display = not shown
+        if shown:
+            pane.read_events()
+            pane.to_top()
+            pane.focus()
+        else:
+            self.query_one(RowTable).focus()
+
     def action_migrate(self) -> None:
         self.livemig.begin_migration(self.vm_key)
 
@@ -270,8 +289,14 @@ class VMDetailScreen(LiveScreen):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         name = self.vm_key.partition("/")[2]
         commands: list[tuple[str, str, Any]] = [("Back to the VM list", "", self.action_back)]
+        commands.append((f"History and events of {name}", "Its migrations still in the cluster", self.action_history))
         if self.model.action_state(MIGRATE, self.vm_key)[0]:
             commands.append((f"Migrate {name}", "Choose a target node, then confirm", self.action_migrate))
         if self.model.action_state(ABORT, self.vm_key)[0]:
             commands.append((f"Abort the migration of {name}", "Asks first", self.action_abort))
         return commands
+
+
+def _transport_of(session: object) -> object | None:
+    """The API connection of a real session (a stand-in session has none: events are then unavailable)."""
+    return getattr(session, "transport", None)

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
 from tui.domain.cpu import HOSTNAME_LABEL
+from tui.domain.migration_origin import MigrationOrigin, migration_origin
 from tui.domain.objects import VMI, Migration
 from tui.domain.progress import (
     ByteCounters,
@@ -57,6 +58,7 @@ class MigrationView:
     finished: datetime | None
     deleted: bool = False  # gone from the cluster; `progress` is its last state
     stalled: bool = False  # samples without a shrink for at least the stall threshold (see the module docstring)
+    origin: MigrationOrigin | None = None  # who started it (KubeVirt's evacuation, a workload update, a user)
 
     @property
     def vm_key(self) -> str:
@@ -199,6 +201,27 @@ class MigrationLedger:
         finished.sort(key=lambda v: (_stamp(v.finished), v.key), reverse=True)
         return running + finished
 
+    def cluster_views(self) -> tuple[list[MigrationView], list[MigrationView]]:
+        """(running oldest first, finished newest first): the finished ones are those still in the cluster
+        (KubeVirt keeps the last five of each VMI) and those that ended since the UI started."""
+        running, finished = [], []
+        for record in self._records.values():
+            view = record.view
+            if view is None:
+                continue
+            if not view.final:
+                running.append(view)
+            elif record.deleted_at is None or self._finished_since_start(record, view):
+                finished.append(view)
+        running.sort(key=lambda v: (_stamp(v.created), v.key))
+        finished.sort(key=lambda v: (_stamp(v.finished), v.key), reverse=True)
+        return running, finished
+
+    def ended_since_start(self, view: MigrationView) -> bool:
+        """Whether a finished migration ended while the UI was up (else it is older history)."""
+        record = self._records.get(view.key)
+        return record is not None and self._finished_since_start(record, view)
+
     def running_count(self) -> int:
         return sum(1 for r in self._records.values() if r.view is not None and not r.view.final)
 
@@ -276,6 +299,7 @@ class MigrationLedger:
             finished=finished,
             deleted=record.deleted_at is not None,
             stalled=stalled,
+            origin=migration_origin(migration, vmi, snapshot.nodes),
         )
         if was_running and record.view.final:
             self._ended.append(record.view)
