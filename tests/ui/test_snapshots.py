@@ -28,3 +28,19 @@ def test_screen(scene: str, size: str, snap_compare) -> None:
             assert snap_compare(app, terminal_size=SIZES[size], run_before=lambda pilot: SCENES[scene](pilot, cluster))
         finally:
             session.stop()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scene", ["history-and-events", "drain"])
+def test_what_came_before(scene: str, size: str, snap_compare) -> None:
+    """A VM's history and events in its details; the Migrations screen during a drain."""
+    from tests.ui.history_scenes import HISTORY_SCENES
+
+    with simulated("default") as cluster, tempfile.TemporaryDirectory() as directory:
+        session = connect_as(cluster, Path(directory))
+        try:
+            app = make_app(session)
+            run = HISTORY_SCENES[scene]
+            assert snap_compare(app, terminal_size=SIZES[size], run_before=lambda pilot: run(pilot, cluster))
+        finally:
+            session.stop()

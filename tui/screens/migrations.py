@@ -242,19 +242,15 @@ class MigrationsScreen(LiveScreen):
             | {waiting.node for waiting in self._waiting.values()}
         )
         started = app.started_at.strftime("%H:%M:%S")
-        title: list[str | tuple[str, str]] = [
-            " Migrations: ",
-            (str(running), "bold"),
-            " running, ",
-            (str(finished), "bold"),
-            f" ended since {started} UTC",
-        ]
+        title: list[str | tuple[str, str]] = [" Migrations: ", (str(running), "bold"), " running"]
+        if by_kubevirt:
+            # First, so that 80 columns show the node.
+            title += [" (", ("KubeVirt evacuates " + clean(", ".join(by_kubevirt)), "$text-warning"), ")"]
         if self._holds or self._waiting:
             title += [", ", (str(len(self._holds) + len(self._waiting)), "bold"), " queued"]
+        title += [", ", (str(finished), "bold"), f" ended since {started} UTC"]
         if earlier:
             title += [", ", (str(earlier), "bold"), " earlier"]
-        if by_kubevirt:
-            title += ["  ", ("KubeVirt evacuates " + clean(", ".join(by_kubevirt)), "$text-warning")]
         monitoring = app.session.metrics.state
         if monitoring.status == UNAVAILABLE:
             title += ["  ", ("◐ " + clean(monitoring.message), "$text-warning")]
