@@ -58,6 +58,14 @@ def desired_state(vm: dict) -> str:
     return RUN if spec.get("running") is True else STOP
 
 
+def restarts_when_final(vm: dict) -> bool:
+    """runStrategy Always (or the legacy running: true): a VMI that ended is deleted and started again
+    (pkg/virt-controller/watch/vm/vm.go syncRunStrategy, case RunStrategyAlways, KubeVirt v1.6.0)."""
+    spec = _dict(vm.get("spec"))
+    strategy = spec.get("runStrategy")
+    return strategy == "Always" or (not strategy and spec.get("running") is True)
+
+
 def started_before(vm: dict, now: datetime) -> datetime:
     """When a VM running before the simulation began was started: up to a month back (the same for
     the same VM every time), never before the VM was created."""
@@ -271,7 +279,24 @@ class VirtualMachines:
             self._delete_vm(vm, vmi)
             return
         wanted = desired_state(vm)
-        if wanted == RUN and vmi is None:
+        vmi_meta, vmi_status = _dict((vmi or {}).get("metadata")), _dict((vmi or {}).get("status"))
+        if (
+            vmi is not None
+            and restarts_when_final(vm)
+            and vmi_status.get("phase") in ("Succeeded", "Failed")
+            and not vmi_meta.get("deletionTimestamp")
+        ):
+            # An evicted or shut down guest of an Always VM: stopVMI, then the next sync starts a new VMI,
+            # which the scheduler places anew (a cordoned node is not chosen).
+            self._delete_vmi(vmi)
+            self.events.record(
+                vm,
+                NORMAL,
+                "SuccessfulDelete",
+                f"Stopped the virtual machine by deleting the virtual machine instance {vmi_meta.get('uid', '')}",
+                VIRT_CONTROLLER,
+            )
+        elif wanted == RUN and vmi is None:
             try:
                 created = self.store.create(
                     "virtualmachineinstances", render.vmi_from_vm(vm, self.settings(), now), key[0]
