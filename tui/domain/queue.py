@@ -178,10 +178,15 @@ class WaitingEvacuation:
 
 def waiting_evacuations(snapshot: ClusterSnapshot) -> list[WaitingEvacuation]:
     """VMIs with status.evacuationNodeName on the node they run on and no unfinished migration, in key order."""
+    return snapshot.memo("queue.waiting_evacuations", lambda: _waiting_evacuations(snapshot))
+
+
+def _waiting_evacuations(snapshot: ClusterSnapshot) -> list[WaitingEvacuation]:
     found = []
-    for key in sorted(snapshot.vmis):
+    marked = [key for key, vmi in snapshot.vmis.items() if vmi.evacuation_node]
+    for key in sorted(marked):
         vmi = snapshot.vmis[key]
-        if not vmi.evacuation_node or vmi.evacuation_node != vmi.node_name:
+        if vmi.evacuation_node != vmi.node_name:
             continue
         if any(not m.is_final for m in snapshot.migrations_of(vmi.namespace, vmi.name)):
             continue
