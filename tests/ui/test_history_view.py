@@ -44,7 +44,7 @@ def test_event_text_is_data():
         }
     )
     text = plain(events_parts((event,), "", NOW))
-    assert "⚠ Migrated [bold]failed[/bold] ␛[2J reason:x (x3 over 20m) · virt-handler" in text
+    assert "⚠ Migrated (x3 over 20m) · virt-handler\n        [bold]failed[/bold] ␛[2J reason:x" in text
     assert "\x1b" not in text
 
 

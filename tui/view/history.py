@@ -102,15 +102,15 @@ def events_parts(events: tuple[ClusterEvent, ...] | None, problem: str, now: dat
         return parts + ["\n", ("No events (the API server keeps them for an hour by default).", "$text-muted")]
     for event in events:
         repeat = f" (x{event.count} over {age(event.first, now)})" if event.count > 1 else ""
+        # kubectl describe's columns, on two lines: age, type, reason and source; then the message.
+        about = f" · migration {clean(event.object_name)}" if event.kind == "VirtualMachineInstanceMigration" else ""
         parts += [
             "\n",
             (f"{age(event.last, now):>5} ", "$text-muted"),
             ("⚠ " if event.warning else "  ", "bold $text-warning" if event.warning else ""),
             (clean(event.reason), "bold"),
-            " ",
+            (f"{repeat} · {clean(event.component) or '?'}{about}", "$text-muted"),
+            "\n        ",
             clean(event.message),
-            (f"{repeat} · {clean(event.component) or '?'}", "$text-muted"),
         ]
-        if event.kind == "VirtualMachineInstanceMigration":
-            parts.append((f" · migration {clean(event.object_name)}", "$text-muted"))
     return parts
