@@ -177,3 +177,39 @@ async def test_a_users_migration_over_the_node_limit_reads_queued(cluster, admin
         )
         row = next(r for r in app.screen.query_one("#migrations-table").rows if r.key == key)
         assert row.cells["phase"].plain == "Queued"
+
+
+async def test_the_details_of_a_vm_a_drain_marked_say_what_kubevirt_does_with_it(cluster, admin):
+    evict_launchers(admin, cluster, DRAINED)
+    app = make_app(admin)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, MigrationsScreen))
+        table = app.screen.query_one("#migrations-table")
+        await step_until(
+            pilot, cluster, lambda: len([r for r in table.rows if r.key.startswith("evacuation:")]) == 1, seconds=4
+        )
+        (waiting,) = [r.key for r in table.rows if r.key.startswith("evacuation:")]
+        moving = next(r.key for r in table.rows if r.key.startswith("default/kubevirt-evacuation-"))
+        await cursor_to(pilot, waiting, "migrations-table")
+        await step_until(pilot, cluster, lambda: "leaving" in widget_text(app, "#migration-detail"), seconds=4)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, VMDetailScreen))
+        await until(
+            pilot,
+            lambda: (
+                (
+                    f"Evacuation from {DRAINED} (a drain): KubeVirt has not created its migration yet, "
+                    f"queued (2 of 2 leaving {DRAINED})"
+                )
+                in widget_text(app, "#detail-summary")
+            ),
+            what="the waiting evacuation in the summary",
+        )
+        vm = cluster.store.get("virtualmachineinstancemigrations", *moving.split("/"))["spec"]["vmiName"]
+        app.screen.show_vm(f"default/{vm}")
+        await until(
+            pilot,
+            lambda: f"started by KubeVirt (evacuating {DRAINED})" in widget_text(app, "#detail-summary"),
+            what="who started the running evacuation",
+        )

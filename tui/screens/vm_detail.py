@@ -14,6 +14,7 @@ from tui.cluster.access import ABORT, MIGRATE
 from tui.domain.cpu import host_model_of
 from tui.domain.placement.cpu_advice import cpu_model_advice
 from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR, Plan
+from tui.domain.queue import queue_hold, waiting_evacuations
 from tui.domain.reasons import SOURCE_NODE
 from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
@@ -152,7 +153,11 @@ class VMDetailScreen(LiveScreen):
             if view.final:
                 parts.append(clean(view.progress.outcome_message))
             else:
-                parts.append(clean(view.progress.label))
+                migration = app.snapshot.migrations.get(view.key)
+                hold = queue_hold(app.snapshot, migration) if migration is not None else None
+                parts.append(clean(hold.text if hold is not None else view.progress.label))
+                if view.origin is not None and view.origin.by_kubevirt:
+                    parts += [", ", (clean(view.origin.sentence), "$text-warning")]
                 if view.aborting:
                     parts.append(", abort requested")
                 if view.remaining is not None:
@@ -162,6 +167,14 @@ class VMDetailScreen(LiveScreen):
                     parts += [" ", (f"⚠ no progress for {int(view.stalled_for or 0)} s", "bold $text-warning")]
                 elif view.progress.converging is False:
                     parts += [" ", ("⚠ not converging", "bold $text-warning")]
+        waiting = next((w for w in waiting_evacuations(app.snapshot) if w.vmi.meta.key == self.vm_key), None)
+        if waiting is not None:
+            parts += [
+                "\n",
+                ("Evacuation ", "$text-muted"),
+                clean(f"from {waiting.node} (a drain): KubeVirt has not created its migration yet"),
+                clean(f", {waiting.hold.text}") if waiting.hold is not None else "",
+            ]
         return Content.assemble(*parts)
 
     def node_rows(self) -> list[TableRow]:
