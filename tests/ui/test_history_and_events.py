@@ -213,3 +213,18 @@ async def test_the_details_of_a_vm_a_drain_marked_say_what_kubevirt_does_with_it
             lambda: f"started by KubeVirt (evacuating {DRAINED})" in widget_text(app, "#detail-summary"),
             what="who started the running evacuation",
         )
+
+
+async def test_the_history_holds_the_five_migrations_kubevirt_keeps(cluster, admin):
+    names = [migrate_and_finish(cluster, admin, VM) for _ in range(6)]
+    app = make_app(admin)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_details(pilot, VM)
+        await pilot.press("h")
+        await until(pilot, lambda: names[-1] in history(app), what="the newest migration")
+        text = history(app)
+        assert "5 in the cluster" in text
+        assert names[0] not in text.split("Events")[0]  # collected by KubeVirt's garbage collection
+        shown = [name for name in names if name in text.split("Events")[0]]
+        assert shown == names[1:]
+        assert [text.index(name) for name in reversed(shown)] == sorted(text.index(name) for name in shown)
