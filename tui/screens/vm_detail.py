@@ -17,6 +17,7 @@ from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR, Plan
 from tui.domain.reasons import SOURCE_NODE
 from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
+from tui.screens import cpu_model
 from tui.screens.live import LiveScreen
 from tui.screens.node_picker import free_memory, node_state, verdict_text
 from tui.view.progress_cell import time_left
@@ -46,6 +47,7 @@ class VMDetailScreen(LiveScreen):
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("m", "migrate", "Migrate", id="detail.migrate"),
         Binding("a", "abort", "Abort", id="detail.abort"),
+        Binding("c", "cpu_model", "CPU model", id="detail.cpu_model"),
         # The reasons under the table can be longer than the room left for them: tab reaches them.
         Binding("tab", "app.focus_next", "Reasons", id="detail.reasons"),
     ]
@@ -244,11 +246,15 @@ class VMDetailScreen(LiveScreen):
             return self.model.action_state(MIGRATE, self.vm_key)[0]
         if action == "abort":
             return self.model.action_state(ABORT, self.vm_key)[0]
+        if action == "cpu_model":
+            return None if cpu_model.unavailable(self.app, self.vm_key) else True
         return True
 
     def explain_unavailable(self, action: str) -> str:
         if action in ("migrate", "abort"):
             return self.model.action_state(MIGRATE if action == "migrate" else ABORT, self.vm_key)[1]
+        if action == "cpu_model":
+            return cpu_model.unavailable(self.app, self.vm_key)
         return ""
 
     def action_back(self) -> None:
@@ -259,6 +265,9 @@ class VMDetailScreen(LiveScreen):
 
     def action_abort(self) -> None:
         self.livemig.begin_abort(self.vm_key)
+
+    def action_cpu_model(self) -> None:
+        cpu_model.begin_cpu_model_change(self.app, self.vm_key)
 
     def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
         self._show_node(message.key)
@@ -274,4 +283,8 @@ class VMDetailScreen(LiveScreen):
             commands.append((f"Migrate {name}", "Choose a target node, then confirm", self.action_migrate))
         if self.model.action_state(ABORT, self.vm_key)[0]:
             commands.append((f"Abort the migration of {name}", "Asks first", self.action_abort))
+        if not cpu_model.unavailable(self.app, self.vm_key):
+            commands.append(
+                (f"Set the CPU model of {name}", "Takes effect at its restart; asks first", self.action_cpu_model)
+            )
         return commands
