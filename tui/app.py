@@ -123,6 +123,8 @@ class LivemigApp(TypeAhead, CrashReport):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("M", "migrations", "Migrations", id="app.migrations"),
+        Binding("K", "switch_context", "Context", show=False, id="app.context"),
+        Binding("n", "switch_namespace", "Namespace", show=False, id="app.namespace"),
         # Textual's own palette binding has no id, so a keymap could not move it: this one replaces it.
         Binding(
             App.COMMAND_PALETTE_BINDING,
@@ -552,6 +554,43 @@ class LivemigApp(TypeAhead, CrashReport):
         self.refresh_bindings()
         self._broadcast(ViewUpdated(frozenset({f"{message.namespace}/{message.vm}"})))
 
+    # -- another context or namespace ------------------------------------------------------------
+
+    def action_switch_context(self) -> None:
+        from tui.screens.contexts import begin_context_switch
+
+        begin_context_switch(self)
+
+    def action_switch_namespace(self) -> None:
+        from tui.screens.contexts import begin_namespace_switch
+
+        begin_namespace_switch(self)
+
+    def switch_session(self, session: Any, where: str = "") -> None:
+        """Show `session` (connected, started) instead of the current one, whose threads then stop: its
+        store stops first, so none of its changes reach the new view; a batch of it being prepared is
+        waited for and dropped."""
+        if self._preparing:
+            self.set_timer(0.05, partial(self.switch_session, session, where))
+            return
+        old = self.session
+        old.store.close()  # its dispatcher ends: no more of its batches
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.session = session
+        self.live = LiveView(session, self.readonly)
+        self._inbox = ChangeInbox()
+        self._prepared = None
+        self._batch_held_since = None
+        self._server_went_back_told = 0
+        self._monitoring_told = False
+        session.store.subscribe(self._store_changed)
+        session.metrics.subscribe(self._metrics_changed)
+        self._apply(full=True)
+        self.refresh_bindings()
+        self.run_worker(partial(old.stop, 5.0), thread=True, group="old-session", exit_on_error=False)
+        self.notify(clean(f"Now showing {where or session.context_name}."), title="Switched", markup=False)
+
     # -- navigation ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -678,6 +717,20 @@ class LivemigApp(TypeAhead, CrashReport):
         yield ("Help: keys", "Every key, grouped", self.action_help)
         if not self.readonly:
             yield ("Check permissions again", "Ask the API server again what you may do", self.refresh_permissions)
+        yield (
+            "Switch kubeconfig context",
+            "Reconnect to another context of the kubeconfig",
+            self.action_switch_context,
+        )
+        yield ("Switch namespace", "Show one namespace, or all of them", self.action_switch_namespace)
+        if not self.readonly:
+            from tui.screens.cpu_model import begin_cpu_model_change
+
+            yield (
+                "Set the cluster default CPU model",
+                "KubeVirt's spec.configuration.cpuModel, for VMs without a model of their own; asks first",
+                partial(begin_cpu_model_change, self, None),
+            )
         yield from self._keyless_commands(screen)
 
     def _keyless_commands(self, screen: Any) -> Iterable[tuple[str, str, Any]]:
@@ -738,6 +791,8 @@ def run_app(
     for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
         print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
+    if app.session is not session:  # switched to another context or namespace: that one ends here
+        app.session.stop(2.0)
     for line in still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=kubeconfig, demo=demo):
         print(line)
     return app.return_code or 0

@@ -53,7 +53,7 @@ class ChooserScreen(Question["str | None"]):
     ChooserScreen { align: center middle; }
     #chooser-dialog { width: 100%; max-width: 96; max-height: 100%; margin: 0 1; }
     #chooser-note { height: auto; margin-bottom: 1; }
-    #chooser-table { height: auto; max-height: 1fr; min-height: 3; }
+    #chooser-table { height: auto; max-height: 14; min-height: 3; }
     #chooser-input { margin-top: 1; }
     #chooser-refusal { height: auto; }
     """
@@ -99,6 +99,7 @@ class ChooserScreen(Question["str | None"]):
             for option in self.options
         ]
         table.set_rows(rows)
+        table.styles.height = min(len(rows) + 1, 14)  # the header and every line: more would stay blank
         current = next((o.key for o in self.options if o.current), None)
         if current is not None:
             table.move_cursor_to(current)
