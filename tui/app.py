@@ -39,6 +39,7 @@ from tui.cluster.actions import ActionResult
 from tui.cluster.connection import ConnectionStatus
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
+from tui.config import merged_keymap
 from tui.crash_report import CrashReport
 from tui.domain.phases import Outcome
 from tui.domain.plan import plan_for, vm_summary
@@ -166,6 +167,7 @@ class LivemigApp(TypeAhead, CrashReport):
         self._applied_at = 0.0  # when it was applied (time.monotonic)
         self.keymap: dict[str, str] = {}
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
+        self.config_problem = ""  # why the config file is not used, said at start
         self.first_list_seconds: float | None = None  # from this app's creation to the first full VM list
         self.ready_after: float | None = None  # from the process's start, where the system says when that was
         self._inbox = ChangeInbox()
@@ -189,6 +191,8 @@ class LivemigApp(TypeAhead, CrashReport):
         self._apply(full=True)
         self.set_interval(self.tick_seconds, self._tick, name="countdown")
         self._tell_keymap()
+        if self.config_problem:
+            self.notify(clean(self.config_problem), title="Config file", severity="warning", timeout=30, markup=False)
 
     def _store_changed(self, batch: ChangeBatch) -> None:
         # The store's dispatcher thread: gather, and wake the UI only if it is not already coming.
@@ -778,17 +782,21 @@ def run_app(
     *,
     kubeconfig: str | None = None,
     demo: bool = False,
+    keymap_file: Mapping[str, str] | None = None,
+    config_problem: str = "",
 ) -> int:
     """Run the terminal UI over a started session until the operator quits; returns the exit code.
 
     `kubeconfig` is the file the operator named (--kubeconfig), if any, and `demo` says the session
     runs against the built-in simulated cluster: both only shape what is printed after quitting while
     migrations run. LIVEMIG_KEYMAP rebinds keys by binding id ("vms.migrate=x;app.quit=ctrl+q");
-    help (?) lists the ids.
+    help (?) lists the ids. `keymap_file` is the config file's keymap (LIVEMIG_KEYMAP wins binding by
+    binding), and `config_problem` why the config file is not used (told in a toast).
     """
     app = LivemigApp(session, readonly=readonly, theme=theme, freeze_first_lists=True)
+    app.config_problem = config_problem
     # Said on stderr (left on the terminal after quitting) and in a toast once the UI is up.
-    for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
+    for note in app.use_keymap(merged_keymap(keymap_file or {}, os.environ.get("LIVEMIG_KEYMAP", ""))):
         print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
     if app.session is not session:  # switched to another context or namespace: that one ends here
