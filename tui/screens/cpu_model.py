@@ -46,6 +46,12 @@ def _action_and_namespace(snapshot: ClusterSnapshot, vm_key: str | None) -> tupl
     return SET_CLUSTER_CPU_MODEL, kubevirt.namespace if kubevirt is not None else ""
 
 
+def _cached_permission(app: Any, action: str, namespace: str) -> Permission | None:
+    """The access review's cached answer (never asks the server); None when not asked yet."""
+    lookup = getattr(getattr(app.session, "access", None), "permission", None)
+    return lookup(action, namespace) if callable(lookup) else None
+
+
 def unavailable(app: Any, vm_key: str | None) -> str:
     """Why the change cannot be offered now ("" when it can; rights not yet asked count as allowed)."""
     if app.live.readonly:
@@ -58,7 +64,7 @@ def unavailable(app: Any, vm_key: str | None) -> str:
     if app.live.connection.stale:
         return "The connection to the API server is lost; wait until it is back (see the banner)."
     action, namespace = _action_and_namespace(snapshot, vm_key)
-    permission = app.session.access.permission(action, namespace)
+    permission = _cached_permission(app, action, namespace)
     if permission is not None and not permission.allowed:
         return f"Not allowed: {permission.reason}."
     return ""
@@ -74,7 +80,7 @@ def begin_cpu_model_change(app: Any, vm_key: str | None) -> None:
         app.notify(clean(reason), title="Cannot set the CPU model", severity="warning", markup=False)
         return
     action, namespace = _action_and_namespace(app.live.snapshot, vm_key)
-    if app.session.access.permission(action, namespace) is None:
+    if _cached_permission(app, action, namespace) is None:
         app.run_worker(
             partial(_check_then_choose, app, vm_key, action, namespace),
             thread=True,
