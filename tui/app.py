@@ -34,7 +34,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tui.cluster.access import ABORT, MIGRATE, Permission
+from tui.cluster.access import ABORT, MIGRATE, SET_CPU_MODEL, Permission
 from tui.cluster.actions import ActionResult
 from tui.cluster.connection import ConnectionStatus
 from tui.cluster.metrics import UNAVAILABLE
@@ -396,7 +396,7 @@ class LivemigApp(TypeAhead, CrashReport):
 
     @work(thread=True, exit_on_error=False, group="access")
     def _check_access(self, namespace: str) -> None:
-        for action in (MIGRATE, ABORT):
+        for action in (MIGRATE, ABORT, SET_CPU_MODEL):
             try:
                 permission = self.session.access.check(action, namespace)
             except Exception as error:  # the server decides then; say so instead of failing the worker

@@ -84,8 +84,8 @@ def cluster_model_words(model: str) -> str:
 def _host_model_note(snapshot: ClusterSnapshot) -> str:
     groups = nodes_by_host_model(snapshot)
     if len(groups) <= 1:
-        return "the node's own CPU; migrates between nodes of the same CPU"
-    return "the node's own CPU; the nodes' host models differ (" + ", ".join(m or "?" for m in groups) + ")"
+        return "the node's own CPU; moves between nodes of the same CPU"
+    return "the node's own CPU; moves only between nodes of the same one (" + ", ".join(m or "?" for m in groups) + ")"
 
 
 def advised_vm_model(snapshot: ClusterSnapshot, vm_key: str) -> str | None:
@@ -113,7 +113,12 @@ def vm_choices(snapshot: ClusterSnapshot, vm_key: str, advised: str | None = Non
     vm = snapshot.vms.get(vm_key)
     own = vm.template.cpu_model if vm is not None else ""
     choices = [
-        ModelChoice(NO_MODEL, f"cluster default ({_default_words(snapshot)})", "no model of its own", current=not own),
+        ModelChoice(
+            NO_MODEL,
+            "cluster default",
+            f"no model of its own: the cluster's, {_default_words(snapshot)} now",
+            current=not own,
+        ),
         ModelChoice(HOST_MODEL, HOST_MODEL, _host_model_note(snapshot), current=own == HOST_MODEL),
     ]
     for model in common_cpu_models(snapshot):

@@ -18,11 +18,12 @@ from textual.widgets import Input, Static
 from tui.screens.question import Question
 from tui.view.table import Column, TableRow
 from tui.widgets.dialog_keys import DialogKeys, keys_line
+from tui.widgets.literal import clean
 from tui.widgets.row_table import RowTable
 
 COLUMNS = (
     Column("mark", "", 10, priority=1),
-    Column("name", "Name", 16, priority=0, flex=1),
+    Column("name", "Name", 18, priority=0, flex=1),
     Column("note", "", 20, priority=2, flex=2),
 )
 
@@ -56,6 +57,7 @@ class ChooserScreen(Question["str | None"]):
     #chooser-table { height: auto; max-height: 14; min-height: 3; }
     #chooser-input { margin-top: 1; }
     #chooser-refusal { height: auto; }
+    #chooser-detail { height: auto; margin-top: 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -84,6 +86,7 @@ class ChooserScreen(Question["str | None"]):
             if self.note:
                 yield Static(Content(self.note), id="chooser-note", markup=False)
             yield RowTable(COLUMNS, id="chooser-table", empty_text="Nothing to choose from.")
+            yield Static(id="chooser-detail", markup=False)
             if self.typed:
                 yield Input(placeholder=self.typed, id="chooser-input", compact=True)
             yield Static(id="chooser-refusal", markup=False)
@@ -104,6 +107,16 @@ class ChooserScreen(Question["str | None"]):
         if current is not None:
             table.move_cursor_to(current)
         table.focus()
+
+    def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
+        """The whole note of the highlighted line, which the table may have to cut short."""
+        message.stop()
+        option = next((o for o in self.options if o.key == message.key), None)
+        detail = self.query_one("#chooser-detail", Static)
+        if option is None or not option.note:
+            detail.update("")
+            return
+        detail.update(Content.assemble((clean(option.label), "bold"), ": ", clean(option.note)))
 
     def action_choose(self) -> None:
         field = self.query("#chooser-input").first(Input) if self.typed else None

@@ -30,6 +30,7 @@ from tui.domain.cpu_model_change import (
     vm_choices,
 )
 from tui.domain.snapshot import ClusterSnapshot
+from tui.messages import PermissionChecked
 from tui.screens.chooser import ChooserScreen, Option
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.question import is_question
@@ -96,6 +97,7 @@ def _check_then_choose(app: Any, vm_key: str | None, action: str, namespace: str
         permission = app.session.access.check(action, namespace)
     except Exception as error:  # the server decides then
         permission = Permission(True, f"could not be checked ({error})", checked=False)
+    app.post_message(PermissionChecked(action, namespace, permission))  # the screens show the answer
     if permission.allowed:
         app.call_from_thread(open_chooser, app, vm_key)
     else:
