@@ -96,3 +96,31 @@ def test_read_only_refuses_without_asking_the_server(cluster, admin):
     result = set_cpu_model(admin.transport, change, readonly=True)
     assert not result.ok and result.refused and "read-only" in result.message
     assert template_model(cluster, "jump-host") == "123"
+
+
+def restart_required(cluster: SimCluster, name: str) -> dict | None:
+    vm = cluster.store.get("virtualmachines", "default", name)
+    return next((c for c in vm.get("status", {}).get("conditions", []) if c.get("type") == "RestartRequired"), None)
+
+
+def test_kubevirt_marks_a_running_vm_whose_model_changed_restart_required(cluster, admin):
+    change = vm_change(admin.store.snapshot(), "default/kafka-broker-2", "host-model")
+    assert change is not None and change.running
+    assert set_cpu_model(admin.transport, change).ok
+    cluster.advance(1)
+    condition = eventually(lambda: restart_required(cluster, "kafka-broker-2"))
+    assert condition["status"] == "True"
+    assert condition["message"] == "a non-live-updatable field was changed in the template spec"
+
+
+def test_a_new_cluster_default_marks_no_vm_restart_required(cluster, admin):
+    eventually(lambda: (kubevirt := admin.store.snapshot().kubevirt) is not None and not kubevirt.cpu_model)
+    change = cluster_change(admin.store.snapshot(), "123")
+    assert change is not None and change.running
+    assert set_cpu_model(admin.transport, change).ok
+    # A VM changed after it: once KubeVirt marked that one, it has seen the new default too.
+    later = vm_change(admin.store.snapshot(), "default/jump-host", "host-model")
+    assert later is not None and set_cpu_model(admin.transport, later).ok
+    cluster.advance(1)
+    eventually(lambda: restart_required(cluster, "jump-host"))
+    assert [key for key in change.running if restart_required(cluster, key.partition("/")[2])] == []
