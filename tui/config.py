@@ -115,7 +115,7 @@ def parse_config(
         kind, words = _TYPES[key]
         if not isinstance(value, kind):
             raise ConfigProblem(f"{key} must be {words}", _line_of(text, key))
-        if kind is str and not value.strip():
+        if isinstance(value, str) and not value.strip():
             raise ConfigProblem(f"{key} is empty", _line_of(text, key))
     theme = data.get("theme")
     if theme is not None and known_themes is not None and theme not in known_themes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from textual.app import App
 from textual.content import Content
 
 from tui.cluster.access import SET_CLUSTER_CPU_MODEL, SET_CPU_MODEL, Permission
@@ -220,7 +219,7 @@ def _patch(app: Any, change: CPUModelChange) -> None:
     app.call_from_thread(_tell, app, result)
 
 
-def _tell(app: App, result: ActionResult) -> None:
+def _tell(app: Any, result: ActionResult) -> None:
     if result.ok:
         app.notify(clean(result.message), title="CPU model set", timeout=12, markup=False)
     else:
