@@ -684,7 +684,9 @@ class LivemigApp(TypeAhead, CrashReport):
         reason = explain(active.binding.action) if callable(explain) else ""
         if reason:
             self.bell()
-            title = {"migrate": "Cannot migrate", "abort": "Cannot abort"}.get(active.binding.action, "Not available")
+            title = {"migrate": "Cannot migrate", "abort": "Cannot abort", "cpu_model": "Cannot set the CPU model"}.get(
+                active.binding.action, "Not available"
+            )
             self.notify(clean(reason), title=title, severity="warning", markup=False)
 
     def _change_key(self, event: events.Key) -> bool:

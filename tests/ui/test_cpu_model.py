@@ -114,6 +114,7 @@ async def test_a_user_who_may_not_patch_vms_is_told_so_and_gets_no_chooser(clust
             await open_details(pilot, "web-frontend-01")
             await pilot.press("c")
             await until(pilot, lambda: told(app, "you may not patch virtualmachines in default"), what="why not")
+            assert any(n.title == "Cannot set the CPU model" for n in app._notifications)
             assert not isinstance(app.screen, ChooserScreen)
             assert template_model(cluster, "web-frontend-01") is None
     finally:
