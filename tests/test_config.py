@@ -176,3 +176,10 @@ def test_a_headless_command_says_on_stderr_why_the_file_is_not_used_and_goes_on(
     assert code in (0, 1) and "web-1" in out
     assert f"livemig: The config file {path}, line 2 is not used:" in err
     assert "Traceback" not in err
+
+
+def test_an_unknown_context_from_the_file_is_said_to_come_from_it(kubeconfig, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    write(tmp_path, 'context = "nope"\n')
+    code, _, err = run(["plan", "default/web-1", "--kubeconfig", kubeconfig])
+    assert code == 2 and 'The context "nope" set in the config file is not in the kubeconfig' in err

@@ -27,8 +27,10 @@ def apply_config_file(args: argparse.Namespace, environ: Mapping[str, str] | Non
     or namespace from it); returns the sentence saying why the file is not used, or ""."""
     settings, problem = read_for(args, environ)
     demo = bool(getattr(args, "demo", None))
+    args.context_from_config = False
     if not demo and getattr(args, "context", None) is None and settings.context:
         args.context = settings.context
+        args.context_from_config = True
     if not demo and getattr(args, "namespace", None) is None and not args.all_namespaces and settings.namespace:
         args.namespace = settings.namespace
     if args.command is None:
@@ -37,3 +39,10 @@ def apply_config_file(args: argparse.Namespace, environ: Mapping[str, str] | Non
     args.config_keymap = dict(settings.keymap)
     args.config_problem = problem
     return problem
+
+
+def connect_message(args: argparse.Namespace, message: str) -> str:
+    """A connection error's words, naming the config file where the context came from it."""
+    if getattr(args, "context_from_config", False):
+        return message.replace("given with --context", "set in the config file")
+    return message
