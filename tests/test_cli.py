@@ -478,7 +478,7 @@ def test_migrate_wait_on_a_terminal_redraws_one_line_with_a_bar_and_the_time_lef
     # The server's Date header follows the simulated clock: the copy starts now by that clock.
     started = cluster.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     set_phase(cluster, name, "Running", sourceNode="harv-1", targetNode="harv-2", startTimestamp=started)
-    eventually(lambda: waiting.printed("Copying memory") and waiting.printed("timeout in 12 min"))
+    eventually(lambda: waiting.printed("Copying memory") and waiting.printed("timeout in 12 minutes"))
     set_phase(cluster, name, "Succeeded", sourceNode="harv-1", targetNode="harv-2", completed=True)
     run = waiting.result()
     assert run.code == 0

@@ -34,11 +34,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tui.cluster.access import ABORT, MIGRATE, Permission
+from tui.cluster.access import ABORT, MIGRATE, SET_CPU_MODEL, Permission
 from tui.cluster.actions import ActionResult
 from tui.cluster.connection import ConnectionStatus
 from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
+from tui.config import merged_keymap
 from tui.crash_report import CrashReport
 from tui.domain.phases import Outcome
 from tui.domain.plan import plan_for, vm_summary
@@ -123,6 +124,8 @@ class LivemigApp(TypeAhead, CrashReport):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("M", "migrations", "Migrations", id="app.migrations"),
+        Binding("K", "switch_context", "Context", show=False, id="app.context"),
+        Binding("n", "switch_namespace", "Namespace", show=False, id="app.namespace"),
         # Textual's own palette binding has no id, so a keymap could not move it: this one replaces it.
         Binding(
             App.COMMAND_PALETTE_BINDING,
@@ -164,6 +167,7 @@ class LivemigApp(TypeAhead, CrashReport):
         self._applied_at = 0.0  # when it was applied (time.monotonic)
         self.keymap: dict[str, str] = {}
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
+        self.config_problem = ""  # why the config file is not used, said at start
         self.first_list_seconds: float | None = None  # from this app's creation to the first full VM list
         self.ready_after: float | None = None  # from the process's start, where the system says when that was
         self._inbox = ChangeInbox()
@@ -187,6 +191,8 @@ class LivemigApp(TypeAhead, CrashReport):
         self._apply(full=True)
         self.set_interval(self.tick_seconds, self._tick, name="countdown")
         self._tell_keymap()
+        if self.config_problem:
+            self.notify(clean(self.config_problem), title="Config file", severity="warning", timeout=30, markup=False)
 
     def _store_changed(self, batch: ChangeBatch) -> None:
         # The store's dispatcher thread: gather, and wake the UI only if it is not already coming.
@@ -390,7 +396,7 @@ class LivemigApp(TypeAhead, CrashReport):
 
     @work(thread=True, exit_on_error=False, group="access")
     def _check_access(self, namespace: str) -> None:
-        for action in (MIGRATE, ABORT):
+        for action in (MIGRATE, ABORT, SET_CPU_MODEL):
             try:
                 permission = self.session.access.check(action, namespace)
             except Exception as error:  # the server decides then; say so instead of failing the worker
@@ -552,6 +558,43 @@ class LivemigApp(TypeAhead, CrashReport):
         self.refresh_bindings()
         self._broadcast(ViewUpdated(frozenset({f"{message.namespace}/{message.vm}"})))
 
+    # -- another context or namespace ------------------------------------------------------------
+
+    def action_switch_context(self) -> None:
+        from tui.screens.contexts import begin_context_switch
+
+        begin_context_switch(self)
+
+    def action_switch_namespace(self) -> None:
+        from tui.screens.contexts import begin_namespace_switch
+
+        begin_namespace_switch(self)
+
+    def switch_session(self, session: Any, where: str = "") -> None:
+        """Show `session` (connected, started) instead of the current one, whose threads then stop: its
+        store stops first, so none of its changes reach the new view; a batch of it being prepared is
+        waited for and dropped."""
+        if self._preparing:
+            self.set_timer(0.05, partial(self.switch_session, session, where))
+            return
+        old = self.session
+        old.store.close()  # its dispatcher ends: no more of its batches
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.session = session
+        self.live = LiveView(session, self.readonly)
+        self._inbox = ChangeInbox()
+        self._prepared = None
+        self._batch_held_since = None
+        self._server_went_back_told = 0
+        self._monitoring_told = False
+        session.store.subscribe(self._store_changed)
+        session.metrics.subscribe(self._metrics_changed)
+        self._apply(full=True)
+        self.refresh_bindings()
+        self.run_worker(partial(old.stop, 5.0), thread=True, group="old-session", exit_on_error=False)
+        self.notify(clean(f"Now showing {where or session.context_name}."), title="Switched", markup=False)
+
     # -- navigation ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -641,7 +684,9 @@ class LivemigApp(TypeAhead, CrashReport):
         reason = explain(active.binding.action) if callable(explain) else ""
         if reason:
             self.bell()
-            title = {"migrate": "Cannot migrate", "abort": "Cannot abort"}.get(active.binding.action, "Not available")
+            title = {"migrate": "Cannot migrate", "abort": "Cannot abort", "cpu_model": "Cannot set the CPU model"}.get(
+                active.binding.action, "Not available"
+            )
             self.notify(clean(reason), title=title, severity="warning", markup=False)
 
     def _change_key(self, event: events.Key) -> bool:
@@ -678,6 +723,20 @@ class LivemigApp(TypeAhead, CrashReport):
         yield ("Help: keys", "Every key, grouped", self.action_help)
         if not self.readonly:
             yield ("Check permissions again", "Ask the API server again what you may do", self.refresh_permissions)
+        yield (
+            "Switch kubeconfig context",
+            "Reconnect to another context of the kubeconfig",
+            self.action_switch_context,
+        )
+        yield ("Switch namespace", "Show one namespace, or all of them", self.action_switch_namespace)
+        if not self.readonly:
+            from tui.screens.cpu_model import begin_cpu_model_change
+
+            yield (
+                "Set the cluster default CPU model",
+                "KubeVirt's spec.configuration.cpuModel, for VMs without a model of their own; asks first",
+                partial(begin_cpu_model_change, self, None),
+            )
         yield from self._keyless_commands(screen)
 
     def _keyless_commands(self, screen: Any) -> Iterable[tuple[str, str, Any]]:
@@ -725,19 +784,25 @@ def run_app(
     *,
     kubeconfig: str | None = None,
     demo: bool = False,
+    keymap_file: Mapping[str, str] | None = None,
+    config_problem: str = "",
 ) -> int:
     """Run the terminal UI over a started session until the operator quits; returns the exit code.
 
     `kubeconfig` is the file the operator named (--kubeconfig), if any, and `demo` says the session
     runs against the built-in simulated cluster: both only shape what is printed after quitting while
     migrations run. LIVEMIG_KEYMAP rebinds keys by binding id ("vms.migrate=x;app.quit=ctrl+q");
-    help (?) lists the ids.
+    help (?) lists the ids. `keymap_file` is the config file's keymap (LIVEMIG_KEYMAP wins binding by
+    binding), and `config_problem` why the config file is not used (told in a toast).
     """
     app = LivemigApp(session, readonly=readonly, theme=theme, freeze_first_lists=True)
+    app.config_problem = config_problem
     # Said on stderr (left on the terminal after quitting) and in a toast once the UI is up.
-    for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
+    for note in app.use_keymap(merged_keymap(keymap_file or {}, os.environ.get("LIVEMIG_KEYMAP", ""))):
         print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
     app.run()
+    if app.session is not session:  # switched to another context or namespace: that one ends here
+        app.session.stop(2.0)
     for line in still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=kubeconfig, demo=demo):
         print(line)
     return app.return_code or 0

@@ -40,10 +40,10 @@ def test_the_documentations_example_holds_for_8g():
 def test_kubevirt_gives_8gi_7200_seconds_and_livemig_shows_that():
     """8Gi is 8.59e9 bytes: ScaledValue(Giga) rounds up to 9 units, so KubeVirt aborts at 9 x 800 =
     7200 s, not the documented 6400 s. livemig shows 7200 s (KubeVirt's own number: the one the
-    migration is really aborted at) with the computation, "9 GB x 800 s/GB = 2 h"."""
+    migration is really aborted at) with the computation, "9 GB x 800 s/GB = 2 hours"."""
     budget = budget_of("vm-8gi")
     assert (budget.data_units, budget.seconds) == (9, 7200)
-    assert budget.text() == "9 GB x 800 s/GB = 2 h"
+    assert budget.text() == "9 GB x 800 s/GB = 2 hours"
 
 
 def test_block_migration_counts_the_ephemeral_disks_in():
@@ -209,13 +209,13 @@ def test_a_finished_migrations_clock_stops_at_its_end():
 @pytest.mark.parametrize(
     "units, per_gib, shown",
     [
-        (5, 150, "5 GB x 150 s/GB = 12 min 30 s"),
-        (9, 150, "9 GB x 150 s/GB = 22 min 30 s"),
-        (8, 800, "8 GB x 800 s/GB = 1 h 46 min 40 s"),
-        (9, 800, "9 GB x 800 s/GB = 2 h"),
+        (5, 150, "5 GB x 150 s/GB = 12 minutes and 30 seconds"),
+        (9, 150, "9 GB x 150 s/GB = 22 minutes and 30 seconds"),
+        (8, 800, "8 GB x 800 s/GB = 1 hour, 46 minutes and 40 seconds"),
+        (9, 800, "9 GB x 800 s/GB = 2 hours"),
     ],
 )
 def test_the_budget_sum_on_screen_is_the_exact_product_of_its_factors(units, per_gib, shown):
-    """The factors are shown next to the result: "= 12 min" after "5 GB x 150 s/GB" reads as a wrong sum."""
+    """The factors are shown next to the result: "= 12 minutes" after "5 GB x 150 s/GB" reads as a wrong sum."""
     budget = replace(budget_of("vm-8g"), data_units=units, per_gib=per_gib, seconds=units * per_gib)
     assert budget.text() == shown

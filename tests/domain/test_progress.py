@@ -166,8 +166,8 @@ def test_kubevirts_own_abort_is_told_apart_from_an_abort_on_request(migration, o
 def test_an_inferred_timeout_gives_the_time_it_ran_the_budget_and_says_it_was_inferred():
     progress = progress_of("mig-quiet-timeout")
     assert progress.timeout_seconds == 750
-    assert "after 12 min 31 s" in progress.outcome_message
-    assert "completion timeout of 12 min 30 s" in progress.outcome_message
+    assert "after 12 minutes and 31 seconds" in progress.outcome_message
+    assert "completion timeout of 12 minutes and 30 seconds" in progress.outcome_message
     assert "inferred" in progress.outcome_message and "Live migration has been aborted" in progress.outcome_message
     assert "harvester-01" in progress.outcome_message
 
@@ -175,7 +175,10 @@ def test_an_inferred_timeout_gives_the_time_it_ran_the_budget_and_says_it_was_in
 def test_an_inferred_stuck_migration_names_its_progress_timeout():
     progress = progress_of("mig-quiet-stuck")
     assert progress.timeout_seconds == 150
-    assert "3 min 20 s" in progress.outcome_message and "2 min 30 s" in progress.outcome_message
+    assert (
+        "3 minutes and 20 seconds" in progress.outcome_message
+        and "2 minutes and 30 seconds" in progress.outcome_message
+    )
     assert "inferred" in progress.outcome_message
 
 

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from tui.domain.units import exact_duration, human_duration
+from tui.domain.units import exact_duration, human_bytes, human_duration
 
 
 @pytest.mark.parametrize(
     "seconds, shown",
     [
-        (0, "0 s"),
-        (45, "45 s"),
-        (60, "1 min"),
-        (750, "12 min 30 s"),
-        (1350, "22 min 30 s"),
-        (3600, "1 h"),
-        (6400, "1 h 46 min 40 s"),
-        (7200, "2 h"),
-        (3601, "1 h 1 s"),
-        (749.2, "12 min 30 s"),
-        (-90, "-1 min 30 s"),
+        (0, "0 seconds"),
+        (45, "45 seconds"),
+        (60, "1 minute"),
+        (750, "12 minutes and 30 seconds"),
+        (1350, "22 minutes and 30 seconds"),
+        (3600, "1 hour"),
+        (6400, "1 hour, 46 minutes and 40 seconds"),
+        (7200, "2 hours"),
+        (3601, "1 hour and 1 second"),
+        (749.2, "12 minutes and 30 seconds"),
+        (-90, "-1 minute and 30 seconds"),
+        (3 * 86400 + 5, "3 days and 5 seconds"),
         (None, "unknown"),
         (float("nan"), "unknown"),
     ],
@@ -29,6 +30,29 @@ def test_an_exact_duration_keeps_every_unit_and_never_rounds_down(seconds, shown
     assert exact_duration(seconds) == shown
 
 
-@pytest.mark.parametrize("seconds, shown", [(45, "45 s"), (750, "12 min"), (6400, "1 h 47 min"), (7200, "2 h")])
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [
+        (45, "45 seconds"),
+        (150, "2 minutes and 30 seconds"),
+        (750, "12 minutes"),
+        (6400, "1 hour and 47 minutes"),
+        (7200, "2 hours"),
+        (None, "unknown"),
+    ],
+)
 def test_a_glance_duration_stays_rounded_to_what_matters(seconds, shown):
     assert human_duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    "amount, shown",
+    [(0, "0 B"), (500, "500 B"), (1024, "1 KiB"), (2863311530, "2.7 GiB"), (4 * 1024**3, "4 GiB"), (-2048, "-2 KiB")],
+)
+def test_sizes_are_1024_based_with_one_decimal_when_it_helps(amount, shown):
+    assert human_bytes(amount) == shown
+
+
+def test_an_absurd_size_is_its_order_of_magnitude():
+    assert human_bytes(10**30 * 1024**6) == "1.1e48 B"
+    assert human_bytes(None) == "unknown"

@@ -101,7 +101,7 @@ def test_an_operator_migrates_a_vm_in_the_demo_and_sees_it_finish(terminal: Term
 
     terminal.keys("Enter")
     question = terminal.wait_for("Start this live migration?")
-    assert "3 GB x 150 s/GB = 7 min 30 s" in question
+    assert "3 GB x 150 s/GB = 7 minutes and 30 seconds" in question
 
     terminal.keys("Enter")
     terminal.wait_for("Migration started")

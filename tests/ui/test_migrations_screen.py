@@ -16,7 +16,7 @@ from tests.ui.harness import (
 from tui.screens.migrations import MigrationsScreen
 
 BUSY = "default/kafka-broker-2"  # dirties memory faster than it is copied: 5 GB x 20 s/GB = 100 s
-STEADY = "default/db-primary"  # 9 GB x 150 s/GB = 22 min 30 s
+STEADY = "default/db-primary"  # 9 GB x 150 s/GB = 22 minutes and 30 seconds
 
 
 def row(app, vm_key: str):
@@ -83,7 +83,7 @@ async def test_a_stall_is_warned_naming_the_progress_timeout(cluster, admin):
         await open_with_copying(pilot, cluster, app, BUSY)
         await step_until(pilot, cluster, lambda: app.live.ledger.running_for_vm(BUSY).stalled, what="a stall")
         await until(pilot, lambda: "⚠ stalled" in screen_text(app))
-        assert "KubeVirt aborts after 2 min 30 s without progress (progressTimeout)" in widget_text(
+        assert "KubeVirt aborts after 2 minutes and 30 seconds without progress (progressTimeout)" in widget_text(
             app, "#migration-detail"
         )
 

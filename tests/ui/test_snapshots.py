@@ -44,3 +44,44 @@ def test_what_came_before(scene: str, size: str, snap_compare) -> None:
             assert snap_compare(app, terminal_size=SIZES[size], run_before=lambda pilot: run(pilot, cluster))
         finally:
             session.stop()
+
+
+# -- choosers and the CPU-model confirmation (at 80x24) ----------------------------------------------
+
+
+async def _context_chooser(pilot, cluster) -> None:
+    from tests.ui.harness import until
+    from tests.ui.scenes import caught_up
+    from tui.screens.chooser import ChooserScreen
+
+    await caught_up(pilot, cluster)
+    await pilot.press("K")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ChooserScreen))
+    await pilot.pause(0.2)
+
+
+async def _cpu_model_confirmation(pilot, cluster) -> None:
+    from tests.ui.harness import until
+    from tests.ui.scenes import caught_up, vm_detail
+    from tui.screens.chooser import ChooserScreen
+    from tui.screens.confirm import ConfirmScreen
+
+    await vm_detail(pilot, cluster)
+    await caught_up(pilot, cluster)
+    await pilot.press("c")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ChooserScreen))
+    await pilot.press("end", "enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("scene", ["context-chooser", "cpu-model-confirmation"])
+def test_chooser_screens(scene: str, snap_compare) -> None:
+    run = {"context-chooser": _context_chooser, "cpu-model-confirmation": _cpu_model_confirmation}[scene]
+    with simulated("default") as cluster, tempfile.TemporaryDirectory() as directory:
+        session = connect_as(cluster, Path(directory))
+        try:
+            app = make_app(session)
+            assert snap_compare(app, terminal_size=(80, 24), run_before=lambda pilot: run(pilot, cluster))
+        finally:
+            session.stop()

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from tui.cli.abort import command_abort
 from tui.cli.arguments import build_parser, command_parser, normalise_demo
+from tui.cli.config_file import apply_config_file, connect_message
 from tui.cli.migrate import command_migrate
 from tui.cli.output import (
     EXIT_FAILED,
@@ -51,6 +52,9 @@ def main(
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         with stop_signals_interrupt():
+            problem = apply_config_file(args)
+            if problem and args.command is not None:
+                say(err, clean(f"livemig: {problem}"))
             if args.readonly and args.command in ("migrate", "abort"):
                 raise UsageError(
                     f"--readonly and {args.command} exclude each other: {args.command} changes the cluster"
@@ -61,7 +65,7 @@ def main(
         say(err, clean(f"livemig: error: {error}"))
         return EXIT_USAGE
     except ConnectError as error:
-        say(err, clean(f"livemig: {error.message}"))
+        say(err, clean(f"livemig: {connect_message(args, error.message)}"))
         return EXIT_USAGE
     except Terminated as signalled:
         with contextlib.suppress(OSError, ValueError):  # after SIGHUP the terminal may be gone

@@ -51,5 +51,13 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO, timings: Timi
     demo = bool(getattr(args, "demo", None))
     everything = args.all_namespaces or (demo and not args.namespace)
     with connected(args, timings, namespace=args.namespace, all_namespaces=everything) as session:
-        code = run_app(session, readonly=args.readonly, theme=args.theme, kubeconfig=args.kubeconfig, demo=demo)
+        code = run_app(
+            session,
+            readonly=args.readonly,
+            theme=args.theme,
+            kubeconfig=args.kubeconfig,
+            demo=demo,
+            keymap_file=getattr(args, "config_keymap", None),
+            config_problem=getattr(args, "config_problem", ""),
+        )
     return code if isinstance(code, int) else EXIT_OK

@@ -22,18 +22,21 @@ class Action(str, Enum):
     MIGRATE = "migrate"
     ABORT = "abort"
     SET_CPU_MODEL = "set_cpu_model"
+    SET_CLUSTER_CPU_MODEL = "set_cluster_cpu_model"
 
     def __str__(self) -> str:
         return self.value
 
 
 MIGRATE, ABORT, SET_CPU_MODEL = Action.MIGRATE, Action.ABORT, Action.SET_CPU_MODEL
+SET_CLUSTER_CPU_MODEL = Action.SET_CLUSTER_CPU_MODEL
 
 # action -> (verb, resource, API group), as the action's API call needs them.
 ACTION_VERBS: dict[str, tuple[str, str, str]] = {
     MIGRATE: ("create", "virtualmachineinstancemigrations", "kubevirt.io"),
     ABORT: ("delete", "virtualmachineinstancemigrations", "kubevirt.io"),
     SET_CPU_MODEL: ("patch", "virtualmachines", "kubevirt.io"),
+    SET_CLUSTER_CPU_MODEL: ("patch", "kubevirts", "kubevirt.io"),  # in the KubeVirt CR's namespace
 }
 REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 

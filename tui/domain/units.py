@@ -1,10 +1,18 @@
-"""Numbers in an operator's words: bytes, CPU and durations as short text ("2.7 GiB", "125m", "1 h 46 min")."""
+"""Numbers in an operator's words: bytes, CPU and durations ("2.7 GiB", "125m", "1 hour and 47 minutes").
+
+Sizes and durations are worded by the `humanize` package (naturalsize, 1024-based; precisedelta),
+within the rounding each helper promises; livemig only guards what humanize does not (unknown values,
+absurd sizes) and keeps sizes as short as table cells need ("B" for bytes, no ".0").
+"""
 
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
-_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+import humanize
+
+_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")  # as far as sizes are worded
 
 
 def human_bytes(amount: float | None) -> str:
@@ -16,15 +24,10 @@ def human_bytes(amount: float | None) -> str:
         # Beyond 1024 EiB no machine has it (a typo such as "1e400"): its order of magnitude, not
         # hundreds of digits.
         return f"{sign}{_scientific(abs(amount))} B"
-    value = float(abs(amount))
-    unit = 0
-    while value >= 1024 and unit < len(_BINARY_UNITS) - 1:
-        value /= 1024
-        unit += 1
-    if unit == 0:
-        return f"{sign}{int(value)} B"
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{sign}{text} {_BINARY_UNITS[unit]}"
+    if abs(amount) < 1024:
+        return f"{sign}{int(abs(amount))} B"  # humanize says "Bytes": "B" fits a table cell
+    number, _, unit = humanize.naturalsize(abs(amount), binary=True, format="%.1f").partition(" ")
+    return f"{sign}{number.removesuffix('.0')} {unit}"
 
 
 def _scientific(amount: float) -> str:
@@ -43,26 +46,30 @@ def human_cpu(millicores: int | None) -> str:
     return f"{millicores}m"
 
 
+def _words(seconds: int, minimum_unit: str) -> str:
+    """humanize's precisedelta of whole seconds, in days at most (a timeout has no months)."""
+    return humanize.precisedelta(
+        timedelta(seconds=seconds), minimum_unit=minimum_unit, suppress=("years", "months"), format="%0.0f"
+    )
+
+
 def human_duration(seconds: float | None) -> str:
-    """Rounded to what matters: 45 -> "45 s", 600 -> "10 min", 6400 -> "1 h 47 min", 7200 -> "2 h"."""
+    """Rounded to what matters: 45 -> "45 seconds", 150 -> "2 minutes and 30 seconds", 750 -> "12 minutes",
+    6400 -> "1 hour and 47 minutes", 7200 -> "2 hours"."""
     if seconds is None or not _finite(seconds):
         return "unknown"
     sign = "-" if seconds < 0 else ""
     total = round(abs(seconds))
-    if total < 60:
-        return f"{sign}{total} s"
+    if total < 600:  # under ten minutes the seconds still matter
+        return sign + _words(total, "seconds")
     if total < 3600:
-        minutes, rest = divmod(total, 60)
-        return f"{sign}{minutes} min" + (f" {rest} s" if rest and minutes < 10 else "")
-    hours, rest = divmod(total, 3600)
-    minutes = round(rest / 60)
-    if minutes == 60:
-        hours, minutes = hours + 1, 0
-    return f"{sign}{hours} h" + (f" {minutes} min" if minutes else "")
+        return sign + _words(total // 60 * 60, "minutes")
+    return sign + _words(round(total / 60) * 60, "minutes")
 
 
 def exact_duration(seconds: float | None) -> str:
-    """Every unit, never rounded down: 750 -> "12 min 30 s", 6400 -> "1 h 46 min 40 s", 7200 -> "2 h".
+    """Every unit, never rounded down: 750 -> "12 minutes and 30 seconds", 6400 -> "1 hour, 46 minutes
+    and 40 seconds", 7200 -> "2 hours".
 
     For a result shown next to the numbers it is computed from (a budget's "5 GB x 150 s/GB = ..."),
     where a rounded figure would read as a wrong product. A fraction of a second counts as a second.
@@ -70,13 +77,7 @@ def exact_duration(seconds: float | None) -> str:
     if seconds is None or not _finite(seconds):
         return "unknown"
     sign = "-" if seconds < 0 else ""
-    total = math.ceil(abs(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, rest = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    parts += [f"{minutes} min"] if minutes else []
-    parts += [f"{rest} s"] if rest or not parts else []
-    return sign + " ".join(parts)
+    return sign + _words(math.ceil(abs(seconds)), "seconds")
 
 
 def _finite(value: float) -> bool:

@@ -13,6 +13,7 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
     """Where bindings are active together, the focused widget's first; questions and help are modal
     (the app's own keys but its priority ones do not reach into them)."""
     # Here, not at the top: help.py, one of these screens, asks for the scopes.
+    from tui.screens.chooser import ChooserScreen
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.help import HelpScreen
     from tui.screens.migrations import MigrationsScreen
@@ -27,6 +28,7 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
         Scope("Migrations", "on the Migrations screen", (RowTable, MigrationsScreen, app_type)),
         Scope("Node picker", "in the node picker", (RowTable, NodePickerScreen)),
         Scope("Questions", "in a question", (ConfirmScreen,)),
+        Scope("Chooser", "in a chooser", (RowTable, ChooserScreen)),
         Scope("Help", "in help", (HelpScreen,)),
     )
 

@@ -18,6 +18,7 @@ from tui.domain.queue import queue_hold, waiting_evacuations
 from tui.domain.reasons import SOURCE_NODE
 from tui.domain.units import human_bytes, human_duration
 from tui.messages import ViewUpdated
+from tui.screens import cpu_model
 from tui.screens.live import LiveScreen
 from tui.screens.node_picker import free_memory, node_state, verdict_text
 from tui.view.progress_cell import time_left
@@ -48,6 +49,8 @@ class VMDetailScreen(LiveScreen):
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("m", "migrate", "Migrate", id="detail.migrate"),
         Binding("a", "abort", "Abort", id="detail.abort"),
+        # Not in the footer (no room at 80 columns): the CPU-model advice line names the key.
+        Binding("c", "cpu_model", "CPU model", show=False, id="detail.cpu_model"),
         # The reasons under the table can be longer than the room left for them: tab reaches them.
         Binding("tab", "app.focus_next", "Reasons", id="detail.reasons"),
         # What came before: the VM's migrations still in the cluster and its recent events, in place of the nodes.
@@ -253,6 +256,8 @@ class VMDetailScreen(LiveScreen):
                 clean(f" it could reach {', '.join(best.reachable)}"),
                 (" (after a restart).", "$text-muted"),
             ]
+            if not cpu_model.unavailable(self.app, self.vm_key):
+                parts += [" ", ("c", "bold"), " sets it."]
         return Content.assemble(*parts)
 
     # -- keys ------------------------------------------------------------------------------------
@@ -262,11 +267,15 @@ class VMDetailScreen(LiveScreen):
             return self.model.action_state(MIGRATE, self.vm_key)[0]
         if action == "abort":
             return self.model.action_state(ABORT, self.vm_key)[0]
+        if action == "cpu_model":
+            return None if cpu_model.unavailable(self.app, self.vm_key) else True
         return True
 
     def explain_unavailable(self, action: str) -> str:
         if action in ("migrate", "abort"):
             return self.model.action_state(MIGRATE if action == "migrate" else ABORT, self.vm_key)[1]
+        if action == "cpu_model":
+            return cpu_model.unavailable(self.app, self.vm_key)
         return ""
 
     def action_back(self) -> None:
@@ -292,6 +301,9 @@ class VMDetailScreen(LiveScreen):
     def action_abort(self) -> None:
         self.livemig.begin_abort(self.vm_key)
 
+    def action_cpu_model(self) -> None:
+        cpu_model.begin_cpu_model_change(self.app, self.vm_key)
+
     def on_row_table_highlighted(self, message: RowTable.Highlighted) -> None:
         self._show_node(message.key)
         self.query_one("#detail-node-scroll", ScrollPane).to_top()  # another node's reasons, from their first
@@ -307,6 +319,10 @@ class VMDetailScreen(LiveScreen):
             commands.append((f"Migrate {name}", "Choose a target node, then confirm", self.action_migrate))
         if self.model.action_state(ABORT, self.vm_key)[0]:
             commands.append((f"Abort the migration of {name}", "Asks first", self.action_abort))
+        if not cpu_model.unavailable(self.app, self.vm_key):
+            commands.append(
+                (f"Set the CPU model of {name}", "Takes effect at its restart; asks first", self.action_cpu_model)
+            )
         return commands
 
 

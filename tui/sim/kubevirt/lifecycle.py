@@ -26,6 +26,7 @@ from tui.sim.kubevirt.index import MIGRATION_JOB_LABEL, ClusterIndex, Key, key_o
 from tui.sim.kubevirt.kubelet import PodRuntime
 from tui.sim.kubevirt.problems import scenario_object
 from tui.sim.kubevirt.render import moment as format_time
+from tui.sim.kubevirt.restart_required import RestartRequired
 from tui.sim.store import ObjectStore, copy_object
 
 DOMAIN_START_SECONDS = 2.0  # from a running launcher pod to a running guest
@@ -106,6 +107,7 @@ class VirtualMachines:
         self.dirty_vms: set[Key] = set()
         self.dirty_vmis: set[Key] = set()
         self._domain_start: dict[Key, datetime] = {}
+        self.restarts = RestartRequired()
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -442,6 +444,7 @@ class VirtualMachines:
             return
         vmi = self.index.get("virtualmachineinstances", *key)
         status = cond.vm_status(vm, vmi, self.launcher_pod(vmi) if vmi else None, now)
+        status["conditions"] = self.restarts.conditions(key, vm, vmi, status["conditions"], now)
         current = _dict(vm.get("status"))
         if _without_probe_times(status) == _without_probe_times(current):
             return
