@@ -22,6 +22,7 @@ class Action(str, Enum):
     MIGRATE = "migrate"
     ABORT = "abort"
     SET_CPU_MODEL = "set_cpu_model"
+    CORDON = "cordon"
 
     def __str__(self) -> str:
         return self.value
@@ -34,6 +35,7 @@ ACTION_VERBS: dict[str, tuple[str, str, str]] = {
     MIGRATE: ("create", "virtualmachineinstancemigrations", "kubevirt.io"),
     ABORT: ("delete", "virtualmachineinstancemigrations", "kubevirt.io"),
     SET_CPU_MODEL: ("patch", "virtualmachines", "kubevirt.io"),
+    Action.CORDON: ("patch", "nodes", ""),
 }
 REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
@@ -105,7 +107,8 @@ class AccessReviews:
         why = status.get("reason") if isinstance(status.get("reason"), str) else ""
         if not why and isinstance(status.get("evaluationError"), str):
             why = status["evaluationError"]
-        reason = f"you may not {verb} {resource} in {namespace}" + (f" ({why})" if why else "")
+        where = f"in {namespace}" if namespace else "(cluster-wide)"
+        reason = f"you may not {verb} {resource} {where}" + (f" ({why})" if why else "")
         return Permission(False, reason)
 
 
