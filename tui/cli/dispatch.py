@@ -11,6 +11,7 @@ from typing import TextIO
 
 from tui.cli.abort import command_abort
 from tui.cli.arguments import build_parser, command_parser, normalise_demo
+from tui.cli.evacuate import command_evacuate
 from tui.cli.migrate import command_migrate
 from tui.cli.output import (
     EXIT_FAILED,
@@ -31,6 +32,7 @@ from tui.cluster.redaction import redact
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, Timings], int]
 COMMANDS: dict[str, Command] = {"plan": command_plan, "migrate": command_migrate, "abort": command_abort}
+COMMANDS["evacuate"] = command_evacuate
 
 
 def main(
@@ -51,7 +53,8 @@ def main(
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         with stop_signals_interrupt():
-            if args.readonly and args.command in ("migrate", "abort"):
+            changes = args.command in ("migrate", "abort") or (args.command == "evacuate" and not args.dry_run)
+            if args.readonly and changes:
                 raise UsageError(
                     f"--readonly and {args.command} exclude each other: {args.command} changes the cluster"
                 )
