@@ -14,9 +14,11 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
     (the app's own keys but its priority ones do not reach into them)."""
     # Here, not at the top: help.py, one of these screens, asks for the scopes.
     from tui.screens.confirm import ConfirmScreen
+    from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
     from tui.screens.help import HelpScreen
     from tui.screens.migrations import MigrationsScreen
     from tui.screens.node_picker import NodePickerScreen
+    from tui.screens.nodes import NodesScreen
     from tui.screens.vm_detail import VMDetailScreen
     from tui.screens.vm_list import VMListScreen
     from tui.widgets.row_table import RowTable
@@ -27,6 +29,9 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
         Scope("Migrations", "on the Migrations screen", (RowTable, MigrationsScreen, app_type)),
         Scope("Node picker", "in the node picker", (RowTable, NodePickerScreen)),
         Scope("Questions", "in a question", (ConfirmScreen,)),
+        Scope("Nodes", "on the Nodes screen", (RowTable, NodesScreen, app_type)),
+        Scope("Evacuation plan", "in the evacuation plan", (EvacuationPlanScreen,)),
+        Scope("Evacuation question", "in the evacuation question", (EvacuationQuestion,)),
         Scope("Help", "in help", (HelpScreen,)),
     )
 
