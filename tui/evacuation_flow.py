@@ -103,7 +103,16 @@ class EvacuationFlow(App[int]):
         plan = evacuation_plan(self.live.snapshot, node, self.session.now())
         for namespace in sorted({item.namespace for item in plan.movable}):
             self.ensure_permissions(namespace)  # type: ignore[attr-defined]
-        self.push_screen(EvacuationPlanScreen(plan), partial(self._evacuation_planned, node))
+        self.push_screen(EvacuationPlanScreen(plan, self._scope_note(node)), partial(self._evacuation_planned, node))
+
+    def _scope_note(self, node: str) -> str:
+        """What the plan cannot see when the session shows some namespaces only ("" when it shows all)."""
+        if not self.session.namespaces:
+            return ""
+        return (
+            f"Only the VMs of {self.live.scope_words()} are known here: VMs of other namespaces on {node} are not "
+            "in this plan and stay. Start livemig with -A to empty the node of every VM."
+        )
 
     def _forbidden_namespaces(self, plan: EvacuationPlan) -> list[str]:
         found = []

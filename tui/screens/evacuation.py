@@ -82,9 +82,10 @@ class EvacuationPlanScreen(Question[bool]):
         Binding("enter", "answer(True)", "Continue", id="evacuation.continue"),
     ]
 
-    def __init__(self, plan: EvacuationPlan) -> None:
+    def __init__(self, plan: EvacuationPlan, scope_note: str = "") -> None:
         super().__init__(id="evacuation-plan")
         self.plan = plan
+        self.scope_note = scope_note  # what the plan cannot see (VMs of namespaces outside the session)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="evacuation-dialog", classes="dialog"):
@@ -93,6 +94,12 @@ class EvacuationPlanScreen(Question[bool]):
                 classes="dialog-title",
                 markup=False,
             )
+            if self.scope_note:
+                yield Static(
+                    Content.assemble(("⚠ ", "$text-warning"), clean(self.scope_note)),
+                    id="evacuation-scope",
+                    markup=False,
+                )
             with ScrollPane(id="evacuation-scroll"):
                 yield Static(plan_content(self.plan), id="evacuation-body", markup=False)
         yield DialogKeys(self.keys(), id="evacuation-keys")

@@ -159,8 +159,8 @@ class NodesScreen(LiveScreen):
     def action_state(self, action: str) -> tuple[bool | None, str]:
         """Whether a key applies to the highlighted node now (True, None dimmed, False hidden), and why not."""
         model = self.model
-        if model.readonly:
-            return False, f"{READONLY_REASON}: it changes nothing."
+        if model.readonly:  # dimmed, not hidden: the key still says why it does nothing
+            return None, f"{READONLY_REASON}: it changes nothing."
         node = self.highlighted
         if node is None:
             return None, "No node is selected."
