@@ -70,11 +70,11 @@ async def test_evacuating_a_node_moves_the_movable_vms_elsewhere_and_says_why_th
         assert plan.startswith("1 VM will move, 2 cannot.")
         assert "Only the VMs of namespace default are known here" in widget_text(app, "#evacuation-scope")
         assert (
-            "✓ default/jump-host the scheduler picks one of harvester-node-0, harvester-node-1, harvester-node-2"
+            "✓ default/jump-host: the scheduler picks one of harvester-node-0, harvester-node-1, harvester-node-2"
             in plan
         )
-        assert "✗ default/dev-sandbox NotLiveMigratable: KubeVirt says the VM is not live-migratable" in plan
-        assert "✗ default/monitoring-01 NoEligibleNode: No other node can take it" in plan
+        assert "✗ default/dev-sandbox: NotLiveMigratable: KubeVirt says the VM is not live-migratable" in plan
+        assert "✗ default/monitoring-01: NoEligibleNode: No other node can take it" in plan
         assert (
             "A drain would evict it: the guest shuts down, and it stays stopped (runStrategy RerunOnFailure)." in plan
         )

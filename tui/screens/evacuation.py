@@ -57,20 +57,20 @@ def plan_content(plan: EvacuationPlan) -> Content:
     if plan.movable:
         parts += ["\n\n", ("Will move", "bold $text-success")]
         for item in plan.movable:
-            parts += ["\n", ("✓ ", "$text-success"), (clean(str(item.key)), "bold"), " ", clean(targets_words(item))]
+            parts += ["\n", ("✓ ", "$text-success"), (clean(str(item.key)), "bold"), ": ", clean(targets_words(item))]
         if queued := queue_words(plan):
             parts += ["\n", ("◐ ", "$text-warning"), clean(queued)]
     if plan.unmovable:
         parts += ["\n\n", ("Cannot move", "bold $text-error")]
         for stays in plan.unmovable:
             why, on_drain = unmovable_words(stays)
-            parts += ["\n", ("✗ ", "$text-error"), (clean(str(stays.key)), "bold"), " ", clean(why)]
+            parts += ["\n", ("✗ ", "$text-error"), (clean(str(stays.key)), "bold"), ": ", clean(why)]
             parts += ["\n  ", (clean(on_drain), "$text-muted")]
     if plan.migrating:
         parts += ["\n\n", ("Migrating already", "bold")]
         for underway in plan.migrating:
             by = "KubeVirt's evacuation" if underway.by_kubevirt else "a migration"
-            parts += ["\n", "→ ", (clean(str(underway.key)), "bold"), clean(f" {by} ({underway.migration})")]
+            parts += ["\n", "→ ", (clean(str(underway.key)), "bold"), clean(f": {by} ({underway.migration})")]
     return Content.assemble(*parts)
 
 
