@@ -8,6 +8,10 @@ from datetime import datetime, timezone
 
 from tests.domain.clusters import cluster
 from tui.domain.evacuation import (
+    DRAIN_EVACUATES,
+    DRAIN_EVICTS,
+    DRAIN_LEFT_TO_OWNER,
+    DRAIN_REFUSED,
     FROM_CLUSTER,
     FROM_KUBEVIRT_DEFAULT,
     FROM_VMI,
@@ -157,8 +161,19 @@ def test_the_json_has_the_documented_shape():
         "code",
         "why",
         "on_drain",
+        "drain",
         "eviction_strategy",
         "eviction_strategy_from",
         "reasons",
     ]
     json.dumps(data)
+
+
+def test_what_a_drain_does_is_given_as_a_code_for_each_vm_that_stays():
+    assert {item.name: item.drain for item in PLAN.unmovable} == {
+        "ext": DRAIN_LEFT_TO_OWNER,
+        "legacy": DRAIN_EVICTS,
+        "rack1": DRAIN_EVACUATES,
+        "sandbox": DRAIN_EVICTS,
+        "strict": DRAIN_REFUSED,
+    }

@@ -49,6 +49,12 @@ FROM_KUBEVIRT_DEFAULT = "kubevirt-default"
 STAYS_EVICTION_NONE = "EvictionStrategyNone"
 STAYS_EXTERNAL = "EvictionStrategyExternal"
 
+# What a drain does with a VMI (Unmovable.drain), by KubeVirt's eviction admitter.
+DRAIN_EVICTS = "evicts"  # the launcher pod is evicted: the guest shuts down
+DRAIN_EVACUATES = "evacuates"  # eviction refused (429), VMI marked, an evacuation migration is created
+DRAIN_REFUSED = "refused"  # eviction refused: LiveMigrate on a VMI that cannot migrate
+DRAIN_LEFT_TO_OWNER = "left-to-owner"  # eviction refused, VMI marked, no migration: External
+
 DEFAULT_PARALLEL_PER_CLUSTER = 5
 DEFAULT_PARALLEL_OUTBOUND_PER_NODE = 2
 EVACUATION_PREFIX = "kubevirt-evacuation-"  # the migrations KubeVirt's evacuation controller creates
@@ -104,6 +110,7 @@ class Unmovable:
     on_drain: str  # one sentence: what `kubectl drain` (or Harvester's maintenance mode) would do with it
     strategy: EvictionStrategy
     reasons: tuple[Reason, ...] = ()
+    drain: str = DRAIN_EVICTS  # DRAIN_EVICTS, DRAIN_EVACUATES, DRAIN_REFUSED or DRAIN_LEFT_TO_OWNER
 
     @property
     def key(self) -> VMKey:
@@ -115,6 +122,7 @@ class Unmovable:
             "code": self.code,
             "why": self.why,
             "on_drain": self.on_drain,
+            "drain": self.drain,
             "eviction_strategy": self.strategy.value,
             "eviction_strategy_from": self.strategy.source,
             "reasons": [reason.to_dict() for reason in self.reasons],
@@ -246,6 +254,7 @@ def evacuation_plan(snapshot: ClusterSnapshot, node: str, now: datetime) -> Evac
 def _decide(snapshot: ClusterSnapshot, vmi: VMI, node: str, now: datetime) -> Movable | Unmovable:
     strategy = eviction_strategy(snapshot, vmi)
     drain = on_drain(snapshot, vmi, strategy)
+    outcome = drain_outcome(vmi, strategy)
     if strategy.value == EXTERNAL:
         return Unmovable(
             vmi.namespace,
@@ -254,6 +263,7 @@ def _decide(snapshot: ClusterSnapshot, vmi: VMI, node: str, now: datetime) -> Mo
             f"Its {strategy.words()} leaves moving it to its owner, not to KubeVirt or livemig.",
             drain,
             strategy,
+            drain=outcome,
         )
     if strategy.value not in (LIVE_MIGRATE, LIVE_MIGRATE_IF_POSSIBLE):
         return Unmovable(
@@ -264,12 +274,15 @@ def _decide(snapshot: ClusterSnapshot, vmi: VMI, node: str, now: datetime) -> Mo
             "migrate it by hand if it must keep running.",
             drain,
             strategy,
+            drain=outcome,
         )
     plan = plan_for(snapshot, vmi.namespace, vmi.name, now)
     blocking = [r for r in plan.blockers if r.code != codes.NO_ELIGIBLE_NODE]
     if blocking:
         first = blocking[0]
-        return Unmovable(vmi.namespace, vmi.name, first.code, first.message, drain, strategy, tuple(blocking))
+        return Unmovable(
+            vmi.namespace, vmi.name, first.code, first.message, drain, strategy, tuple(blocking), drain=outcome
+        )
     if not snapshot.nodes_known:
         return Movable(vmi.namespace, vmi.name, (), strategy)
     targets = tuple(v.node for v in plan.nodes if _takes(snapshot, v, node))
@@ -284,6 +297,7 @@ def _decide(snapshot: ClusterSnapshot, vmi: VMI, node: str, now: datetime) -> Mo
         drain,
         strategy,
         tuple(r for r in plan.blockers if r.code == codes.NO_ELIGIBLE_NODE),
+        drain=outcome,
     )
 
 
@@ -306,20 +320,32 @@ def summarise(snapshot: ClusterSnapshot, verdicts: list[NodeVerdict]) -> str:
     return "; ".join(f"{', '.join(nodes)}: {', '.join(why)}" for why, nodes in groups.items())
 
 
-def on_drain(snapshot: ClusterSnapshot, vmi: VMI, strategy: EvictionStrategy) -> str:
-    """What a drain of the VMI's node would do with it, in a sentence (from KubeVirt's eviction admitter)."""
+def drain_outcome(vmi: VMI, strategy: EvictionStrategy) -> str:
+    """What KubeVirt's eviction admitter does with the VMI's launcher pod on a drain."""
     live_migratable = _condition_true(vmi, "LiveMigratable")
     if strategy.value == EXTERNAL:
+        return DRAIN_LEFT_TO_OWNER
+    if strategy.value == LIVE_MIGRATE and not live_migratable:
+        return DRAIN_REFUSED
+    if strategy.value in (LIVE_MIGRATE, LIVE_MIGRATE_IF_POSSIBLE) and live_migratable:
+        return DRAIN_EVACUATES
+    return DRAIN_EVICTS
+
+
+def on_drain(snapshot: ClusterSnapshot, vmi: VMI, strategy: EvictionStrategy) -> str:
+    """What a drain of the VMI's node would do with it, in a sentence (from KubeVirt's eviction admitter)."""
+    outcome = drain_outcome(vmi, strategy)
+    if outcome == DRAIN_LEFT_TO_OWNER:
         return (
             "A drain would wait: KubeVirt refuses the eviction and marks the VMI (evacuationNodeName) "
             "for its owner to move it."
         )
-    if strategy.value == LIVE_MIGRATE and not live_migratable:
+    if outcome == DRAIN_REFUSED:
         return (
             "A drain would be stuck: KubeVirt refuses to evict a VM with evictionStrategy LiveMigrate that "
             "cannot migrate, until it is stopped or moved."
         )
-    if strategy.value in (LIVE_MIGRATE, LIVE_MIGRATE_IF_POSSIBLE) and live_migratable:
+    if outcome == DRAIN_EVACUATES:
         return (
             "A drain would make KubeVirt start an evacuation migration, and wait while that cannot succeed "
             "(see why it cannot move)."

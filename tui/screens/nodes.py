@@ -77,6 +77,7 @@ class NodesScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__(id="nodes")
         self._key_states: tuple[object, ...] = ()
+        self._lines: dict[str, NodeLine] = {}  # as last shown
 
     @property
     def nodes_app(self) -> NodesApp:
@@ -103,6 +104,7 @@ class NodesScreen(LiveScreen):
     def show_view(self) -> None:
         model = self.model
         lines = node_lines(model.snapshot, model.ledger)
+        self._lines = {line.name: line for line in lines}
         self.query_one(RowTable).set_rows([node_row(line) for line in lines])
         ready = sum(1 for line in lines if line.ready == "Ready")
         cordoned = sum(1 for line in lines if line.cordoned)
@@ -128,8 +130,7 @@ class NodesScreen(LiveScreen):
             self.refresh_bindings()
 
     def _line(self) -> NodeLine | None:
-        key = self.highlighted
-        return next((line for line in node_lines(self.model.snapshot, self.model.ledger) if line.name == key), None)
+        return self._lines.get(self.highlighted or "")
 
     def _show_info(self) -> None:
         line = self._line()
