@@ -97,13 +97,14 @@ class EvacuationFlow(App[int]):
         if is_question(self.screen) or node is None:
             return
         refused = self._change_refused()
-        if refused:
+        if refused and not self.readonly:
             self._refused("Cannot evacuate", refused)
             return
         plan = evacuation_plan(self.live.snapshot, node, self.session.now())
         for namespace in sorted({item.namespace for item in plan.movable}):
             self.ensure_permissions(namespace)  # type: ignore[attr-defined]
-        self.push_screen(EvacuationPlanScreen(plan, self._scope_note(node)), partial(self._evacuation_planned, node))
+        screen = EvacuationPlanScreen(plan, self._scope_note(node), read_only=refused)
+        self.push_screen(screen, partial(self._evacuation_planned, node))
 
     def _scope_note(self, node: str) -> str:
         """What the plan cannot see when the session shows some namespaces only ("" when it shows all)."""

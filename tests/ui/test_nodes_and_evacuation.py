@@ -134,17 +134,22 @@ async def test_one_key_aborts_the_batchs_migrations_not_yet_finished(cluster, ad
     assert vmi_node(cluster, "ci-runner-07") == "harvester-node-0"
 
 
-async def test_readonly_dims_evacuate_and_cordon_and_says_why(cluster, tmp_path: Path):
+async def test_readonly_shows_the_plan_but_carries_nothing_out_and_dims_cordon_saying_why(cluster, tmp_path: Path):
     session = connect_as(cluster, tmp_path, readonly=True)
     try:
         app = make_app(session, readonly=True)
         async with app.run_test(size=(100, 30)) as pilot:
             await open_nodes(pilot, "harvester-node-0")
-            for key in ("e", "c"):
-                await pilot.press(key)
-                await settle(pilot)
-                assert isinstance(app.screen, NodesScreen)
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, NodesScreen)
             await until(pilot, lambda: [n for n in app._notifications if "read-only" in n.message])
+            await pilot.press("e")
+            await until(pilot, lambda: isinstance(app.screen, EvacuationPlanScreen))
+            assert "read-only" in widget_text(app, "#evacuation-readonly")
+            assert "2 VMs will move, 0 cannot." in widget_text(app, "#evacuation-body")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, NodesScreen))
     finally:
         session.stop()
     assert not cordoned(cluster, "harvester-node-0")

@@ -82,10 +82,11 @@ class EvacuationPlanScreen(Question[bool]):
         Binding("enter", "answer(True)", "Continue", id="evacuation.continue"),
     ]
 
-    def __init__(self, plan: EvacuationPlan, scope_note: str = "") -> None:
+    def __init__(self, plan: EvacuationPlan, scope_note: str = "", read_only: str = "") -> None:
         super().__init__(id="evacuation-plan")
         self.plan = plan
         self.scope_note = scope_note  # what the plan cannot see (VMs of namespaces outside the session)
+        self.read_only = read_only  # why the plan can only be read (--readonly), "" when it can be carried out
 
     def compose(self) -> ComposeResult:
         with Vertical(id="evacuation-dialog", classes="dialog"):
@@ -94,6 +95,12 @@ class EvacuationPlanScreen(Question[bool]):
                 classes="dialog-title",
                 markup=False,
             )
+            if self.read_only:
+                yield Static(
+                    Content.assemble(("⚠ ", "$text-warning"), clean(self.read_only)),
+                    id="evacuation-readonly",
+                    markup=False,
+                )
             if self.scope_note:
                 yield Static(
                     Content.assemble(("⚠ ", "$text-warning"), clean(self.scope_note)),
@@ -106,7 +113,7 @@ class EvacuationPlanScreen(Question[bool]):
 
     def keys(self) -> Content:
         bindings = {binding.id: binding for binding in self.BINDINGS if isinstance(binding, Binding)}
-        go_on = "continue" if self.plan.movable else "close"
+        go_on = "continue" if self.plan.movable and not self.read_only else "close"
         return keys_line(
             [
                 (keys_of(self.app, bindings["evacuation.continue"]), go_on),
@@ -119,7 +126,7 @@ class EvacuationPlanScreen(Question[bool]):
         self.query_one(ScrollPane).focus()
 
     def action_answer(self, go_on: bool) -> None:
-        self.answer(go_on and bool(self.plan.movable))
+        self.answer(go_on and bool(self.plan.movable) and not self.read_only)
 
 
 class EvacuationQuestion(ConfirmScreen):

@@ -160,11 +160,13 @@ class NodesScreen(LiveScreen):
     def action_state(self, action: str) -> tuple[bool | None, str]:
         """Whether a key applies to the highlighted node now (True, None dimmed, False hidden), and why not."""
         model = self.model
-        if model.readonly:  # dimmed, not hidden: the key still says why it does nothing
-            return None, f"{READONLY_REASON}: it changes nothing."
         node = self.highlighted
         if node is None:
             return None, "No node is selected."
+        if action == "evacuate" and model.readonly:
+            return True, ""  # the plan can be read; it cannot be carried out
+        if model.readonly:  # dimmed, not hidden: the key still says why it does nothing
+            return None, f"{READONLY_REASON}: it changes nothing."
         if model.connection.stale:
             return None, "The connection to the API server is lost; wait until it is back (see the banner)."
         if action == "cordon":
