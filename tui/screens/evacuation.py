@@ -161,11 +161,18 @@ class EvacuationQuestion(ConfirmScreen):
         )
         self.plan = plan
         self.cordon_allowed = not plan.cordoned and not cordon_refused
+        self._cordon = self.cordon_allowed  # the box's value, kept as it changes (read after the question closed)
 
     @property
     def cordon(self) -> bool:
+        return self.cordon_allowed and self._cordon
+
+    def answer(self, result: bool) -> None:
+        """Take the box's value as it is when the question is answered, then answer."""
         boxes = self.query("#evacuation-cordon")
-        return self.cordon_allowed and bool(boxes) and boxes.first(Checkbox).value
+        if boxes and not self.answered:
+            self._cordon = boxes.first(Checkbox).value
+        super().answer(result)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
