@@ -231,7 +231,10 @@ def evacuation_plan(snapshot: ClusterSnapshot, node: str, now: datetime) -> Evac
             )
             continue
         decided = _decide(after, vmi, node, now)
-        (movable if isinstance(decided, Movable) else unmovable).append(decided)  # type: ignore[arg-type]
+        if isinstance(decided, Movable):
+            movable.append(decided)
+        else:
+            unmovable.append(decided)
     return EvacuationPlan(
         node=node,
         found=found is not None,
