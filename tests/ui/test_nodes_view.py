@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from tests.domain.clusters import cluster
 from tui.domain.evacuation import evacuation_plan
-from tui.view.evacuation import EvacuationBatches, headline, queue_words, targets_words
+from tui.view.evacuation import EvacuationBatches, headline, node_not_found, queue_words, targets_words
 from tui.view.ledger import MigrationLedger
 from tui.view.nodes import node_lines
 
@@ -44,3 +44,19 @@ def test_a_batch_counts_only_its_migrations_not_yet_finished():
     assert batches.unfinished("node-1", ledger()) == []
     batches.started("node-1", ("default/kubevirt-evacuation-7xk2p", "default/gone"))
     assert [view.name for view in batches.unfinished("node-1", ledger())] == ["kubevirt-evacuation-7xk2p"]
+
+
+def test_many_target_nodes_are_counted_after_the_first_four():
+    from tui.domain.evacuation import EvictionStrategy, Movable
+
+    item = Movable("default", "web", tuple(f"node-{i}" for i in range(10)), EvictionStrategy("LiveMigrate", "vmi"))
+    assert targets_words(item) == ("the scheduler picks one of 10 nodes (node-0, node-1, node-2, node-3 and 6 more)")
+
+
+def test_an_unknown_node_among_many_is_answered_with_the_nearest_names():
+    known = [f"harvester-{i:04}" for i in range(300)]
+    said = node_not_found("harvester-007", known)
+    assert said.startswith(
+        "there is no node named harvester-007 (the cluster has 300 nodes; the nearest: harvester-0007, "
+    )
+    assert said.count("harvester-0") == 3 + 1

@@ -38,6 +38,7 @@ from tui.view.evacuation import (
     cordon_words,
     headline,
     maintenance_words,
+    node_not_found,
     nothing_words,
     queue_words,
     targets_words,
@@ -97,8 +98,7 @@ def command_evacuate(args: argparse.Namespace, out: TextIO, err: TextIO, timings
             return problem
         snapshot = session.store.snapshot()
         if node not in snapshot.nodes:
-            known = ", ".join(sorted(snapshot.nodes)) or "none"
-            say(err, clean(f"livemig: there is no node named {node} (nodes: {known})."))
+            say(err, clean(f"livemig: {node_not_found(node, sorted(snapshot.nodes))}"))
             return EXIT_USAGE
         note_unread_kinds(session, err, REQUIRED)
         plan = evacuation_plan(snapshot, node, session.now())

@@ -3,6 +3,7 @@ migrations an evacuation started (so one key can abort those not yet finished)."
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from tui.domain.evacuation import EvacuationPlan, Movable, Unmovable
@@ -36,12 +37,32 @@ def maintenance_words(plan: EvacuationPlan) -> str:
     return f"Harvester maintenance mode: {plan.maintenance} (annotation harvesterhci.io/maintain-status)."
 
 
+# At most this many target nodes are named in words; the rest are counted (JSON names them all).
+NAMED_TARGETS = 4
+
+
 def targets_words(item: Movable) -> str:
     if not item.targets:
         return "the scheduler decides (the nodes could not be read)"
     if len(item.targets) == 1:
         return f"to {item.targets[0]}"
-    return f"the scheduler picks one of {', '.join(item.targets)}"
+    if len(item.targets) <= NAMED_TARGETS:
+        return f"the scheduler picks one of {', '.join(item.targets)}"
+    named = ", ".join(item.targets[:NAMED_TARGETS])
+    return (
+        f"the scheduler picks one of {len(item.targets)} nodes ({named} and {len(item.targets) - NAMED_TARGETS} more)"
+    )
+
+
+def node_not_found(node: str, known: list[str]) -> str:
+    """The sentence for a node name that is not in the cluster: every node when there are few, else the
+    nearest names."""
+    if len(known) <= 10:
+        return f"there is no node named {node} (nodes: {', '.join(known) or 'none'})."
+    scored = ((difflib.SequenceMatcher(None, node, name).ratio(), name) for name in known)
+    nearest = [name for score, name in sorted(scored, key=lambda pair: (-pair[0], pair[1])) if score >= 0.5][:3]
+    hint = f"; the nearest: {', '.join(nearest)}" if nearest else ""
+    return f"there is no node named {node} (the cluster has {len(known)} nodes{hint})."
 
 
 def unmovable_words(item: Unmovable) -> tuple[str, str]:
