@@ -173,3 +173,14 @@ def test_ctrl_c_while_waiting_says_the_migrations_go_on_and_how_to_abort_them(tm
     assert "Stopped waiting. These migrations go on: default/ci-runner-07 (" in run.err
     assert "Abort them with: livemig abort default/ci-runner-07; livemig abort default/web-frontend-01" in run.err
     assert "Traceback" not in run.err
+
+
+@pytest.mark.kubectl
+def test_kubectl_livemig_evacuate_prints_the_plan_and_passes_the_exit_code_through():
+    from tests.test_kubectl_plugin import BIN, KUBECTL, kubectl
+
+    if KUBECTL is None or not (BIN / "kubectl-livemig").exists():
+        pytest.skip("kubectl, or livemig's kubectl-livemig script, is not installed")
+    done = kubectl("livemig", "evacuate", "--demo", "harvester-node-3", "--dry-run")
+    assert done.returncode == 1, done.stderr  # some VMs of harvester-node-3 cannot move
+    assert done.stdout.startswith("Evacuate harvester-node-3: 1 VM will move, 3 cannot.")
