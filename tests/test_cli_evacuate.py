@@ -184,3 +184,12 @@ def test_kubectl_livemig_evacuate_prints_the_plan_and_passes_the_exit_code_throu
     done = kubectl("livemig", "evacuate", "--demo", "harvester-node-3", "--dry-run")
     assert done.returncode == 1, done.stderr  # some VMs of harvester-node-3 cannot move
     assert done.stdout.startswith("Evacuate harvester-node-3: 1 VM will move, 3 cannot.")
+
+
+def test_with_json_only_the_plan_goes_to_stdout_and_what_was_done_to_stderr(cluster, kubeconfig):
+    run = livemig("evacuate", "harvester-node-0", "-o", "json", "--kubeconfig", kubeconfig)
+    assert run.code == 0, run.err
+    plan = json.loads(run.out)
+    assert sorted(item["vm"]["name"] for item in plan["movable"]) == ["ci-runner-07", "web-frontend-01"]
+    assert "Node harvester-node-0 cordoned" in run.err
+    assert run.err.count(" created.") == 2
