@@ -11,21 +11,36 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.cluster.simulated import eventually
 from tests.test_cli import Run, livemig
-from tests.ui.harness import simulated, vmi_node
+from tests.ui.harness import scenario, simulated, vmi_node
 from tui.cli import main
+from tui.sim.access import AccessRule
 from tui.sim.runtime import SimCluster
+from tui.sim.scenario import UserSpec
 
 
 @pytest.fixture
 def cluster() -> Iterator[SimCluster]:
     with simulated("default") as running:
         yield running
+
+
+# May read everything and create migrations anywhere, but not change nodes.
+OPERATOR = UserSpec(
+    "operator",
+    rules=(
+        AccessRule(verbs=("get", "list", "watch")),
+        AccessRule(
+            verbs=("create", "delete"), api_groups=("kubevirt.io",), resources=("virtualmachineinstancemigrations",)
+        ),
+    ),
+)
 
 
 @pytest.fixture
@@ -193,3 +208,21 @@ def test_with_json_only_the_plan_goes_to_stdout_and_what_was_done_to_stderr(clus
     assert sorted(item["vm"]["name"] for item in plan["movable"]) == ["ci-runner-07", "web-frontend-01"]
     assert "Node harvester-node-0 cordoned" in run.err
     assert run.err.count(" created.") == 2
+
+
+def test_who_may_migrate_but_not_cordon_is_stopped_by_the_cordon_and_goes_on_with_no_cordon(tmp_path):
+    loaded = scenario("default")
+    users = (*loaded.simulation.users, OPERATOR)
+    with SimCluster.start(
+        replace(loaded, simulation=replace(loaded.simulation, users=users)), manual_clock=True, seed=7
+    ) as cluster:
+        kubeconfig = str(cluster.write_kubeconfig(tmp_path / "config"))
+        refused = livemig("evacuate", "harvester-node-0", "--kubeconfig", kubeconfig, "--context", "sim-operator")
+        assert refused.code == 2
+        assert "You may not cordon node harvester-node-0" in refused.err
+        assert all_migrations(cluster) == []
+        done = livemig(
+            "evacuate", "harvester-node-0", "--no-cordon", "--kubeconfig", kubeconfig, "--context", "sim-operator"
+        )
+        assert done.code == 0, done.err
+        assert len(all_migrations(cluster)) == 2 and not cordoned(cluster, "harvester-node-0")
