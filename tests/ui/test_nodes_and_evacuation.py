@@ -3,6 +3,7 @@ confirmation with the cordon, the movable VMs landing elsewhere, the batch's abo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tests.ui.harness import (
@@ -10,6 +11,7 @@ from tests.ui.harness import (
     cursor_to,
     make_app,
     migrations_of,
+    scenario,
     screen_text,
     settle,
     step_until,
@@ -20,6 +22,9 @@ from tests.ui.harness import (
 from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.nodes import NodesScreen
+from tui.sim.access import AccessRule
+from tui.sim.runtime import SimCluster
+from tui.sim.scenario import UserSpec
 
 
 def cordoned(cluster, node: str) -> bool:
@@ -199,3 +204,40 @@ async def test_cluster_text_on_the_nodes_screen_is_shown_as_written(cluster, adm
         )
         await open_nodes(pilot, "harvester-node-1")
         assert "[b]x[/b]" in screen_text(app)
+
+
+async def test_who_may_migrate_but_not_cordon_is_asked_without_the_cordon_and_the_vms_still_move(tmp_path: Path):
+    loaded = scenario("default")
+    operator = UserSpec(
+        "operator",
+        rules=(
+            AccessRule(verbs=("get", "list", "watch")),
+            AccessRule(
+                verbs=("create", "delete"), api_groups=("kubevirt.io",), resources=("virtualmachineinstancemigrations",)
+            ),
+        ),
+    )
+    users = (*loaded.simulation.users, operator)
+    with SimCluster.start(
+        replace(loaded, simulation=replace(loaded.simulation, users=users)), manual_clock=True, seed=7
+    ) as cluster:
+        session = connect_as(cluster, tmp_path, user="operator")
+        try:
+            app = make_app(session)
+            async with app.run_test(size=(100, 30)) as pilot:
+                await open_nodes(pilot, "harvester-node-0")
+                await until(pilot, lambda: app.live.permission("cordon", "") is not None, what="the access review")
+                await pilot.press("e")
+                await until(pilot, lambda: isinstance(app.screen, EvacuationPlanScreen))
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, EvacuationQuestion))
+                text = " ".join(screen_text(app).split())
+                assert "Cordon not possible: you may not patch nodes (cluster-wide)" in text
+                assert not app.screen.query("#evacuation-cordon")
+                await pilot.press("y")
+                await until(
+                    pilot, lambda: migrations_of(cluster, "web-frontend-01") and migrations_of(cluster, "ci-runner-07")
+                )
+        finally:
+            session.stop()
+        assert not cordoned(cluster, "harvester-node-0")
