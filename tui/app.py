@@ -45,6 +45,7 @@ from tui.domain.phases import Outcome
 from tui.domain.plan import plan_for, vm_summary
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
+from tui.evacuation_flow import EvacuationFlow
 from tui.exit_report import still_running
 from tui.messages import (
     AbortRequested,
@@ -110,7 +111,7 @@ class _Notice:
     markup: bool
 
 
-class LivemigApp(TypeAhead, CrashReport):
+class LivemigApp(TypeAhead, CrashReport, EvacuationFlow):
     """livemig's terminal UI over one `ClusterSession`."""
 
     TITLE = "livemig"
@@ -126,6 +127,7 @@ class LivemigApp(TypeAhead, CrashReport):
         Binding("M", "migrations", "Migrations", id="app.migrations"),
         Binding("K", "switch_context", "Context", show=False, id="app.context"),
         Binding("n", "switch_namespace", "Namespace", show=False, id="app.namespace"),
+        Binding("N", "nodes", "Nodes", show=False, id="app.nodes"),
         # Textual's own palette binding has no id, so a keymap could not move it: this one replaces it.
         Binding(
             App.COMMAND_PALETTE_BINDING,
@@ -699,11 +701,11 @@ class LivemigApp(TypeAhead, CrashReport):
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "migrations":
+        if action in ("migrations", "nodes"):
             from tui.screens.confirm import ConfirmScreen
             from tui.screens.node_picker import NodePickerScreen
 
-            return not isinstance(self.screen, (ConfirmScreen, NodePickerScreen))
+            return not isinstance(self.screen, (ConfirmScreen, NodePickerScreen)) and not is_question(self.screen)
         return True
 
     # -- command palette -------------------------------------------------------------------------
@@ -720,6 +722,7 @@ class LivemigApp(TypeAhead, CrashReport):
         if callable(offered):
             yield from offered()
         yield ("Show migrations", "Running migrations and those finished since livemig started", self.action_migrations)
+        yield ("Show nodes", "Every node; evacuate, cordon or uncordon one", self.action_nodes)
         yield ("Help: keys", "Every key, grouped", self.action_help)
         if not self.readonly:
             yield ("Check permissions again", "Ask the API server again what you may do", self.refresh_permissions)

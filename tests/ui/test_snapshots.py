@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.evacuation_scenes import EVACUATION_SCENES
 from tests.ui.harness import connect_as, make_app, simulated
 from tests.ui.scenes import CONNECTION_LOST_OPTIONS, SCENES
 
@@ -83,5 +84,18 @@ def test_chooser_screens(scene: str, snap_compare) -> None:
         try:
             app = make_app(session)
             assert snap_compare(app, terminal_size=(80, 24), run_before=lambda pilot: run(pilot, cluster))
+        finally:
+            session.stop()
+
+
+@pytest.mark.parametrize("scene", EVACUATION_SCENES)
+def test_evacuation_screen(scene: str, snap_compare) -> None:
+    """The Nodes screen, a node's evacuation plan and its confirmation, at 80x24."""
+    with simulated("default") as cluster, tempfile.TemporaryDirectory() as directory:
+        session = connect_as(cluster, Path(directory))
+        try:
+            app = make_app(session)
+            run_before = EVACUATION_SCENES[scene]
+            assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=lambda pilot: run_before(pilot, cluster))
         finally:
             session.stop()

@@ -4,6 +4,7 @@
     livemig plan NAMESPACE/VM [-o text|json]
     livemig migrate NAMESPACE/VM [--to NODE] [--wait]
     livemig abort NAMESPACE/VM
+    livemig evacuate NODE [--dry-run] [-o text|json] [--wait] [--no-cordon]
 
 Exit codes: 0 done (plan: the VM can migrate); 1 the migration failed, was aborted, or cannot be done
 (the plan says why); 2 usage, configuration, connection or permission problems, or no such VM,
@@ -17,7 +18,7 @@ and migrates (the scheduler chooses), and aborting needs only the migrations.
 The package, one module a part: arguments (the parser, `--demo [SCENARIO]`, NAMESPACE/VM), demo
 (the in-process simulated cluster), connecting (the session and the sentences for what it cannot
 read), rendering (plans, refusals, progress lines), following (`migrate --wait`), one module per
-command (plan, migrate, abort, ui), signals, timings (the clocks, passed in) and dispatch (`main`).
+command (plan, migrate, abort, evacuate, ui), batch_following (`evacuate --wait`), signals, timings (the clocks, passed in) and dispatch (`main`).
 """
 
 from tui.cli.dispatch import main

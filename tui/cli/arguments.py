@@ -16,7 +16,7 @@ from tui.cli.output import WIDTH, UsageError
 from tui.domain.keys import VMKey
 
 DEFAULT_SCENARIO = "default"
-SUBCOMMANDS = ("plan", "migrate", "abort")
+SUBCOMMANDS = ("plan", "migrate", "abort", "evacuate")
 # Options that take a value (so the token after them is no positional argument).
 VALUE_OPTIONS = ("--kubeconfig", "--context", "-n", "--namespace", "--theme", "--to", "-o", "--output")
 
@@ -62,6 +62,7 @@ TOP_EPILOG = f"""headless commands, for scripts and runbooks (see livemig COMMAN
   livemig plan NAMESPACE/VM      can it migrate, where to, and why not
   livemig migrate NAMESPACE/VM   start a live migration (--to NODE, --wait)
   livemig abort NAMESPACE/VM     abort its running migration
+  livemig evacuate NODE          empty a node: cordon it, migrate every VM away
 
 Without a command livemig opens the terminal UI, which needs a terminal on
 stdin and stdout.
@@ -115,6 +116,24 @@ exit codes:
   130  interrupted"""
 
 
+EVACUATE_EPILOG = """Prints the plan for every VM on the node: which will move and where, which
+cannot and why (not migratable, no other node can take it, evictionStrategy
+None or External), and what a drain would do with those. Then cordons the node
+(unless --no-cordon) and creates one migration per movable VM; the scheduler
+picks each target. KubeVirt runs at most 2 migrations out of a node at once
+(parallelOutboundMigrationsPerNode): the others wait as queued.
+
+exit codes:
+  0    every VM moved (with --wait: arrived), or there was nothing to move
+  1    some VMs cannot move (--dry-run: the plan says so), a migration could
+       not be created, or (with --wait) one failed or was aborted
+  2    usage, configuration, connection or permission problem (the cordon
+       refused: nothing was migrated); no such node; with --wait: no answer
+       from the API server for 5 min (the migrations may go on)
+  130  interrupted while waiting; the migrations go on (livemig abort
+       NAMESPACE/VM stops one)"""
+
+
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """argparse's help, wrapped within 80 columns however wide the terminal (epilogs are wrapped by hand)."""
 
@@ -164,6 +183,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     abort.add_argument("vm", metavar="NAMESPACE/VM")
     _connection_options(abort, suppress=True)
+
+    evacuate = commands.add_parser(
+        "evacuate",
+        help="empty a node: cordon it and migrate every VM that can move",
+        epilog=EVACUATE_EPILOG,
+        formatter_class=formatter,
+    )
+    evacuate.add_argument("node", metavar="NODE")
+    evacuate.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    evacuate.add_argument(
+        "-o", "--output", choices=("text", "json"), default="text", help="output format of the plan (default: text)"
+    )
+    evacuate.add_argument(
+        "--wait", action="store_true", help="follow every migration until it ends; exit 0 only if all arrived"
+    )
+    evacuate.add_argument("--no-cordon", action="store_true", help="do not cordon the node first")
+    _connection_options(evacuate, suppress=True)
     return parser
 
 

@@ -12,6 +12,7 @@ from typing import TextIO
 from tui.cli.abort import command_abort
 from tui.cli.arguments import build_parser, command_parser, normalise_demo
 from tui.cli.config_file import apply_config_file, connect_message
+from tui.cli.evacuate import command_evacuate
 from tui.cli.migrate import command_migrate
 from tui.cli.output import (
     EXIT_FAILED,
@@ -32,6 +33,7 @@ from tui.cluster.redaction import redact
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, Timings], int]
 COMMANDS: dict[str, Command] = {"plan": command_plan, "migrate": command_migrate, "abort": command_abort}
+COMMANDS["evacuate"] = command_evacuate
 
 
 def main(
@@ -55,7 +57,8 @@ def main(
             problem = apply_config_file(args)
             if problem and args.command is not None:
                 say(err, clean(f"livemig: {problem}"))
-            if args.readonly and args.command in ("migrate", "abort"):
+            changes = args.command in ("migrate", "abort") or (args.command == "evacuate" and not args.dry_run)
+            if args.readonly and changes:
                 raise UsageError(
                     f"--readonly and {args.command} exclude each other: {args.command} changes the cluster"
                 )

@@ -23,6 +23,7 @@ class Action(str, Enum):
     ABORT = "abort"
     SET_CPU_MODEL = "set_cpu_model"
     SET_CLUSTER_CPU_MODEL = "set_cluster_cpu_model"
+    CORDON = "cordon"
 
     def __str__(self) -> str:
         return self.value
@@ -37,6 +38,7 @@ ACTION_VERBS: dict[str, tuple[str, str, str]] = {
     ABORT: ("delete", "virtualmachineinstancemigrations", "kubevirt.io"),
     SET_CPU_MODEL: ("patch", "virtualmachines", "kubevirt.io"),
     SET_CLUSTER_CPU_MODEL: ("patch", "kubevirts", "kubevirt.io"),  # in the KubeVirt CR's namespace
+    Action.CORDON: ("patch", "nodes", ""),
 }
 REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
@@ -108,7 +110,8 @@ class AccessReviews:
         why = status.get("reason") if isinstance(status.get("reason"), str) else ""
         if not why and isinstance(status.get("evaluationError"), str):
             why = status["evaluationError"]
-        reason = f"you may not {verb} {resource} in {namespace}" + (f" ({why})" if why else "")
+        where = f"in {namespace}" if namespace else "(cluster-wide)"
+        reason = f"you may not {verb} {resource} {where}" + (f" ({why})" if why else "")
         return Permission(False, reason)
 
 

@@ -921,6 +921,7 @@ class KubeVirt(Named):
     feature_gates: tuple[str, ...] = ()
     cpu_allocation_ratio: int | None = None  # developerConfiguration.cpuAllocationRatio
     memory_overhead_ratio: str = ""  # spec.configuration.additionalGuestMemoryOverheadRatio ("1.5")
+    eviction_strategy: str = ""  # spec.configuration.evictionStrategy, "" when the CR names none
 
 
 def parse_kubevirt(obj: Any) -> KubeVirt:
@@ -940,6 +941,7 @@ def parse_kubevirt(obj: Any) -> KubeVirt:
         feature_gates=tuple(g for g in _list(developer.get("featureGates")) if isinstance(g, str)),
         cpu_allocation_ratio=_int(developer.get("cpuAllocationRatio")),
         memory_overhead_ratio=_str(configuration.get("additionalGuestMemoryOverheadRatio")),
+        eviction_strategy=_str(configuration.get("evictionStrategy")),
     )
 
 

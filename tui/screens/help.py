@@ -33,6 +33,12 @@ def _bindings(kind: type) -> list[Binding]:
     return [b for b in getattr(kind, "BINDINGS", []) if isinstance(b, Binding)]
 
 
+def _own_bindings(kind: type, base: type) -> list[Binding]:
+    """The bindings `kind` adds to those of `base` (its question's keys are listed once, under Questions)."""
+    inherited = {b.id for b in _bindings(base)}
+    return [b for b in _bindings(kind) if b.id not in inherited]
+
+
 class HelpScreen(Covering[None]):
     """Every key, grouped; esc, q or ? closes it."""
 
@@ -53,8 +59,10 @@ class HelpScreen(Covering[None]):
     def groups(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
         """(group, [(keys, what, binding id)]) in the order shown."""
         from tui.screens.confirm import ConfirmScreen
+        from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
         from tui.screens.migrations import MigrationsScreen
         from tui.screens.node_picker import NodePickerScreen
+        from tui.screens.nodes import NodesScreen
         from tui.screens.vm_detail import VMDetailScreen
         from tui.screens.vm_list import VMListScreen
 
@@ -67,6 +75,9 @@ class HelpScreen(Covering[None]):
             ("Node picker", _bindings(NodePickerScreen), NodePickerScreen),
             ("Migrations", _bindings(MigrationsScreen), MigrationsScreen),
             ("Questions", _bindings(ConfirmScreen), ConfirmScreen),
+            ("Nodes", _bindings(NodesScreen), NodesScreen),
+            ("Evacuation plan", _bindings(EvacuationPlanScreen), EvacuationPlanScreen),
+            ("Evacuation question", _own_bindings(EvacuationQuestion, ConfirmScreen), EvacuationQuestion),
         ]
         lost = self.livemig.keys_lost()
         groups: list[tuple[str, list[tuple[str, str, str]]]] = []

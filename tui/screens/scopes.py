@@ -15,9 +15,11 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
     # Here, not at the top: help.py, one of these screens, asks for the scopes.
     from tui.screens.chooser import ChooserScreen
     from tui.screens.confirm import ConfirmScreen
+    from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
     from tui.screens.help import HelpScreen
     from tui.screens.migrations import MigrationsScreen
     from tui.screens.node_picker import NodePickerScreen
+    from tui.screens.nodes import NodesScreen
     from tui.screens.vm_detail import VMDetailScreen
     from tui.screens.vm_list import VMListScreen
     from tui.widgets.row_table import RowTable
@@ -29,6 +31,9 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
         Scope("Node picker", "in the node picker", (RowTable, NodePickerScreen)),
         Scope("Questions", "in a question", (ConfirmScreen,)),
         Scope("Chooser", "in a chooser", (RowTable, ChooserScreen)),
+        Scope("Nodes", "on the Nodes screen", (RowTable, NodesScreen, app_type)),
+        Scope("Evacuation plan", "in the evacuation plan", (EvacuationPlanScreen,)),
+        Scope("Evacuation question", "in the evacuation question", (EvacuationQuestion,)),
         Scope("Help", "in help", (HelpScreen,)),
     )
 
