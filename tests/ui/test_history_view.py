@@ -22,8 +22,8 @@ def plain(parts) -> str:
 def test_the_history_lists_outcomes_routes_reasons_and_who_started_each():
     text = plain(history_parts(migration_history(cluster("history"), "default/slesvm-longhorn")))
     assert "4 in the cluster; KubeVirt keeps the last 5 finished per VM" in text
-    assert "✓ 2026-06-17 12:42 harvester-01 → harvester-03, 13 s, Succeeded" in text
-    assert "✗ 2026-06-15 09:06 harvester-02 → harvester-03, 10 min, Timed out" in text
+    assert "✓ 2026-06-17 12:42 harvester-01 → harvester-03, 13 seconds, Succeeded" in text
+    assert "✗ 2026-06-15 09:06 harvester-02 → harvester-03, 10 minutes, Timed out" in text
     assert "KubeVirt: Live migration is not completed after 600 seconds and has been aborted" in text
     assert "started by KubeVirt (evacuating harvester-02, Harvester maintenance mode)" in text
     assert "started by KubeVirt (workload update after a KubeVirt upgrade)" in text
