@@ -22,11 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.ui.chooser_scenes import CHOOSER_SCENES  # noqa: E402
 from tests.ui.evacuation_scenes import EVACUATION_SCENES  # noqa: E402
 from tests.ui.harness import connect_as, make_app, simulated  # noqa: E402
+from tests.ui.history_scenes import HISTORY_SCENES  # noqa: E402
 from tests.ui.scenes import CONNECTION_LOST_OPTIONS, SCENES  # noqa: E402
 
-SCENES = {**SCENES, **EVACUATION_SCENES}
+SCENES = {**SCENES, **EVACUATION_SCENES, **HISTORY_SCENES, **CHOOSER_SCENES}
 
 HERE = Path(__file__).resolve().parent
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.chooser_scenes import CHOOSER_SCENES
 from tests.ui.evacuation_scenes import EVACUATION_SCENES
 from tests.ui.harness import connect_as, make_app, simulated
 from tests.ui.scenes import CONNECTION_LOST_OPTIONS, SCENES
@@ -47,38 +48,10 @@ def test_what_came_before(scene: str, size: str, snap_compare) -> None:
             session.stop()
 
 
-# -- choosers and the CPU-model confirmation (at 80x24) ----------------------------------------------
-
-
-async def _context_chooser(pilot, cluster) -> None:
-    from tests.ui.harness import until
-    from tests.ui.scenes import caught_up
-    from tui.screens.chooser import ChooserScreen
-
-    await caught_up(pilot, cluster)
-    await pilot.press("K")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ChooserScreen))
-    await pilot.pause(0.2)
-
-
-async def _cpu_model_confirmation(pilot, cluster) -> None:
-    from tests.ui.harness import until
-    from tests.ui.scenes import caught_up, vm_detail
-    from tui.screens.chooser import ChooserScreen
-    from tui.screens.confirm import ConfirmScreen
-
-    await vm_detail(pilot, cluster)
-    await caught_up(pilot, cluster)
-    await pilot.press("c")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ChooserScreen))
-    await pilot.press("end", "enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
-    await pilot.pause(0.2)
-
-
-@pytest.mark.parametrize("scene", ["context-chooser", "cpu-model-confirmation"])
+@pytest.mark.parametrize("scene", CHOOSER_SCENES)
 def test_chooser_screens(scene: str, snap_compare) -> None:
-    run = {"context-chooser": _context_chooser, "cpu-model-confirmation": _cpu_model_confirmation}[scene]
+    """The kubeconfig context chooser and the CPU-model confirmation, at 80x24."""
+    run = CHOOSER_SCENES[scene]
     with simulated("default") as cluster, tempfile.TemporaryDirectory() as directory:
         session = connect_as(cluster, Path(directory))
         try:
