@@ -247,7 +247,7 @@ class LivemigApp(TypeAhead, CrashReport, EvacuationFlow):
         """Take the next step with the changes gathered: hold them for keys, space them, prepare them in
         a thread, apply them. Called on ClusterChanged, by timers, when keys are done and when a batch
         is prepared."""
-        if self.updates_paused:
+        if self.updates_paused or not self.screen_stack:  # no screens: the app is closing
             return
         now = time.monotonic()
         if self._keys.pending and (self._prepared is not None or self._inbox.waiting()):
