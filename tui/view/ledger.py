@@ -188,22 +188,17 @@ class MigrationLedger:
 
     def views(self) -> list[MigrationView]:
         """Running migrations (oldest first), then those that finished since the UI started (newest first)."""
-        running, finished = [], []
-        for record in self._records.values():
-            view = record.view
-            if view is None:
-                continue
-            if not view.final:
-                running.append(view)
-            elif self._finished_since_start(record, view):
-                finished.append(view)
-        running.sort(key=lambda v: (_stamp(v.created), v.key))
-        finished.sort(key=lambda v: (_stamp(v.finished), v.key), reverse=True)
+        running, finished = self._split(self._finished_since_start)
         return running + finished
 
     def cluster_views(self) -> tuple[list[MigrationView], list[MigrationView]]:
         """(running oldest first, finished newest first): the finished ones are those still in the cluster
         (KubeVirt keeps the last five of each VMI) and those that ended since the UI started."""
+        return self._split(lambda record, view: record.deleted_at is None or self._finished_since_start(record, view))
+
+    def _split(
+        self, shows_finished: Callable[[_Record, MigrationView], bool]
+    ) -> tuple[list[MigrationView], list[MigrationView]]:
         running, finished = [], []
         for record in self._records.values():
             view = record.view
@@ -211,7 +206,7 @@ class MigrationLedger:
                 continue
             if not view.final:
                 running.append(view)
-            elif record.deleted_at is None or self._finished_since_start(record, view):
+            elif shows_finished(record, view):
                 finished.append(view)
         running.sort(key=lambda v: (_stamp(v.created), v.key))
         finished.sort(key=lambda v: (_stamp(v.finished), v.key), reverse=True)
