@@ -41,7 +41,7 @@ from tui.cluster.metrics import UNAVAILABLE
 from tui.cluster.store import ChangeBatch
 from tui.crash_report import CrashReport
 from tui.domain.phases import Outcome
-from tui.domain.plan import plan_for, vm_summary
+from tui.domain.plan import VMSummary, plan_for, vm_summary
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
 from tui.exit_report import still_running
@@ -79,6 +79,9 @@ BATCH_HOLD_SECONDS = 0.5
 # A batch waits at least this many times as long as the last one took to apply (at most the maximum).
 BATCH_SPACING = 10.0
 BATCH_GAP_MAX_SECONDS = 1.0
+# Pending verdicts are made in slices this long, this far apart: keys and batches go between them.
+VERDICT_SLICE_SECONDS = 0.025
+VERDICT_SLICE_GAP_SECONDS = 0.005
 
 
 def process_age() -> float | None:
@@ -161,6 +164,7 @@ class LivemigApp(TypeAhead, CrashReport):
         self._prepared: ChangesPrepared | None = None  # prepared, waiting to be applied
         self._wake_timer: Timer | None = None  # takes a waiting batch up again
         self._apply_cost = 0.0  # seconds the last batch took to apply
+        self._settling = False  # a slice of pending verdicts is due
         self._applied_at = 0.0  # when it was applied (time.monotonic)
         self.keymap: dict[str, str] = {}
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
@@ -253,7 +257,9 @@ class LivemigApp(TypeAhead, CrashReport):
             ready, self._prepared = self._prepared, None
             self._batch_held_since = None
             started = time.perf_counter()
-            self._apply(changed=ready.changed, connection=ready.connection, snapshot=ready.snapshot)
+            self._apply(
+                changed=ready.changed, connection=ready.connection, snapshot=ready.snapshot, prepared=ready.summaries
+            )
             self._apply_cost = ready.seconds + time.perf_counter() - started
             self._applied_at = time.monotonic()
             if self._inbox.waiting():
@@ -280,18 +286,19 @@ class LivemigApp(TypeAhead, CrashReport):
         (those a VM's summary and the focused VM's plan read), so the UI thread only puts them on screen."""
         started = time.perf_counter()
         snapshot: ClusterSnapshot | None = None
+        summaries: dict[str, VMSummary] = {}
         try:
             snapshot = self.session.store.snapshot()
             for key in set(changed.get("vms", ())) | set(changed.get("vmis", ())):
                 vm = snapshot.vms.get(key)
                 if vm is not None:
-                    vm_summary(snapshot, vm)
+                    summaries[key] = vm_summary(snapshot, vm)
             if focus and PLAN_KINDS & changed.keys():
                 namespace, _, name = focus.partition("/")
                 plan_for(snapshot, namespace, name, self.session.now())
         except Exception:  # preparing is only an advance: the UI thread computes what it needs anyway,
             pass  # and the changes must reach it whatever happened here
-        self.post_message(ChangesPrepared(changed, connection, snapshot, time.perf_counter() - started))
+        self.post_message(ChangesPrepared(changed, connection, snapshot, time.perf_counter() - started, summaries))
 
     def on_changes_prepared(self, message: ChangesPrepared) -> None:
         self._preparing = False
@@ -317,8 +324,9 @@ class LivemigApp(TypeAhead, CrashReport):
         connection: bool = False,
         full: bool = False,
         snapshot: ClusterSnapshot | None = None,
+        prepared: dict[str, VMSummary] | None = None,
     ) -> None:
-        vm_keys, connection = self.live.apply(changed, connection, full, snapshot)
+        vm_keys, connection = self.live.apply(changed, connection, full, snapshot, prepared)
         self._tell_endings()
         self._tell_server_went_back(self.session.store.server_went_back)
         if self.first_list_seconds is None and self.live.connection.level != ConnectionStatus.STARTING:
@@ -331,6 +339,31 @@ class LivemigApp(TypeAhead, CrashReport):
                 # Replaced objects still go when their last reference does.
                 gc.freeze()
         self._broadcast(ViewUpdated(vm_keys, connection=connection))
+        self._settle_soon()
+
+    def _settle_soon(self) -> None:
+        """Make the pending verdicts in slices between keys and batches, once the screen shows the rows."""
+        if not self._settling and self.live.vm_list.pending and self.live.vm_list.verdicts_ready:
+            self._settling = True
+            self.set_timer(VERDICT_SLICE_GAP_SECONDS, self._settle_slice, name="verdicts")
+
+    def _settle_slice(self) -> None:
+        self._settling = False
+        if self.updates_paused:
+            return
+        first: list[str] = []
+        focus = getattr(self.screen, "vm_key", None) or getattr(self.screen, "highlighted", None)
+        if isinstance(focus, str):
+            first.append(focus)
+        for screen in reversed(self.screen_stack):
+            shown = getattr(screen, "visible_keys", None)
+            if callable(shown):
+                first += shown()
+                break
+        made = self.live.settle(tuple(first), VERDICT_SLICE_SECONDS)
+        if made:
+            self._broadcast(ViewUpdated(made))
+        self._settle_soon()
 
     def _tell_server_went_back(self, count: int) -> None:
         """Once per time the API server was found to have come back with other state."""

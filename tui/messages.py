@@ -6,6 +6,7 @@ from textual.message import Message
 
 from tui.cluster.access import Permission
 from tui.cluster.actions import ActionResult
+from tui.domain.plan import VMSummary
 from tui.domain.snapshot import ClusterSnapshot
 
 
@@ -21,13 +22,19 @@ class ChangesPrepared(Message, bubble=False):
     None if it could not be taken there, and the UI thread takes it)."""
 
     def __init__(
-        self, changed: dict[str, set[str]], connection: bool, snapshot: ClusterSnapshot | None, seconds: float
+        self,
+        changed: dict[str, set[str]],
+        connection: bool,
+        snapshot: ClusterSnapshot | None,
+        seconds: float,
+        summaries: dict[str, VMSummary] | None = None,
     ) -> None:
         super().__init__()
         self.changed = changed
         self.connection = connection
         self.snapshot = snapshot
         self.seconds = seconds  # how long preparing took
+        self.summaries = summaries  # the changed VMs' list summaries, made from `snapshot`
 
 
 class ByteProgressChanged(Message, bubble=False):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.text import clean_line as clean
 from tui.view.ledger import MigrationLedger, MigrationView
+from tui.view.pending_rows import LISTING, VERDICT_KINDS, facts_summary, is_pending
 from tui.view.progress_cell import bar, copied_percent, outcome_text, short_countdown
 from tui.view.table import Column, TableRow
 
@@ -42,7 +45,11 @@ _STATUS_TONE = {
     "Paused": "warning",
     "WaitingForVolumeBinding": "warning",
     "Terminating": "warning",
+    LISTING: "dim",
 }
+# A batch of at most this many changed VMs gets its verdicts at once; a larger one (or every VM, when
+# the nodes or the KubeVirt CR changed) gets them in slices (`VMListModel.settle`).
+IMMEDIATE_VERDICTS = 200
 
 
 def status_text(status: str) -> Text:
@@ -61,6 +68,8 @@ def short_reason(summary: VMSummary) -> str:
 
 
 def migratable_text(summary: VMSummary) -> Text:
+    if is_pending(summary):
+        return Text("… pending", style="dim")
     if summary.migratable and summary.warning:
         return Text(f"⚠ yes, {clean(summary.warning)}", style="warning")
     if summary.migratable:
@@ -154,18 +163,32 @@ def _sort_value(column: str, summary: VMSummary, view: MigrationView | None) -> 
 
 
 class VMListModel:
-    """Summaries and table rows per VM key ("namespace/name"); only changed keys are recomputed."""
+    """Summaries and table rows per VM key ("namespace/name"); only changed keys are recomputed.
 
-    def __init__(self) -> None:
+    A row is shown as soon as its VM is listed; its verdict (the Migratable cell) is made at once for a
+    few changed VMs, else left pending and made by `settle` in slices, the keys asked first before the
+    others, so the list is on screen before every verdict is made."""
+
+    def __init__(self, immediate: int = IMMEDIATE_VERDICTS) -> None:
+        self.immediate = immediate  # at most this many verdicts are made at once in `update`
         self.summaries: dict[str, VMSummary] = {}
         self._rows: dict[str, TableRow] = {}
         self._haystacks: dict[str, str] = {}
         self._node_facts: tuple[object, ...] | None = None
         self._order: list[str] | None = None
         self._order_key: tuple[str, bool] | None = None
+        self._listing: frozenset[str] = frozenset()  # kinds not listed yet when the rows were made
+        self.pending: set[str] = set()  # VM keys whose verdict is still to be made
+        self._queue: deque[str] = deque()  # the pending keys, in the order `settle` makes them
+        self._running: set[str] = set()  # VM keys whose status is Running
 
     def __len__(self) -> int:
         return len(self.summaries)
+
+    @property
+    def verdicts_ready(self) -> bool:
+        """Whether every kind a verdict reads is listed (before, verdicts stay pending)."""
+        return not (self._listing & VERDICT_KINDS)
 
     def update(
         self,
@@ -174,20 +197,28 @@ class VMListModel:
         ledger: MigrationLedger,
         nodes_changed: bool = False,
         kubevirt_changed: bool = False,
+        listing: Collection[str] = frozenset(),
+        prepared: Mapping[str, VMSummary] | None = None,
     ) -> set[str] | None:
-        """Recompute the given VMs (None: every VM); also every VM when the node facts or the KubeVirt
-        CR changed. Returns the keys recomputed (None when all were)."""
-        everything = vm_keys is None or kubevirt_changed
+        """Recompute the given VMs (None: every VM); also every VM's verdict when the node facts, the
+        KubeVirt CR or the kinds still `listing` changed. `prepared` holds summaries already made from
+        this snapshot (in a thread). Returns the keys recomputed (None when all were)."""
+        listing = frozenset(listing)
+        listing_changed = listing != self._listing
+        self._listing = listing
+        everything = vm_keys is None or kubevirt_changed or listing_changed
         pods_known_changed = self._node_facts is not None and self._node_facts[0] != snapshot.pods_known
         if nodes_changed or everything or pods_known_changed:
             facts = node_facts(snapshot)
             if facts != self._node_facts:
                 self._node_facts = facts
                 everything = True
-        if everything:
-            keys: Iterable[str] = set(snapshot.vms) | set(self.summaries)
-        else:
-            keys = vm_keys or ()
+        named = set(vm_keys or ())
+        keys = set(snapshot.vms) | set(self.summaries) if everything else named
+        # A few VMs get their verdict now; more are made in slices by `settle`, their rows shown
+        # meanwhile with what is known of them.
+        at_once = self.verdicts_ready and len(keys) <= self.immediate
+        prepared = prepared or {}
         changed = set()
         reorder = False
         sort = self._order_key[0] if self._order_key is not None else ""
@@ -198,14 +229,25 @@ class VMListModel:
                 if self.summaries.pop(key, None) is not None:
                     self._rows.pop(key, None)
                     self._haystacks.pop(key, None)
+                    self._running.discard(key)
                     changed.add(key)
                     reorder = True
+                self.pending.discard(key)
                 continue
-            summary = vm_summary(snapshot, vm)
+            summary = prepared.get(key) if self.verdicts_ready else None
+            if summary is not None or at_once:
+                summary = summary or vm_summary(snapshot, vm)
+                self.pending.discard(key)
+            else:
+                if key not in self.pending:
+                    self.pending.add(key)
+                    self._queue.append(key)
+                if before is not None and key not in named and not listing_changed:
+                    # Nothing of its own changed: its row stays as it is until its verdict is made again.
+                    continue
+                summary = facts_summary(snapshot, vm, listing)
             view = ledger.for_vm(key)
-            self.summaries[key] = summary
-            self._haystacks[key] = " ".join((summary.name, summary.namespace, summary.node, summary.status)).lower()
-            self._rows[key] = self._row(key, summary, view)
+            self._put(key, summary, view)
             changed.add(key)
             # Sorting 10,000 rows costs more than the rest of a batch: only when a row's place may move.
             if before is None or _sort_value(sort, before, view) != _sort_value(sort, summary, view):
@@ -213,6 +255,52 @@ class VMListModel:
         if reorder or everything:
             self._order = None
         return None if everything else changed
+
+    def settle(
+        self, snapshot: ClusterSnapshot, ledger: MigrationLedger, first: Iterable[str] = (), budget: float = 0.02
+    ) -> set[str]:
+        """Make pending verdicts, those of `first` (the rows on screen, the cursor's VM) before the others,
+        for about `budget` seconds (at least one); returns the keys whose rows changed."""
+        if not self.pending or not self.verdicts_ready:
+            return set()
+        deadline = time.perf_counter() + budget
+        sort = self._order_key[0] if self._order_key is not None else ""
+        changed: set[str] = set()
+        asked = [key for key in first if key in self.pending]
+        while self.pending:
+            if asked:
+                key = asked.pop(0)
+            else:
+                key = self._queue.popleft()
+            if key not in self.pending:
+                continue
+            if changed and time.perf_counter() > deadline:
+                if not asked:
+                    self._queue.appendleft(key)
+                break
+            self.pending.discard(key)
+            vm = snapshot.vms.get(key)
+            before = self.summaries.get(key)
+            if vm is None or before is None:
+                continue
+            summary = vm_summary(snapshot, vm)
+            view = ledger.for_vm(key)
+            self._put(key, summary, view)
+            changed.add(key)
+            if _sort_value(sort, before, view) != _sort_value(sort, summary, view):
+                self._order = None
+        if not self.pending:
+            self._queue.clear()
+        return changed
+
+    def _put(self, key: str, summary: VMSummary, view: MigrationView | None) -> None:
+        self.summaries[key] = summary
+        self._haystacks[key] = " ".join((summary.name, summary.namespace, summary.node, summary.status)).lower()
+        self._rows[key] = self._row(key, summary, view)
+        if summary.status == "Running":
+            self._running.add(key)
+        else:
+            self._running.discard(key)
 
     def refresh_migrations(self, vm_keys: Iterable[str], ledger: MigrationLedger) -> None:
         """Rebuild the rows of these VMs from their (re-computed) migration views."""
@@ -230,7 +318,13 @@ class VMListModel:
             "status": status_text(summary.status),
             "node": summary.node or "-",
             "cpu": summary.cpu_model,
-            "memory": human_bytes(summary.memory_bytes) if summary.memory_bytes is not None else "-",
+            "memory": (
+                LISTING
+                if summary.node == LISTING
+                else human_bytes(summary.memory_bytes)
+                if summary.memory_bytes is not None
+                else "-"
+            ),
             "migratable": migratable_text(summary),
             "migration": migration_cell(view),
         }
@@ -257,10 +351,7 @@ class VMListModel:
     def counts(self, snapshot: ClusterSnapshot, ledger: MigrationLedger) -> ListCounts:
         # "running" and "migrating" add up as the Status column reads: a VM being migrated is counted once,
         # as migrating, even while its status still says Running.
-        running = sum(
-            1
-            for s in self.summaries.values()
-            if s.status == "Running" and ledger.running_for_vm(f"{s.namespace}/{s.name}") is None
-        )
+        migrating_running = {view.vm_key for view in ledger.views() if not view.final and view.vm_key in self._running}
+        running = len(self._running) - len(migrating_running)
         nodes_ready = sum(1 for node in snapshot.nodes.values() if node.ready is True)
         return ListCounts(len(self.summaries), running, ledger.running_count(), len(snapshot.nodes), nodes_ready)
