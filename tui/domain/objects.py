@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from sys import intern
 from typing import Any
 
 from tui.domain.phases import MIGRATION_FINAL_PHASES
@@ -30,7 +32,8 @@ def _list(value: Any) -> list[Any]:
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    # Interned: the same names, keys and words recur across thousands of objects; one copy each.
+    return intern(value) if type(value) is str else value if isinstance(value, str) else ""
 
 
 def _opt_str(value: Any) -> str | None:
@@ -68,7 +71,7 @@ def _str_map(value: Any) -> dict[str, str]:
     """A label-like map; entries that are not string to string are dropped (they cannot match)."""
     if not isinstance(value, dict):
         return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return {_str(k): _str(v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _path(obj: Any, *keys: str) -> Any:
@@ -86,6 +89,13 @@ def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 timestamp as the API writes it, in UTC; None when absent or malformed."""
     if not isinstance(value, str):
         return None
+    return _parse_time_text(value)
+
+
+# Objects of one cluster share many timestamps (a VM's conditions, objects made together): one
+# datetime each, read once.
+@lru_cache(maxsize=8192)
+def _parse_time_text(value: str) -> datetime | None:
     match = _RFC3339.match(value.strip())
     if not match:
         return None
@@ -126,7 +136,7 @@ def parse_version(value: Any) -> tuple[int, int, int] | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Condition:
     type: str
     status: bool | None  # "True" -> True, "False" -> False, "Unknown" or anything else -> None
@@ -160,14 +170,14 @@ def find_condition(conditions: tuple[Condition, ...], type_: str) -> Condition |
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Taint:
     key: str
     value: str
     effect: str  # NoSchedule | PreferNoSchedule | NoExecute (anything else is kept as written)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Toleration:
     key: str = ""
     operator: str = "Equal"  # Equal | Exists
@@ -175,7 +185,7 @@ class Toleration:
     effect: str = ""  # "" tolerates every effect
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SelectorRequirement:
     """One expression of a node selector term or label selector: key, operator, values."""
 
@@ -187,13 +197,13 @@ class SelectorRequirement:
     problem: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeSelectorTerm:
     match_expressions: tuple[SelectorRequirement, ...] = ()
     match_fields: tuple[SelectorRequirement, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeAffinity:
     """Required node affinity. `terms is None` means there is no requirement at all."""
 
@@ -253,7 +263,7 @@ def _tolerations(value: Any) -> tuple[Toleration, ...]:
     return tuple(result)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Meta:
     """What every object carries: identity, version, labels, and (a filtered set of) annotations."""
 
@@ -276,6 +286,7 @@ class Meta:
 class Named:
     """Name, namespace and key of an object that carries a `meta`."""
 
+    __slots__ = ()  # the objects' own slots hold everything (tens of thousands of them: no __dict__ each)
     meta: Meta
 
     @property
@@ -323,7 +334,7 @@ def parse_meta(obj: Any, keep_all_annotations: bool = False) -> Meta:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node(Named):
     meta: Meta
     taints: tuple[Taint, ...] = ()
@@ -402,19 +413,19 @@ def _whole(raw: Any) -> int | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CPUFeature:
     name: str
     policy: str = "require"  # force | require | optional | disable | forbid ("" means require)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Disk:
     name: str
     kind: str  # disk | cdrom | lun | floppy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Volume:
     name: str
     source: str  # persistentVolumeClaim | dataVolume | containerDisk | cloudInitNoCloud | emptyDisk | ...
@@ -423,20 +434,20 @@ class Volume:
     capacity: int | None = None  # bytes, for emptyDisk
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Network:
     name: str
     kind: str  # pod | multus | unknown
     network_name: str = ""  # multus: "<ns>/<nad>" or "<nad>"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interface:
     name: str
     binding: str  # masquerade | bridge | sriov | slirp | passt | binding:<plugin> | unknown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GuestSpec:
     """The part of a VMI spec (or VM template spec) the rules read."""
 
@@ -637,7 +648,7 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigrationConfig:
     """Migration settings; None means "not set here" (a later source or the default applies)."""
 
@@ -674,7 +685,7 @@ def parse_migration_config(value: Any) -> MigrationConfig:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigrationState:
     """vmi.status.migrationState (and the copy a final VMIM keeps)."""
 
@@ -722,7 +733,7 @@ def parse_migration_state(value: Any) -> MigrationState | None:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VolumeStatus:
     name: str
     access_modes: tuple[str, ...] = ()
@@ -733,7 +744,7 @@ class VolumeStatus:
     request: int | None = None  # persistentVolumeClaimInfo.requests.storage, bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigratedVolume:
     """One entry of vmi.status.migratedVolumes (a volume migration's source and destination claims)."""
 
@@ -743,7 +754,7 @@ class MigratedVolume:
     source_request: int | None = None  # sourcePVCInfo.requests.storage, bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VM(Named):
     meta: Meta
     template: GuestSpec
@@ -773,7 +784,7 @@ def parse_vm(obj: Any) -> VM:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VMI(Named):
     meta: Meta
     spec: GuestSpec
@@ -854,13 +865,13 @@ def parse_vmi(obj: Any) -> VMI:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhaseTransition:
     phase: str
     at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Migration(Named):
     meta: Meta
     vmi_name: str
@@ -905,7 +916,7 @@ def parse_migration(obj: Any) -> Migration:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KubeVirt(Named):
     meta: Meta
     version: tuple[int, int, int] | None = None  # status.observedKubeVirtVersion (else the target version)
@@ -939,7 +950,7 @@ def parse_kubevirt(obj: Any) -> KubeVirt:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigrationPolicy(Named):
     meta: Meta
     namespace_selector: Mapping[str, str] = field(default_factory=dict)
@@ -965,7 +976,7 @@ def parse_migration_policy(obj: Any) -> MigrationPolicy:
 CLUSTER_NETWORK_LABEL = "network.harvesterhci.io/clusternetwork"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkAttachmentDefinition(Named):
     meta: Meta
     cluster_network: str = ""  # label network.harvesterhci.io/clusternetwork
@@ -976,7 +987,7 @@ def parse_nad(obj: Any) -> NetworkAttachmentDefinition:
     return NetworkAttachmentDefinition(meta=meta, cluster_network=meta.labels.get(CLUSTER_NETWORK_LABEL, ""))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Namespace(Named):
     meta: Meta
 
@@ -990,7 +1001,7 @@ def parse_namespace(obj: Any) -> Namespace:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pod(Named):
     meta: Meta
     node_name: str = ""
