@@ -9,10 +9,14 @@ Time is the session's `now()`, the cluster's clock.
 
 Keys come first: a batch waits in the inbox while keys wait or one is on its way through the widgets,
 and is applied once they have acted and the screen shows it (at most BATCH_HOLD_SECONDS late), so a
-key answers in the time it takes itself, whatever the cluster does. The heavy part of a batch (the new
-snapshot's indexes its VMs' summaries read) is built in a thread first, and where a batch is still
-slow to apply (thousands of VMs), batches are spaced by ten times that, so changes coalesce and the UI
-thread stays mostly free.
+key answers in the time it takes itself, whatever the cluster does. A batch's snapshot is taken in a
+thread first; where a batch is still slow to apply, batches are spaced by three times what it took the
+UI thread, so changes coalesce and the UI thread stays mostly free.
+
+Rows come before verdicts: in a large cluster a changed VM's row shows its new facts at once (with
+the verdict it had, or "pending"), and verdicts are made in a thread a chunk at a time, the rows on
+screen and the cursor's VM first (`_make_verdicts`), since the first verdict of a snapshot builds its
+indexes.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from tui.messages import (
     ClusterChanged,
     MigrationStarted,
     PermissionChecked,
+    VerdictsMade,
     ViewUpdated,
 )
 from tui.screens import scopes
@@ -76,12 +81,14 @@ TICK_SECONDS = 1.0
 OUTCOME_NOTICE_SECONDS = 6.0
 # Cluster changes wait for keys being typed at most this long: the list never lags further behind.
 BATCH_HOLD_SECONDS = 0.5
-# A batch waits at least this many times as long as the last one took to apply (at most the maximum).
-BATCH_SPACING = 10.0
+# A batch waits at least this many times as long as the last one took the UI thread (at most the maximum).
+BATCH_SPACING = 3.0
 BATCH_GAP_MAX_SECONDS = 1.0
-# Pending verdicts are made in slices this long, this far apart: keys and batches go between them.
-VERDICT_SLICE_SECONDS = 0.025
-VERDICT_SLICE_GAP_SECONDS = 0.005
+# Pending verdicts are made in a thread, this many at a time (the rows on screen first), the next chunk
+# at once while a backlog lasts, else after this many times as long as the last one took.
+VERDICT_CHUNK = 500
+VERDICT_GAP_SECONDS = 0.005
+VERDICT_SPACING = 4.0
 
 
 def process_age() -> float | None:
@@ -164,7 +171,7 @@ class LivemigApp(TypeAhead, CrashReport):
         self._prepared: ChangesPrepared | None = None  # prepared, waiting to be applied
         self._wake_timer: Timer | None = None  # takes a waiting batch up again
         self._apply_cost = 0.0  # seconds the last batch took to apply
-        self._settling = False  # a slice of pending verdicts is due
+        self._verdicts_due: Timer | None = None  # verdicts are to be made, or being made
         self._applied_at = 0.0  # when it was applied (time.monotonic)
         self.keymap: dict[str, str] = {}
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
@@ -211,6 +218,8 @@ class LivemigApp(TypeAhead, CrashReport):
     def use_keymap(self, text: str) -> list[str]:
         """Take LIVEMIG_KEYMAP's text: what works is used; what was ignored, and the keys one binding
         now takes from another, are returned and told in a toast when the UI starts."""
+        if not text.strip():
+            return []  # nothing to rebind: the screens' bindings need not be gathered (nor imported) now
         keymap, notes = parse_keymap(text, binding_ids())
         if keymap:
             self.set_keymap(keymap)
@@ -260,7 +269,7 @@ class LivemigApp(TypeAhead, CrashReport):
             self._apply(
                 changed=ready.changed, connection=ready.connection, snapshot=ready.snapshot, prepared=ready.summaries
             )
-            self._apply_cost = ready.seconds + time.perf_counter() - started
+            self._apply_cost = time.perf_counter() - started  # the UI thread's share: preparing runs beside it
             self._applied_at = time.monotonic()
             if self._inbox.waiting():
                 self._wake_in(min(BATCH_SPACING * self._apply_cost, BATCH_GAP_MAX_SECONDS))
@@ -289,10 +298,13 @@ class LivemigApp(TypeAhead, CrashReport):
         summaries: dict[str, VMSummary] = {}
         try:
             snapshot = self.session.store.snapshot()
-            for key in set(changed.get("vms", ())) | set(changed.get("vmis", ())):
-                vm = snapshot.vms.get(key)
-                if vm is not None:
-                    summaries[key] = vm_summary(snapshot, vm)
+            # In a large cluster the changed VMs' verdicts are made apart (_make_verdicts): here the
+            # first would build the new snapshot's indexes, and every batch would wait for that.
+            if len(snapshot.vms) <= self.live.vm_list.immediate:
+                for key in set(changed.get("vms", ())) | set(changed.get("vmis", ())):
+                    vm = snapshot.vms.get(key)
+                    if vm is not None:
+                        summaries[key] = vm_summary(snapshot, vm)
             if focus and PLAN_KINDS & changed.keys():
                 namespace, _, name = focus.partition("/")
                 plan_for(snapshot, namespace, name, self.session.now())
@@ -339,17 +351,16 @@ class LivemigApp(TypeAhead, CrashReport):
                 # Replaced objects still go when their last reference does.
                 gc.freeze()
         self._broadcast(ViewUpdated(vm_keys, connection=connection))
-        self._settle_soon()
+        self._verdicts_soon()
 
-    def _settle_soon(self) -> None:
-        """Make the pending verdicts in slices between keys and batches, once the screen shows the rows."""
-        if not self._settling and self.live.vm_list.pending and self.live.vm_list.verdicts_ready:
-            self._settling = True
-            self.set_timer(VERDICT_SLICE_GAP_SECONDS, self._settle_slice, name="verdicts")
+    def _verdicts_soon(self, after: float = VERDICT_GAP_SECONDS) -> None:
+        """Have the pending verdicts made in a thread, a chunk at a time, the rows on screen first."""
+        if self._verdicts_due is None and self.live.vm_list.pending and self.live.vm_list.verdicts_ready:
+            self._verdicts_due = self.set_timer(after, self._make_verdicts_now, name="verdicts")
 
-    def _settle_slice(self) -> None:
-        self._settling = False
+    def _make_verdicts_now(self) -> None:
         if self.updates_paused:
+            self._verdicts_due = None
             return
         first: list[str] = []
         focus = getattr(self.screen, "vm_key", None) or getattr(self.screen, "highlighted", None)
@@ -360,10 +371,42 @@ class LivemigApp(TypeAhead, CrashReport):
             if callable(shown):
                 first += shown()
                 break
-        made = self.live.settle(tuple(first), VERDICT_SLICE_SECONDS)
-        if made:
-            self._broadcast(ViewUpdated(made))
-        self._settle_soon()
+        snapshot, epoch, keys = self.live.verdicts_due(tuple(first), VERDICT_CHUNK)
+        if not keys:
+            self._verdicts_due = None
+            return
+        # Not through @work, whose description would spell out the snapshot's repr (megabytes at 10,000 VMs).
+        self.run_worker(
+            partial(self._make_verdicts, snapshot, epoch, keys),
+            thread=True,
+            exit_on_error=False,
+            group="verdicts",
+            description="verdicts",
+        )
+
+    def _make_verdicts(self, snapshot: ClusterSnapshot, epoch: int, keys: list[str]) -> None:
+        started = time.perf_counter()
+        made: dict[str, VMSummary] = {}
+        try:
+            for key in keys:
+                vm = snapshot.vms.get(key)
+                if vm is not None:
+                    made[key] = vm_summary(snapshot, vm)
+        finally:  # whatever happened, the UI learns the chunk ended (what was not made stays pending)
+            self.post_message(VerdictsMade(snapshot, epoch, made, time.perf_counter() - started, len(keys)))
+
+    def on_verdicts_made(self, message: VerdictsMade) -> None:
+        self._verdicts_due = None
+        if not self.updates_paused:
+            made = self.live.verdicts_made(message.snapshot, message.epoch, message.summaries)
+            if made:
+                self._broadcast(ViewUpdated(made))
+        # A full chunk is a backlog (the first lists): the next at once. A few changed VMs are made again
+        # at most every so often, so a cluster that changes all the time costs a bounded share of the CPU.
+        backlog = message.asked >= VERDICT_CHUNK
+        self._verdicts_soon(
+            VERDICT_GAP_SECONDS if backlog else max(VERDICT_SPACING * message.seconds, VERDICT_GAP_SECONDS)
+        )
 
     def _tell_server_went_back(self, count: int) -> None:
         """Once per time the API server was found to have come back with other state."""

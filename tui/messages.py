@@ -76,6 +76,21 @@ class AbortRequested(Message, bubble=False):
         self.result = result
 
 
+class VerdictsMade(Message, bubble=False):
+    """VM summaries made in a thread from `snapshot` when the list model's epoch was `epoch` (of the
+    `asked` VMs, those still there), and how long making them took."""
+
+    def __init__(
+        self, snapshot: ClusterSnapshot, epoch: int, summaries: dict[str, VMSummary], seconds: float, asked: int
+    ) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.epoch = epoch
+        self.summaries = summaries
+        self.seconds = seconds
+        self.asked = asked
+
+
 class ViewUpdated(Message, bubble=False):
     """Sent by the app to its screens after it applied changes: `vm_keys` changed rows (None: all)."""
 

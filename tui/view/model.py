@@ -124,9 +124,17 @@ class LiveView:
             self.connection = connection_summary(store.states())
         return vm_keys, connection
 
-    def settle(self, first: tuple[str, ...] = (), budget: float = 0.02) -> frozenset[str]:
-        """Make pending verdicts for about `budget` seconds, `first` first; returns the VM keys made."""
-        return frozenset(self.vm_list.settle(self.snapshot, self.ledger, first, budget))
+    def settle(self, first: tuple[str, ...] = (), limit: int = 1000) -> frozenset[str]:
+        """Make up to `limit` pending verdicts now, `first` first; returns the VM keys shown anew."""
+        return frozenset(self.vm_list.settle(self.snapshot, self.ledger, first, limit))
+
+    def verdicts_due(self, first: tuple[str, ...] = (), limit: int = 1000) -> tuple[ClusterSnapshot, int, list[str]]:
+        """What to make verdicts from (apart, in a thread): the snapshot, the model's epoch, the VM keys."""
+        return self.snapshot, self.vm_list.epoch, self.vm_list.due(first, limit)
+
+    def verdicts_made(self, made_from: ClusterSnapshot, epoch: int, summaries: dict[str, VMSummary]) -> frozenset[str]:
+        """Take verdicts made apart (see `verdicts_due`); returns the VM keys shown anew."""
+        return frozenset(self.vm_list.accept(made_from, epoch, summaries, self.snapshot, self.ledger))
 
     def tick(self) -> frozenset[str]:
         """The cluster's clock moved: the running migrations' views again; returns their VM keys."""

@@ -5,6 +5,7 @@ CPU model, memory), never "not running"; a verdict not made yet reads "pending",
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 from tui.domain.cpu import effective_cpu_model
 from tui.domain.objects import VM
@@ -18,13 +19,17 @@ PENDING = "pending"  # the reason code of a summary whose verdict is not made ye
 # VM, its VMI, its migrations, the nodes and their networks, the KubeVirt CR for the rules' versions);
 # pods are not among them, as the list leaves free capacity to the node picker.
 VERDICT_KINDS = frozenset({"vms", "vmis", "migrations", "nodes", "nads", "kubevirts"})
+# The kinds a row's other cells read besides its VM: the VMI (node, CPU model, memory), the KubeVirt CR
+# (the default CPU model).
+FACT_KINDS = frozenset({"vmis", "kubevirts"})
 
 
 def facts_summary(snapshot: ClusterSnapshot, vm: VM, listing: Collection[str]) -> VMSummary:
     """The VM's row without its verdict (`reason_code` PENDING), with LISTING where a kind in
     `listing` (not listed yet) would decide the cell."""
-    vmis_listed = "vmis" not in listing
-    vmi = snapshot.vmi_of(vm) if vmis_listed else None
+    vmi = snapshot.vmi_of(vm)
+    # A VMI not held yet may still come with the rest of its list (those held are shown as they come).
+    vmis_listed = "vmis" not in listing or vmi is not None
     spec = vmi.spec if vmi is not None else vm.template
     status = vm.printable_status or (vmi.phase if vmi is not None else "") or ("Unknown" if vmis_listed else LISTING)
     if not vmis_listed:
@@ -43,6 +48,17 @@ def facts_summary(snapshot: ClusterSnapshot, vm: VM, listing: Collection[str]) -
         migratable=False,
         reason_code=PENDING,
         reason=PENDING,
+    )
+
+
+def with_verdict_of(facts: VMSummary, before: VMSummary) -> VMSummary:
+    """The row's new facts with the verdict it had, shown until the verdict is made again."""
+    return replace(
+        facts,
+        migratable=before.migratable,
+        reason_code=before.reason_code,
+        reason=before.reason,
+        warning=before.warning,
     )
 
 

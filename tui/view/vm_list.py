@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rich.text import Text
@@ -18,7 +18,7 @@ from tui.domain.snapshot import ClusterSnapshot
 from tui.domain.units import human_bytes
 from tui.text import clean_line as clean
 from tui.view.ledger import MigrationLedger, MigrationView
-from tui.view.pending_rows import LISTING, VERDICT_KINDS, facts_summary, is_pending
+from tui.view.pending_rows import FACT_KINDS, LISTING, VERDICT_KINDS, facts_summary, is_pending, with_verdict_of
 from tui.view.progress_cell import bar, copied_percent, outcome_text, short_countdown
 from tui.view.table import Column, TableRow
 
@@ -47,9 +47,13 @@ _STATUS_TONE = {
     "Terminating": "warning",
     LISTING: "dim",
 }
-# A batch of at most this many changed VMs gets its verdicts at once; a larger one (or every VM, when
-# the nodes or the KubeVirt CR changed) gets them in slices (`VMListModel.settle`).
+# In a cluster of at most this many VMs verdicts are made as changes are applied; in a larger one they
+# are made apart, off the UI thread (`VMListModel.due` and `accept`), the rows shown first.
 IMMEDIATE_VERDICTS = 200
+
+
+# Thousands of rows have a few distinct memory sizes: each is worded once.
+_memory_text = lru_cache(maxsize=4096)(human_bytes)
 
 
 def status_text(status: str) -> Text:
@@ -181,6 +185,7 @@ class VMListModel:
         self.pending: set[str] = set()  # VM keys whose verdict is still to be made
         self._queue: deque[str] = deque()  # the pending keys, in the order `settle` makes them
         self._running: set[str] = set()  # VM keys whose status is Running
+        self.epoch = 0  # counts the changes that call for every verdict again (nodes, KubeVirt CR, lists)
 
     def __len__(self) -> int:
         return len(self.summaries)
@@ -204,9 +209,11 @@ class VMListModel:
         KubeVirt CR or the kinds still `listing` changed. `prepared` holds summaries already made from
         this snapshot (in a thread). Returns the keys recomputed (None when all were)."""
         listing = frozenset(listing)
-        listing_changed = listing != self._listing
+        # Rows read the VMIs and the KubeVirt CR (the CPU model); verdicts read a few kinds more.
+        facts_listing_changed = listing & FACT_KINDS != self._listing & FACT_KINDS
+        verdicts_listing_changed = listing & VERDICT_KINDS != self._listing & VERDICT_KINDS
         self._listing = listing
-        everything = vm_keys is None or kubevirt_changed or listing_changed
+        everything = vm_keys is None or kubevirt_changed or verdicts_listing_changed
         pods_known_changed = self._node_facts is not None and self._node_facts[0] != snapshot.pods_known
         if nodes_changed or everything or pods_known_changed:
             facts = node_facts(snapshot)
@@ -215,9 +222,12 @@ class VMListModel:
                 everything = True
         named = set(vm_keys or ())
         keys = set(snapshot.vms) | set(self.summaries) if everything else named
-        # A few VMs get their verdict now; more are made in slices by `settle`, their rows shown
-        # meanwhile with what is known of them.
-        at_once = self.verdicts_ready and len(keys) <= self.immediate
+        if everything:
+            self.epoch += 1  # verdicts made from an earlier snapshot read other nodes or rules
+        # In a small cluster verdicts are made now; in a large one, where the first verdict of a snapshot
+        # builds its indexes, they are made apart (`due`, then `accept`), the rows shown meanwhile with
+        # what is known of them and the verdict they had.
+        at_once = self.verdicts_ready and len(snapshot.vms) <= self.immediate
         prepared = prepared or {}
         changed = set()
         reorder = False
@@ -242,56 +252,84 @@ class VMListModel:
                 if key not in self.pending:
                     self.pending.add(key)
                     self._queue.append(key)
-                if before is not None and key not in named and not listing_changed:
+                if before is not None and key not in named and not facts_listing_changed and vm_keys is not None:
                     # Nothing of its own changed: its row stays as it is until its verdict is made again.
                     continue
                 summary = facts_summary(snapshot, vm, listing)
+                if before is not None and not is_pending(before):
+                    summary = with_verdict_of(summary, before)
             view = ledger.for_vm(key)
             self._put(key, summary, view)
             changed.add(key)
             # Sorting 10,000 rows costs more than the rest of a batch: only when a row's place may move.
             if before is None or _sort_value(sort, before, view) != _sort_value(sort, summary, view):
                 reorder = True
-        if reorder or everything:
+        if reorder:
             self._order = None
         return None if everything else changed
 
-    def settle(
-        self, snapshot: ClusterSnapshot, ledger: MigrationLedger, first: Iterable[str] = (), budget: float = 0.02
-    ) -> set[str]:
-        """Make pending verdicts, those of `first` (the rows on screen, the cursor's VM) before the others,
-        for about `budget` seconds (at least one); returns the keys whose rows changed."""
+    def due(self, first: Iterable[str] = (), limit: int = 1000) -> list[str]:
+        """The pending verdicts to make next: those of `first` (the rows on screen, the cursor's VM), then
+        the others in the order they became pending; at most `limit`. Nothing before `verdicts_ready`."""
         if not self.pending or not self.verdicts_ready:
+            return []
+        chosen = list(dict.fromkeys(key for key in first if key in self.pending))[:limit]
+        seen = set(chosen)
+        queue = self._queue
+        while queue and queue[0] not in self.pending:
+            queue.popleft()
+        for key in queue:
+            if len(chosen) >= limit:
+                break
+            if key in self.pending and key not in seen:
+                chosen.append(key)
+                seen.add(key)
+        return chosen
+
+    def accept(
+        self,
+        made_from: ClusterSnapshot,
+        epoch: int,
+        summaries: Mapping[str, VMSummary],
+        snapshot: ClusterSnapshot,
+        ledger: MigrationLedger,
+    ) -> set[str]:
+        """Take verdicts made from `made_from` when the model's `epoch` was `epoch`: those of VMs whose VM
+        and VMI are still the same objects in `snapshot` (the others stay pending). Returns the keys shown anew."""
+        if epoch != self.epoch:
             return set()
-        deadline = time.perf_counter() + budget
         sort = self._order_key[0] if self._order_key is not None else ""
         changed: set[str] = set()
-        asked = [key for key in first if key in self.pending]
-        while self.pending:
-            if asked:
-                key = asked.pop(0)
-            else:
-                key = self._queue.popleft()
-            if key not in self.pending:
-                continue
-            if changed and time.perf_counter() > deadline:
-                if not asked:
-                    self._queue.appendleft(key)
-                break
-            self.pending.discard(key)
-            vm = snapshot.vms.get(key)
+        for key, summary in summaries.items():
             before = self.summaries.get(key)
-            if vm is None or before is None:
+            if (
+                key not in self.pending
+                or before is None
+                or snapshot.vms.get(key) is not made_from.vms.get(key)
+                or snapshot.vmis.get(key) is not made_from.vmis.get(key)
+            ):
                 continue
-            summary = vm_summary(snapshot, vm)
+            self.pending.discard(key)
             view = ledger.for_vm(key)
-            self._put(key, summary, view)
-            changed.add(key)
-            if _sort_value(sort, before, view) != _sort_value(sort, summary, view):
-                self._order = None
+            if summary != before:
+                self._put(key, summary, view)
+                changed.add(key)
+                if _sort_value(sort, before, view) != _sort_value(sort, summary, view):
+                    self._order = None
         if not self.pending:
             self._queue.clear()
         return changed
+
+    def settle(
+        self, snapshot: ClusterSnapshot, ledger: MigrationLedger, first: Iterable[str] = (), limit: int = 1000
+    ) -> set[str]:
+        """Make up to `limit` pending verdicts now, `first` first (see `due`); returns the keys shown anew."""
+        made = {}
+        for key in self.due(first, limit):
+            vm = snapshot.vms.get(key)
+            if vm is not None:
+                made[key] = vm_summary(snapshot, vm)
+        return self.accept(snapshot, self.epoch, made, snapshot, ledger)
 
     def _put(self, key: str, summary: VMSummary, view: MigrationView | None) -> None:
         self.summaries[key] = summary
@@ -321,7 +359,7 @@ class VMListModel:
             "memory": (
                 LISTING
                 if summary.node == LISTING
-                else human_bytes(summary.memory_bytes)
+                else _memory_text(summary.memory_bytes)
                 if summary.memory_bytes is not None
                 else "-"
             ),
