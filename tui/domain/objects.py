@@ -71,7 +71,11 @@ def _str_map(value: Any) -> dict[str, str]:
     """A label-like map; entries that are not string to string are dropped (they cannot match)."""
     if not isinstance(value, dict):
         return {}
-    return {_str(k): _str(v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return {
+        (intern(k) if type(k) is str else k): (intern(v) if type(v) is str else v)
+        for k, v in value.items()
+        if isinstance(k, str) and isinstance(v, str)
+    }
 
 
 def _path(obj: Any, *keys: str) -> Any:
@@ -384,7 +388,7 @@ def parse_node(obj: Any) -> Node:
         ready=None if ready is None else ready.status,
         ready_reason="" if ready is None else ready.reason,
         ready_message="" if ready is None else ready.message,
-        allocatable_cpu_milli=millicores_of(allocatable.get("cpu")),
+        allocatable_cpu_milli=_millicores(allocatable.get("cpu")),
         allocatable_memory=None if memory is None else memory.ceil(),
         allocatable_pods=_int(allocatable.get("pods")),
         arch=meta.labels.get("kubernetes.io/arch") or _str(_path(status, "nodeInfo", "architecture")),
@@ -404,8 +408,27 @@ _BASIC_RESOURCES = ("cpu", "memory", "pods")
 
 def _whole(raw: Any) -> int | None:
     """A quantity rounded up to a whole number (Value()); None when it cannot be read."""
+    if type(raw) is str:
+        return _whole_text(raw)
     parsed = parse_quantity(raw)
     return None if parsed is None else parsed.ceil()
+
+
+# Quantities recur ("40Gi", "125m" in every VM alike): each text rounded once.
+@lru_cache(maxsize=4096)
+def _whole_text(raw: str) -> int | None:
+    parsed = parse_quantity(raw)
+    return None if parsed is None else parsed.ceil()
+
+
+def _millicores(raw: Any) -> int | None:
+    """millicores_of, each text computed once."""
+    return _millicores_text(raw) if type(raw) is str else millicores_of(raw)
+
+
+@lru_cache(maxsize=4096)
+def _millicores_text(raw: str) -> int | None:
+    return millicores_of(raw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -537,7 +560,11 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
     for item in _list(devices.get("disks")):
         if not isinstance(item, dict):
             continue
-        kind = next((k for k in _DISK_KINDS if k in item), "disk")  # KubeVirt's default is a disk
+        kind = "disk"  # KubeVirt's default
+        for candidate in _DISK_KINDS:
+            if candidate in item:
+                kind = candidate
+                break
         disks.append(Disk(name=_str(item.get("name")), kind=kind))
 
     volumes = []
@@ -584,7 +611,7 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
             binding = "binding:" + _str(item["binding"].get("name"))
         interfaces.append(Interface(name=_str(item.get("name")), binding=binding or "unknown"))
 
-    cpu_request = millicores_of(requests.get("cpu"))
+    cpu_request = _millicores(requests.get("cpu"))
     affinity = _dict(spec.get("affinity"))
     hyperv = _path(domain, "features", "hyperv")
     return GuestSpec(
@@ -598,7 +625,7 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         memory_request=parse_quantity(requests.get("memory")),
         memory_limit=parse_quantity(limits.get("memory")),
         cpu_request_milli=cpu_request,
-        cpu_limit_milli=millicores_of(limits.get("cpu")),
+        cpu_limit_milli=_millicores(limits.get("cpu")),
         node_selector=_str_map(spec.get("nodeSelector")),
         affinity=_node_affinity(spec.get("affinity")),
         tolerations=_tolerations(spec.get("tolerations")),
@@ -1049,7 +1076,7 @@ def _requests_of(container: Any) -> tuple[dict[str, int], bool]:
     for name, raw in _dict(_path(container, "resources", "requests")).items():
         if not isinstance(name, str):
             continue
-        amount = millicores_of(raw) if name == "cpu" else _whole(raw)
+        amount = _millicores(raw) if name == "cpu" else _whole(raw)
         known = known and amount is not None
         found[name] = amount or 0
     return found, known
@@ -1093,7 +1120,7 @@ def parse_pod(obj: Any) -> Pod:
     total = _plus(
         total,
         {
-            name: (millicores_of(raw) if name == "cpu" else _whole(raw)) or 0
+            name: (_millicores(raw) if name == "cpu" else _whole(raw)) or 0
             for name, raw in overhead.items()
             if isinstance(name, str)
         },
