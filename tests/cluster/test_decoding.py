@@ -177,3 +177,14 @@ def test_the_collector_pauses_while_any_decoder_runs_and_comes_back_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_a_first_list_keeps_is_frozen_out_of_the_collectors_sight():
+    frozen = gc.get_freeze_count()
+    try:
+        with collector_paused(keep=True):
+            kept = [{"page": index} for index in range(1000)]
+        assert gc.get_freeze_count() >= frozen + len(kept)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 from tests.cluster.simulated import connect, differences, in_step
@@ -60,3 +62,19 @@ def test_first_lists_that_failed_are_retried_to_their_end_and_every_kind_is_know
         assert session.store.snapshot().pods_known and session.store.snapshot().nodes_known
         assert ("end", "pods") in calls
         assert in_step(session, cluster), differences(session, cluster)
+
+
+def test_a_stopped_session_is_freed_by_reference_counting_alone(cluster, kubeconfig):
+    # The first lists' objects are frozen out of the cycle collector's sight: a cycle through the
+    # session would keep it, its store and every object in it for good.
+    session = connect(kubeconfig)
+    session.stop()
+    store = weakref.ref(session.store)
+    freed = weakref.ref(session)
+    gc.disable()
+    try:
+        del session
+        assert freed() is None
+        assert store() is None
+    finally:
+        gc.enable()
