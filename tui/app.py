@@ -84,6 +84,8 @@ BATCH_HOLD_SECONDS = 0.5
 # A batch waits at least this many times as long as the last one took the UI thread (at most the maximum).
 BATCH_SPACING = 3.0
 BATCH_GAP_MAX_SECONDS = 1.0
+# The cycle collector's thresholds once the first lists are frozen (Python's are 700, 10, 10).
+GC_THRESHOLDS = (2000, 10, 100)
 # Pending verdicts are made in a thread, this many at a time (the rows on screen first), the next chunk
 # at once while a backlog lasts, else after this many times as long as the last one took.
 VERDICT_CHUNK = 500
@@ -172,6 +174,9 @@ class LivemigApp(TypeAhead, CrashReport):
         self._wake_timer: Timer | None = None  # takes a waiting batch up again
         self._apply_cost = 0.0  # seconds the last batch took to apply
         self._verdicts_due: Timer | None = None  # verdicts are to be made, or being made
+        self._verdict_job: tuple[ClusterSnapshot, int, list[str]] | None = None  # for the verdicts' worker
+        self._prepare_job: tuple[dict[str, set[str]], bool, str | None] | None = None  # for `_prepare`
+        self._verdicts_frozen = False  # the first verdicts were made and frozen (freeze_first_lists)
         self._applied_at = 0.0  # when it was applied (time.monotonic)
         self.keymap: dict[str, str] = {}
         self.keymap_notes: list[str] = []  # what LIVEMIG_KEYMAP could not do, said at start
@@ -269,6 +274,7 @@ class LivemigApp(TypeAhead, CrashReport):
             self._apply(
                 changed=ready.changed, connection=ready.connection, snapshot=ready.snapshot, prepared=ready.summaries
             )
+            ready.snapshot, ready.summaries = None, None  # a message may outlive its handling in a cycle
             self._apply_cost = time.perf_counter() - started  # the UI thread's share: preparing runs beside it
             self._applied_at = time.monotonic()
             if self._inbox.waiting():
@@ -287,13 +293,19 @@ class LivemigApp(TypeAhead, CrashReport):
             return
         self._preparing = True
         focus = getattr(self.screen, "highlighted", None) or getattr(self.screen, "vm_key", None)
-        self._prepare(changed, connection, focus if isinstance(focus, str) else None)
+        # As for verdicts: the job is left here, not passed (@work would spell out thousands of keys).
+        self._prepare_job = (changed, connection, focus if isinstance(focus, str) else None)
+        self.run_worker(self._prepare, thread=True, exit_on_error=False, group="changes", description="changes")
 
-    @work(thread=True, exit_on_error=False, group="changes")
-    def _prepare(self, changed: dict[str, set[str]], connection: bool, focus: str | None) -> None:
-        """In a thread: the snapshot of these changes, with the indexes applying them needs already built
-        (those a VM's summary and the focused VM's plan read), so the UI thread only puts them on screen."""
+    def _prepare(self) -> None:
+        """In a thread: the snapshot of the changes left by `_apply_inbox`, with what applying them needs
+        already made (a small cluster's changed VMs' summaries, the focused VM's plan), so the UI thread
+        only puts them on screen."""
         started = time.perf_counter()
+        job, self._prepare_job = self._prepare_job, None
+        if job is None:
+            return
+        changed, connection, focus = job
         snapshot: ClusterSnapshot | None = None
         summaries: dict[str, VMSummary] = {}
         try:
@@ -350,6 +362,11 @@ class LivemigApp(TypeAhead, CrashReport):
                 # collection no longer walks them (at 10,000 VMs one froze the screen for 1.5 s).
                 # Replaced objects still go when their last reference does.
                 gc.freeze()
+                # With so little left in its sight, the collector would make a full collection every ten
+                # young ones, each walking every object made since (a cluster that changes all the time
+                # replaces them all): ~3 s of 20 in pauses of up to 0.4 s at 10,000 VMs. Rarer full
+                # collections; what they find is little, as snapshots and verdicts are freed by reference.
+                gc.set_threshold(*GC_THRESHOLDS)
         self._broadcast(ViewUpdated(vm_keys, connection=connection))
         self._verdicts_soon()
 
@@ -375,17 +392,25 @@ class LivemigApp(TypeAhead, CrashReport):
         if not keys:
             self._verdicts_due = None
             return
-        # Not through @work, whose description would spell out the snapshot's repr (megabytes at 10,000 VMs).
+        # The worker finds its job here, not in its arguments: a worker object outlives its run in reference
+        # cycles, and a snapshot (with its indexes, thousands of objects) held there would wait for the
+        # cycle collector; @work's description would also spell out the snapshot's repr.
+        self._verdict_job = (snapshot, epoch, keys)
         self.run_worker(
-            partial(self._make_verdicts, snapshot, epoch, keys),
+            self._make_verdicts,
             thread=True,
             exit_on_error=False,
             group="verdicts",
             description="verdicts",
         )
 
-    def _make_verdicts(self, snapshot: ClusterSnapshot, epoch: int, keys: list[str]) -> None:
+    def _make_verdicts(self) -> None:
+        """In a thread: the verdicts of the job `_make_verdicts_now` left."""
         started = time.perf_counter()
+        job, self._verdict_job = self._verdict_job, None
+        if job is None:
+            return
+        snapshot, epoch, keys = job
         made: dict[str, VMSummary] = {}
         try:
             for key in keys:
@@ -398,9 +423,17 @@ class LivemigApp(TypeAhead, CrashReport):
     def on_verdicts_made(self, message: VerdictsMade) -> None:
         self._verdicts_due = None
         if not self.updates_paused:
-            made = self.live.verdicts_made(message.snapshot, message.epoch, message.summaries)
-            if made:
-                self._broadcast(ViewUpdated(made))
+            left = len(self.live.vm_list.pending)
+            if message.snapshot is not None:
+                made = self.live.verdicts_made(message.snapshot, message.epoch, message.summaries)
+                if made or len(self.live.vm_list.pending) != left:  # the header counts the verdicts left
+                    self._broadcast(ViewUpdated(made))
+        message.snapshot, message.summaries = None, {}  # a message may outlive its handling in a cycle
+        if self.freeze_first_lists and not self._verdicts_frozen and not self.live.vm_list.pending:
+            # The first verdicts and rows (tens of thousands of objects at 10,000 VMs) join the first lists
+            # out of the cycle collector's sight: else every full collection walks them again.
+            self._verdicts_frozen = True
+            gc.freeze()
         # A full chunk is a backlog (the first lists): the next at once. A few changed VMs are made again
         # at most every so often, so a cluster that changes all the time costs a bounded share of the CPU.
         backlog = message.asked >= VERDICT_CHUNK

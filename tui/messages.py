@@ -84,7 +84,7 @@ class VerdictsMade(Message, bubble=False):
         self, snapshot: ClusterSnapshot, epoch: int, summaries: dict[str, VMSummary], seconds: float, asked: int
     ) -> None:
         super().__init__()
-        self.snapshot = snapshot
+        self.snapshot: ClusterSnapshot | None = snapshot  # None once taken
         self.epoch = epoch
         self.summaries = summaries
         self.seconds = seconds
