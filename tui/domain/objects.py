@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from sys import intern
+from types import MappingProxyType
 from typing import Any
+
+import orjson
 
 from tui.domain.phases import MIGRATION_FINAL_PHASES
 from tui.domain.quantity import Quantity, millicores_of, parse_quantity
@@ -546,26 +549,6 @@ _BINDINGS = ("masquerade", "bridge", "sriov", "slirp", "passt", "macvtap")
 def parse_guest_spec(spec: Any) -> GuestSpec:
     spec = _dict(spec)
     domain = _dict(spec.get("domain"))
-    cpu = _dict(domain.get("cpu"))
-    resources = _dict(domain.get("resources"))
-    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
-    devices = _dict(domain.get("devices"))
-
-    features = []
-    for item in _list(cpu.get("features")):
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            features.append(CPUFeature(name=item["name"], policy=_str(item.get("policy")) or "require"))
-
-    disks = []
-    for item in _list(devices.get("disks")):
-        if not isinstance(item, dict):
-            continue
-        kind = "disk"  # KubeVirt's default
-        for candidate in _DISK_KINDS:
-            if candidate in item:
-                kind = candidate
-                break
-        disks.append(Disk(name=_str(item.get("name")), kind=kind))
 
     volumes = []
     for item in _list(spec.get("volumes")):
@@ -602,48 +585,16 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         else:
             networks.append(Network(name=_str(item.get("name")), kind="unknown"))
 
-    interfaces = []
-    for item in _list(devices.get("interfaces")):
-        if not isinstance(item, dict):
-            continue
-        binding = next((b for b in _BINDINGS if b in item), "")
-        if not binding and isinstance(item.get("binding"), dict):
-            binding = "binding:" + _str(item["binding"].get("name"))
-        interfaces.append(Interface(name=_str(item.get("name")), binding=binding or "unknown"))
-
-    cpu_request = _millicores(requests.get("cpu"))
     affinity = _dict(spec.get("affinity"))
-    hyperv = _path(domain, "features", "hyperv")
     return GuestSpec(
-        cpu_model=_str(cpu.get("model")),
-        cpu_features=tuple(features),
-        dedicated_cpu=cpu.get("dedicatedCpuPlacement") is True,
-        cores=_int(cpu.get("cores")),
-        sockets=_int(cpu.get("sockets")),
-        threads=_int(cpu.get("threads")),
-        memory_guest=parse_quantity(_path(domain, "memory", "guest")),
-        memory_request=parse_quantity(requests.get("memory")),
-        memory_limit=parse_quantity(limits.get("memory")),
-        cpu_request_milli=cpu_request,
-        cpu_limit_milli=_millicores(limits.get("cpu")),
+        **_domain_fields(domain),
         node_selector=_str_map(spec.get("nodeSelector")),
         affinity=_node_affinity(spec.get("affinity")),
         tolerations=_tolerations(spec.get("tolerations")),
-        host_devices=tuple(
-            _str(d.get("deviceName")) or _str(d.get("name"))
-            for d in _list(devices.get("hostDevices"))
-            if isinstance(d, dict)
-        ),
-        gpus=tuple(
-            _str(d.get("deviceName")) or _str(d.get("name")) for d in _list(devices.get("gpus")) if isinstance(d, dict)
-        ),
-        disks=tuple(disks),
         volumes=tuple(volumes),
         networks=tuple(networks),
-        interfaces=tuple(interfaces),
         eviction_strategy=_str(spec.get("evictionStrategy")),
         architecture=_str(spec.get("architecture")),
-        machine_type=_str(_path(domain, "machine", "type")),
         required_pod_affinity=len(
             _list(_path(affinity, "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
         ),
@@ -655,18 +606,107 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
             for item in _list(spec.get("topologySpreadConstraints"))
             if isinstance(item, dict) and item.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
         ),
-        hyperv=isinstance(hyperv, dict) and bool(hyperv),
-        hyperv_reenlightenment=_path(hyperv, "reenlightenment", "enabled") is True,
         priority_class_name=_str(spec.get("priorityClassName")),
         scheduler_name=_str(spec.get("schedulerName")),
-        realtime=isinstance(cpu.get("realtime"), dict),
-        overcommit_guest_overhead=resources.get("overcommitGuestOverhead") is True,
-        isolate_emulator_thread=cpu.get("isolateEmulatorThread") is True,
-        hugepages=isinstance(_path(domain, "memory", "hugepages"), dict),
-        autoattach_graphics=devices.get("autoattachGraphicsDevice") is not False,
-        tpm=isinstance(devices.get("tpm"), dict),
         probes=isinstance(spec.get("readinessProbe"), dict) or isinstance(spec.get("livenessProbe"), dict),
-        sev=isinstance(_path(domain, "launchSecurity", "sev"), dict),
+    )
+
+
+# Fields of the domains read so far, by the domain's JSON with sorted keys (bounded: cleared when full).
+_DOMAINS: dict[bytes, Mapping[str, Any]] = {}
+_DOMAINS_HELD = 4096
+# Dates, dataclasses and subclasses of str or int are not JSON: such a domain is read afresh each time
+# (JSON text could not tell them apart from plain values).
+_DOMAIN_KEY = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_DOMAIN_KEY |= orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def _domain_fields(domain: dict[str, Any]) -> Mapping[str, Any]:
+    """The GuestSpec fields spec.domain decides. VMs of one size and kind have equal domains (names of
+    disks and interfaces included): each distinct domain is read once, its fields shared."""
+    try:
+        key = orjson.dumps(domain, option=_DOMAIN_KEY)
+    except (TypeError, orjson.JSONEncodeError):
+        return _read_domain(domain)
+    if b"null" in key:
+        return _read_domain(domain)  # NaN and infinities are written as null too: no key for them
+    fields = _DOMAINS.get(key)
+    if fields is None:
+        fields = _read_domain(domain)
+        if len(_DOMAINS) >= _DOMAINS_HELD:
+            _DOMAINS.clear()
+        _DOMAINS[key] = fields
+    return fields
+
+
+def _read_domain(domain: dict[str, Any]) -> Mapping[str, Any]:
+    cpu = _dict(domain.get("cpu"))
+    resources = _dict(domain.get("resources"))
+    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
+    devices = _dict(domain.get("devices"))
+
+    features = []
+    for item in _list(cpu.get("features")):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            features.append(CPUFeature(name=_str(item["name"]), policy=_str(item.get("policy")) or "require"))
+
+    disks = []
+    for item in _list(devices.get("disks")):
+        if not isinstance(item, dict):
+            continue
+        kind = "disk"  # KubeVirt's default
+        for candidate in _DISK_KINDS:
+            if candidate in item:
+                kind = candidate
+                break
+        disks.append(Disk(name=_str(item.get("name")), kind=kind))
+
+    interfaces = []
+    for item in _list(devices.get("interfaces")):
+        if not isinstance(item, dict):
+            continue
+        binding = next((b for b in _BINDINGS if b in item), "")
+        if not binding and isinstance(item.get("binding"), dict):
+            binding = "binding:" + _str(item["binding"].get("name"))
+        interfaces.append(Interface(name=_str(item.get("name")), binding=binding or "unknown"))
+
+    hyperv = _path(domain, "features", "hyperv")
+    return MappingProxyType(
+        {
+            "cpu_model": _str(cpu.get("model")),
+            "cpu_features": tuple(features),
+            "dedicated_cpu": cpu.get("dedicatedCpuPlacement") is True,
+            "cores": _int(cpu.get("cores")),
+            "sockets": _int(cpu.get("sockets")),
+            "threads": _int(cpu.get("threads")),
+            "memory_guest": parse_quantity(_path(domain, "memory", "guest")),
+            "memory_request": parse_quantity(requests.get("memory")),
+            "memory_limit": parse_quantity(limits.get("memory")),
+            "cpu_request_milli": _millicores(requests.get("cpu")),
+            "cpu_limit_milli": _millicores(limits.get("cpu")),
+            "host_devices": tuple(
+                _str(d.get("deviceName")) or _str(d.get("name"))
+                for d in _list(devices.get("hostDevices"))
+                if isinstance(d, dict)
+            ),
+            "gpus": tuple(
+                _str(d.get("deviceName")) or _str(d.get("name"))
+                for d in _list(devices.get("gpus"))
+                if isinstance(d, dict)
+            ),
+            "disks": tuple(disks),
+            "interfaces": tuple(interfaces),
+            "machine_type": _str(_path(domain, "machine", "type")),
+            "hyperv": isinstance(hyperv, dict) and bool(hyperv),
+            "hyperv_reenlightenment": _path(hyperv, "reenlightenment", "enabled") is True,
+            "realtime": isinstance(cpu.get("realtime"), dict),
+            "overcommit_guest_overhead": resources.get("overcommitGuestOverhead") is True,
+            "isolate_emulator_thread": cpu.get("isolateEmulatorThread") is True,
+            "hugepages": isinstance(_path(domain, "memory", "hugepages"), dict),
+            "autoattach_graphics": devices.get("autoattachGraphicsDevice") is not False,
+            "tpm": isinstance(devices.get("tpm"), dict),
+            "sev": isinstance(_path(domain, "launchSecurity", "sev"), dict),
+        }
     )
 
 
