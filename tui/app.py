@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -827,6 +828,19 @@ def binding_ids() -> set[str]:
     return scopes.binding_ids(LivemigApp)
 
 
+def release_input_thread(app: App[Any]) -> None:
+    """Stop the driver's input thread if it still runs once the app has ended. When the terminal went
+    away (a dropped SSH session, a closed tmux pane) Textual can end without telling it to stop, and the
+    thread, which the process waits for, then reads end-of-file from the dead terminal in a busy loop:
+    livemig never exits and spins (Textual 8.2; its driver is not public API, hence the care)."""
+    driver = getattr(app, "_driver", None)
+    thread = getattr(driver, "_key_thread", None)
+    stop = getattr(driver, "exit_event", None)
+    if isinstance(thread, threading.Thread) and thread.is_alive() and isinstance(stop, threading.Event):
+        stop.set()
+        thread.join(timeout=1.0)
+
+
 def run_app(
     session: Any,
     readonly: bool = False,
@@ -846,7 +860,10 @@ def run_app(
     # Said on stderr (left on the terminal after quitting) and in a toast once the UI is up.
     for note in app.use_keymap(os.environ.get("LIVEMIG_KEYMAP", "")):
         print(f"livemig: LIVEMIG_KEYMAP: {note}", file=sys.stderr)
-    app.run()
+    try:
+        app.run()
+    finally:
+        release_input_thread(app)
     for line in still_running(app.live.ledger.views(), app.session.context_name, kubeconfig=kubeconfig, demo=demo):
         print(line)
     return app.return_code or 0

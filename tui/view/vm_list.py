@@ -183,7 +183,7 @@ class VMListModel:
         self._order_key: tuple[str, bool] | None = None
         self._listing: frozenset[str] = frozenset()  # kinds not listed yet when the rows were made
         self.pending: set[str] = set()  # VM keys whose verdict is still to be made
-        self._queue: deque[str] = deque()  # the pending keys, in the order `settle` makes them
+        self._queue: deque[str] = deque()  # the pending keys, in the order `due` offers them
         self._running: set[str] = set()  # VM keys whose status is Running
         self.epoch = 0  # counts the changes that call for every verdict again (nodes, KubeVirt CR, lists)
         self._changes = 0  # counts the rows made or removed (what a filter matched may have changed)
