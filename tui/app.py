@@ -389,7 +389,10 @@ class LivemigApp(TypeAhead, CrashReport):
             if callable(shown):
                 first += shown()
                 break
-        snapshot, epoch, keys = self.live.verdicts_due(tuple(first), VERDICT_CHUNK)
+        # The rows on screen alone first, so they are final as soon as can be; then chunks of the rest.
+        pending = self.live.vm_list.pending
+        limit = len(first) if any(key in pending for key in first) else VERDICT_CHUNK
+        snapshot, epoch, keys = self.live.verdicts_due(tuple(first), limit)
         if not keys:
             self._verdicts_due = None
             return
@@ -437,7 +440,7 @@ class LivemigApp(TypeAhead, CrashReport):
             gc.freeze()
         # A full chunk is a backlog (the first lists): the next at once. A few changed VMs are made again
         # at most every so often, so a cluster that changes all the time costs a bounded share of the CPU.
-        backlog = message.asked >= VERDICT_CHUNK
+        backlog = len(self.live.vm_list.pending) >= VERDICT_CHUNK
         self._verdicts_soon(
             VERDICT_GAP_SECONDS if backlog else max(VERDICT_SPACING * message.seconds, VERDICT_GAP_SECONDS)
         )
