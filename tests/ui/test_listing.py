@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.ui.harness import FAST, make_app, screen_lines, screen_text, until
 from tui.cluster.session import ClusterSession, ConnectOptions
+from tui.sim.faults import FaultError
 from tui.sim.runtime import SimCluster
 
 
@@ -100,3 +103,11 @@ async def test_with_nodes_held_rows_show_where_vms_run_and_their_verdicts_wait(c
             cluster.fault("release-lists", resources="nodes")
             await until(pilot, lambda: "pending" not in screen_text(app), what="every verdict made")
             assert "✓ yes" in row(screen_lines(app), "web-frontend-01")
+
+
+def test_holding_lists_needs_the_resources_named(cluster):
+    with pytest.raises(FaultError, match='parameter "resources" is required, e.g. resources=virtualmachineinstances'):
+        cluster.fault("hold-lists")
+    assert cluster.fault("hold-lists", resources="pods, nodes") == {"heldLists": ["nodes", "pods"]}
+    assert cluster.fault("release-lists", resources="pods") == {"heldLists": ["nodes"]}
+    assert cluster.fault("release-lists") == {"heldLists": []}
