@@ -6,6 +6,7 @@ from textual.message import Message
 
 from tui.cluster.access import Permission
 from tui.cluster.actions import ActionResult
+from tui.domain.plan import VMSummary
 from tui.domain.snapshot import ClusterSnapshot
 
 
@@ -21,13 +22,19 @@ class ChangesPrepared(Message, bubble=False):
     None if it could not be taken there, and the UI thread takes it)."""
 
     def __init__(
-        self, changed: dict[str, set[str]], connection: bool, snapshot: ClusterSnapshot | None, seconds: float
+        self,
+        changed: dict[str, set[str]],
+        connection: bool,
+        snapshot: ClusterSnapshot | None,
+        seconds: float,
+        summaries: dict[str, VMSummary] | None = None,
     ) -> None:
         super().__init__()
         self.changed = changed
         self.connection = connection
         self.snapshot = snapshot
         self.seconds = seconds  # how long preparing took
+        self.summaries = summaries  # the changed VMs' list summaries, made from `snapshot`
 
 
 class ByteProgressChanged(Message, bubble=False):
@@ -67,6 +74,21 @@ class AbortRequested(Message, bubble=False):
         self.vm = vm
         self.migration = migration
         self.result = result
+
+
+class VerdictsMade(Message, bubble=False):
+    """VM summaries made in a thread from `snapshot` when the list model's epoch was `epoch` (of the
+    `asked` VMs, those still there), and how long making them took."""
+
+    def __init__(
+        self, snapshot: ClusterSnapshot, epoch: int, summaries: dict[str, VMSummary], seconds: float, asked: int
+    ) -> None:
+        super().__init__()
+        self.snapshot: ClusterSnapshot | None = snapshot  # None once taken
+        self.epoch = epoch
+        self.summaries = summaries
+        self.seconds = seconds
+        self.asked = asked
 
 
 class ViewUpdated(Message, bubble=False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from tui.cluster.connection import ConnectionState, ConnectionStatus
-from tui.cluster.store import ChangeBatch, Store
+from tui.cluster.store import ChangeBatch, ListingProgress, Store
 from tui.domain.objects import parse_node, parse_vmi
 
 
@@ -130,3 +130,42 @@ def test_subscribers_receive_every_change_in_far_fewer_batches_than_events():
     seen = set().union(*(b.changed.get("vmis", frozenset()) for b in batches))
     assert len(seen) == 1000
     assert len(batches) < 100
+
+
+def test_pages_show_at_once_and_the_end_of_the_list_removes_what_vanished():
+    store = Store()
+    store.replace("nodes", [node("old"), node("kept", "1")])
+    store.put_page("nodes", [node("kept", "2"), node("new-1")], remaining=1)
+    assert sorted(store.keys("nodes")) == ["kept", "new-1", "old"]  # shown at once, nothing removed yet
+    assert store.get("nodes", "kept").meta.resource_version == "2"
+    store.put_page("nodes", [node("new-2")])
+    store.end_list("nodes", {"kept", "new-1", "new-2"})
+    assert sorted(store.keys("nodes")) == ["kept", "new-1", "new-2"]
+    batch = store.take_batch()
+    assert batch is not None
+    assert batch.deleted == {"nodes": frozenset({"old"})}
+    assert batch.changed["nodes"] >= {"kept", "new-1", "new-2"}
+
+
+def test_listing_progress_counts_what_arrived_and_what_the_server_said_is_left():
+    store = Store()
+    assert store.listing_progress("vmis") == ListingProgress(held=0, remaining=None, complete=False)
+    store.put_page("vmis", [vmi("a", "n1"), vmi("b", "n1")], remaining=3)
+    progress = store.listing_progress("vmis")
+    assert (progress.held, progress.expected, progress.complete) == (2, 5, False)
+    store.put_page("vmis", [vmi("c", "n1"), vmi("d", "n1"), vmi("e", "n1")])
+    store.end_list("vmis", {"default/a", "default/b", "default/c", "default/d", "default/e"})
+    assert store.listing_progress("vmis") == ListingProgress(held=5, remaining=None, complete=True)
+
+
+def test_a_kind_whose_first_list_broke_off_is_not_known_even_while_reconnecting():
+    store = Store()
+    store.put_page("pods", [], remaining=10)
+    store.put_page("nodes", [node("n1")], remaining=10)
+    store.set_state(ConnectionState("pods", ConnectionStatus.RECONNECTING, last_error="connection reset"))
+    store.set_state(ConnectionState("nodes", ConnectionStatus.RECONNECTING, last_error="connection reset"))
+    snapshot = store.snapshot()
+    assert not snapshot.pods_known and not snapshot.nodes_known
+    store.end_list("nodes", {"n1"})
+    store.set_state(ConnectionState("nodes", ConnectionStatus.CONNECTED))
+    assert store.snapshot().nodes_known

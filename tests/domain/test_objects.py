@@ -84,3 +84,28 @@ def test_the_deployed_kubevirt_is_the_one_in_charge():
         ]
     )
     assert snapshot.kubevirt.meta.name == "b"
+
+
+def _vmi_with_domain(name: str, domain: dict) -> dict:
+    return {"metadata": {"name": name, "namespace": "default"}, "spec": {"domain": domain}}
+
+
+def test_vmis_with_equal_domains_share_what_their_domain_says():
+    domain = {
+        "cpu": {"cores": 2, "model": "host-model"},
+        "devices": {"disks": [{"name": "rootdisk", "disk": {"bus": "virtio"}}], "interfaces": [{"name": "default"}]},
+        "resources": {"requests": {"memory": "2Gi", "cpu": "500m"}},
+    }
+    first = parse_vmi(_vmi_with_domain("a", domain)).spec
+    second = parse_vmi(_vmi_with_domain("b", {**domain})).spec
+    assert first == second
+    assert first.disks is second.disks  # read once, shared
+    assert (first.cores, first.cpu_model, first.cpu_request_milli) == (2, "host-model", 500)
+
+
+def test_a_domain_value_that_is_not_json_is_read_as_it_is_not_as_its_text():
+    # YAML reads an unquoted date as a date: not a string, so not a CPU model; its text is one.
+    as_date = parse_vmi(_vmi_with_domain("a", {"cpu": {"model": datetime(2024, 1, 2, tzinfo=timezone.utc)}}))
+    as_text = parse_vmi(_vmi_with_domain("b", {"cpu": {"model": "2024-01-02T00:00:00+00:00"}}))
+    assert as_date.spec.cpu_model == ""
+    assert as_text.spec.cpu_model == "2024-01-02T00:00:00+00:00"

@@ -9,11 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from tui.cli.abort import command_abort
 from tui.cli.arguments import build_parser, command_parser, normalise_demo
 from tui.cli.config_file import apply_config_file, connect_message
-from tui.cli.evacuate import command_evacuate
-from tui.cli.migrate import command_migrate
 from tui.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -24,16 +21,36 @@ from tui.cli.output import (
     say,
     silence,
 )
-from tui.cli.plan import command_plan
 from tui.cli.signals import stop_signals_interrupt
 from tui.cli.timings import DEFAULT_TIMINGS, Timings
-from tui.cli.ui import command_ui
 from tui.cluster.errors import ConnectError
 from tui.cluster.redaction import redact
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, Timings], int]
-COMMANDS: dict[str, Command] = {"plan": command_plan, "migrate": command_migrate, "abort": command_abort}
-COMMANDS["evacuate"] = command_evacuate
+
+
+def command_for(name: str | None) -> Command:
+    """The function that runs command `name` (None: the terminal UI), imported only when it runs: the
+    UI starts without the headless commands' modules, and they without the UI's."""
+    if name == "plan":
+        from tui.cli.plan import command_plan
+
+        return command_plan
+    if name == "migrate":
+        from tui.cli.migrate import command_migrate
+
+        return command_migrate
+    if name == "abort":
+        from tui.cli.abort import command_abort
+
+        return command_abort
+    if name == "evacuate":
+        from tui.cli.evacuate import command_evacuate
+
+        return command_evacuate
+    from tui.cli.ui import command_ui
+
+    return command_ui
 
 
 def main(
@@ -62,7 +79,7 @@ def main(
                 raise UsageError(
                     f"--readonly and {args.command} exclude each other: {args.command} changes the cluster"
                 )
-            return COMMANDS.get(args.command, command_ui)(args, out, err, timings)
+            return command_for(args.command)(args, out, err, timings)
     except UsageError as error:
         command_parser(parser, args.command).print_usage(err)
         say(err, clean(f"livemig: error: {error}"))

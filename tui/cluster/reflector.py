@@ -20,8 +20,10 @@ dead. 403 leaves the kind empty (the KubeVirt CR gets a stand-in that knows only
 from virt-api) and says so (FORBIDDEN); 404 means the API does not exist here (ABSENT); both are
 tried again now and then, since RBAC and CRDs change.
 
-Objects are decoded with orjson straight into the domain's parse_* functions: the API's objects are
-ten times larger than what the rules read.
+Objects are decoded to only the fields the parsers read (tui/cluster/decoding.py) and parsed at once:
+the API's objects are ten times larger than what the rules read. Each page goes into the store as it
+comes (`Store.put_page`), so the first rows can show while the rest is paged through; the kind stays
+"starting" until the last page, and the list's end removes what vanished (`Store.end_list`).
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ from urllib.parse import quote
 import orjson
 
 from tui.cluster.connection import ConnectionState, ConnectionStatus
+from tui.cluster.decoding import collector_paused, decode_event, decode_page
 from tui.cluster.errors import ApiError, TransportError, describe_transport_error
 from tui.cluster.kubevirt_version import kubevirt_stand_in
 from tui.cluster.store import Store
 from tui.cluster.transport import ApiTransport, WatchStream
 from tui.domain.kinds import KINDS as REGISTRY
-from tui.domain.kinds import KUBEVIRTS, PODS, Kind
+from tui.domain.kinds import KUBEVIRTS, NODES, PODS, VMIS, VMS, Kind
 
 LAUNCHER_SELECTOR = "kubevirt.io=virt-launcher"
 
@@ -61,6 +64,9 @@ class ResourceKind:
     fallback_selector: str = ""
     # When the kind is forbidden: read what can stand in for it elsewhere (objects, and a partial note).
     stand_in: Callable[[ApiTransport, tuple[float, float]], tuple[list[Any], str]] | None = None
+    # Kinds whose first list goes before this kind's first list: the first screen's, ahead of a big
+    # kind it can do without (the CPU that decodes them is shared).
+    listed_after: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -91,7 +97,12 @@ class ResourceKind:
 # How the kinds that are not read the plain way are read.
 _READING = {
     KUBEVIRTS.name: ResourceKind(KUBEVIRTS, all_namespaces=True, stand_in=kubevirt_stand_in),
-    PODS.name: ResourceKind(PODS, all_namespaces=True, fallback_selector=LAUNCHER_SELECTOR),
+    PODS.name: ResourceKind(
+        PODS,
+        all_namespaces=True,
+        fallback_selector=LAUNCHER_SELECTOR,
+        listed_after=(VMS.name, VMIS.name, NODES.name, KUBEVIRTS.name),
+    ),
 }
 # Every watched kind, in the registry's order.
 KINDS: tuple[ResourceKind, ...] = tuple(_READING.get(spec.name, ResourceKind(spec)) for spec in REGISTRY)
@@ -221,6 +232,7 @@ class Reflector:
         self._server_failures = 0
         self._server_lost_since: datetime | None = None
         self.lists = 0  # how many full lists ran (tests and benchmarks read it)
+        self.first_list_after: tuple[Reflector, ...] = ()  # the session sets them from kind.listed_after
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -317,10 +329,20 @@ class Reflector:
         if not self._stopping.is_set():
             self._wake.wait(seconds)
 
+    def _wait_for_first_lists(self) -> None:
+        """Before this kind's first list: wait until the kinds to list first are listed, or one of them
+        fails (then there is no point in waiting for it), or stop."""
+        for other in self.first_list_after:
+            while not other.synced.is_set() and not self._stopping.is_set():
+                if self.store.state(other.kind.kind).status == ConnectionStatus.RECONNECTING:
+                    return
+                other.synced.wait(0.05)
+
     def _run(self) -> None:
         backoff = _Backoff(self.timings)
         resource_version: str | None = None
         scope: _Scope | None = None
+        self._wait_for_first_lists()
         while not self._stopping.is_set():
             try:
                 if resource_version is None or scope is None:
@@ -458,19 +480,22 @@ class Reflector:
         scopes = self._scopes()
         for index, scope in enumerate(scopes):
             try:
-                objects, resource_version = self._list_pages(scope)
+                listed, resource_version = self._list_pages(scope)
             except ApiError as error:
                 if error.code == 403 and index + 1 < len(scopes):
                     continue
                 raise
-            self.store.replace(self.kind.kind, objects)
+            self.store.end_list(self.kind.kind, listed)
             self.lists += 1
             return scope, resource_version
         raise AssertionError("unreachable: the last scope raises or returns")
 
-    def _list_pages(self, scope: _Scope) -> tuple[list[Any], str]:
-        parse = self.kind.parse
-        objects: list[Any] = []
+    def _list_pages(self, scope: _Scope) -> tuple[set[str], str]:
+        """Page through the list, each page into the store as it comes; the keys listed, and the list's
+        resourceVersion."""
+        spec, kind = self.kind.spec, self.kind.kind
+        held = self.store.objects_of(kind)
+        listed: set[str] = set()
         token = ""
         resource_version = ""
         paged = True
@@ -488,37 +513,43 @@ class Reflector:
             except ApiError as error:
                 if error.code == 410 and token:
                     # The continue token expired mid-list: start over in one piece (client-go's pager does).
-                    objects, token, paged = [], "", False
+                    listed, token, paged = set(), "", False
                     continue
                 raise
             if self._stopping.is_set():
                 raise TransportError("other", "stopped")
-            body = orjson.loads(response.data)
-            metadata = body.get("metadata") or {}
-            if not resource_version or not token:
-                resource_version = str(metadata.get("resourceVersion") or "")
-            objects.extend(self._parsed(item, parse) for item in body.get("items") or ())
-            token = metadata.get("continue") or ""
+            with collector_paused(keep=self.lists == 0):
+                body = decode_page(spec, response.data)
+                del response
+                metadata = body.get("metadata") or {}
+                if not resource_version or not token:
+                    resource_version = str(metadata.get("resourceVersion") or "")
+                objects = [self._parsed(item, held) for item in body.get("items") or ()]
+                token = metadata.get("continue") or ""
+                remaining = metadata.get("remainingItemCount") if token else None
+                del body
+            self.store.put_page(kind, objects, remaining if isinstance(remaining, int) else None)
+            listed.update(obj.meta.key for obj in objects)
             if not token:
-                return objects, resource_version
+                return listed, resource_version
 
-    def _parsed(self, item: Any, parse: Callable[[Any], Any]) -> Any:
+    def _parsed(self, item: Any, held: dict[str, Any]) -> Any:
         """The parsed object; on a re-list, the one already held when its resourceVersion is unchanged
         (parsing is most of a list's cost, and after a 410 most objects have not changed)."""
         metadata = item.get("metadata") if isinstance(item, dict) else None
-        if isinstance(metadata, dict) and metadata.get("resourceVersion"):
+        if held and isinstance(metadata, dict) and metadata.get("resourceVersion"):
             name, namespace = metadata.get("name"), metadata.get("namespace")
             key = f"{namespace}/{name}" if namespace else name
-            held = self.store.get(self.kind.kind, key) if isinstance(key, str) else None
+            known = held.get(key) if isinstance(key, str) else None
             # The uid too: a cluster recreated at the same address may have an object of the same
             # name at the same resourceVersion, which is another object.
             if (
-                held is not None
-                and held.meta.resource_version == metadata["resourceVersion"]
-                and held.meta.uid == metadata.get("uid", "")
+                known is not None
+                and known.meta.resource_version == metadata["resourceVersion"]
+                and known.meta.uid == metadata.get("uid", "")
             ):
-                return held
-        return parse(item)
+                return known
+        return self.kind.parse(item)
 
     def _another_cluster(self) -> bool:
         """After a 410: is this another cluster at the same address (recreated, or a restore of
@@ -590,11 +621,11 @@ class Reflector:
             stream.close()
         if self._status != ConnectionStatus.CONNECTED:
             self._set(ConnectionStatus.CONNECTED, partial=scope.partial)
-        store, kind, parse = self.store, self.kind.kind, self.kind.parse
+        store, kind, parse, spec = self.store, self.kind.kind, self.kind.parse, self.kind.spec
         events = 0
         try:
             for line in stream.lines():
-                event = orjson.loads(line)
+                event = decode_event(spec, line)
                 event_type = event.get("type")
                 obj = event.get("object")
                 if event_type in ("ADDED", "MODIFIED", "DELETED"):

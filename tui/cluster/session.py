@@ -93,8 +93,10 @@ class ClusterSession:
         self.metrics = MigrationMetrics(transport, self.store, interval=options.metrics_interval)
         namespace = target.namespaces[0] if target.namespaces else None
         self._reflectors = [Reflector(transport, self.store, kind, namespace, options.timings) for kind in KINDS]
+        by_kind = {reflector.kind.kind: reflector for reflector in self._reflectors}
         for reflector in self._reflectors:
             reflector.on_went_back = self._restart_watches
+            reflector.first_list_after = tuple(by_kind[name] for name in reflector.kind.listed_after)
         self._lock = threading.Lock()
         self._started = False
         self._stopped = False
@@ -262,6 +264,11 @@ class ClusterSession:
             self._probe.join(max(end - time.monotonic(), 0.0))
         self.store.close()
         self.transport.close()
+        for reflector in self._reflectors:
+            # No cycle back to the session: the first lists' objects are frozen out of the cycle
+            # collector's sight (tui/cluster/decoding.py), so only reference counting can free them.
+            reflector.on_went_back = None
+            reflector.first_list_after = ()
 
     def threads(self) -> list[threading.Thread]:
         """The session's threads still alive (for tests and diagnostics)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -13,6 +13,21 @@ from tui.cluster.connection import ConnectionState, ConnectionStatus
 from tui.domain.kinds import NAMES
 from tui.domain.objects import KubeVirt
 from tui.domain.snapshot import ClusterSnapshot, deployed_kubevirt
+
+
+@dataclass(frozen=True)
+class ListingProgress:
+    """How far the list of one kind got: objects held, how many more the server said were left to page
+    through (None when it did not say), and whether the kind was ever listed whole."""
+
+    held: int
+    remaining: int | None
+    complete: bool
+
+    @property
+    def expected(self) -> int | None:
+        """Objects held plus those still to come, while a list pages; None when unknown."""
+        return None if self.remaining is None else self.held + self.remaining
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,9 @@ class Store:
         self._closed = False
         self._dispatcher: threading.Thread | None = None
         self._harvester_server_version = ""
+        # Kinds listed whole at least once (until then the objects held may be the first pages only).
+        self._complete: set[str] = set()
+        self._remaining: dict[str, int | None] = {}  # a paging list's remainingItemCount, per kind
 
     # -- writers (reflectors) --------------------------------------------------------------------
 
@@ -76,8 +94,57 @@ class Store:
                 if key not in current or current[key].meta.resource_version != obj.meta.resource_version
             }
             self._objects[kind] = fresh
+            self._complete.add(kind)
+            self._remaining.pop(kind, None)
             if vanished or changed:
                 self._note(kind, changed, vanished)
+
+    def put_page(self, kind: str, objects: Iterable[Any], remaining: int | None = None) -> None:
+        """One page of a list as it arrives: its objects added or updated at once (so the screen can show
+        them while the rest is paged through); `remaining` is the server's remainingItemCount.
+        `end_list` then removes what the whole list did not hold. Until a kind's first list ends, its
+        state stays "starting" and `listing_progress(kind).complete` is False."""
+        with self._lock:
+            current = self._objects[kind]
+            changed = set()
+            for obj in objects:
+                key = obj.meta.key
+                held = current.get(key)
+                if held is None or held.meta.resource_version != obj.meta.resource_version:
+                    changed.add(key)
+                current[key] = obj
+            self._remaining[kind] = remaining
+            if changed:
+                self._note(kind, changed, set())
+
+    def end_list(self, kind: str, listed: Collection[str]) -> None:
+        """The list whose pages `put_page` delivered is complete, holding the keys `listed`: whatever else
+        the store held of the kind vanished, and is reported as deleted (a re-list after a 410)."""
+        with self._lock:
+            current = self._objects[kind]
+            vanished = {key for key in current if key not in listed}
+            for key in vanished:
+                del current[key]
+            self._complete.add(kind)
+            self._remaining.pop(kind, None)
+            if vanished:
+                self._note(kind, set(), vanished)
+            else:
+                self._version += 1
+                self._wake.notify_all()
+
+    def listing_progress(self, kind: str) -> ListingProgress:
+        """How far the list of `kind` got: what the screen can say while a big list pages in ("3,500 of
+        10,000 VMs listed"). A kind's state (`state(kind).status`) says whether it is still starting."""
+        with self._lock:
+            return ListingProgress(
+                held=len(self._objects[kind]), remaining=self._remaining.get(kind), complete=kind in self._complete
+            )
+
+    def objects_of(self, kind: str) -> dict[str, Any]:
+        """A copy of every object of `kind` held now, by key."""
+        with self._lock:
+            return dict(self._objects[kind])
 
     def apply(self, kind: str, event_type: str, obj: Any) -> None:
         """One watch event: ADDED, MODIFIED or DELETED."""
@@ -197,7 +264,7 @@ class Store:
 
     def _objects_listed(self, kind: str) -> bool:
         state = self._states[kind]
-        if state.partial:
+        if state.partial or kind not in self._complete:
             return False
         return state.status == ConnectionStatus.CONNECTED or (
             state.status == ConnectionStatus.RECONNECTING and state.since is not None and bool(self._objects[kind])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tui.domain import wire
 from tui.domain.objects import (
     parse_kubevirt,
     parse_migration,
@@ -49,6 +50,8 @@ class Kind:
     important: bool = False
     # The migration plan reads it, so a change of it can change a plan.
     plan_reads: bool = False
+    # The fields its parser reads (tui/domain/wire.py), for decoders that can skip the rest; None: all.
+    wire: Any = None
 
     @property
     def resource(self) -> str:
@@ -59,14 +62,16 @@ class Kind:
 NODES = Kind(
     "nodes", "Node", "", "v1", "nodes", False, parse_node, "nodes",
     without="no node verdicts: the scheduler chooses the node", important=True, plan_reads=True,
+    wire=wire.NodeObject,
 )  # fmt: skip
 VMS = Kind(
     "vms", "VirtualMachine", "kubevirt.io", "v1", "virtualmachines", True, parse_vm, "VirtualMachines",
-    needed_by=frozenset({PLAN_COMMAND, MIGRATE_COMMAND}), important=True,
+    needed_by=frozenset({PLAN_COMMAND, MIGRATE_COMMAND}), important=True, wire=wire.VMObject,
 )  # fmt: skip
 VMIS = Kind(
     "vmis", "VirtualMachineInstance", "kubevirt.io", "v1", "virtualmachineinstances", True, parse_vmi,
     "VirtualMachineInstances", needed_by=frozenset({PLAN_COMMAND, MIGRATE_COMMAND}), important=True,
+    wire=wire.VMIObject,
 )  # fmt: skip
 MIGRATIONS = Kind(
     "migrations", "VirtualMachineInstanceMigration", "kubevirt.io", "v1", "virtualmachineinstancemigrations",
@@ -89,6 +94,7 @@ NADS = Kind(
 PODS = Kind(
     "pods", "Pod", "", "v1", "pods", True, parse_pod, "pods",
     without="the nodes' free CPU and memory are not checked", important=True, plan_reads=True,
+    wire=wire.PodObject,
 )  # fmt: skip
 NAMESPACES = Kind(
     "namespaces", "Namespace", "", "v1", "namespaces", False, parse_namespace, "namespaces",

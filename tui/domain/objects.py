@@ -11,7 +11,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from sys import intern
+from types import MappingProxyType
 from typing import Any
+
+import orjson
 
 from tui.domain.phases import MIGRATION_FINAL_PHASES
 from tui.domain.quantity import Quantity, millicores_of, parse_quantity
@@ -30,7 +35,8 @@ def _list(value: Any) -> list[Any]:
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    # Interned: the same names, keys and words recur across thousands of objects; one copy each.
+    return intern(value) if type(value) is str else value if isinstance(value, str) else ""
 
 
 def _opt_str(value: Any) -> str | None:
@@ -68,7 +74,11 @@ def _str_map(value: Any) -> dict[str, str]:
     """A label-like map; entries that are not string to string are dropped (they cannot match)."""
     if not isinstance(value, dict):
         return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return {
+        (intern(k) if type(k) is str else k): (intern(v) if type(v) is str else v)
+        for k, v in value.items()
+        if isinstance(k, str) and isinstance(v, str)
+    }
 
 
 def _path(obj: Any, *keys: str) -> Any:
@@ -86,6 +96,13 @@ def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 timestamp as the API writes it, in UTC; None when absent or malformed."""
     if not isinstance(value, str):
         return None
+    return _parse_time_text(value)
+
+
+# Objects of one cluster share many timestamps (a VM's conditions, objects made together): one
+# datetime each, read once.
+@lru_cache(maxsize=8192)
+def _parse_time_text(value: str) -> datetime | None:
     match = _RFC3339.match(value.strip())
     if not match:
         return None
@@ -126,7 +143,7 @@ def parse_version(value: Any) -> tuple[int, int, int] | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Condition:
     type: str
     status: bool | None  # "True" -> True, "False" -> False, "Unknown" or anything else -> None
@@ -160,14 +177,14 @@ def find_condition(conditions: tuple[Condition, ...], type_: str) -> Condition |
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Taint:
     key: str
     value: str
     effect: str  # NoSchedule | PreferNoSchedule | NoExecute (anything else is kept as written)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Toleration:
     key: str = ""
     operator: str = "Equal"  # Equal | Exists
@@ -175,7 +192,7 @@ class Toleration:
     effect: str = ""  # "" tolerates every effect
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SelectorRequirement:
     """One expression of a node selector term or label selector: key, operator, values."""
 
@@ -187,13 +204,13 @@ class SelectorRequirement:
     problem: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeSelectorTerm:
     match_expressions: tuple[SelectorRequirement, ...] = ()
     match_fields: tuple[SelectorRequirement, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeAffinity:
     """Required node affinity. `terms is None` means there is no requirement at all."""
 
@@ -253,7 +270,7 @@ def _tolerations(value: Any) -> tuple[Toleration, ...]:
     return tuple(result)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Meta:
     """What every object carries: identity, version, labels, and (a filtered set of) annotations."""
 
@@ -276,6 +293,7 @@ class Meta:
 class Named:
     """Name, namespace and key of an object that carries a `meta`."""
 
+    __slots__ = ()  # the objects' own slots hold everything (tens of thousands of them: no __dict__ each)
     meta: Meta
 
     @property
@@ -323,7 +341,7 @@ def parse_meta(obj: Any, keep_all_annotations: bool = False) -> Meta:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node(Named):
     meta: Meta
     taints: tuple[Taint, ...] = ()
@@ -373,7 +391,7 @@ def parse_node(obj: Any) -> Node:
         ready=None if ready is None else ready.status,
         ready_reason="" if ready is None else ready.reason,
         ready_message="" if ready is None else ready.message,
-        allocatable_cpu_milli=millicores_of(allocatable.get("cpu")),
+        allocatable_cpu_milli=_millicores(allocatable.get("cpu")),
         allocatable_memory=None if memory is None else memory.ceil(),
         allocatable_pods=_int(allocatable.get("pods")),
         arch=meta.labels.get("kubernetes.io/arch") or _str(_path(status, "nodeInfo", "architecture")),
@@ -393,8 +411,27 @@ _BASIC_RESOURCES = ("cpu", "memory", "pods")
 
 def _whole(raw: Any) -> int | None:
     """A quantity rounded up to a whole number (Value()); None when it cannot be read."""
+    if type(raw) is str:
+        return _whole_text(raw)
     parsed = parse_quantity(raw)
     return None if parsed is None else parsed.ceil()
+
+
+# Quantities recur ("40Gi", "125m" in every VM alike): each text rounded once.
+@lru_cache(maxsize=4096)
+def _whole_text(raw: str) -> int | None:
+    parsed = parse_quantity(raw)
+    return None if parsed is None else parsed.ceil()
+
+
+def _millicores(raw: Any) -> int | None:
+    """millicores_of, each text computed once."""
+    return _millicores_text(raw) if type(raw) is str else millicores_of(raw)
+
+
+@lru_cache(maxsize=4096)
+def _millicores_text(raw: str) -> int | None:
+    return millicores_of(raw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,19 +439,19 @@ def _whole(raw: Any) -> int | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CPUFeature:
     name: str
     policy: str = "require"  # force | require | optional | disable | forbid ("" means require)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Disk:
     name: str
     kind: str  # disk | cdrom | lun | floppy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Volume:
     name: str
     source: str  # persistentVolumeClaim | dataVolume | containerDisk | cloudInitNoCloud | emptyDisk | ...
@@ -423,20 +460,20 @@ class Volume:
     capacity: int | None = None  # bytes, for emptyDisk
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Network:
     name: str
     kind: str  # pod | multus | unknown
     network_name: str = ""  # multus: "<ns>/<nad>" or "<nad>"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interface:
     name: str
     binding: str  # masquerade | bridge | sriov | slirp | passt | binding:<plugin> | unknown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GuestSpec:
     """The part of a VMI spec (or VM template spec) the rules read."""
 
@@ -512,22 +549,6 @@ _BINDINGS = ("masquerade", "bridge", "sriov", "slirp", "passt", "macvtap")
 def parse_guest_spec(spec: Any) -> GuestSpec:
     spec = _dict(spec)
     domain = _dict(spec.get("domain"))
-    cpu = _dict(domain.get("cpu"))
-    resources = _dict(domain.get("resources"))
-    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
-    devices = _dict(domain.get("devices"))
-
-    features = []
-    for item in _list(cpu.get("features")):
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            features.append(CPUFeature(name=item["name"], policy=_str(item.get("policy")) or "require"))
-
-    disks = []
-    for item in _list(devices.get("disks")):
-        if not isinstance(item, dict):
-            continue
-        kind = next((k for k in _DISK_KINDS if k in item), "disk")  # KubeVirt's default is a disk
-        disks.append(Disk(name=_str(item.get("name")), kind=kind))
 
     volumes = []
     for item in _list(spec.get("volumes")):
@@ -564,48 +585,16 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
         else:
             networks.append(Network(name=_str(item.get("name")), kind="unknown"))
 
-    interfaces = []
-    for item in _list(devices.get("interfaces")):
-        if not isinstance(item, dict):
-            continue
-        binding = next((b for b in _BINDINGS if b in item), "")
-        if not binding and isinstance(item.get("binding"), dict):
-            binding = "binding:" + _str(item["binding"].get("name"))
-        interfaces.append(Interface(name=_str(item.get("name")), binding=binding or "unknown"))
-
-    cpu_request = millicores_of(requests.get("cpu"))
     affinity = _dict(spec.get("affinity"))
-    hyperv = _path(domain, "features", "hyperv")
     return GuestSpec(
-        cpu_model=_str(cpu.get("model")),
-        cpu_features=tuple(features),
-        dedicated_cpu=cpu.get("dedicatedCpuPlacement") is True,
-        cores=_int(cpu.get("cores")),
-        sockets=_int(cpu.get("sockets")),
-        threads=_int(cpu.get("threads")),
-        memory_guest=parse_quantity(_path(domain, "memory", "guest")),
-        memory_request=parse_quantity(requests.get("memory")),
-        memory_limit=parse_quantity(limits.get("memory")),
-        cpu_request_milli=cpu_request,
-        cpu_limit_milli=millicores_of(limits.get("cpu")),
+        **_domain_fields(domain),
         node_selector=_str_map(spec.get("nodeSelector")),
         affinity=_node_affinity(spec.get("affinity")),
         tolerations=_tolerations(spec.get("tolerations")),
-        host_devices=tuple(
-            _str(d.get("deviceName")) or _str(d.get("name"))
-            for d in _list(devices.get("hostDevices"))
-            if isinstance(d, dict)
-        ),
-        gpus=tuple(
-            _str(d.get("deviceName")) or _str(d.get("name")) for d in _list(devices.get("gpus")) if isinstance(d, dict)
-        ),
-        disks=tuple(disks),
         volumes=tuple(volumes),
         networks=tuple(networks),
-        interfaces=tuple(interfaces),
         eviction_strategy=_str(spec.get("evictionStrategy")),
         architecture=_str(spec.get("architecture")),
-        machine_type=_str(_path(domain, "machine", "type")),
         required_pod_affinity=len(
             _list(_path(affinity, "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
         ),
@@ -617,18 +606,107 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
             for item in _list(spec.get("topologySpreadConstraints"))
             if isinstance(item, dict) and item.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
         ),
-        hyperv=isinstance(hyperv, dict) and bool(hyperv),
-        hyperv_reenlightenment=_path(hyperv, "reenlightenment", "enabled") is True,
         priority_class_name=_str(spec.get("priorityClassName")),
         scheduler_name=_str(spec.get("schedulerName")),
-        realtime=isinstance(cpu.get("realtime"), dict),
-        overcommit_guest_overhead=resources.get("overcommitGuestOverhead") is True,
-        isolate_emulator_thread=cpu.get("isolateEmulatorThread") is True,
-        hugepages=isinstance(_path(domain, "memory", "hugepages"), dict),
-        autoattach_graphics=devices.get("autoattachGraphicsDevice") is not False,
-        tpm=isinstance(devices.get("tpm"), dict),
         probes=isinstance(spec.get("readinessProbe"), dict) or isinstance(spec.get("livenessProbe"), dict),
-        sev=isinstance(_path(domain, "launchSecurity", "sev"), dict),
+    )
+
+
+# Fields of the domains read so far, by the domain's JSON with sorted keys (bounded: cleared when full).
+_DOMAINS: dict[bytes, Mapping[str, Any]] = {}
+_DOMAINS_HELD = 4096
+# Dates, dataclasses and subclasses of str or int are not JSON: such a domain is read afresh each time
+# (JSON text could not tell them apart from plain values).
+_DOMAIN_KEY = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_DOMAIN_KEY |= orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def _domain_fields(domain: dict[str, Any]) -> Mapping[str, Any]:
+    """The GuestSpec fields spec.domain decides. VMs of one size and kind have equal domains (names of
+    disks and interfaces included): each distinct domain is read once, its fields shared."""
+    try:
+        key = orjson.dumps(domain, option=_DOMAIN_KEY)
+    except (TypeError, orjson.JSONEncodeError):
+        return _read_domain(domain)
+    if b"null" in key:
+        return _read_domain(domain)  # NaN and infinities are written as null too: no key for them
+    fields = _DOMAINS.get(key)
+    if fields is None:
+        fields = _read_domain(domain)
+        if len(_DOMAINS) >= _DOMAINS_HELD:
+            _DOMAINS.clear()
+        _DOMAINS[key] = fields
+    return fields
+
+
+def _read_domain(domain: dict[str, Any]) -> Mapping[str, Any]:
+    cpu = _dict(domain.get("cpu"))
+    resources = _dict(domain.get("resources"))
+    requests, limits = _dict(resources.get("requests")), _dict(resources.get("limits"))
+    devices = _dict(domain.get("devices"))
+
+    features = []
+    for item in _list(cpu.get("features")):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            features.append(CPUFeature(name=_str(item["name"]), policy=_str(item.get("policy")) or "require"))
+
+    disks = []
+    for item in _list(devices.get("disks")):
+        if not isinstance(item, dict):
+            continue
+        kind = "disk"  # KubeVirt's default
+        for candidate in _DISK_KINDS:
+            if candidate in item:
+                kind = candidate
+                break
+        disks.append(Disk(name=_str(item.get("name")), kind=kind))
+
+    interfaces = []
+    for item in _list(devices.get("interfaces")):
+        if not isinstance(item, dict):
+            continue
+        binding = next((b for b in _BINDINGS if b in item), "")
+        if not binding and isinstance(item.get("binding"), dict):
+            binding = "binding:" + _str(item["binding"].get("name"))
+        interfaces.append(Interface(name=_str(item.get("name")), binding=binding or "unknown"))
+
+    hyperv = _path(domain, "features", "hyperv")
+    return MappingProxyType(
+        {
+            "cpu_model": _str(cpu.get("model")),
+            "cpu_features": tuple(features),
+            "dedicated_cpu": cpu.get("dedicatedCpuPlacement") is True,
+            "cores": _int(cpu.get("cores")),
+            "sockets": _int(cpu.get("sockets")),
+            "threads": _int(cpu.get("threads")),
+            "memory_guest": parse_quantity(_path(domain, "memory", "guest")),
+            "memory_request": parse_quantity(requests.get("memory")),
+            "memory_limit": parse_quantity(limits.get("memory")),
+            "cpu_request_milli": _millicores(requests.get("cpu")),
+            "cpu_limit_milli": _millicores(limits.get("cpu")),
+            "host_devices": tuple(
+                _str(d.get("deviceName")) or _str(d.get("name"))
+                for d in _list(devices.get("hostDevices"))
+                if isinstance(d, dict)
+            ),
+            "gpus": tuple(
+                _str(d.get("deviceName")) or _str(d.get("name"))
+                for d in _list(devices.get("gpus"))
+                if isinstance(d, dict)
+            ),
+            "disks": tuple(disks),
+            "interfaces": tuple(interfaces),
+            "machine_type": _str(_path(domain, "machine", "type")),
+            "hyperv": isinstance(hyperv, dict) and bool(hyperv),
+            "hyperv_reenlightenment": _path(hyperv, "reenlightenment", "enabled") is True,
+            "realtime": isinstance(cpu.get("realtime"), dict),
+            "overcommit_guest_overhead": resources.get("overcommitGuestOverhead") is True,
+            "isolate_emulator_thread": cpu.get("isolateEmulatorThread") is True,
+            "hugepages": isinstance(_path(domain, "memory", "hugepages"), dict),
+            "autoattach_graphics": devices.get("autoattachGraphicsDevice") is not False,
+            "tpm": isinstance(devices.get("tpm"), dict),
+            "sev": isinstance(_path(domain, "launchSecurity", "sev"), dict),
+        }
     )
 
 
@@ -637,7 +715,7 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigrationConfig:
     """Migration settings; None means "not set here" (a later source or the default applies)."""
 
@@ -674,7 +752,7 @@ def parse_migration_config(value: Any) -> MigrationConfig:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigrationState:
     """vmi.status.migrationState (and the copy a final VMIM keeps)."""
 
@@ -722,7 +800,7 @@ def parse_migration_state(value: Any) -> MigrationState | None:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VolumeStatus:
     name: str
     access_modes: tuple[str, ...] = ()
@@ -733,7 +811,7 @@ class VolumeStatus:
     request: int | None = None  # persistentVolumeClaimInfo.requests.storage, bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigratedVolume:
     """One entry of vmi.status.migratedVolumes (a volume migration's source and destination claims)."""
 
@@ -743,7 +821,7 @@ class MigratedVolume:
     source_request: int | None = None  # sourcePVCInfo.requests.storage, bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VM(Named):
     meta: Meta
     template: GuestSpec
@@ -773,7 +851,7 @@ def parse_vm(obj: Any) -> VM:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VMI(Named):
     meta: Meta
     spec: GuestSpec
@@ -858,13 +936,13 @@ def parse_vmi(obj: Any) -> VMI:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhaseTransition:
     phase: str
     at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Migration(Named):
     meta: Meta
     vmi_name: str
@@ -909,7 +987,7 @@ def parse_migration(obj: Any) -> Migration:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KubeVirt(Named):
     meta: Meta
     version: tuple[int, int, int] | None = None  # status.observedKubeVirtVersion (else the target version)
@@ -945,7 +1023,7 @@ def parse_kubevirt(obj: Any) -> KubeVirt:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigrationPolicy(Named):
     meta: Meta
     namespace_selector: Mapping[str, str] = field(default_factory=dict)
@@ -971,7 +1049,7 @@ def parse_migration_policy(obj: Any) -> MigrationPolicy:
 CLUSTER_NETWORK_LABEL = "network.harvesterhci.io/clusternetwork"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkAttachmentDefinition(Named):
     meta: Meta
     cluster_network: str = ""  # label network.harvesterhci.io/clusternetwork
@@ -982,7 +1060,7 @@ def parse_nad(obj: Any) -> NetworkAttachmentDefinition:
     return NetworkAttachmentDefinition(meta=meta, cluster_network=meta.labels.get(CLUSTER_NETWORK_LABEL, ""))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Namespace(Named):
     meta: Meta
 
@@ -996,7 +1074,7 @@ def parse_namespace(obj: Any) -> Namespace:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pod(Named):
     meta: Meta
     node_name: str = ""
@@ -1044,7 +1122,7 @@ def _requests_of(container: Any) -> tuple[dict[str, int], bool]:
     for name, raw in _dict(_path(container, "resources", "requests")).items():
         if not isinstance(name, str):
             continue
-        amount = millicores_of(raw) if name == "cpu" else _whole(raw)
+        amount = _millicores(raw) if name == "cpu" else _whole(raw)
         known = known and amount is not None
         found[name] = amount or 0
     return found, known
@@ -1088,7 +1166,7 @@ def parse_pod(obj: Any) -> Pod:
     total = _plus(
         total,
         {
-            name: (millicores_of(raw) if name == "cpu" else _whole(raw)) or 0
+            name: (_millicores(raw) if name == "cpu" else _whole(raw)) or 0
             for name, raw in overhead.items()
             if isinstance(name, str)
         },

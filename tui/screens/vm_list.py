@@ -15,6 +15,7 @@ from tui.domain.plan import VMSummary
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.units import human_bytes
 from tui.screens.live import LiveScreen
+from tui.view.pending_rows import is_pending
 from tui.view.progress_cell import time_left
 from tui.view.vm_list import COLUMNS, SORT_LABELS, SORTABLE
 from tui.widgets.banner import ConnectionBanner
@@ -59,6 +60,11 @@ class VMListScreen(LiveScreen):
         """The row under the cursor now (read from the table: its Highlighted message may still be on its way)."""
         tables = self.query("#vm-table")
         return tables.first(RowTable).cursor_key if tables else None
+
+    def visible_keys(self) -> list[str]:
+        """The VMs whose rows are on screen (their verdicts are made first)."""
+        tables = self.query("#vm-table")
+        return tables.first(RowTable).visible_keys() if tables else []
 
     def compose(self) -> ComposeResult:
         namespaces = self.model.session.namespaces
@@ -149,6 +155,9 @@ class VMListScreen(LiveScreen):
                 parts += [" ", ("⚠ not converging", "bold $text-warning")]
         elif view is not None and view.final:
             parts += [" ", clean(view.progress.outcome_message)]
+        elif is_pending(summary):
+            parts += [f" ({clean(summary.status)})", " verdict pending: ", (app.pending_words(), "dim")]
+            return Content.assemble(*parts, "\n", ("enter", "bold"), " details")
         elif summary.migratable and (blocker := self._full_check(key)):
             # The list's cheap check passed, but no node can take it: say so before m is pressed.
             parts += [" cannot migrate: ", (clean(blocker), "$text-warning")]

@@ -29,6 +29,7 @@ from tui.sim.admission import AdmissionChain, AdmissionDenied, AdmissionRequest
 from tui.sim.clock import SimClock
 from tui.sim.disruption import check_eviction, evict
 from tui.sim.faults import FaultBoard, FaultError, number_param
+from tui.sim.held_lists import HeldLists
 from tui.sim.metrics import MetricsSource, QueryError, instant_query, query_error
 from tui.sim.patching import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
 from tui.sim.resources import (
@@ -141,6 +142,7 @@ class ApiServer:
         self.faults.register("compact", self._fault_compact)
         self.faults.register("stall", self._fault_stall)
         self.faults.register("fail", self._fault_fail)
+        self.held_lists = HeldLists.install(self.faults)
         self._connections: Callable[[], list[Any]] = lambda: []
 
     async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
@@ -390,6 +392,7 @@ class ApiServer:
         if verb == "watch":
             return await self._watch(request, target)
         if verb == "list":
+            await self.held_lists.wait(target.resource.plural)
             await self._fresh_enough(
                 request.query.get("resourceVersion", "") if not request.query.get("continue") else ""
             )

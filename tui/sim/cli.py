@@ -73,6 +73,10 @@ FAULTS = (
   churn [rate=R] [seconds=S] [seed=N]
                              R VMI status changes per second (default 500)
                              for S s (default 20), a load to watch
+  hold-lists resources=A,B   lists of resources A and B (plural names, e.g.
+                             virtualmachineinstances) wait until released
+  release-lists [resources=A]
+                             lists held back are answered (all, or A's)
 
 The default scenario's nodes are harvester-node-0 to harvester-node-6:
   livemig-sim fault cut-network nodes=harvester-node-0,harvester-node-1 \\

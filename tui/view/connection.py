@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from tui.cluster.connection import ConnectionState, ConnectionStatus
+from tui.cluster.connection import SETTLED, ConnectionState, ConnectionStatus
 from tui.domain.kinds import KINDS, words_for
 from tui.text import clean_line as clean
 
@@ -22,7 +22,7 @@ class ConnectionSummary:
     """The connection in a word for the header and, when something is wrong, a sentence for the banner."""
 
     level: ConnectionStatus  # CONNECTED, STARTING, RECONNECTING (the data may be stale) or LIMITED
-    short: str  # "connected", "reconnecting", "listing…", "partial view"
+    short: str  # "connected", "reconnecting", "listing VMIs, pods", "partial view"
     banner: str = ""  # "" when there is nothing to say
 
     @property
@@ -64,6 +64,45 @@ def shortened(text: str, limit: int = ERROR_LENGTH) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
 
 
+# How the header names a kind still being listed: short, so a few fit beside the context at 80 columns.
+_SHORT_WORDS = {"kubevirts": "KubeVirt", "nads": "networks", "policies": "policies"}
+_LISTING_SHOWN = 3  # kinds named before "+N"
+
+
+def listing(states: Mapping[str, ConnectionState], listed: Collection[str] = ()) -> tuple[str, ...]:
+    """The kinds not listed yet, the list's own first (VMs, VMIs, ...), then the registry's order: those
+    starting, and those whose first list failed (reconnecting, and not among the kinds `listed` before)."""
+    starting = {
+        kind
+        for kind, state in states.items()
+        if state.status == ConnectionStatus.STARTING
+        or (state.status == ConnectionStatus.RECONNECTING and kind not in listed)
+    }
+    first = tuple(kind for kind in _BANNER_ORDER if kind in starting)
+    return (
+        first
+        + tuple(kind.name for kind in KINDS if kind.name in starting and kind.name not in first)
+        + tuple(sorted(starting - {kind.name for kind in KINDS}))
+    )
+
+
+def settled(states: Mapping[str, ConnectionState]) -> set[str]:
+    """The kinds that have their answer (listed, forbidden or absent)."""
+    return {kind for kind, state in states.items() if state.status in SETTLED}
+
+
+def listing_words(kinds: tuple[str, ...]) -> str:
+    """ "listing VMIs, pods" for the header; at most three kinds are named, the others counted."""
+    named = [_SHORT_WORDS.get(kind) or _short_words(kind) for kind in kinds[:_LISTING_SHOWN]]
+    more = len(kinds) - _LISTING_SHOWN
+    return "listing " + ", ".join(named) + (f" +{more}" if more > 0 else "")
+
+
+def _short_words(kind: str) -> str:
+    words = words_for(kind)
+    return {"VirtualMachines": "VMs", "VirtualMachineInstances": "VMIs"}.get(words, words)
+
+
 def connection_summary(states: Mapping[str, ConnectionState]) -> ConnectionSummary:
     """What the header and the banner say about the reflectors' states."""
     lost = [s for s in states.values() if s.status == ConnectionStatus.RECONNECTING]
@@ -85,8 +124,9 @@ def connection_summary(states: Mapping[str, ConnectionState]) -> ConnectionSumma
             "reconnecting",
             f"⚠ Connection lost, the data shown may be stale. Reconnecting (attempt {worst.attempt}): {error}.",
         )
-    if any(s.status == ConnectionStatus.STARTING for s in states.values()):
-        return ConnectionSummary(ConnectionStatus.STARTING, "listing…")
+    starting = tuple(kind for kind, state in states.items() if state.status == ConnectionStatus.STARTING)
+    if starting:
+        return ConnectionSummary(ConnectionStatus.STARTING, listing_words(listing(states)))
     missing = [
         s
         for kind in _IMPORTANT

@@ -24,3 +24,4 @@ class HeaderFacts:
     shown: int | None = None  # rows left by the filter; None when not filtered
     sort: str = ""
     filter_text: str = ""
+    checking: int = 0  # VMs whose verdict is still to be made

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 
 from tui.cluster.access import ABORT, MIGRATE, Permission
-from tui.domain.plan import Plan, plan_for
+from tui.domain.plan import Plan, VMSummary, plan_for
 from tui.domain.reasons import NO_ELIGIBLE_NODE
 from tui.domain.snapshot import ClusterSnapshot
-from tui.view.connection import ConnectionSummary, connection_summary
+from tui.view.connection import ConnectionSummary, connection_summary, listing, listing_words, settled
 from tui.view.header import HeaderFacts
 from tui.view.ledger import MigrationLedger
+from tui.view.pending_rows import VERDICT_KINDS, is_pending
 from tui.view.session import Session
 from tui.view.vm_list import VMListModel
 
@@ -44,7 +45,10 @@ class LiveView:
         self._plan_base = self.snapshot
         self._plan_changed: set[str] = set()
         self._blockers: dict[str, str] = {}  # VM key -> its plan's first blocker, while still true
-        self.connection: ConnectionSummary = connection_summary(session.store.states())
+        states = session.store.states()
+        self.connection: ConnectionSummary = connection_summary(states)
+        self._listed = settled(states)  # kinds that were listed (or refused) at least once
+        self.listing: tuple[str, ...] = listing(states, self._listed)  # kinds not listed yet
         self._permissions: dict[tuple[str, str], Permission] = {}
         self._checking: set[str] = set()  # namespaces whose permissions are asked or known
         self.starting: dict[str, float] = {}  # VM key -> when its migration was asked for (time.monotonic)
@@ -59,10 +63,19 @@ class LiveView:
         connection: bool = False,
         full: bool = False,
         snapshot: ClusterSnapshot | None = None,
+        prepared: dict[str, VMSummary] | None = None,
     ) -> tuple[frozenset[str] | None, bool]:
         """Take a change batch (or everything, `full`); returns the VM keys whose rows changed (None:
-        all) and whether the connection is to be shown again."""
+        all) and whether the connection is to be shown again. `prepared`: VM summaries already made
+        from `snapshot`."""
         store = self.session.store
+        if full or connection:
+            # The kinds listed, then a snapshot that holds at least what they listed (a snapshot taken
+            # before a kind's list was stored would show its objects missing, and as listed).
+            states = store.states()
+            self._listed |= settled(states)
+            self.listing = listing(states, self._listed)
+            snapshot, prepared = None, None
         snapshot = snapshot if snapshot is not None else store.snapshot()
         self.snapshot = snapshot
         if full or connection or PLAN_KINDS & (changed or {}).keys():
@@ -78,7 +91,7 @@ class LiveView:
         changed = changed or {}
         if full:
             touched = self.ledger.update(snapshot, None, snapshot.vmis.keys(), counters, now, store.server_went_back)
-            self.vm_list.update(snapshot, None, self.ledger)
+            self.vm_list.update(snapshot, None, self.ledger, listing=self.listing, prepared=prepared)
             self.vm_list.refresh_migrations(touched, self.ledger)
             vm_keys: frozenset[str] | None = None
             connection = True
@@ -100,6 +113,8 @@ class LiveView:
                 self.ledger,
                 nodes_changed=bool({"nodes", "nads"} & changed.keys()),
                 kubevirt_changed="kubevirts" in changed,
+                listing=self.listing,
+                prepared=prepared,
             )
             vm_keys = None if recomputed is None else frozenset(recomputed | touched)
             if recomputed is None:
@@ -108,6 +123,18 @@ class LiveView:
         if connection:
             self.connection = connection_summary(store.states())
         return vm_keys, connection
+
+    def settle(self, first: tuple[str, ...] = (), limit: int = 1000) -> frozenset[str]:
+        """Make up to `limit` pending verdicts now, `first` first; returns the VM keys shown anew."""
+        return frozenset(self.vm_list.settle(self.snapshot, self.ledger, first, limit))
+
+    def verdicts_due(self, first: tuple[str, ...] = (), limit: int = 1000) -> tuple[ClusterSnapshot, int, list[str]]:
+        """What to make verdicts from (apart, in a thread): the snapshot, the model's epoch, the VM keys."""
+        return self.snapshot, self.vm_list.epoch, self.vm_list.due(first, limit)
+
+    def verdicts_made(self, made_from: ClusterSnapshot, epoch: int, summaries: dict[str, VMSummary]) -> frozenset[str]:
+        """Take verdicts made apart (see `verdicts_due`); returns the VM keys shown anew."""
+        return frozenset(self.vm_list.accept(made_from, epoch, summaries, self.snapshot, self.ledger))
 
     def tick(self) -> frozenset[str]:
         """The cluster's clock moved: the running migrations' views again; returns their VM keys."""
@@ -213,7 +240,15 @@ class LiveView:
             shown=shown,
             sort=sort,
             filter_text=filter_text,
+            checking=len(self.vm_list.pending) if self.vm_list.verdicts_ready else 0,
         )
+
+    def pending_words(self) -> str:
+        """Why verdicts are not made yet, in a few words: the kinds they wait for, or the checks left."""
+        waiting = [kind for kind in self.listing if kind in VERDICT_KINDS]
+        if waiting:
+            return listing_words(tuple(waiting)) + " first"
+        return f"{len(self.vm_list.pending):,} VMs left to check"
 
     def scope_words(self) -> str:
         """The namespaces shown, in a few words for the header."""
@@ -245,6 +280,8 @@ class LiveView:
             summary = self.vm_list.summaries.get(vm_key)
             if summary is None:
                 return None, f"{name} is not in the list."
+            if is_pending(summary):
+                return None, f"{name} is still being checked: {self.pending_words()}."
             # With no node able to take it, the key still opens the picker: it shows every node's reasons.
             if not summary.migratable and summary.reason_code != NO_ELIGIBLE_NODE:
                 return None, f"{name} cannot be migrated: {summary.reason}. Press enter for every reason."

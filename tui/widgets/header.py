@@ -55,6 +55,8 @@ class ClusterHeader(Widget):
             f" nodes ({facts.nodes_ready} ready)",
         )
         view_parts: list[str | tuple[str, str]] = []
+        if facts.checking:
+            view_parts += [("checking ", "dim"), f"{facts.checking:,} VMs  "]
         if facts.filter_text:
             view_parts += [("filter ", "dim"), (clean(facts.filter_text), "bold"), f" ({facts.shown} shown)  "]
         if facts.sort:

@@ -147,6 +147,11 @@ class RowTable(ScrollView, can_focus=True):
         self._set_cursor(new_index, announce=self.cursor_key_at(new_index) != previous_key)
         self.refresh()
 
+    def visible_keys(self) -> list[str]:
+        """The keys of the rows on screen now, top to bottom."""
+        top = int(self.scroll_y)
+        return [row.key for row in self._rows[top : top + max(1, self.scrollable_content_region.height - 1)]]
+
     def cursor_key_at(self, index: int) -> str | None:
         return self._rows[index].key if 0 <= index < len(self._rows) else None
 
