@@ -239,6 +239,7 @@ class VMIStatus(TypedDict, total=False):
     machine: Or[Machine]
     topologyHints: Any
     migratedVolumes: Any
+    evacuationNodeName: Any
 
 
 class VMIObject(TypedDict, total=False):
