@@ -97,7 +97,8 @@ def header_counts(lines: list[str]) -> tuple[int, int] | None:
 
 
 def rows_final(lines: list[str]) -> bool:
-    """Every row on screen says its node (when running) and its verdict."""
+    """Every row on screen says its node (when running) and its verdict (not "… pending"), and no cell
+    still reads "listing…"."""
     heading = next((index for index, line in enumerate(lines) if line.startswith("Name")), None)
     if heading is None:
         return False
@@ -113,6 +114,8 @@ def rows_final(lines: list[str]) -> bool:
         node = row[columns["Node"] : columns["CPU model"]].strip()
         verdict = row[columns["Migratable"] : columns["Migratable"] + 12].strip()
         if not verdict or (status == "Running" and node in ("", "-")):
+            return False
+        if "pending" in verdict or "listing" in row:  # a verdict not made yet, a VMI not listed yet
             return False
     return True
 
