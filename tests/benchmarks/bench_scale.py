@@ -18,7 +18,8 @@ median of `--runs` runs:
   changes 500 VMI statuses per second (nothing livemig shows), the bench changes one VMI of a row on
   screen at a time (its guest memory, which the Memory column shows) and times from just before that
   PATCH to the row's new text in the pane; `update_cpu_pct`: livemig's CPU over those 20 s.
-- `idle_cpu_pct`: livemig's CPU over `--idle-seconds` (30) with N VMs and no changes (from /proc).
+- `idle_cpu_pct`: livemig's CPU over `--idle-seconds` (30) with N VMs and no changes (from /proc), from
+  the moment the header no longer says it is listing or checking verdicts.
 - `rss_mb`: livemig's peak resident memory (VmHWM from /proc).
 - `empty_start_s`: start to the connected, empty table on the `empty` scenario.
 
@@ -122,6 +123,16 @@ def rows_final(lines: list[str]) -> bool:
 
 def connected(lines: list[str]) -> bool:
     return bool(lines) and "connected" in lines[0] and "disconnected" not in lines[0]
+
+
+def wait_settled(session: str) -> None:
+    """Until the header no longer says it is listing or checking (verdicts made in the background):
+    from then on nothing is left to do while the cluster does not change."""
+    while True:
+        header = " ".join(capture(session)[:3])
+        if connected(capture(session)) and "checking" not in header and "listing" not in header:
+            return
+        time.sleep(POLL_SECONDS)
 
 
 def launch(session: str, kubeconfig: Path, size: tuple[int, int]) -> float:
@@ -283,6 +294,7 @@ def measure(
             connecteds.append(connected_s)
             pid = livemig_pid(session)
             if run == 0:
+                wait_settled(session)  # idle means nothing left to do: background verdicts are done
                 before, clock = cpu_seconds(pid), time.perf_counter()
                 time.sleep(idle_seconds)
                 idle = 100 * (cpu_seconds(pid) - before) / (time.perf_counter() - clock)
