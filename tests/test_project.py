@@ -60,3 +60,15 @@ def test_help_describes_the_command(tmp_path):
     )
     assert result.returncode == 0
     assert "usage: livemig" in result.stdout
+
+
+def test_the_version_constant_is_pyproject_version():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    from tui import __version__
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert __version__ == pyproject["project"]["version"]
