@@ -164,6 +164,8 @@ def serve(args: argparse.Namespace) -> int:
         cluster = SimCluster.start(args.scenario, port=args.port or None, vms=args.vms)
     except ScenarioError as error:
         return _fail(f"bad scenario: {error}")
+    except TimeoutError:  # before OSError, of which it is a kind
+        return _fail("the simulated cluster did not finish starting in time; a smaller --vms starts sooner")
     except OSError as error:
         return _fail(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}")
     try:

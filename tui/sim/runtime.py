@@ -154,8 +154,9 @@ class SimCluster:
         """Load `scenario` (a Scenario, a built-in name or a file), serve it on `port` (None: a free one).
 
         `seed` fixes the names and uids the server generates (generateName, uid), for tests and
-        pictures that must not vary. Raises ScenarioError for a bad scenario and OSError when the port
-        cannot be bound; nothing is left running in either case.
+        pictures that must not vary. Raises ScenarioError for a bad scenario, TimeoutError when the
+        controllers do not get through the objects in time, and OSError when the port cannot be bound;
+        nothing is left running in any case.
         """
         chosen = list(installers) if installers is not None else _registered_installers()
         if not isinstance(scenario, Scenario):
@@ -164,7 +165,10 @@ class SimCluster:
         load_objects(cluster.store, scenario)
         cluster._thread.start()
         try:
-            cluster._call(cluster._install, chosen)
+            # Controllers go over every object once: at 50,000 VMs on a busy machine that takes longer
+            # than a plain start, so the wait grows with the scenario (a second per 1,000 objects).
+            install_timeout = max(START_TIMEOUT, len(scenario.objects) / 1000)
+            cluster._call(cluster._install, chosen, timeout=install_timeout)
             cluster._initial = (cluster.store.snapshot(), cluster.store.resource_version)
             cluster._call_async(cluster._serve(port or 0))
         except BaseException:
