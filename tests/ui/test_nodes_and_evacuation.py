@@ -19,6 +19,7 @@ from tests.ui.harness import (
     vmi_node,
     widget_text,
 )
+from tui.screens.commands import LivemigPalette
 from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
 from tui.screens.evacuation_targets import EvacuationTargetsScreen
 from tui.screens.migrations import MigrationsScreen
@@ -284,13 +285,17 @@ async def test_the_vms_can_be_sent_onto_chosen_nodes_and_land_there_at_80x24(clu
         assert vmi_node(cluster, "ci-runner-07") == "harvester-node-0"
 
 
-async def test_choosing_none_again_lets_the_scheduler_decide(cluster, admin):
+async def test_the_targets_come_from_the_palette_too_and_choosing_none_again_lets_the_scheduler_decide(cluster, admin):
     app = make_app(admin)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_nodes(pilot, "harvester-node-0")
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, EvacuationPlanScreen))
-        await pilot.press("t")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: LivemigPalette.is_open(app), what="the palette")
+        await pilot.press(*"target nodes")
+        await until(pilot, lambda: "Choose the target nodes for harvester-node-0" in screen_text(app))
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, EvacuationTargetsScreen))
         await pilot.press("space", "enter")
         await until(pilot, lambda: "Onto harvester-node-1" in widget_text(app, "#evacuation-body"))
