@@ -226,3 +226,97 @@ def test_who_may_migrate_but_not_cordon_is_stopped_by_the_cordon_and_goes_on_wit
         )
         assert done.code == 0, done.err
         assert len(all_migrations(cluster)) == 2 and not cordoned(cluster, "harvester-node-0")
+
+
+# -- onto chosen nodes (--to) ----------------------------------------------------------------------
+
+
+def test_to_names_each_vms_chosen_node_in_the_plan_and_its_json(kubeconfig):
+    both = ("--to", "harvester-node-1,harvester-node-2")
+    run = livemig("evacuate", "harvester-node-0", "--dry-run", *both, "--kubeconfig", kubeconfig)
+    assert run.code == 0, run.err
+    text = " ".join(run.out.split())
+    assert "Onto harvester-node-1, harvester-node-2: each VM goes to the one of them that can take it" in text
+    assert "default/ci-runner-07: to harvester-node-1" in text  # the only chosen node its plan allows
+    shown = livemig("evacuate", "harvester-node-0", "--dry-run", "-o", "json", *both, "--kubeconfig", kubeconfig)
+    plan = json.loads(shown.out)
+    assert plan["onto"] == ["harvester-node-1", "harvester-node-2"]
+    targets = {item["vm"]["name"]: item["target"] for item in plan["movable"]}
+    assert targets["ci-runner-07"] == "harvester-node-1"
+    assert targets["web-frontend-01"] in ("harvester-node-1", "harvester-node-2")
+    assert f"default/web-frontend-01: to {targets['web-frontend-01']}" in text
+
+
+def test_to_pins_each_migration_and_a_vm_no_chosen_node_can_take_stays(cluster, kubeconfig):
+    run = livemig("evacuate", "harvester-node-0", "--to", "harvester-node-2", "--kubeconfig", kubeconfig)
+    assert run.code == 1  # ci-runner-07 can go only to harvester-node-1
+    [created] = all_migrations(cluster)
+    assert created["spec"] == {
+        "vmiName": "web-frontend-01",
+        "addedNodeSelector": {"kubernetes.io/hostname": "harvester-node-2"},
+    }
+    text = " ".join(run.out.split())
+    assert "default/ci-runner-07 NotOnChosenNodes: None of the chosen nodes (harvester-node-2) can take it;" in text
+    assert "the nodes that can: harvester-node-1." in text
+    assert f"Migration {created['metadata']['name']} of default/web-frontend-01 to harvester-node-2 created." in text
+
+
+def test_with_to_repeated_and_wait_every_vm_lands_on_the_node_it_was_given(cluster, kubeconfig):
+    out, err = io.StringIO(), io.StringIO()
+    arguments = ["evacuate", "harvester-node-0", "--wait", "--to", "harvester-node-2", "--to", "harvester-node-1"]
+    result: list[int] = []
+    thread = threading.Thread(
+        target=lambda: result.append(main([*arguments, "--kubeconfig", kubeconfig], out=out, err=err)), daemon=True
+    )
+    thread.start()
+    eventually(lambda: len(all_migrations(cluster)) == 2)
+    for _ in range(600):  # ten simulated minutes at most
+        if not thread.is_alive():
+            break
+        cluster.advance(1)
+        thread.join(0.02)
+    thread.join(30)
+    assert result == [0], err.getvalue()
+    given = {
+        m["spec"]["vmiName"]: m["spec"]["addedNodeSelector"]["kubernetes.io/hostname"] for m in all_migrations(cluster)
+    }
+    assert given["ci-runner-07"] == "harvester-node-1"
+    for vm, node in given.items():
+        assert vmi_node(cluster, vm) == node
+        assert f"default/{vm}: to {node}" in out.getvalue()
+
+
+def test_an_unknown_chosen_node_exits_2_listing_the_nodes_and_changes_nothing(cluster, kubeconfig):
+    run = livemig(
+        "evacuate", "harvester-node-0", "--to", "harvester-node-1,harvester-node-9", "--kubeconfig", kubeconfig
+    )
+    assert run.code == 2
+    assert run.err.startswith("livemig: there is no node named harvester-node-9 (nodes: harvester-node-0,")
+    assert all_migrations(cluster) == [] and not cordoned(cluster, "harvester-node-0")
+
+
+def test_a_chosen_node_that_can_take_none_of_the_vms_is_refused_saying_which_can(cluster, kubeconfig):
+    run = livemig("evacuate", "harvester-node-0", "--to", "harvester-node-4", "--kubeconfig", kubeconfig)
+    assert run.code == 1
+    assert run.err == (
+        "livemig: harvester-node-4 can take none of the VMs that move off harvester-node-0 (it is cordoned); "
+        "the nodes that can take at least one: harvester-node-1, harvester-node-2.\n"
+    )
+    itself = livemig("evacuate", "harvester-node-0", "--to", "harvester-node-0", "--kubeconfig", kubeconfig)
+    assert itself.code == 2
+    assert "livemig: harvester-node-0 is the node being emptied: leave it out of --to." in itself.err
+    empty = livemig("evacuate", "harvester-node-0", "--to", ",", "--kubeconfig", kubeconfig)
+    assert empty.code == 2 and "--to needs at least one node name" in empty.err
+    assert all_migrations(cluster) == [] and not cordoned(cluster, "harvester-node-0")
+
+
+def test_on_kubevirt_older_than_1_6_to_is_refused_with_the_words_of_migrate_to(tmp_path):
+    with simulated("old-kubevirt") as old:
+        kubeconfig = str(old.write_kubeconfig(tmp_path / "config"))
+        run = livemig("evacuate", "harvester-node-0", "--to", "harvester-node-1", "--kubeconfig", kubeconfig)
+        single = livemig("migrate", "default/ci-runner-07", "--to", "harvester-node-1", "--kubeconfig", kubeconfig)
+        assert run.code == single.code == 1
+        assert run.err.startswith("livemig: cannot send the migrations to harvester-node-1: KubeVirt 1.5.2 is older")
+        assert run.err.partition(": KubeVirt")[2] == single.err.partition(": KubeVirt")[2]
+        assert all_migrations(old) == []
+        assert not cordoned(old, "harvester-node-0")

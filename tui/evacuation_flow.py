@@ -18,6 +18,8 @@ from tui.cluster.access import MIGRATE, Action, Permission
 from tui.cluster.actions import ActionResult
 from tui.cluster.node_actions import NodeActions
 from tui.domain.evacuation import EvacuationPlan, evacuation_plan
+from tui.domain.evacuation_targets import memory_facts, onto_chosen
+from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR, target_pinning
 from tui.messages import PermissionChecked, ViewUpdated
 from tui.screens.evacuation import CordonChanged, EvacuationStarted
 from tui.screens.question import is_question
@@ -103,8 +105,21 @@ class EvacuationFlow(App[int]):
         plan = evacuation_plan(self.live.snapshot, node, self.session.now())
         for namespace in sorted({item.namespace for item in plan.movable}):
             self.ensure_permissions(namespace)  # type: ignore[attr-defined]
-        screen = EvacuationPlanScreen(plan, self._scope_note(node), read_only=refused)
-        self.push_screen(screen, partial(self._evacuation_planned, node))
+        pinning, pinning_reason = target_pinning(self.live.snapshot.kubevirt)
+        screen = EvacuationPlanScreen(
+            plan,
+            self._scope_note(node),
+            read_only=refused,
+            onto=partial(self._evacuation_plan, node),
+            pinning_refused="" if pinning == PINNING_ADDED_NODE_SELECTOR else pinning_reason,
+        )
+        self.push_screen(screen, partial(self._evacuation_planned, node, screen))
+
+    def _evacuation_plan(self, node: str, chosen: tuple[str, ...]) -> EvacuationPlan:
+        """The plan for emptying `node` as the cluster is now, onto the `chosen` nodes (none: the scheduler decides)."""
+        snapshot = self.live.snapshot
+        plan = evacuation_plan(snapshot, node, self.session.now())
+        return onto_chosen(plan, chosen, memory_facts(snapshot, plan)) if chosen else plan
 
     def _scope_note(self, node: str) -> str:
         """What the plan cannot see when the session shows some namespaces only ("" when it shows all)."""
@@ -123,12 +138,12 @@ class EvacuationFlow(App[int]):
                 found.append(f"{namespace} ({permission.reason})")
         return found
 
-    def _evacuation_planned(self, node: str, go_on: bool | None) -> None:
+    def _evacuation_planned(self, node: str, screen: Any, go_on: bool | None) -> None:
         from tui.screens.evacuation import EvacuationQuestion
 
         if not go_on:
             return
-        plan = evacuation_plan(self.live.snapshot, node, self.session.now())  # as it is now
+        plan = self._evacuation_plan(node, tuple(screen.chosen))  # as it is now
         if not plan.movable:
             self.notify(clean(f"No VM on {node} can move now."), title="Nothing to evacuate", markup=False)
             return
@@ -149,10 +164,10 @@ class EvacuationFlow(App[int]):
         for key in keys:
             self.live.migration_asked(key)
         self.refresh_bindings()
-        self._run_evacuation(plan.node, cordon, keys)
+        self._run_evacuation(plan.node, cordon, keys, {str(item.key): item.target for item in plan.movable})
 
     @work(thread=True, exit_on_error=False, group="evacuate")
-    def _run_evacuation(self, node: str, cordon: bool, vm_keys: list[str]) -> None:
+    def _run_evacuation(self, node: str, cordon: bool, vm_keys: list[str], targets: dict[str, str]) -> None:
         cordoned: ActionResult | None = None
         results: list[tuple[str, ActionResult]] = []
         try:
@@ -167,7 +182,7 @@ class EvacuationFlow(App[int]):
                 for key in vm_keys:
                     namespace, _, name = key.partition("/")
                     try:
-                        result = self.session.actions.migrate(namespace, name)
+                        result = self.session.actions.migrate(namespace, name, targets.get(key) or None)
                     except Exception as error:  # never lose the answer: the UI must learn the call ended
                         result = ActionResult(ok=False, message=f"Migration of {key}: {type(error).__name__}: {error}")
                     results.append((key, result))

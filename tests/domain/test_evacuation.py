@@ -155,7 +155,9 @@ def test_the_json_has_the_documented_shape():
         "parallel_migrations_per_cluster",
         "parallel_outbound_migrations_per_node",
         "running_in_cluster",
+        "onto",
     ]
+    assert list(data["movable"][0]) == ["vm", "targets", "target", "eviction_strategy", "eviction_strategy_from"]
     assert list(data["unmovable"][0]) == [
         "vm",
         "code",

@@ -19,7 +19,9 @@ from tests.ui.harness import (
     vmi_node,
     widget_text,
 )
+from tui.screens.commands import LivemigPalette
 from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
+from tui.screens.evacuation_targets import EvacuationTargetsScreen
 from tui.screens.migrations import MigrationsScreen
 from tui.screens.nodes import NodesScreen
 from tui.sim.access import AccessRule
@@ -241,3 +243,83 @@ async def test_who_may_migrate_but_not_cordon_is_asked_without_the_cordon_and_th
         finally:
             session.stop()
         assert not cordoned(cluster, "harvester-node-0")
+
+
+async def test_the_vms_can_be_sent_onto_chosen_nodes_and_land_there_at_80x24(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_nodes(pilot, "harvester-node-0")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EvacuationPlanScreen))
+        assert "t targets" in widget_text(app, "#evacuation-keys")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, EvacuationTargetsScreen))
+        text = screen_text(app)
+        assert "harvester-node-1  can take 2 of 2 VMs" in text
+        assert "harvester-node-2  can take 1 of 2 VMs" in text
+        assert "space mark  ⏎ apply  s scheduler decides  esc cancel" in text
+        await pilot.press("down", "space", "enter")  # harvester-node-2 only
+        await until(pilot, lambda: isinstance(app.screen, EvacuationPlanScreen))
+        plan = " ".join(widget_text(app, "#evacuation-body").split())
+        assert plan.startswith("1 VM will move, 1 cannot.")
+        assert "Onto harvester-node-2: each VM goes to the one of them that can take it" in plan
+        assert "✓ default/web-frontend-01: to harvester-node-2" in plan
+        assert "✗ default/ci-runner-07: NotOnChosenNodes: None of the chosen nodes (harvester-node-2)" in plan
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, EvacuationQuestion))
+        assert "1 VM; onto harvester-node-2" in " ".join(screen_text(app).split())
+        await pilot.press("y")
+        await until(pilot, lambda: migrations_of(cluster, "web-frontend-01"), what="the migration on the server")
+        assert migrations_of(cluster, "web-frontend-01")[0]["spec"] == {
+            "vmiName": "web-frontend-01",
+            "addedNodeSelector": {"kubernetes.io/hostname": "harvester-node-2"},
+        }
+        await step_until(
+            pilot,
+            cluster,
+            lambda: vmi_node(cluster, "web-frontend-01") == "harvester-node-2",
+            what="web-frontend-01 landing on harvester-node-2",
+            stride=3,
+        )
+        assert migrations_of(cluster, "ci-runner-07") == []  # no chosen node can take it: it stays
+        assert vmi_node(cluster, "ci-runner-07") == "harvester-node-0"
+
+
+async def test_the_targets_come_from_the_palette_too_and_choosing_none_again_lets_the_scheduler_decide(cluster, admin):
+    app = make_app(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_nodes(pilot, "harvester-node-0")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EvacuationPlanScreen))
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: LivemigPalette.is_open(app), what="the palette")
+        await pilot.press(*"target nodes")
+        await until(pilot, lambda: "Choose the target nodes for harvester-node-0" in screen_text(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, EvacuationTargetsScreen))
+        await pilot.press("space", "enter")
+        await until(pilot, lambda: "Onto harvester-node-1" in widget_text(app, "#evacuation-body"))
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, EvacuationTargetsScreen))
+        await pilot.press("s")
+        await until(pilot, lambda: "Onto" not in widget_text(app, "#evacuation-body"))
+        assert "the scheduler picks one of" in " ".join(widget_text(app, "#evacuation-body").split())
+
+
+async def test_on_kubevirt_older_than_1_6_the_targets_key_says_only_the_scheduler_can_choose(tmp_path: Path):
+    with SimCluster.start(scenario("old-kubevirt"), manual_clock=True, seed=7) as cluster:
+        session = connect_as(cluster, tmp_path)
+        try:
+            app = make_app(session)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await open_nodes(pilot, "harvester-node-0")
+                await until(pilot, lambda: app.live.snapshot.kubevirt is not None, what="the KubeVirt CR")
+                await pilot.press("e")
+                await until(pilot, lambda: isinstance(app.screen, EvacuationPlanScreen))
+                await pilot.press("t")
+                await until(pilot, lambda: "older than 1.6" in widget_text(app, "#evacuation-targets-note"))
+                note = " ".join(widget_text(app, "#evacuation-targets-note").split())
+                assert note.endswith("Only the scheduler can choose the nodes.")
+                assert isinstance(app.screen, EvacuationPlanScreen)
+        finally:
+            session.stop()

@@ -4,7 +4,7 @@
     livemig plan NAMESPACE/VM [-o text|json]
     livemig migrate NAMESPACE/VM [--to NODE] [--wait]
     livemig abort NAMESPACE/VM
-    livemig evacuate NODE [--dry-run] [-o text|json] [--wait] [--no-cordon]
+    livemig evacuate NODE [--dry-run] [-o text|json] [--wait] [--no-cordon] [--to NODE[,NODE...]]
 
 Exit codes: 0 done (plan: the VM can migrate); 1 the migration failed, was aborted, or cannot be done
 (the plan says why); 2 usage, configuration, connection or permission problems, or no such VM,

@@ -120,15 +120,20 @@ EVACUATE_EPILOG = """Prints the plan for every VM on the node: which will move a
 cannot and why (not migratable, no other node can take it, evictionStrategy
 None or External), and what a drain would do with those. Then cordons the node
 (unless --no-cordon) and creates one migration per movable VM; the scheduler
-picks each target. KubeVirt runs at most 2 migrations out of a node at once
-(parallelOutboundMigrationsPerNode): the others wait as queued.
+picks each target. With --to NODE[,NODE...] (KubeVirt 1.6 or later) each VM
+goes to one of those nodes that can take it, the one with the most free memory
+left; a VM none of them can take stays. KubeVirt runs at most 2 migrations
+out of a node at once (parallelOutboundMigrationsPerNode): the others wait as
+queued.
 
 exit codes:
   0    every VM moved (with --wait: arrived), or there was nothing to move
   1    some VMs cannot move (--dry-run: the plan says so), a migration could
-       not be created, or (with --wait) one failed or was aborted
+       not be created, or (with --wait) one failed or was aborted; a --to node
+       can take none of the VMs; --to on KubeVirt older than 1.6
   2    usage, configuration, connection or permission problem (the cordon
-       refused: nothing was migrated); no such node; with --wait: no answer
+       refused: nothing was migrated); no such node; --to with the KubeVirt
+       version unreadable; with --wait: no answer
        from the API server for 5 min (the migrations may go on)
   130  interrupted while waiting; the migrations go on (livemig abort
        NAMESPACE/VM stops one)"""
@@ -199,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", action="store_true", help="follow every migration until it ends; exit 0 only if all arrived"
     )
     evacuate.add_argument("--no-cordon", action="store_true", help="do not cordon the node first")
+    evacuate.add_argument(
+        "--to",
+        metavar="NODE[,NODE...]",
+        action="append",
+        default=None,
+        help="send the VMs only onto these nodes (repeatable; KubeVirt 1.6 or later); default: the scheduler chooses",
+    )
     _connection_options(evacuate, suppress=True)
     return parser
 

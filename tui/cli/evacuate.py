@@ -1,8 +1,10 @@
-"""`livemig evacuate NODE [--dry-run] [-o json] [--wait] [--no-cordon]`: empty a node by live migration.
+"""`livemig evacuate NODE [--dry-run] [-o json] [--wait] [--no-cordon] [--to NODE[,NODE...]]`: empty a node by
+live migration.
 
 The plan first (which VMs move and where, which cannot and why, what a drain would do with them),
 then the cordon (unless --no-cordon, or the node is cordoned already), then one migration per movable
-VM, the scheduler choosing each target. KubeVirt holds back those beyond its parallel limits (phase
+VM, the scheduler choosing each target, or (--to) each sent to one of the chosen nodes
+(tui/domain/evacuation_targets.py). KubeVirt holds back those beyond its parallel limits (phase
 Pending): they start as others end. --dry-run prints the plan and changes nothing.
 """
 
@@ -14,6 +16,7 @@ from typing import TextIO
 
 from tui.cli.batch_following import BatchFollower
 from tui.cli.connecting import connected, note_unread_kinds, wait_for
+from tui.cli.evacuation_targets import chosen_nodes, refuse_chosen
 from tui.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -31,6 +34,7 @@ from tui.cli.timings import Timings
 from tui.cluster.node_actions import NodeActions
 from tui.cluster.session import ClusterSession
 from tui.domain.evacuation import EvacuationPlan, evacuation_plan
+from tui.domain.evacuation_targets import memory_facts, onto_chosen
 from tui.domain.keys import VMKey
 from tui.domain.kinds import MIGRATIONS, NODES, VMIS, VMS
 from tui.domain.units import human_duration
@@ -40,6 +44,7 @@ from tui.view.evacuation import (
     maintenance_words,
     node_not_found,
     nothing_words,
+    onto_words,
     queue_words,
     targets_words,
     unmovable_words,
@@ -67,6 +72,8 @@ def evacuation_text(plan: EvacuationPlan, cordon: bool = True) -> str:
     lines += _wrapped(cordon_words(plan, cordon), 2)
     if maintenance := maintenance_words(plan):
         lines += _wrapped(maintenance, 2)
+    if onto := onto_words(plan):
+        lines += _wrapped(onto, 2)
     if plan.nothing_to_do:
         lines += _wrapped(nothing_words(plan), 2)
     if plan.movable:
@@ -92,6 +99,7 @@ def command_evacuate(args: argparse.Namespace, out: TextIO, err: TextIO, timings
     if getattr(args, "namespace", None):
         raise UsageError("evacuate moves every VM on the node, in every namespace: leave out -n")
     node = args.node
+    chosen = chosen_nodes(args.to)
     with connected(args, timings, all_namespaces=True) as session:
         problem = wait_for(session, err, timings, REQUIRED)
         if problem is not None:
@@ -102,6 +110,12 @@ def command_evacuate(args: argparse.Namespace, out: TextIO, err: TextIO, timings
             return EXIT_USAGE
         note_unread_kinds(session, err, REQUIRED)
         plan = evacuation_plan(snapshot, node, session.now())
+        if chosen:
+            refused = refuse_chosen(session, snapshot, plan, chosen)
+            if refused is not None:
+                say(err, clean(refused[0]))
+                return refused[1]
+            plan = onto_chosen(plan, chosen, memory_facts(snapshot, plan))
         cordon = not args.no_cordon
         if args.output == "json":
             say(out, safe_json(plan.to_dict()))
@@ -134,7 +148,7 @@ def _evacuate(
     started: list[tuple[VMKey, str]] = []
     failed = 0
     for item in plan.movable:
-        result = session.actions.migrate(item.namespace, item.name)
+        result = session.actions.migrate(item.namespace, item.name, item.target or None)
         if result.ok:
             started.append((item.key, result.name))
             say(told, clean(result.message))

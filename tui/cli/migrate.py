@@ -18,13 +18,12 @@ from tui.cli.output import (
     say,
     silence,
 )
+from tui.cli.pinning import LEAVE_OUT, pinning_refusal
 from tui.cli.plan import PlanOfListed, plan_of_listed
 from tui.cli.rendering import refusal
 from tui.cli.timings import Timings
 from tui.cluster.session import ClusterSession
 from tui.domain.keys import VMKey
-from tui.domain.kinds import KUBEVIRTS
-from tui.domain.plan import PINNING_ADDED_NODE_SELECTOR
 from tui.domain.units import human_duration
 
 
@@ -85,7 +84,7 @@ def command_migrate(args: argparse.Namespace, out: TextIO, err: TextIO, timings:
 def _check_target(session: ClusterSession, err: TextIO, listed: PlanOfListed, key: VMKey, target: str) -> int | None:
     """None when the migration may be sent to node `target`, else the exit code (reason printed)."""
     plan = listed.plan
-    leave_out = "or leave out --to: the scheduler then chooses the node"
+    leave_out = LEAVE_OUT
     if listed.nodes_unknown:
         say(
             err,
@@ -103,18 +102,8 @@ def _check_target(session: ClusterSession, err: TextIO, listed: PlanOfListed, ke
     if not verdict.eligible:
         refusal(err, f"livemig: {key} cannot go to {target}:", verdict.reasons)
         return EXIT_FAILED
-    if plan.target_pinning == PINNING_ADDED_NODE_SELECTOR:
+    refused = pinning_refusal(session, f"the migration to {target}")
+    if refused is None:
         return None
-    if session.store.snapshot().kubevirt is None:
-        state = session.store.state(KUBEVIRTS.name)
-        why = state.last_error.rstrip(".") or state.status
-        say(
-            err,
-            clean(
-                f"livemig: cannot send the migration to {target}: the KubeVirt version is unknown ({why}), and only "
-                f"KubeVirt 1.6 or later lets a migration name its node. Ask for read access to kubevirts.kubevirt.io, {leave_out}."
-            ),
-        )
-        return EXIT_USAGE
-    say(err, clean(f"livemig: cannot send the migration to {target}: {plan.target_pinning_reason}"))
-    return EXIT_FAILED
+    say(err, clean(refused[0]))
+    return refused[1]

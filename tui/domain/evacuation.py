@@ -85,6 +85,7 @@ class Movable:
     name: str
     targets: tuple[str, ...]
     strategy: EvictionStrategy
+    target: str = ""  # the chosen node it is sent to (tui/domain/evacuation_targets.py); "" when the scheduler decides
 
     @property
     def key(self) -> VMKey:
@@ -94,6 +95,7 @@ class Movable:
         return {
             "vm": {"namespace": self.namespace, "name": self.name},
             "targets": list(self.targets),
+            "target": self.target or None,
             "eviction_strategy": self.strategy.value,
             "eviction_strategy_from": self.strategy.source,
         }
@@ -165,6 +167,7 @@ class EvacuationPlan:
     parallel_per_cluster: int = DEFAULT_PARALLEL_PER_CLUSTER
     parallel_outbound_per_node: int = DEFAULT_PARALLEL_OUTBOUND_PER_NODE
     running_in_cluster: int = 0  # migrations past phase Pending that have not ended, anywhere
+    onto: tuple[str, ...] = ()  # the nodes chosen to take the VMs; empty when the scheduler decides
 
     @property
     def nothing_to_do(self) -> bool:
@@ -191,6 +194,7 @@ class EvacuationPlan:
             "parallel_migrations_per_cluster": self.parallel_per_cluster,
             "parallel_outbound_migrations_per_node": self.parallel_outbound_per_node,
             "running_in_cluster": self.running_in_cluster,
+            "onto": list(self.onto),
         }
 
 

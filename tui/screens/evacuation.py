@@ -3,7 +3,8 @@ for the batch with the cordon asked, the abort of what it started, and the messa
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,13 +15,16 @@ from textual.widgets import Button, Checkbox, Static
 
 from tui.cluster.actions import ActionResult
 from tui.domain.evacuation import EvacuationPlan
+from tui.domain.evacuation_targets import eligible_nodes
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.evacuation_targets import EvacuationTargetsScreen
 from tui.screens.question import Question
 from tui.view.evacuation import (
     cordon_words,
     headline,
     maintenance_words,
     nothing_words,
+    onto_words,
     queue_words,
     targets_words,
     unmovable_words,
@@ -52,6 +56,8 @@ def plan_content(plan: EvacuationPlan) -> Content:
     parts: Parts = [(clean(headline(plan)), "bold"), "\n", clean(cordon_words(plan))]
     if maintenance := maintenance_words(plan):
         parts += ["\n", clean(maintenance)]
+    if onto := onto_words(plan):
+        parts += ["\n", clean(onto)]
     if plan.nothing_to_do:
         parts += ["\n", clean(nothing_words(plan))]
     if plan.movable:
@@ -80,13 +86,25 @@ class EvacuationPlanScreen(Question[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "answer(False)", "Cancel", id="evacuation.cancel"),
         Binding("enter", "answer(True)", "Continue", id="evacuation.continue"),
+        Binding("t", "choose_targets", "Target nodes", id="evacuation.choose_targets"),
     ]
 
-    def __init__(self, plan: EvacuationPlan, scope_note: str = "", read_only: str = "") -> None:
+    def __init__(
+        self,
+        plan: EvacuationPlan,
+        scope_note: str = "",
+        read_only: str = "",
+        onto: Callable[[tuple[str, ...]], EvacuationPlan] | None = None,
+        pinning_refused: str = "",
+    ) -> None:
         super().__init__(id="evacuation-plan")
         self.plan = plan
+        self.scheduler_plan = plan  # the plan with the scheduler deciding: what the target nodes are chosen from
         self.scope_note = scope_note  # what the plan cannot see (VMs of namespaces outside the session)
         self.read_only = read_only  # why the plan can only be read (--readonly), "" when it can be carried out
+        self.onto = onto  # the plan sending the VMs onto the chosen nodes; None: nodes cannot be chosen here
+        self.pinning_refused = pinning_refused  # why a migration cannot name its node (KubeVirt < 1.6), or ""
+        self.chosen: tuple[str, ...] = ()  # the target nodes chosen; empty: the scheduler decides
 
     def compose(self) -> ComposeResult:
         with Vertical(id="evacuation-dialog", classes="dialog"):
@@ -107,6 +125,9 @@ class EvacuationPlanScreen(Question[bool]):
                     id="evacuation-scope",
                     markup=False,
                 )
+            note = Static(id="evacuation-targets-note", markup=False)
+            note.display = False
+            yield note
             with ScrollPane(id="evacuation-scroll"):
                 yield Static(plan_content(self.plan), id="evacuation-body", markup=False)
         yield DialogKeys(self.keys(), id="evacuation-keys")
@@ -114,13 +135,54 @@ class EvacuationPlanScreen(Question[bool]):
     def keys(self) -> Content:
         bindings = {binding.id: binding for binding in self.BINDINGS if isinstance(binding, Binding)}
         go_on = "continue" if self.plan.movable and not self.read_only else "close"
-        return keys_line(
-            [
-                (keys_of(self.app, bindings["evacuation.continue"]), go_on),
-                (keys_of(self.app, bindings["evacuation.cancel"]), "cancel"),
-                ("↑↓", "scroll"),
-            ]
+        pairs = [
+            (keys_of(self.app, bindings["evacuation.continue"]), go_on),
+            (keys_of(self.app, bindings["evacuation.cancel"]), "cancel"),
+        ]
+        if self._targets_choosable():
+            pairs.append((keys_of(self.app, bindings["evacuation.choose_targets"]), "targets"))
+        return keys_line([*pairs, ("↑↓", "scroll")])
+
+    def _targets_choosable(self) -> bool:
+        return self.onto is not None and bool(self.scheduler_plan.movable) and self.scheduler_plan.nodes_known
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        if not self._targets_choosable():
+            return []
+        return [
+            (
+                f"Choose the target nodes for {self.plan.node}",
+                "Send the VMs only onto the nodes marked; none marked: the scheduler decides",
+                self.action_choose_targets,
+            )
+        ]
+
+    def action_choose_targets(self) -> None:
+        if not self._targets_choosable():
+            return
+        if self.pinning_refused:
+            self._note(f"{self.pinning_refused} Only the scheduler can choose the nodes.")
+            return
+        movable = self.scheduler_plan.movable
+        eligible = [
+            (name, sum(1 for item in movable if name in item.targets)) for name in eligible_nodes(self.scheduler_plan)
+        ]
+        self.app.push_screen(
+            EvacuationTargetsScreen(self.plan.node, eligible, len(movable), self.chosen), self._targets_chosen
         )
+
+    def _targets_chosen(self, chosen: tuple[str, ...] | None) -> None:
+        if chosen is None or self.onto is None:
+            return
+        self.chosen = chosen
+        self.plan = self.onto(chosen) if chosen else self.scheduler_plan
+        self.query_one("#evacuation-body", Static).update(plan_content(self.plan))
+        self.query_one("#evacuation-keys", DialogKeys).update(self.keys())
+
+    def _note(self, text: str) -> None:
+        note = self.query_one("#evacuation-targets-note", Static)
+        note.update(Content.assemble(("⚠ ", "$text-warning"), clean(text)))
+        note.display = True
 
     def on_mount(self) -> None:
         self.query_one(ScrollPane).focus()
@@ -142,7 +204,7 @@ class EvacuationQuestion(ConfirmScreen):
         count = len(plan.movable)
         rows: list[tuple[str, Content]] = [
             ("Node", Content.assemble((clean(plan.node), "bold"))),
-            ("Migrate", Content(f"{count} VM{'s' if count != 1 else ''}; the scheduler picks each target")),
+            ("Migrate", Content(clean(f"{count} VM{'s' if count != 1 else ''}; {_where(plan)}"))),
         ]
         if plan.unmovable:
             rows.append(
@@ -210,6 +272,12 @@ class EvacuationQuestion(ConfirmScreen):
         boxes = self.query("#evacuation-cordon")
         if boxes:
             boxes.first(Checkbox).toggle()
+
+
+def _where(plan: EvacuationPlan) -> str:
+    if plan.onto:
+        return f"onto {', '.join(plan.onto)}"
+    return "the scheduler picks each target"
 
 
 def abort_evacuation_question(node: str, views: list[MigrationView]) -> ConfirmScreen:

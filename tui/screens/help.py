@@ -60,6 +60,7 @@ class HelpScreen(Covering[None]):
         """(group, [(keys, what, binding id)]) in the order shown."""
         from tui.screens.confirm import ConfirmScreen
         from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
+        from tui.screens.evacuation_targets import EvacuationTargetsScreen
         from tui.screens.migrations import MigrationsScreen
         from tui.screens.node_picker import NodePickerScreen
         from tui.screens.nodes import NodesScreen
@@ -78,6 +79,7 @@ class HelpScreen(Covering[None]):
             ("Nodes", _bindings(NodesScreen), NodesScreen),
             ("Evacuation plan", _bindings(EvacuationPlanScreen), EvacuationPlanScreen),
             ("Evacuation question", _own_bindings(EvacuationQuestion, ConfirmScreen), EvacuationQuestion),
+            ("Evacuation targets", _bindings(EvacuationTargetsScreen), EvacuationTargetsScreen),
         ]
         lost = self.livemig.keys_lost()
         groups: list[tuple[str, list[tuple[str, str, str]]]] = []

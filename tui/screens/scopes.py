@@ -16,6 +16,7 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
     from tui.screens.chooser import ChooserScreen
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.evacuation import EvacuationPlanScreen, EvacuationQuestion
+    from tui.screens.evacuation_targets import EvacuationTargetsScreen
     from tui.screens.help import HelpScreen
     from tui.screens.migrations import MigrationsScreen
     from tui.screens.node_picker import NodePickerScreen
@@ -34,6 +35,7 @@ def key_scopes(app_type: type[App[int]]) -> tuple[Scope, ...]:
         Scope("Nodes", "on the Nodes screen", (RowTable, NodesScreen, app_type)),
         Scope("Evacuation plan", "in the evacuation plan", (EvacuationPlanScreen,)),
         Scope("Evacuation question", "in the evacuation question", (EvacuationQuestion,)),
+        Scope("Evacuation targets", "in the choice of target nodes", (EvacuationTargetsScreen,)),
         Scope("Help", "in help", (HelpScreen,)),
     )
 

@@ -37,11 +37,22 @@ def maintenance_words(plan: EvacuationPlan) -> str:
     return f"Harvester maintenance mode: {plan.maintenance} (annotation harvesterhci.io/maintain-status)."
 
 
+def onto_words(plan: EvacuationPlan) -> str:
+    """The nodes chosen to take the VMs ("" when the scheduler decides)."""
+    if not plan.onto:
+        return ""
+    return (
+        f"Onto {', '.join(plan.onto)}: each VM goes to the one of them that can take it with the most free memory left."
+    )
+
+
 # At most this many target nodes are named in words; the rest are counted (JSON names them all).
 NAMED_TARGETS = 4
 
 
 def targets_words(item: Movable) -> str:
+    if item.target:
+        return f"to {item.target}"
     if not item.targets:
         return "the scheduler decides (the nodes could not be read)"
     if len(item.targets) == 1:
