@@ -79,7 +79,11 @@ def test_stop_ends_open_watches_and_frees_the_port():
         ending = "dropped"
     assert ending in ("closed", "dropped")
     with socket.socket() as probe:
+        # SO_REUSEADDR, as a server sets it: a connection the server closed may linger in TIME_WAIT on
+        # the port, but no socket may still listen there.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", cluster.port))
+        probe.listen()
 
 
 def test_the_same_seed_generates_the_same_names_and_uids():
