@@ -56,3 +56,14 @@ def test_sizes_are_1024_based_with_one_decimal_when_it_helps(amount, shown):
 def test_an_absurd_size_is_its_order_of_magnitude():
     assert human_bytes(10**30 * 1024**6) == "1.1e48 B"
     assert human_bytes(None) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(36_500 * 86400, "36,500 days"), (5.3e16 * 1200 / 2**30, "685,556 days"), (1e300, "1.1e295 days")],
+)
+def test_an_absurd_duration_is_its_days(seconds, shown):
+    # humanize subtracts a duration from today's date, which overflows past about a century: a mangled
+    # object (a guest memory of 5e16) must still read as a number of days, never stop livemig.
+    assert human_duration(seconds) == shown
+    assert exact_duration(seconds) == shown

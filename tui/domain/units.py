@@ -46,8 +46,14 @@ def human_cpu(millicores: int | None) -> str:
     return f"{millicores}m"
 
 
+_HUMANIZED_DAYS_MAX = 36_500  # humanize subtracts a duration from today's date: past ~100 years it overflows
+
+
 def _words(seconds: int, minimum_unit: str) -> str:
     """humanize's precisedelta of whole seconds, in days at most (a timeout has no months)."""
+    if seconds >= _HUMANIZED_DAYS_MAX * 86400:  # a mangled object's absurd figure: its days, not a traceback
+        days = seconds // 86400
+        return f"{_scientific(days) if days >= 10**9 else format(days, ',')} days"
     return humanize.precisedelta(
         timedelta(seconds=seconds), minimum_unit=minimum_unit, suppress=("years", "months"), format="%0.0f"
     )
