@@ -385,7 +385,7 @@ class LivemigApp(TypeAhead, CrashReport, EvacuationFlow):
             self._verdicts_due = self.set_timer(after, self._make_verdicts_now, name="verdicts")
 
     def _make_verdicts_now(self) -> None:
-        if self.updates_paused:
+        if self.updates_paused or not self.screen_stack:  # no screens: the app is closing
             self._verdicts_due = None
             return
         first: list[str] = []

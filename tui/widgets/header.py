@@ -45,14 +45,14 @@ class ClusterHeader(Widget):
         state = Content.assemble((f"{connection.symbol} {connection.short}", connection.tone_style))
         counts = Content.assemble(
             " ",
-            (str(facts.vms), "bold"),
+            (f"{facts.vms:,}", "bold"),
             " VMs  ",
-            (str(facts.running), "bold"),
+            (f"{facts.running:,}", "bold"),
             " running  ",
-            (str(facts.migrating), "bold $text-accent" if facts.migrating else "bold"),
+            (f"{facts.migrating:,}", "bold $text-accent" if facts.migrating else "bold"),
             " migrating  ",
-            (str(facts.nodes), "bold"),
-            f" nodes ({facts.nodes_ready} ready)",
+            (f"{facts.nodes:,}", "bold"),
+            f" nodes ({facts.nodes_ready:,} ready)",
         )
         view_parts: list[str | tuple[str, str]] = []
         if facts.checking:
