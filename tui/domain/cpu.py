@@ -60,7 +60,6 @@ HOST_PASSTHROUGH = "host-passthrough"
 
 SCHEDULABLE_LABEL = "kubevirt.io/schedulable"
 ARCH_LABEL = "kubernetes.io/arch"
-HOSTNAME_LABEL = "kubernetes.io/hostname"
 CPU_MODEL_LABEL = "cpu-model.node.kubevirt.io/"
 CPU_MODEL_MIGRATION_LABEL = "cpu-model-migration.node.kubevirt.io/"
 HOST_MODEL_CPU_LABEL = "host-model-cpu.node.kubevirt.io/"

@@ -61,7 +61,7 @@ def _ended_at(migration: Migration, fallback: datetime | None) -> datetime | Non
 def history_entry(snapshot: ClusterSnapshot, migration: Migration) -> HistoryEntry:
     vmi = snapshot.vmis.get(f"{migration.namespace}/{migration.vmi_name}")
     progress = migration_progress(migration, vmi)
-    target = progress.target_node or migration.added_node_selector.get("kubernetes.io/hostname", "")
+    target = progress.target_node or migration.pinned_node
     return HistoryEntry(
         name=migration.name,
         uid=migration.meta.uid,

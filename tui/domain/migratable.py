@@ -16,8 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tui.domain import reasons as codes
-from tui.domain.cpu import HOSTNAME_LABEL
-from tui.domain.objects import VM, VMI, GuestSpec, Migration
+from tui.domain.objects import HOSTNAME_LABEL, VM, VMI, GuestSpec, Migration
 from tui.domain.phases import VMIPhase
 from tui.domain.placement import NodeVerdict, any_node_allowed_by_rules
 from tui.domain.reasons import Reason, in_blocker_order

@@ -104,7 +104,7 @@ def migration_origin(
     if vmi is not None and not migration.is_final:
         # Harvester 1.4-1.6 pin through the VMI or VM node selector, 1.7+ through addedNodeSelector.
         chosen = vmi.meta.annotations.get(HARVESTER_TARGET_ANNOTATION)
-        pinned = migration.added_node_selector.get("kubernetes.io/hostname")
-        if chosen and (pinned is None or pinned == chosen):
+        pinned = migration.pinned_node
+        if chosen and (not pinned or pinned == chosen):
             return MigrationOrigin(Starter.HARVESTER)
     return MigrationOrigin(Starter.USER)

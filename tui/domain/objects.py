@@ -21,6 +21,8 @@ import orjson
 from tui.domain.phases import MIGRATION_FINAL_PHASES
 from tui.domain.quantity import Quantity, millicores_of, parse_quantity
 
+HOSTNAME_LABEL = "kubernetes.io/hostname"  # a node's name as a label (kubelet sets it)
+
 # ---------------------------------------------------------------------------------------------
 # Tolerant readers
 # ---------------------------------------------------------------------------------------------
@@ -957,6 +959,11 @@ class Migration(Named):
     @property
     def is_final(self) -> bool:
         return self.phase in MIGRATION_FINAL_PHASES
+
+    @property
+    def pinned_node(self) -> str:
+        """The node the migration asks for (spec.addedNodeSelector's hostname, KubeVirt >= 1.6); "" for any."""
+        return self.added_node_selector.get(HOSTNAME_LABEL, "")
 
     def condition(self, type_: str) -> Condition | None:
         return find_condition(self.conditions, type_)

@@ -14,7 +14,7 @@ from typing import Any
 
 from tui.domain import reasons as codes
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
-from tui.domain.cpu import HOSTNAME_LABEL, effective_cpu_model
+from tui.domain.cpu import effective_cpu_model
 from tui.domain.keys import VMKey
 from tui.domain.migratable import (
     CHEAP_NODE_CHECK,
@@ -22,7 +22,7 @@ from tui.domain.migratable import (
     vm_blockers,
     warnings,
 )
-from tui.domain.objects import VM, VMI, GuestSpec, KubeVirt, Meta
+from tui.domain.objects import HOSTNAME_LABEL, VM, VMI, GuestSpec, KubeVirt, Meta
 from tui.domain.phases import VMIPhase
 from tui.domain.placement import (
     ALWAYS_UNCHECKED,

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tui.domain.budget import CompletionBudget, completion_budget, remaining_seconds
-from tui.domain.cpu import HOSTNAME_LABEL
 from tui.domain.migration_origin import MigrationOrigin, migration_origin
 from tui.domain.objects import VMI, Migration
 from tui.domain.progress import (
@@ -284,7 +283,7 @@ class MigrationLedger:
             name=migration.name,
             vm=migration.vmi_name,
             progress=progress,
-            requested_target=migration.added_node_selector.get(HOSTNAME_LABEL, ""),
+            requested_target=migration.pinned_node,
             budget=budget,
             remaining=remaining,
             elapsed=max(elapsed, 0.0) if elapsed is not None else None,
