@@ -13,8 +13,11 @@ from tui.config import Settings, config_path, read_config
 def read_for(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> tuple[Settings, str]:
     """The file's settings for this command line; the UI also checks theme names, binding ids and keys."""
     path = config_path(os.environ if environ is None else environ)
-    if args.command is not None:
-        return read_config(path)
+    settings, problem = read_config(path)
+    if args.command is not None or problem or not (settings.theme or settings.keymap):
+        return settings, problem
+    # Only a file that names a theme or keys is checked against the UI's (importing the UI takes time
+    # that starting without a config file, or with only a context and namespace, does not spend).
     from tui.app import binding_ids
     from tui.themes import theme_names
     from tui.widgets.keymap import key_problem, normal_key

@@ -29,12 +29,12 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO, timings: Timi
     if importlib.util.find_spec("tui.app") is None:
         say(err, "livemig: the terminal UI is not part of this build; use livemig plan, migrate or abort.")
         return EXIT_USAGE
-    from tui.app import run_app
-    from tui.themes import check_theme
+    if args.theme:
+        from tui.themes import check_theme
 
-    problem = check_theme(args.theme)
-    if problem:
-        raise UsageError(problem)
+        problem = check_theme(args.theme)
+        if problem:
+            raise UsageError(problem)
     if not _has_terminal(out):
         say(err, "livemig: the terminal UI needs a terminal; use livemig plan|migrate|abort (see livemig --help).")
         return EXIT_USAGE
@@ -51,6 +51,9 @@ def command_ui(args: argparse.Namespace, out: TextIO, err: TextIO, timings: Timi
     demo = bool(getattr(args, "demo", None))
     everything = args.all_namespaces or (demo and not args.namespace)
     with connected(args, timings, namespace=args.namespace, all_namespaces=everything) as session:
+        # Imported once the lists are asked for: the server answers them while the UI's modules load.
+        from tui.app import run_app
+
         code = run_app(
             session,
             readonly=args.readonly,
