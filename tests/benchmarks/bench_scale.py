@@ -138,11 +138,19 @@ def wait_settled(session: str) -> None:
 def launch(session: str, kubeconfig: Path, size: tuple[int, int]) -> float:
     subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     command = f"env KUBECONFIG={kubeconfig} TERM=xterm-256color livemig -A"
-    started = time.perf_counter()
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), command], check=True
-    )
-    return started
+    for attempt in range(3):
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), command],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode == 0:
+            return started
+        # Killing the last session ends the tmux server, and a new session asked for meanwhile may reach
+        # the server as it exits ("server exited unexpectedly"): ask again.
+        time.sleep(0.2)
+    raise SystemExit(f"tmux could not start the session: {done.stderr.strip()}")
 
 
 def pane_pid(session: str) -> int:

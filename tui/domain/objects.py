@@ -154,7 +154,32 @@ class Condition:
     last_transition: datetime | None = None
 
 
+# Conditions read so far, by their fields (bounded: cleared when full). Objects made together carry the
+# same conditions at the same times: one tuple of Conditions each, read once.
+_CONDITIONS: dict[tuple[tuple[Any, ...], ...], tuple[Condition, ...]] = {}
+_CONDITIONS_HELD = 4096
+
+
 def _conditions(value: Any) -> tuple[Condition, ...]:
+    if not isinstance(value, list):
+        return ()
+    try:
+        key = tuple(
+            (item["type"], item.get("status"), item.get("reason"), item.get("message"), item.get("lastTransitionTime"))
+            for item in value
+        )
+        found = _CONDITIONS.get(key)
+    except (KeyError, AttributeError, TypeError):  # not a dict, no type, or a value that is no key
+        return _read_conditions(value)
+    if found is None:
+        found = _read_conditions(value)
+        if len(_CONDITIONS) >= _CONDITIONS_HELD:
+            _CONDITIONS.clear()
+        _CONDITIONS[key] = found
+    return found
+
+
+def _read_conditions(value: Any) -> tuple[Condition, ...]:
     result = []
     for item in _list(value):
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
@@ -614,6 +639,54 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
     )
 
 
+GUEST_SPEC_FIELDS = frozenset(GuestSpec.__dataclass_fields__)
+
+
+class _DeferredGuestSpec(GuestSpec):
+    """A VM's template spec kept as its (pruned) JSON until a rule first reads one of its fields, then
+    parsed whole, exactly as parse_guest_spec parses it. A running VM's rules and row read its VMI's
+    spec, never its template: of 10,000 VMs' templates, the few hundred of stopped VMs are ever parsed.
+
+    Made by `deferred_guest_spec`; its fields are the GuestSpec slots, unset until the first read
+    (`__getattr__` runs only for an unset one). Two threads reading at once both parse it and set the
+    same values. `dataclasses.replace` of one makes a plain, whole GuestSpec of this class."""
+
+    __slots__ = ("_json",)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in GUEST_SPEC_FIELDS:
+            raise AttributeError(name)
+        try:
+            text = object.__getattribute__(self, "_json")
+        except AttributeError:  # made whole (by replace), or parsed by another thread meanwhile
+            return object.__getattribute__(self, name)
+        if text is not None:
+            parsed = parse_guest_spec(orjson.loads(text))
+            for field_name in GUEST_SPEC_FIELDS:
+                object.__setattr__(self, field_name, getattr(parsed, field_name))
+            object.__setattr__(self, "_json", None)
+        return object.__getattribute__(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GuestSpec):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in GUEST_SPEC_FIELDS)
+
+    __hash__ = GuestSpec.__hash__
+
+
+def deferred_guest_spec(spec: Any) -> GuestSpec:
+    """parse_guest_spec(spec), parsed when first read; `spec` is kept as compact JSON meanwhile (a
+    value JSON cannot hold, such as a test's date, is parsed now)."""
+    try:
+        text = orjson.dumps(spec)
+    except (TypeError, orjson.JSONEncodeError):
+        return parse_guest_spec(spec)
+    deferred = object.__new__(_DeferredGuestSpec)
+    object.__setattr__(deferred, "_json", text)
+    return deferred
+
+
 # Fields of the domains read so far, by the domain's JSON with sorted keys (bounded: cleared when full).
 _DOMAINS: dict[bytes, Mapping[str, Any]] = {}
 _DOMAINS_HELD = 4096
@@ -843,7 +916,7 @@ def parse_vm(obj: Any) -> VM:
     ready = find_condition(conditions, "Ready")
     return VM(
         meta=parse_meta(obj),
-        template=parse_guest_spec(template.get("spec")),
+        template=deferred_guest_spec(template.get("spec")),
         template_labels=_str_map(_path(template, "metadata", "labels")),
         run_strategy=_str(spec.get("runStrategy")),
         running=_bool(spec.get("running")),
