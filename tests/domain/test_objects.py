@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from datetime import datetime, timezone
 
 from tests.domain.clusters import cluster
-from tui.domain.objects import parse_migration_policy, parse_node, parse_time, parse_version, parse_vmi
+from tui.domain.objects import (
+    GuestSpec,
+    parse_guest_spec,
+    parse_migration_policy,
+    parse_node,
+    parse_time,
+    parse_version,
+    parse_vm,
+    parse_vmi,
+)
 from tui.domain.snapshot import ClusterSnapshot
 
 
@@ -109,3 +120,73 @@ def test_a_domain_value_that_is_not_json_is_read_as_it_is_not_as_its_text():
     as_text = parse_vmi(_vmi_with_domain("b", {"cpu": {"model": "2024-01-02T00:00:00+00:00"}}))
     assert as_date.spec.cpu_model == ""
     assert as_text.spec.cpu_model == "2024-01-02T00:00:00+00:00"
+
+
+def _vm_with_template_spec(spec: object) -> dict:
+    return {"metadata": {"name": "vm", "namespace": "ns"}, "spec": {"template": {"spec": spec}}}
+
+
+TEMPLATE_SPEC = {
+    "domain": {
+        "cpu": {"cores": 2, "model": "Cascadelake-Server"},
+        "memory": {"guest": "4Gi"},
+        "devices": {"disks": [{"name": "disk-0", "disk": {"bus": "virtio"}}], "interfaces": [{"name": "default"}]},
+    },
+    "nodeSelector": {"zone": "a"},
+    "tolerations": [{"key": "k", "operator": "Exists"}],
+    "volumes": [{"name": "disk-0", "persistentVolumeClaim": {"claimName": "vm-disk-0"}}],
+    "networks": [{"name": "default", "pod": {}}],
+    "evictionStrategy": "LiveMigrate",
+}
+
+
+def test_a_vm_template_read_when_first_needed_says_what_it_says_when_read_at_once():
+    template = parse_vm(_vm_with_template_spec(TEMPLATE_SPEC)).template
+    whole = parse_guest_spec(TEMPLATE_SPEC)
+    assert template == whole and whole == template
+    for name in GuestSpec.__dataclass_fields__:
+        assert getattr(template, name) == getattr(whole, name), name
+    assert template.memory == whole.memory
+    assert dataclasses.replace(template, cpu_model="Haswell").cpu_model == "Haswell"
+    assert dataclasses.replace(parse_vm(_vm_with_template_spec(TEMPLATE_SPEC)).template, cpu_model="x").volumes == (
+        whole.volumes
+    )
+
+
+def test_a_vm_template_is_read_once_when_threads_first_read_it_together():
+    template = parse_vm(_vm_with_template_spec(TEMPLATE_SPEC)).template
+    seen: list[object] = []
+    threads = [threading.Thread(target=lambda: seen.append(template.volumes)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(volumes == parse_guest_spec(TEMPLATE_SPEC).volumes for volumes in seen) and len(seen) == 8
+
+
+def test_a_vm_template_with_values_json_would_change_is_read_as_they_are():
+    # YAML reads an unquoted date as a date, not a CPU model; a NaN would come back from JSON as null.
+    as_date = parse_vm(_vm_with_template_spec({"domain": {"cpu": {"model": datetime(2024, 1, 2)}}})).template
+    assert as_date.cpu_model == ""
+    huge = parse_vm(_vm_with_template_spec({"domain": {"cpu": {"cores": 2**70}}})).template
+    assert huge.cores is None
+    nan = parse_vm(_vm_with_template_spec({"domain": {"cpu": {"cores": float("nan")}}})).template
+    assert nan.cores is None
+    assert parse_vm(_vm_with_template_spec("not an object")).template == GuestSpec()
+
+
+def test_objects_with_the_same_conditions_share_them_and_odd_ones_are_read_as_before():
+    conditions = [
+        {"type": "Ready", "status": "True", "lastTransitionTime": "2026-11-30T15:18:03Z"},
+        {"type": "LiveMigratable", "status": "False", "reason": "DisksNotLiveMigratable", "message": "m"},
+    ]
+    first = parse_vmi({"status": {"conditions": conditions}}).conditions
+    second = parse_vmi({"status": {"conditions": [dict(c) for c in conditions]}}).conditions
+    assert first is second
+    assert [(c.type, c.status, c.reason) for c in first] == [
+        ("Ready", True, ""),
+        ("LiveMigratable", False, "DisksNotLiveMigratable"),
+    ]
+    odd = [{"type": "Ready", "status": "True", "message": {"not": "text"}}, "not an object", {"status": "True"}]
+    read = parse_vmi({"status": {"conditions": odd}}).conditions
+    assert [(c.type, c.status, c.message) for c in read] == [("Ready", True, "")]

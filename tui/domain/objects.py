@@ -640,6 +640,8 @@ def parse_guest_spec(spec: Any) -> GuestSpec:
 
 
 GUEST_SPEC_FIELDS = frozenset(GuestSpec.__dataclass_fields__)
+# Dates, dataclasses and subclasses of str or int are not JSON: orjson refuses them with this.
+_AS_IT_IS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 class _DeferredGuestSpec(GuestSpec):
@@ -676,11 +678,14 @@ class _DeferredGuestSpec(GuestSpec):
 
 
 def deferred_guest_spec(spec: Any) -> GuestSpec:
-    """parse_guest_spec(spec), parsed when first read; `spec` is kept as compact JSON meanwhile (a
-    value JSON cannot hold, such as a test's date, is parsed now)."""
+    """parse_guest_spec(spec), parsed when first read; `spec` is kept as compact JSON meanwhile. A spec
+    whose JSON would read otherwise (a date from YAML, which the parser takes for no string; NaN, written
+    as null; an integer beyond 64 bits) is parsed now."""
     try:
-        text = orjson.dumps(spec)
+        text = orjson.dumps(spec, option=_AS_IT_IS)
     except (TypeError, orjson.JSONEncodeError):
+        return parse_guest_spec(spec)
+    if b"null" in text:
         return parse_guest_spec(spec)
     deferred = object.__new__(_DeferredGuestSpec)
     object.__setattr__(deferred, "_json", text)
