@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -164,7 +165,7 @@ class LivemigApp(TypeAhead, CrashReport, EvacuationFlow):
         freeze_first_lists: bool = False,
     ) -> None:
         self.launched = time.perf_counter()
-        super().__init__()
+        super().__init__(driver_class=terminal_driver())
         self.session = session
         self.readonly = bool(readonly or getattr(session, "readonly", False))
         self.register_theme(sixteen_colour_theme())
@@ -891,6 +892,16 @@ def priority_bindings() -> list[Binding]:
 def binding_ids() -> set[str]:
     """Every binding id of the UI (what a keymap may name)."""
     return scopes.binding_ids(LivemigApp)
+
+
+def terminal_driver() -> type[Driver] | None:
+    """The driver for a real terminal: Textual's Linux one with an output that outlives the terminal
+    (tui/terminal_driver.py); elsewhere (Windows) the one Textual picks."""
+    if sys.platform == "win32":
+        return None
+    from tui.terminal_driver import LivemigDriver
+
+    return LivemigDriver
 
 
 def release_input_thread(app: App[Any]) -> None:

@@ -163,3 +163,29 @@ def test_quitting_the_demo_during_a_migration_says_it_stopped_with_the_simulated
     assert "livemig: the demo's simulated cluster stopped with livemig; this migration stopped with it:" in after
     assert "default/db-primary (db-primary-" in after
     assert "livemig abort" not in after
+
+
+def _running(pid: int) -> bool:
+    """Whether the process is alive (a zombie waiting to be reaped has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return not re.search(r"^State:\s+Z", status, re.M)
+
+
+def test_livemig_ends_when_its_terminal_goes_away_while_it_draws() -> None:
+    # As a dropped SSH session or a killed tmux server leaves it: the terminal is gone mid-frame.
+    terminal = Terminal(f"cd {ROOT} && exec {sys.executable} -m tui --demo")
+    try:
+        terminal.wait_for("● connected", timeout=60)
+        pid = int(terminal._tmux("display", "-p", "-t", "e2e", "#{pane_pid}").strip())
+        terminal.keys("M")  # the Migrations screen, which redraws as the demo's clock runs
+        terminal.keys("Escape")
+        assert _running(pid)
+    finally:
+        terminal.close()
+    end = time.monotonic() + 15
+    while _running(pid) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not _running(pid), "livemig still runs 15 s after its terminal went away"
